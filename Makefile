@@ -1,0 +1,36 @@
+# SyncWell developer tasks. `make setup` installs everything; npm scripts call the rest.
+SHELL := /bin/bash
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+export PACT_DO_NOT_TRACK := true
+export PUPPETEER_SKIP_DOWNLOAD := 1
+
+.PHONY: setup generate check lint lint-openapi lint-asyncapi
+
+## Install system packages (redis-server) when missing, then the exact npm dependency tree.
+setup:
+	bash scripts/setup.sh
+
+## Regenerate generated/ from contracts/ (deterministic; commit the result).
+generate:
+	npx tsx scripts/generate.ts generated
+
+## Fail when generated/ is not exactly what the contracts produce.
+check:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npx tsx scripts/generate.ts "$$tmp/generated" >/dev/null && \
+	if ! diff -r generated "$$tmp/generated" >/dev/null; then \
+	  echo "generated/ is stale or hand-edited. Run 'make generate' and commit the result:"; \
+	  diff -rq generated "$$tmp/generated"; exit 1; \
+	else echo "generated/ matches the contracts"; fi
+
+## Lint both contracts (Redocly + Spectral) and validate the AsyncAPI document.
+lint: lint-openapi lint-asyncapi
+
+lint-openapi:
+	npx redocly lint contracts/openapi.yaml --format=stylish
+	npx spectral lint contracts/openapi.yaml --fail-severity=warn
+
+lint-asyncapi:
+	npx spectral lint contracts/asyncapi.yaml --fail-severity=warn
+	npx tsx scripts/validateAsyncApi.ts contracts/asyncapi.yaml

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# One-command install for a fresh Debian/Ubuntu machine: system packages, then npm dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "redis-server not found: installing it from Debian packages"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server
+fi
+
+node -e 'const [maj,min]=process.versions.node.split(".").map(Number); if (maj<20||(maj===20&&min<19)) { console.error("Node >= 20.19 is required, found "+process.version); process.exit(1) }'
+
+# puppeteer (pulled in by the AsyncAPI docs generator) must not try to download a browser.
+export PUPPETEER_SKIP_DOWNLOAD=1
+npm ci --no-audit --no-fund
+echo "setup complete: run 'npm start' for the local system, 'npm test' for the test suite"
