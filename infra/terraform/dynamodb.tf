@@ -1,0 +1,85 @@
+# The single table (docs: ARCHITECTURE.md, "Data model"). Every attribute infra/local reads
+# (name, keys, attribute types, indexes, ttl) is a literal.
+resource "aws_dynamodb_table" "metadata" {
+  name      = "SyncWellMetadata"
+  hash_key  = "PK"
+  range_key = "SK"
+
+  # The spec's hybrid provisioned/on-demand split is a deployment setting, not code: switch
+  # billing_mode (and add capacity + autoscaling) per environment when traffic is predictable.
+  billing_mode = "PAY_PER_REQUEST"
+
+  deletion_protection_enabled = local.is_production
+
+  attribute {
+    name = "PK"
+    type = "S"
+  }
+
+  attribute {
+    name = "SK"
+    type = "S"
+  }
+
+  attribute {
+    name = "ReAuthStatus"
+    type = "S"
+  }
+
+  attribute {
+    name = "SyncTierShardId"
+    type = "S"
+  }
+
+  attribute {
+    name = "NextSyncTimestamp"
+    type = "N"
+  }
+
+  attribute {
+    name = "JobCreatedAt"
+    type = "S"
+  }
+
+  # Sparse: only CONN items that need the user to re-authorize carry ReAuthStatus.
+  global_secondary_index {
+    name            = "ReAuthStatusIndex"
+    hash_key        = "ReAuthStatus"
+    range_key       = "PK"
+    projection_type = "ALL"
+  }
+
+  # Scheduler: SyncTierShardId = "<tier>#<murmur3(userId) % shards>" (e.g. "PRO#5"),
+  # NextSyncTimestamp = epoch ms. KEYS_ONLY is enough: the table keys are always projected and
+  # PK = "USER#<userId>" already carries the user id, so the scheduler reads nothing else.
+  global_secondary_index {
+    name            = "SchedulerIndex"
+    hash_key        = "SyncTierShardId"
+    range_key       = "NextSyncTimestamp"
+    projection_type = "KEYS_ONLY"
+  }
+
+  # A user's jobs newest first (job ids are UUIDv4, so SK has no order). Sparse: only JOB items
+  # carry JobCreatedAt (ISO-8601 UTC). An LSI caps each user's item collection at 10 GB, far
+  # above what metadata needs, and it can only be created with the table.
+  local_secondary_index {
+    name            = "JobsByCreatedAtIndex"
+    range_key       = "JobCreatedAt"
+    projection_type = "ALL"
+  }
+
+  # Epoch seconds. DynamoDB deletes lazily (up to days late) and dynalite not at all, so
+  # readers check expiry themselves.
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
