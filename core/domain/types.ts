@@ -1,0 +1,23 @@
+// Domain types are the contract's types: aliases of what openapi-typescript generates, so a change
+// to contracts/ reaches every layer through `make generate` and the compiler.
+import type { components } from '../../generated/openapi.gen.js';
+
+type Schemas = components['schemas'];
+
+export type Provider = Schemas['Provider'];
+export type CloudProvider = Schemas['CloudProvider'];
+export type DataType = Schemas['DataType'];
+export type SyncMode = Schemas['SyncMode'];
+export type SyncPriority = Schemas['SyncPriority'];
+export type SyncTrigger = Schemas['SyncTrigger'];
+export type SyncJobStatus = Schemas['SyncJobStatus'];
+export type ConflictStrategy = Schemas['ConflictStrategy'];
+export type SubscriptionLevel = Schemas['SubscriptionLevel'];
+export type DateRange = Schemas['DateRange'];
+export type Connection = Schemas['Connection'];
+export type ConnectionStatus = Connection['status'];
+export type SyncConfig = Schemas['SyncConfig'];
+export type SyncJob = Schemas['SyncJob'];
+export type UserSettings = Schemas['UserSettings'];
+export type User = Schemas['User'];
+export type Problem = Schemas['Problem'];

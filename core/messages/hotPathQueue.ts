@@ -1,0 +1,39 @@
+// Producer of HotPathSyncRequested (AsyncAPI channel hotPathSync, the FIFO queue
+// syncwell-hot-path-sync.fifo). Group = userId (a user's jobs run in order); deduplication id = the
+// request's Idempotency-Key, so a retried POST cannot enqueue a second job (spec 3a). The queue
+// deduplicates per message group (Terraform: deduplication_scope = "messageGroup"), which keeps the
+// key scoped to its user exactly as the API scopes it.
+import { createHash } from 'node:crypto';
+import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
+import type { QueueSender } from '../queue/QueueSender.js';
+import { assertMessage } from './messageSchemas.js';
+
+export type HotPathSyncInput = Omit<HotPathSyncRequested, 'schemaVersion'>;
+
+/** SQS accepts 1-128 printable ASCII characters as a deduplication id; longer keys are hashed. */
+export function deduplicationIdOf(idempotencyKey: string): string {
+  return idempotencyKey.length <= 128
+    ? idempotencyKey
+    : createHash('sha256').update(idempotencyKey).digest('base64url');
+}
+
+export function buildHotPathSyncRequested(input: HotPathSyncInput): HotPathSyncRequested {
+  return assertMessage<HotPathSyncRequested>('HotPathSyncRequested', { schemaVersion: 1, ...input });
+}
+
+export class HotPathQueue {
+  constructor(private readonly sender: QueueSender) {}
+
+  async send(input: HotPathSyncInput, ids: { userId: string; idempotencyKey: string }): Promise<void> {
+    const message = buildHotPathSyncRequested(input);
+    await this.sender.send({
+      body: JSON.stringify(message),
+      groupId: ids.userId,
+      deduplicationId: deduplicationIdOf(ids.idempotencyKey),
+    });
+  }
+
+  drain(): Promise<void> {
+    return this.sender.drain();
+  }
+}

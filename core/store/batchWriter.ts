@@ -1,0 +1,79 @@
+// Write-behind for unconditional puts and deletes: concurrent callers share BatchWriteItem calls
+// (25 items each); UnprocessedItems are retried with backoff before a caller sees an error.
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { MicroBatcher } from '../batching/microBatcher.js';
+import type { DocumentClient } from './dynamoClient.js';
+import type { ItemKey } from './keys.js';
+
+export type WriteRequest =
+  { put: ItemKey & Record<string, unknown>; delete?: never } | { delete: ItemKey; put?: never };
+
+const MAX_ATTEMPTS = 6;
+
+export class BatchWriter {
+  private readonly batcher: MicroBatcher<WriteRequest, void>;
+
+  constructor(
+    private readonly db: DocumentClient,
+    private readonly tableName: string,
+    windowMs: number,
+  ) {
+    this.batcher = new MicroBatcher<WriteRequest, void>({
+      maxSize: 25,
+      windowMs,
+      keyOf: (r) => {
+        const k = r.put ?? r.delete;
+        return `${k.PK}\u0000${k.SK}`;
+      },
+      flush: (items) => this.flush(items),
+    });
+  }
+
+  write(request: WriteRequest): Promise<void> {
+    return this.batcher.add(request);
+  }
+
+  put(item: ItemKey & Record<string, unknown>): Promise<void> {
+    return this.write({ put: item });
+  }
+
+  delete(key: ItemKey): Promise<void> {
+    return this.write({ delete: { PK: key.PK, SK: key.SK } });
+  }
+
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  private async flush(items: WriteRequest[]) {
+    const keyOf = (r: WriteRequest) => {
+      const k = r.put ?? r.delete;
+      return `${k.PK}\u0000${k.SK}`;
+    };
+    let remaining = items.map((r) =>
+      r.put ? { PutRequest: { Item: r.put } } : { DeleteRequest: { Key: r.delete } },
+    );
+    const failed = new Set<string>();
+    for (let attempt = 1; remaining.length > 0; attempt++) {
+      const out = await this.db.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: remaining } }),
+      );
+      const unprocessed = out.UnprocessedItems?.[this.tableName] ?? [];
+      if (unprocessed.length === 0) break;
+      if (attempt >= MAX_ATTEMPTS) {
+        for (const u of unprocessed) {
+          const k = (u.PutRequest?.Item ?? u.DeleteRequest?.Key) as ItemKey;
+          failed.add(`${k.PK}\u0000${k.SK}`);
+        }
+        break;
+      }
+      remaining = unprocessed as typeof remaining;
+      await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
+    }
+    return items.map((r) =>
+      failed.has(keyOf(r))
+        ? { ok: false as const, error: new Error('DynamoDB left the write unprocessed after retries') }
+        : { ok: true as const, value: undefined },
+    );
+  }
+}

@@ -1,0 +1,184 @@
+// SYNCCONFIG items, keyed SYNCCONFIG#{sourceConnectionId}##{dataType}: at most one configuration
+// per source connection and data type. The public configId is an attribute; a user has few
+// configurations, so resolving it reads the user's list (served from the user config cache).
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConflictStrategy, DataType, SyncConfig } from '../domain/types.js';
+import type { BatchWriter } from './batchWriter.js';
+import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
+import { AlreadyExistsError, VersionConflictError } from './errors.js';
+import { SK_PREFIX, syncConfigSk, userPk } from './keys.js';
+
+export type SyncConfigRecord = SyncConfig & { userId: string };
+
+interface SyncConfigItem {
+  PK: string;
+  SK: string;
+  Entity: 'SYNCCONFIG';
+  ConfigId: string;
+  SourceConnectionId: string;
+  DestinationConnectionId: string;
+  DataType: DataType;
+  ConflictStrategy: ConflictStrategy;
+  IsEnabled: boolean;
+  version: number;
+  CreatedAt: string;
+  UpdatedAt: string;
+}
+
+const toRecord = (i: SyncConfigItem): SyncConfigRecord => ({
+  userId: i.PK.slice('USER#'.length),
+  configId: i.ConfigId,
+  sourceConnectionId: i.SourceConnectionId,
+  destinationConnectionId: i.DestinationConnectionId,
+  dataType: i.DataType,
+  conflictStrategy: i.ConflictStrategy,
+  isEnabled: i.IsEnabled,
+  version: i.version,
+  createdAt: i.CreatedAt,
+  updatedAt: i.UpdatedAt,
+});
+
+const keyOf = (r: Pick<SyncConfigRecord, 'userId' | 'sourceConnectionId' | 'dataType'>) => ({
+  PK: userPk(r.userId),
+  SK: syncConfigSk(r.sourceConnectionId, r.dataType),
+});
+
+export type SyncConfigChanges = Partial<
+  Pick<SyncConfig, 'destinationConnectionId' | 'conflictStrategy' | 'isEnabled'>
+>;
+
+const ATTRIBUTE_OF: Record<keyof SyncConfigChanges, string> = {
+  destinationConnectionId: 'DestinationConnectionId',
+  conflictStrategy: 'ConflictStrategy',
+  isEnabled: 'IsEnabled',
+};
+
+export class SyncConfigRepository {
+  constructor(
+    private readonly db: DocumentClient,
+    private readonly tableName: string,
+    private readonly writer: BatchWriter,
+  ) {}
+
+  async listByUser(userId: string): Promise<SyncConfigRecord[]> {
+    const items: SyncConfigItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': SK_PREFIX.syncConfig },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((out.Items ?? []) as SyncConfigItem[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.map(toRecord);
+  }
+
+  /** Creates the configuration; AlreadyExistsError carries the one already stored for that key. */
+  async create(record: SyncConfigRecord): Promise<SyncConfigRecord> {
+    const item: SyncConfigItem = {
+      ...keyOf(record),
+      Entity: 'SYNCCONFIG',
+      ConfigId: record.configId,
+      SourceConnectionId: record.sourceConnectionId,
+      DestinationConnectionId: record.destinationConnectionId,
+      DataType: record.dataType,
+      ConflictStrategy: record.conflictStrategy,
+      IsEnabled: record.isEnabled,
+      version: record.version,
+      CreatedAt: record.createdAt,
+      UpdatedAt: record.updatedAt,
+    };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return record;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = (await this.listByUser(record.userId)).find(
+        (c) => c.sourceConnectionId === record.sourceConnectionId && c.dataType === record.dataType,
+      );
+      throw new AlreadyExistsError(existing ?? record);
+    }
+  }
+
+  /** Applies `changes` if the stored version is still `expectedVersion`; bumps the version. */
+  async update(
+    current: SyncConfigRecord,
+    changes: SyncConfigChanges,
+    expectedVersion: number,
+  ): Promise<SyncConfigRecord> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {
+      ':expected': expectedVersion,
+      ':one': 1,
+      ':now': new Date().toISOString(),
+    };
+    const sets = ['UpdatedAt = :now', 'version = version + :one'];
+    for (const [field, value] of Object.entries(changes) as [keyof SyncConfigChanges, unknown][]) {
+      if (value === undefined) continue;
+      names[`#${field}`] = ATTRIBUTE_OF[field];
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(current),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK) AND version = :expected',
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(out.Attributes as SyncConfigItem);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const now = (await this.listByUser(current.userId)).find((c) => c.configId === current.configId);
+      throw new VersionConflictError(expectedVersion, now?.version);
+    }
+  }
+
+  /** Deletes the configuration; with `expectedVersion`, only if nobody changed it meanwhile. */
+  async delete(current: SyncConfigRecord, expectedVersion?: number): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keyOf(current),
+          ...(expectedVersion === undefined
+            ? {}
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error) || expectedVersion === undefined) throw error;
+      const now = (await this.listByUser(current.userId)).find((c) => c.configId === current.configId);
+      throw new VersionConflictError(expectedVersion, now?.version);
+    }
+  }
+
+  /** Deletes every configuration that reads from or writes to the connection (spec C-009). */
+  async deleteForConnection(userId: string, connectionId: string): Promise<number> {
+    const dependent = (await this.listByUser(userId)).filter(
+      (c) => c.sourceConnectionId === connectionId || c.destinationConnectionId === connectionId,
+    );
+    await Promise.all(dependent.map((c) => this.writer.delete(keyOf(c))));
+    return dependent.length;
+  }
+}
