@@ -1,0 +1,126 @@
+// Wiring for the API process: adapters are created here once and handed to the handlers. Tests
+// call the same function with the local stack's configuration, so they exercise the real thing.
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type express from 'express';
+import { createRedis, waitForRedis, type Redis } from '../core/cache/redis.js';
+import { UserConfigCache } from '../core/cache/userConfigCache.js';
+import type { Config } from '../core/config/config.js';
+import type { Logger } from '../core/logging/logger.js';
+import { HotPathQueue } from '../core/messages/hotPathQueue.js';
+import { createSqsClient, SqsQueueSender } from '../core/queue/sqs.js';
+import { BatchWriter } from '../core/store/batchWriter.js';
+import { ConnectionRepository } from '../core/store/connectionRepository.js';
+import { createDocumentClient } from '../core/store/dynamoClient.js';
+import { IdempotencyRepository } from '../core/store/idempotencyRepository.js';
+import { ProfileRepository } from '../core/store/profileRepository.js';
+import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
+import { SyncJobRepository } from '../core/store/syncJobRepository.js';
+import { buildApp } from './app.js';
+import { JwksCache } from './auth/jwksCache.js';
+import { TokenVerifier } from './auth/tokenVerifier.js';
+import type { DependencyStatus, HandlerDependencies } from './handlers/dependencies.js';
+import { createHandlers } from './handlers/index.js';
+
+export interface Api {
+  app: express.Express;
+  dependencies: HandlerDependencies;
+  /** Flushes pending batches and closes connections. */
+  close(): Promise<void>;
+}
+
+const within = <T>(ms: number, p: Promise<T>) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms))]);
+
+async function probe(check: () => Promise<unknown>): Promise<DependencyStatus> {
+  try {
+    await within(2000, check());
+    return 'ok';
+  } catch {
+    return 'failing';
+  }
+}
+
+export async function createApi(config: Config, logger: Logger): Promise<Api> {
+  const db = createDocumentClient(config);
+  const writer = new BatchWriter(db, config.TABLE_NAME, config.BATCH_WINDOW_MS);
+  const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
+  const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
+  const syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, writer);
+  const syncJobs = new SyncJobRepository(db, config.TABLE_NAME, writer);
+  const idempotency = new IdempotencyRepository(db, config.TABLE_NAME, writer, {
+    ttlHours: config.IDEMPOTENCY_TTL_HOURS,
+    lockTimeoutMs: config.IDEMPOTENCY_LOCK_TIMEOUT_MS,
+  });
+
+  const redis: Redis = createRedis(config.REDIS_URL, logger, 'cache');
+  const subscriber: Redis = createRedis(config.REDIS_URL, logger, 'cache-invalidation');
+  await Promise.all([waitForRedis(redis, 3000), waitForRedis(subscriber, 3000)]);
+  const userConfig = new UserConfigCache({
+    redis,
+    subscriber,
+    connections,
+    syncConfigs,
+    l1TtlMs: config.USER_CACHE_L1_TTL_MS,
+    ttlSeconds: config.USER_CACHE_TTL_SECONDS,
+    logger,
+  });
+  await userConfig.start();
+
+  const sqs = createSqsClient(config);
+  const hotPathQueue = new HotPathQueue(
+    new SqsQueueSender(sqs, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
+  );
+  const tokenVerifier = new TokenVerifier(
+    new JwksCache(config.JWKS_URL, config.JWKS_CACHE_TTL_MS),
+    config.FIREBASE_PROJECT_ID,
+    config.AUTH_CACHE_TTL_MS,
+  );
+
+  const dependencies: HandlerDependencies = {
+    config,
+    profiles,
+    connections,
+    syncConfigs,
+    syncJobs,
+    userConfig,
+    hotPathQueue,
+    tokenVerifier,
+    readiness: async () => {
+      const [dynamodb, sqsStatus, redisStatus] = await Promise.all([
+        probe(() =>
+          db.send(new GetCommand({ TableName: config.TABLE_NAME, Key: { PK: 'HEALTH', SK: 'HEALTH' } })),
+        ),
+        probe(() =>
+          sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: config.HOT_PATH_QUEUE_URL,
+              AttributeNames: ['QueueArn'],
+            }),
+          ),
+        ),
+        probe(() => redis.ping()),
+      ]);
+      return { dynamodb, sqs: sqsStatus, redis: redisStatus };
+    },
+  };
+
+  const app = buildApp({
+    config,
+    logger,
+    tokenVerifier,
+    idempotency,
+    handlers: createHandlers(dependencies),
+  });
+  return {
+    app,
+    dependencies,
+    async close() {
+      await Promise.allSettled([writer.drain(), hotPathQueue.drain()]);
+      redis.disconnect();
+      subscriber.disconnect();
+      sqs.destroy();
+      db.destroy();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// Connections: list and delete now; the OAuth flow (create + callback) arrives with the sync engine.
+import { notImplemented, AppError } from '../../core/errors/AppError.js';
+import { PROVIDER_DISPLAY_NAMES, providerIconUrl } from '../../core/domain/providers.js';
+import type { Connection } from '../../core/domain/types.js';
+import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
+import type { HandlerMap } from '../http/operationTypes.js';
+import { callerOf, type HandlerDependencies } from './dependencies.js';
+
+export const connectionNotFound = (connectionId: string) =>
+  new AppError(404, 'connection_not_found', { params: { connectionId } });
+
+export function toConnectionView(r: ConnectionRecord, assetBaseUrl: string): Connection {
+  return {
+    connectionId: r.connectionId,
+    provider: r.provider,
+    displayName: PROVIDER_DISPLAY_NAMES[r.provider],
+    providerIconUrl: providerIconUrl(assetBaseUrl, r.provider),
+    status: r.status,
+    createdAt: r.createdAt,
+  };
+}
+
+type ConnectionOps = 'listConnections' | 'createConnection' | 'completeOAuth' | 'deleteConnection';
+
+export function connectionHandlers(d: HandlerDependencies): Pick<HandlerMap, ConnectionOps> {
+  return {
+    async listConnections(_req, ctx) {
+      const { connections } = await d.userConfig.get(callerOf(ctx).userId);
+      return {
+        status: 200,
+        body: { connections: connections.map((c) => toConnectionView(c, d.config.ASSET_BASE_URL)) },
+      };
+    },
+
+    async createConnection() {
+      throw notImplemented('createConnection');
+    },
+
+    async completeOAuth() {
+      throw notImplemented('completeOAuth');
+    },
+
+    // Spec C-009: dependent sync configurations go first, so a crash in between never leaves a
+    // configuration pointing at a connection that no longer exists.
+    async deleteConnection({ params }, ctx) {
+      const { userId } = callerOf(ctx);
+      const connection = await d.connections.get(userId, params.connectionId);
+      if (!connection) throw connectionNotFound(params.connectionId);
+      await d.syncConfigs.deleteForConnection(userId, connection.connectionId);
+      await d.connections.delete(userId, connection.connectionId);
+      await d.userConfig.invalidate(userId);
+      ctx.logger.info(
+        { connectionId: connection.connectionId, provider: connection.provider },
+        'connection deleted',
+      );
+      return { status: 204, body: undefined };
+    },
+  };
+}
+
+/**
+ * The caller's connection, from the user config cache; a miss is re-checked against the table
+ * (the cache may predate a connection created moments ago). Other users' ids are simply not found.
+ */
+export async function ownedConnection(
+  d: HandlerDependencies,
+  userId: string,
+  connectionId: string,
+): Promise<ConnectionRecord> {
+  const { connections } = await d.userConfig.get(userId);
+  const found =
+    connections.find((c) => c.connectionId === connectionId) ??
+    (await d.connections.get(userId, connectionId));
+  if (!found) throw connectionNotFound(connectionId);
+  return found;
+}

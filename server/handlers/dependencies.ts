@@ -1,0 +1,37 @@
+// What handlers may use. Wired once in server/main.ts (and by tests with the real local stack).
+import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
+import type { Config } from '../../core/config/config.js';
+import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
+import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
+import type { ProfileRepository } from '../../core/store/profileRepository.js';
+import type { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
+import type { SyncJobRepository } from '../../core/store/syncJobRepository.js';
+import { AppError } from '../../core/errors/AppError.js';
+import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
+import type { RequestContext } from '../http/operationTypes.js';
+
+export type DependencyStatus = 'ok' | 'failing';
+
+export interface HandlerDependencies {
+  config: Config;
+  profiles: ProfileRepository;
+  connections: ConnectionRepository;
+  syncConfigs: SyncConfigRepository;
+  syncJobs: SyncJobRepository;
+  userConfig: UserConfigCache;
+  hotPathQueue: HotPathQueue;
+  tokenVerifier: TokenVerifier;
+  readiness: () => Promise<Record<'dynamodb' | 'sqs' | 'redis', DependencyStatus>>;
+}
+
+/** The authenticated caller; user routes always have one (the auth middleware ran first). */
+export function callerOf(ctx: RequestContext): AuthUser {
+  if (!ctx.auth) throw new AppError(401, 'unauthenticated');
+  return ctx.auth;
+}
+
+/** The idempotency context; state-changing user routes always have one. */
+export function idempotencyOf(ctx: RequestContext) {
+  if (!ctx.idempotency) throw new AppError(400, 'idempotency_key_required');
+  return ctx.idempotency;
+}

@@ -1,0 +1,52 @@
+// API process entry point: configuration, wiring, listen, graceful shutdown.
+import type { Server } from 'node:http';
+import { loadConfig } from '../core/config/config.js';
+import { createLogger } from '../core/logging/logger.js';
+import { createApi } from './compose.js';
+
+export interface RunningApi {
+  url: string;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+/** Starts the API (configured from `env`, default the process environment); used by `npm run api`, `npm start` and the tests. */
+export async function startApi(env?: Record<string, string | undefined>): Promise<RunningApi> {
+  const config = loadConfig(env);
+  const logger = createLogger({ level: config.LOG_LEVEL, service: 'api' });
+  const api = await createApi(config, logger);
+  const server = api.app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  // Idle keep-alive sockets must not outlive a load balancer's timeout, nor block shutdown.
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST}:${port}`;
+  logger.info({ url }, 'API listening');
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    stop() {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await api.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const running = await startApi();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      void running.stop().then(() => process.exit(0));
+    });
+}

@@ -1,0 +1,34 @@
+// Authentication per the operation's security scheme, before the body is parsed or validated, so
+// an unauthenticated caller learns nothing about the contract and costs us nothing.
+import { timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { AppError } from '../../core/errors/AppError.js';
+import type { TokenVerifier } from '../auth/tokenVerifier.js';
+
+export function authenticateUser(verifier: TokenVerifier) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.locals.ctx.auth = await verifier.authenticate(req.get('authorization'));
+      res.locals.ctx.logger = res.locals.ctx.logger.child({ userId: res.locals.ctx.auth.userId });
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** Admin routes: a shared key from configuration; with none configured, admin routes are closed. */
+export function authenticateAdmin(adminKey: string | undefined) {
+  const expected = adminKey ? Buffer.from(adminKey) : undefined;
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const offered = Buffer.from(req.get('x-admin-key') ?? '');
+    if (expected && offered.length === expected.length && timingSafeEqual(offered, expected)) return next();
+    next(new AppError(401, 'unauthenticated'));
+  };
+}
+
+/** Spec C-004: state-changing calls without an Idempotency-Key are rejected with a stable code. */
+export function requireIdempotencyKey(req: Request, _res: Response, next: NextFunction) {
+  if (req.get('idempotency-key')) return next();
+  next(new AppError(400, 'idempotency_key_required'));
+}
