@@ -1,0 +1,158 @@
+// The pipeline's error contract: every failure is problem+json with a stable code, never a 500 or
+// a stack trace, and all validation errors are listed at once.
+import { expect } from 'chai';
+import { getHarness } from './hooks.js';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  correlationId: string;
+  errors?: Array<{ location: string; path: string; message: string }>;
+}
+
+const expectProblem = (
+  r: { status: number; headers: Headers; text: string; body: unknown },
+  status: number,
+  code: string,
+) => {
+  expect(r.status, r.text).to.equal(status);
+  expect(r.headers.get('content-type')).to.match(/^application\/problem\+json/);
+  const p = r.body as Problem;
+  expect(p.code).to.equal(code);
+  expect(p.status).to.equal(status);
+  expect(p.type).to.equal(`https://api.syncwell.example/problems/${code}`);
+  expect(p.title).to.be.a('string').with.length.greaterThan(0);
+  expect(r.text).not.to.match(/at .+\.(ts|js):\d+/);
+  return p;
+};
+
+describe('errors and validation', () => {
+  let token: string;
+  before(async () => {
+    token = await getHarness().token(getHarness().newUserId());
+  });
+
+  it('answers unknown routes with 404 route_not_found', async () => {
+    const r = await getHarness().request('GET', '/v1/nothing-here', { token });
+    expectProblem(r, 404, 'route_not_found');
+  });
+
+  it('answers an undeclared method with 405 method_not_allowed', async () => {
+    const r = await getHarness().request('PUT', '/v1/connections', { token, body: {} });
+    expectProblem(r, 405, 'method_not_allowed');
+  });
+
+  it('requires a bearer token on user routes (401 before any validation)', async () => {
+    const r = await getHarness().request('POST', '/v1/sync-jobs', { body: { nonsense: true } });
+    const p = expectProblem(r, 401, 'unauthenticated');
+    expect(r.headers.get('www-authenticate')).to.match(/^Bearer/);
+    expect(p.correlationId).to.equal(r.headers.get('x-correlation-id'));
+  });
+
+  it('rejects a malformed token, a token for another audience and an expired token', async () => {
+    const h = getHarness();
+    expectProblem(await h.request('GET', '/v1/connections', { token: 'not.a.jwt' }), 401, 'unauthenticated');
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, aud: 'other-project' })).toString('base64url')}.${signature}`;
+    expectProblem(await h.request('GET', '/v1/connections', { token: forged }), 401, 'unauthenticated');
+    const expired = await h.token(h.newUserId(), {
+      issuedAtSeconds: Math.floor(Date.now() / 1000) - 7200,
+      expiresInSeconds: 3600,
+    });
+    expectProblem(await h.request('GET', '/v1/connections', { token: expired }), 401, 'token_expired');
+  });
+
+  it('requires an Idempotency-Key on state-changing user routes', async () => {
+    const r = await getHarness().request('POST', '/v1/sync-configs', {
+      token,
+      body: {},
+      idempotencyKey: null,
+    });
+    expectProblem(r, 400, 'idempotency_key_required');
+  });
+
+  it('lists every validation error, with location and path', async () => {
+    const r = await getHarness().request('POST', '/v1/sync-jobs', {
+      token,
+      body: { sourceConnectionId: 'nope', destinationConnectionId: 42, dataType: 'yoga', mode: 'manual' },
+    });
+    const p = expectProblem(r, 400, 'validation_failed');
+    const paths = (p.errors ?? []).map((e) => `${e.location}:${e.path}`);
+    expect(paths).to.include.members([
+      'body:/sourceConnectionId',
+      'body:/destinationConnectionId',
+      'body:/dataType',
+    ]);
+  });
+
+  it('enforces dateRange iff mode is historical', async () => {
+    const h = getHarness();
+    const base = {
+      sourceConnectionId: 'conn_3f2b8c1e-9d4a-4b7e-8c2a-1f0e9d8c7b6a',
+      destinationConnectionId: 'conn_4f2b8c1e-9d4a-4b7e-8c2a-1f0e9d8c7b6a',
+      dataType: 'workout',
+    };
+    const withRange = {
+      ...base,
+      mode: 'manual',
+      dateRange: { startDate: '2026-01-01', endDate: '2026-02-01' },
+    };
+    expectProblem(
+      await h.request('POST', '/v1/sync-jobs', { token, body: withRange }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await h.request('POST', '/v1/sync-jobs', { token, body: { ...base, mode: 'historical' } }),
+      400,
+      'validation_failed',
+    );
+  });
+
+  it('answers malformed JSON with 400 malformed_json', async () => {
+    const r = await getHarness().request('POST', '/v1/sync-configs', {
+      token,
+      rawBody: '{"sourceConnectionId": ',
+    });
+    expectProblem(r, 400, 'malformed_json');
+  });
+
+  it('answers a body over the limit with 413 and a non-JSON body with 415', async () => {
+    const h = getHarness();
+    const big = { settings: { locale: 'en' }, padding: 'x'.repeat(100_000) };
+    expectProblem(
+      await h.request('PUT', '/v1/users/me/settings', { token, body: big }),
+      413,
+      'payload_too_large',
+    );
+    const r = await h.request('POST', '/v1/sync-configs', {
+      token,
+      rawBody: 'a=b',
+      contentType: 'text/plain',
+    });
+    expectProblem(r, 415, 'unsupported_media_type');
+  });
+
+  it('answers operations of later milestones with 501 not_implemented', async () => {
+    const h = getHarness();
+    expectProblem(await h.request('POST', '/v1/export-jobs', { token }), 501, 'not_implemented');
+    expectProblem(
+      await h.request('POST', '/v1/connections', { token, body: { provider: 'strava' } }),
+      501,
+      'not_implemented',
+    );
+  });
+
+  it('echoes a well-formed caller correlation id', async () => {
+    const r = await getHarness().request('GET', '/v1/nope', {
+      token,
+      headers: { 'x-correlation-id': 'mobile-req-12345' },
+    });
+    expect(r.headers.get('x-correlation-id')).to.equal('mobile-req-12345');
+    expect((r.body as Problem).correlationId).to.equal('mobile-req-12345');
+  });
+});

@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { getHarness } from './hooks.js';
+
+interface Envelope {
+  settings: Record<string, unknown>;
+  version: number;
+}
+
+describe('users and settings', () => {
+  it('creates the profile on first sight, with the tier from the token and default settings', async () => {
+    const h = getHarness();
+    const user = h.newUserId();
+    const r = await h.request<{
+      userId: string;
+      email: string;
+      subscriptionLevel: string;
+      settings: Record<string, unknown>;
+    }>('GET', '/v1/users/me', { token: await h.token(user, { tier: 'PRO', email: 'runner@example.test' }) });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body).to.include({ userId: user, email: 'runner@example.test', subscriptionLevel: 'PRO' });
+    expect(r.body.settings).to.include({
+      conflictResolutionStrategy: 'newest_wins',
+      notificationsEnabled: true,
+    });
+    // The tier follows the token when billing changes it.
+    const later = await h.request<{ subscriptionLevel: string }>('GET', '/v1/users/me', {
+      token: await h.token(user, { tier: 'FREE' }),
+    });
+    expect(later.body.subscriptionLevel).to.equal('FREE');
+  });
+
+  it('replaces settings under optimistic locking (ETag, 409, 412, 428)', async () => {
+    const h = getHarness();
+    const token = await h.token(h.newUserId());
+    const got = await h.request<Envelope>('GET', '/v1/users/me/settings', { token });
+    expect(got.status).to.equal(200);
+    expect(got.headers.get('etag')).to.equal(`"${got.body.version}"`);
+
+    const put = await h.request<Envelope>('PUT', '/v1/users/me/settings', {
+      token,
+      headers: { 'if-match': got.headers.get('etag')! },
+      body: { settings: { unitSystem: 'imperial', timezone: 'Europe/Berlin', notificationsEnabled: false } },
+    });
+    expect(put.status, put.text).to.equal(200);
+    expect(put.body.version).to.equal(got.body.version + 1);
+    expect(put.body.settings).to.include({
+      unitSystem: 'imperial',
+      timezone: 'Europe/Berlin',
+      notificationsEnabled: false,
+    });
+    // Keys left out fall back to their defaults: PUT replaces the document.
+    expect(put.body.settings).to.include({ conflictResolutionStrategy: 'newest_wins' });
+
+    const stale = await h.request('PUT', '/v1/users/me/settings', {
+      token,
+      body: { settings: { unitSystem: 'metric' }, version: got.body.version },
+    });
+    expect(stale.status).to.equal(409);
+    expect(stale.body).to.include({ code: 'version_conflict' });
+    const staleEtag = await h.request('PUT', '/v1/users/me/settings', {
+      token,
+      headers: { 'if-match': got.headers.get('etag')! },
+      body: { settings: { unitSystem: 'metric' } },
+    });
+    expect(staleEtag.status).to.equal(412);
+    const blind = await h.request('PUT', '/v1/users/me/settings', {
+      token,
+      body: { settings: { unitSystem: 'metric' } },
+    });
+    expect(blind.status).to.equal(428);
+
+    const after = await h.request<Envelope>('GET', '/v1/users/me/settings', { token });
+    expect(after.body).to.deep.equal(put.body);
+  });
+
+  it('rejects unknown or invalid settings with every problem listed', async () => {
+    const h = getHarness();
+    const token = await h.token(h.newUserId());
+    const r = await h.request<{ code: string; errors: Array<{ path: string }> }>(
+      'PUT',
+      '/v1/users/me/settings',
+      {
+        token,
+        body: { settings: { conflictResolutionStrategy: 'AI_POWERED_MERGE', colour: 'blue' }, version: 1 },
+      },
+    );
+    expect(r.status).to.equal(400);
+    expect(r.body.code).to.equal('validation_failed');
+    expect(r.body.errors.length).to.be.at.least(2);
+  });
+
+  it('answers account deletion with 501 until the deletion pipeline ships', async () => {
+    const h = getHarness();
+    const r = await h.request('DELETE', '/v1/users/me', { token: await h.token(h.newUserId()) });
+    expect(r.status).to.equal(501);
+  });
+});

@@ -1,0 +1,171 @@
+// One real local stack (dynalite, fauxqs, redis-server, dev issuer) and one API for a test run.
+// Fixtures go through the same repositories the API uses; requests go over real HTTP.
+import { randomUUID } from 'node:crypto';
+import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { loadConfig, type Config } from '../../core/config/config.js';
+import type { CloudProvider, ConnectionStatus, DataType } from '../../core/domain/types.js';
+import { newConnectionId } from '../../core/domain/ids.js';
+import { createSqsClient } from '../../core/queue/sqs.js';
+import { BatchWriter } from '../../core/store/batchWriter.js';
+import { ConnectionRepository, type ConnectionRecord } from '../../core/store/connectionRepository.js';
+import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { SyncConfigRepository, type SyncConfigRecord } from '../../core/store/syncConfigRepository.js';
+import { mintDevToken, type MintOptions } from '../../infra/local/devIssuer.js';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import { startApi, type RunningApi } from '../../server/main.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  contentType?: string;
+  idempotencyKey?: string | null;
+  headers?: Record<string, string>;
+}
+
+export class Harness {
+  readonly connections: ConnectionRepository;
+  readonly syncConfigs: SyncConfigRepository;
+  readonly sqs: ReturnType<typeof createSqsClient>;
+  private readonly writer: BatchWriter;
+
+  constructor(
+    readonly stack: LocalStack,
+    readonly api: RunningApi,
+    readonly config: Config,
+  ) {
+    const db = createDocumentClient(config);
+    this.writer = new BatchWriter(db, config.TABLE_NAME, 0);
+    this.connections = new ConnectionRepository(db, config.TABLE_NAME, this.writer);
+    this.syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, this.writer);
+    this.sqs = createSqsClient(config);
+  }
+
+  /** A fresh user id per test keeps tests independent without resetting the table. */
+  newUserId(prefix = 'user'): string {
+    return `${prefix}-${randomUUID().slice(0, 8)}`;
+  }
+
+  token(userId: string, options: MintOptions = {}): Promise<string> {
+    return mintDevToken(userId, options);
+  }
+
+  async request<T = unknown>(method: string, path: string, o: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    const stateChanging = !['GET', 'HEAD'].includes(method);
+    if (stateChanging && o.idempotencyKey !== null)
+      headers['idempotency-key'] = o.idempotencyKey ?? randomUUID();
+    let body: string | undefined;
+    if (o.rawBody !== undefined) body = o.rawBody;
+    else if (o.body !== undefined) body = JSON.stringify(o.body);
+    if (body !== undefined) headers['content-type'] = o.contentType ?? 'application/json';
+    const response = await fetch(`${this.api.url}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (text && /json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  async connection(
+    userId: string,
+    provider: CloudProvider,
+    status: ConnectionStatus = 'active',
+  ): Promise<ConnectionRecord> {
+    const now = new Date().toISOString();
+    return this.connections.create({
+      userId,
+      connectionId: newConnectionId(),
+      provider,
+      status,
+      credentialRef: status === 'pending' ? null : randomUUID(),
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  async syncConfig(
+    userId: string,
+    source: string,
+    destination: string,
+    dataType: DataType,
+  ): Promise<SyncConfigRecord> {
+    const now = new Date().toISOString();
+    return this.syncConfigs.create({
+      userId,
+      configId: `cfg_${randomUUID()}`,
+      sourceConnectionId: source,
+      destinationConnectionId: destination,
+      dataType,
+      conflictStrategy: 'newest_wins',
+      isEnabled: true,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  /** Receives (and deletes) hot-path messages until `predicate` matches or the wait ends. */
+  async receiveHotPath(predicate: (m: Message) => boolean, waitMs = 5000): Promise<Message[]> {
+    const deadline = Date.now() + waitMs;
+    const matched: Message[] = [];
+    while (Date.now() < deadline && matched.length === 0) {
+      const out = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.config.HOT_PATH_QUEUE_URL,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      for (const m of out.Messages ?? []) {
+        await this.sqs.send(
+          new DeleteMessageCommand({
+            QueueUrl: this.config.HOT_PATH_QUEUE_URL,
+            ReceiptHandle: m.ReceiptHandle,
+          }),
+        );
+        if (predicate(m)) matched.push(m);
+      }
+    }
+    return matched;
+  }
+
+  async stop(): Promise<void> {
+    await this.api.stop();
+    await this.writer.drain();
+    this.sqs.destroy();
+    await this.stack.stop();
+  }
+}
+
+export const testEnv = (stack: LocalStack, overrides: Record<string, string> = {}) => ({
+  ...stack.env,
+  NODE_ENV: 'test',
+  PORT: '0',
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  ADMIN_API_KEY: ADMIN_KEY,
+  BODY_LIMIT: '64kb',
+  ...overrides,
+});
+
+export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
+  const stack = await startLocalStack();
+  try {
+    const env = testEnv(stack, overrides);
+    const api = await startApi(env);
+    return new Harness(stack, api, loadConfig(env));
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
