@@ -14,7 +14,9 @@ export interface UserConfigSnapshot {
   syncConfigs: SyncConfigRecord[];
 }
 
-const INVALIDATION_CHANNEL = 'syncwell:config-invalidated';
+export const INVALIDATION_CHANNEL = 'syncwell:config-invalidated';
+/** Published instead of a user id when every cached entry must go (e.g. after a table reset). */
+export const INVALIDATE_ALL = '*';
 const valueKey = (userId: string) => `config##${userId}`;
 const generationKey = (userId: string) => `configgen##${userId}`;
 
@@ -50,7 +52,9 @@ export class UserConfigCache {
   }
 
   async start(): Promise<void> {
-    this.o.subscriber.on('message', (_channel: string, userId: string) => this.dropLocal(userId));
+    this.o.subscriber.on('message', (_channel: string, userId: string) =>
+      userId === INVALIDATE_ALL ? this.dropAllLocal() : this.dropLocal(userId),
+    );
     // A lost subscription means missed invalidations: stop trusting L1 until we are back.
     this.o.subscriber.on('close', () => {
       this.subscribed = false;
@@ -93,6 +97,12 @@ export class UserConfigCache {
       // Redis down: nothing is served from it either, so nothing stale can be read from it.
       this.o.logger.warn({ err: error, userId }, 'config cache: invalidation not propagated');
     }
+  }
+
+  private dropAllLocal(): void {
+    this.l1.clear();
+    // Bumping every known generation keeps in-flight loads from storing what they read before.
+    for (const [userId, gen] of this.localGeneration) this.localGeneration.set(userId, gen + 1);
   }
 
   private dropLocal(userId: string): void {
