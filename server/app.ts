@@ -12,6 +12,7 @@ import type { HandlerMap, OperationId } from './http/operationTypes.js';
 import { BUNDLED_SPEC_PATH, loadRouteTable, type Route } from './http/routeTable.js';
 import { authenticateAdmin, authenticateUser, requireIdempotencyKey } from './middleware/authenticate.js';
 import { errorHandler } from './middleware/errorHandler.js';
+import { rateLimitPerUser } from './middleware/rateLimit.js';
 import { requestContext } from './middleware/requestContext.js';
 import { AppError } from '../core/errors/AppError.js';
 
@@ -35,10 +36,11 @@ export function buildApp(o: AppOptions): express.Express {
   app.use('/docs', docsRouter());
 
   const userAuth = authenticateUser(o.tokenVerifier);
+  const userRateLimit = rateLimitPerUser(o.config.API_RATE_LIMIT_PER_MINUTE);
   const adminAuth = authenticateAdmin(o.config.ADMIN_API_KEY);
   for (const route of routes) {
     const pre: RequestHandler[] = [];
-    if (route.auth === 'firebaseJwt') pre.push(userAuth);
+    if (route.auth === 'firebaseJwt') pre.push(userAuth, userRateLimit);
     if (route.auth === 'adminKey') pre.push(adminAuth);
     if (route.requiresIdempotencyKey) pre.push(requireIdempotencyKey);
     if (pre.length) app[route.method](route.expressPath, ...pre);

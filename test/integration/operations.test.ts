@@ -79,3 +79,25 @@ describe('health, admin and docs', () => {
     expect(asyncapi.text).to.contain('HotPathSyncRequested');
   });
 });
+
+describe('per-user rate limit', () => {
+  it('answers 429 rate_limited with Retry-After once a user spends the budget, without affecting others', async () => {
+    const h = getHarness();
+    const api = await startApi(testEnv(h.stack, { API_RATE_LIMIT_PER_MINUTE: '5' }));
+    try {
+      const get = async (token: string) =>
+        fetch(`${api.url}/v1/sync-jobs`, { headers: { authorization: `Bearer ${token}` } });
+      const greedy = await h.token(h.newUserId('greedy'));
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await get(greedy)).status);
+      expect(statuses).to.deep.equal([200, 200, 200, 200, 200, 429]);
+      const limited = await get(greedy);
+      expect(limited.status).to.equal(429);
+      expect(Number(limited.headers.get('retry-after'))).to.be.within(1, 60);
+      expect(((await limited.json()) as { code: string }).code).to.equal('rate_limited');
+      expect((await get(await h.token(h.newUserId('polite')))).status).to.equal(200);
+    } finally {
+      await api.stop();
+    }
+  });
+});
