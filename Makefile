@@ -4,6 +4,8 @@ export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 export PACT_DO_NOT_TRACK := true
 export PUPPETEER_SKIP_DOWNLOAD := 1
+# AWS SDK versions are pinned in package-lock.json; its Node 22 notice is in the README.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 .PHONY: setup generate check lint lint-openapi lint-asyncapi
 

@@ -6,6 +6,10 @@ import { startApi, type RunningApi } from '../../server/main.js';
 import { clearRuntimeState, writeRuntimeState } from './runtimeState.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 
+// The AWS SDK versions are pinned in package-lock.json; its notice that releases after January 2027
+// need Node 22 is in the README, not on every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const DATA_DIR = fileURLToPath(new URL('../../.state/local', import.meta.url));
 
 async function main(): Promise<void> {
