@@ -1,0 +1,15 @@
+// Shared by both sides of the contract test: who the participants are and where the pact lives.
+// The pact file is committed; the provider verification reads it from here (no broker yet).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CONSUMER = 'syncwell-mobile-sdk';
+export const PROVIDER = 'syncwell-api';
+
+export const PACT_DIR = fileURLToPath(new URL('./pacts', import.meta.url));
+export const PACT_FILE = path.join(PACT_DIR, `${CONSUMER}-${PROVIDER}.json`);
+
+/** Pact's native library sends anonymous usage events unless this is set; it reads it at call time. */
+export function disablePactTracking(): void {
+  process.env.PACT_DO_NOT_TRACK ??= 'true';
+}
