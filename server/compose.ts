@@ -8,10 +8,11 @@ import { UserConfigCache } from '../core/cache/userConfigCache.js';
 import type { Config } from '../core/config/config.js';
 import type { Logger } from '../core/logging/logger.js';
 import { HotPathQueue } from '../core/messages/hotPathQueue.js';
-import { createSqsClient, SqsQueueSender } from '../core/queue/sqs.js';
+import { createSqsClient, createSqsJsonClient, SqsQueueSender } from '../core/queue/sqs.js';
 import { BatchWriter } from '../core/store/batchWriter.js';
 import { ConnectionRepository } from '../core/store/connectionRepository.js';
 import { createDocumentClient } from '../core/store/dynamoClient.js';
+import { createDynamoJson } from '../core/store/dynamoJson.js';
 import { IdempotencyRepository } from '../core/store/idempotencyRepository.js';
 import { ProfileRepository } from '../core/store/profileRepository.js';
 import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
@@ -43,12 +44,13 @@ async function probe(check: () => Promise<unknown>): Promise<DependencyStatus> {
 
 export async function createApi(config: Config, logger: Logger): Promise<Api> {
   const db = createDocumentClient(config);
-  const writer = new BatchWriter(db, config.TABLE_NAME, config.BATCH_WINDOW_MS);
+  const dynamoJson = createDynamoJson(config);
+  const writer = new BatchWriter(dynamoJson, config.TABLE_NAME, config.BATCH_WINDOW_MS);
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
   const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
   const syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, writer);
   const syncJobs = new SyncJobRepository(db, config.TABLE_NAME, writer);
-  const idempotency = new IdempotencyRepository(db, config.TABLE_NAME, writer, {
+  const idempotency = new IdempotencyRepository(db, dynamoJson, config.TABLE_NAME, writer, {
     ttlHours: config.IDEMPOTENCY_TTL_HOURS,
     lockTimeoutMs: config.IDEMPOTENCY_LOCK_TIMEOUT_MS,
   });
@@ -68,8 +70,9 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
   await userConfig.start();
 
   const sqs = createSqsClient(config);
+  const sqsJson = createSqsJsonClient(config);
   const hotPathQueue = new HotPathQueue(
-    new SqsQueueSender(sqs, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
+    new SqsQueueSender(sqsJson, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
   );
   const tokenVerifier = new TokenVerifier(
     new JwksCache(config.JWKS_URL, config.JWKS_CACHE_TTL_MS),
@@ -120,7 +123,9 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
       redis.disconnect();
       subscriber.disconnect();
       sqs.destroy();
+      sqsJson.destroy();
       db.destroy();
+      dynamoJson.destroy();
     },
   };
 }

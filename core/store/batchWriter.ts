@@ -1,8 +1,7 @@
 // Write-behind for unconditional puts and deletes: concurrent callers share BatchWriteItem calls
 // (25 items each); UnprocessedItems are retried with backoff before a caller sees an error.
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { MicroBatcher } from '../batching/microBatcher.js';
-import type { DocumentClient } from './dynamoClient.js';
+import type { BatchWriteRequest, DynamoJson } from './dynamoJson.js';
 import type { ItemKey } from './keys.js';
 
 export type WriteRequest =
@@ -14,7 +13,7 @@ export class BatchWriter {
   private readonly batcher: MicroBatcher<WriteRequest, void>;
 
   constructor(
-    private readonly db: DocumentClient,
+    private readonly db: DynamoJson,
     private readonly tableName: string,
     windowMs: number,
   ) {
@@ -46,32 +45,26 @@ export class BatchWriter {
   }
 
   private async flush(items: WriteRequest[]) {
-    const keyOf = (r: WriteRequest) => {
-      const k = r.put ?? r.delete;
-      return `${k.PK}\u0000${k.SK}`;
-    };
-    let remaining = items.map((r) =>
-      r.put ? { PutRequest: { Item: r.put } } : { DeleteRequest: { Key: r.delete } },
+    const keyOf = (k: { PK?: unknown; SK?: unknown }) => `${String(k.PK)}\u0000${String(k.SK)}`;
+    let remaining: BatchWriteRequest[] = items.map((r) =>
+      r.put
+        ? { PutRequest: { Item: r.put } }
+        : { DeleteRequest: { Key: { PK: r.delete.PK, SK: r.delete.SK } } },
     );
     const failed = new Set<string>();
     for (let attempt = 1; remaining.length > 0; attempt++) {
-      const out = await this.db.send(
-        new BatchWriteCommand({ RequestItems: { [this.tableName]: remaining } }),
-      );
-      const unprocessed = out.UnprocessedItems?.[this.tableName] ?? [];
+      const unprocessed = await this.db.batchWriteItem(this.tableName, remaining);
       if (unprocessed.length === 0) break;
       if (attempt >= MAX_ATTEMPTS) {
-        for (const u of unprocessed) {
-          const k = (u.PutRequest?.Item ?? u.DeleteRequest?.Key) as ItemKey;
-          failed.add(`${k.PK}\u0000${k.SK}`);
-        }
+        for (const u of unprocessed)
+          failed.add(keyOf('PutRequest' in u ? u.PutRequest.Item : u.DeleteRequest.Key));
         break;
       }
-      remaining = unprocessed as typeof remaining;
+      remaining = unprocessed;
       await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
     }
     return items.map((r) =>
-      failed.has(keyOf(r))
+      failed.has(keyOf(r.put ?? r.delete))
         ? { ok: false as const, error: new Error('DynamoDB left the write unprocessed after retries') }
         : { ok: true as const, value: undefined },
     );

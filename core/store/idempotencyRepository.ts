@@ -2,9 +2,10 @@
 // key with a conditional put; the stored response is replayed to retries with the same request;
 // a different request under the same key is refused. Records expire after IDEMPOTENCY_TTL_HOURS
 // (checked on write and read; DynamoDB TTL only removes them eventually).
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchWriter } from './batchWriter.js';
 import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
+import type { DynamoJson } from './dynamoJson.js';
 import { idempotencyKey } from './keys.js';
 
 export interface StoredResponse {
@@ -37,6 +38,8 @@ interface IdempotencyItem {
 export class IdempotencyRepository {
   constructor(
     private readonly db: DocumentClient,
+    /** The claim is on every state-changing request: it goes through the lean client. */
+    private readonly hot: DynamoJson,
     private readonly tableName: string,
     private readonly writer: BatchWriter,
     private readonly options: { ttlHours: number; lockTimeoutMs: number },
@@ -56,23 +59,21 @@ export class IdempotencyRepository {
       ttl: Math.floor(now / 1000) + this.options.ttlHours * 3600,
     };
     try {
-      const out = await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          // New key, an expired record, or the same request whose first attempt died holding the lock.
-          ConditionExpression:
-            'attribute_not_exists(PK) OR #ttl < :nowSeconds OR (#status = :inProgress AND LockedAt < :staleBefore AND Fingerprint = :fp)',
-          ExpressionAttributeNames: { '#ttl': 'ttl', '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':nowSeconds': Math.floor(now / 1000),
-            ':inProgress': 'INPROGRESS',
-            ':staleBefore': now - this.options.lockTimeoutMs,
-            ':fp': fingerprint,
-          },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
+      const out = await this.hot.putItem({
+        TableName: this.tableName,
+        Item: { ...item },
+        // New key, an expired record, or the same request whose first attempt died holding the lock.
+        ConditionExpression:
+          'attribute_not_exists(PK) OR #ttl < :nowSeconds OR (#status = :inProgress AND LockedAt < :staleBefore AND Fingerprint = :fp)',
+        ExpressionAttributeNames: { '#ttl': 'ttl', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':nowSeconds': Math.floor(now / 1000),
+          ':inProgress': 'INPROGRESS',
+          ':staleBefore': now - this.options.lockTimeoutMs,
+          ':fp': fingerprint,
+        },
+        ReturnValues: 'ALL_OLD',
+      });
       const previous = out.Attributes as IdempotencyItem | undefined;
       const takeover = previous && previous.ttl >= Math.floor(now / 1000) && previous.Reserved;
       if (!takeover) return { kind: 'started', reservedId, recovered: false };

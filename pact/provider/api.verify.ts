@@ -6,6 +6,7 @@
 import { Verifier } from '@pact-foundation/pact';
 import type { RequestHandler } from 'express';
 import { BatchWriter } from '../../core/store/batchWriter.js';
+import { createDynamoJson } from '../../core/store/dynamoJson.js';
 import { createDocumentClient } from '../../core/store/dynamoClient.js';
 import { SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import { startHarness, type Harness } from '../../test/support/harness.js';
@@ -44,7 +45,7 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
     this.timeout(60_000);
     harness = await startHarness();
     const db = createDocumentClient(harness.config);
-    writer = new BatchWriter(db, harness.config.TABLE_NAME, 0);
+    writer = new BatchWriter(createDynamoJson(harness.config), harness.config.TABLE_NAME, 0);
     syncJobs = new SyncJobRepository(db, harness.config.TABLE_NAME, writer);
   });
 

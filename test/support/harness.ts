@@ -7,6 +7,7 @@ import type { CloudProvider, ConnectionStatus, DataType } from '../../core/domai
 import { newConnectionId } from '../../core/domain/ids.js';
 import { createSqsClient } from '../../core/queue/sqs.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
+import { createDynamoJson } from '../../core/store/dynamoJson.js';
 import { ConnectionRepository, type ConnectionRecord } from '../../core/store/connectionRepository.js';
 import { createDocumentClient } from '../../core/store/dynamoClient.js';
 import { SyncConfigRepository, type SyncConfigRecord } from '../../core/store/syncConfigRepository.js';
@@ -44,7 +45,7 @@ export class Harness {
     readonly config: Config,
   ) {
     const db = createDocumentClient(config);
-    this.writer = new BatchWriter(db, config.TABLE_NAME, 0);
+    this.writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 0);
     this.connections = new ConnectionRepository(db, config.TABLE_NAME, this.writer);
     this.syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, this.writer);
     this.sqs = createSqsClient(config);
