@@ -1,20 +1,22 @@
-// Assembles the API: every route comes from the bundled contract; each request passes
-// authentication, the Idempotency-Key check, body parsing, contract validation, then its handler.
-import express, { type Request, type RequestHandler } from 'express';
+// Assembles the API. The operation comes from the bundled contract (one lookup per request); each
+// request then passes authentication, the per-user budget, the Idempotency-Key check, body parsing,
+// contract validation and its handler. Errors of every stage become problem+json in one place.
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Config } from '../core/config/config.js';
+import { AppError } from '../core/errors/AppError.js';
 import type { Logger } from '../core/logging/logger.js';
 import type { IdempotencyRepository } from '../core/store/idempotencyRepository.js';
 import type { TokenVerifier } from './auth/tokenVerifier.js';
 import { docsRouter } from './docs.js';
 import { operationAdapter } from './http/operationAdapter.js';
 import type { HandlerMap, OperationId } from './http/operationTypes.js';
+import { RouteMatcher } from './http/routeMatcher.js';
 import { BUNDLED_SPEC_PATH, loadRouteTable, type Route } from './http/routeTable.js';
 import { authenticateAdmin, authenticateUser, requireIdempotencyKey } from './middleware/authenticate.js';
 import { errorHandler } from './middleware/errorHandler.js';
 import { rateLimitPerUser } from './middleware/rateLimit.js';
 import { requestContext } from './middleware/requestContext.js';
-import { AppError } from '../core/errors/AppError.js';
 
 export interface AppOptions {
   config: Config;
@@ -23,6 +25,29 @@ export interface AppOptions {
   idempotency: IdempotencyRepository;
   handlers: HandlerMap;
   routes?: Route[];
+}
+
+/** Runs `middleware` only for operations `applies` selects. */
+const when =
+  (applies: (route: Route) => boolean, middleware: RequestHandler): RequestHandler =>
+  (req, res, next) =>
+    res.locals.route && applies(res.locals.route) ? middleware(req, res, next) : next();
+
+function resolveRoute(matcher: RouteMatcher): RequestHandler {
+  return (req, res, next) => {
+    const match = matcher.match(req.method, req.path);
+    if (match.kind === 'found') {
+      res.locals.route = match.route;
+      res.locals.pathParams = match.params;
+      return next();
+    }
+    const params = { method: req.method, path: req.path };
+    if (match.kind === 'method_not_allowed')
+      return next(
+        new AppError(405, 'method_not_allowed', { params, headers: { Allow: match.allowed.join(', ') } }),
+      );
+    next(new AppError(404, 'route_not_found', { params }));
+  };
 }
 
 export function buildApp(o: AppOptions): express.Express {
@@ -34,17 +59,13 @@ export function buildApp(o: AppOptions): express.Express {
 
   app.use(requestContext(o.logger));
   app.use('/docs', docsRouter());
+  app.use(resolveRoute(new RouteMatcher(routes)));
 
-  const userAuth = authenticateUser(o.tokenVerifier);
-  const userRateLimit = rateLimitPerUser(o.config.API_RATE_LIMIT_PER_MINUTE);
-  const adminAuth = authenticateAdmin(o.config.ADMIN_API_KEY);
-  for (const route of routes) {
-    const pre: RequestHandler[] = [];
-    if (route.auth === 'firebaseJwt') pre.push(userAuth, userRateLimit);
-    if (route.auth === 'adminKey') pre.push(adminAuth);
-    if (route.requiresIdempotencyKey) pre.push(requireIdempotencyKey);
-    if (pre.length) app[route.method](route.expressPath, ...pre);
-  }
+  const isUserRoute = (r: Route) => r.auth === 'firebaseJwt';
+  app.use(when(isUserRoute, authenticateUser(o.tokenVerifier)));
+  app.use(when(isUserRoute, rateLimitPerUser(o.config.API_RATE_LIMIT_PER_MINUTE)));
+  app.use(when((r) => r.auth === 'adminKey', authenticateAdmin(o.config.ADMIN_API_KEY)));
+  app.use(when((r) => r.requiresIdempotencyKey, requireIdempotencyKey));
 
   app.use(
     express.json({
@@ -69,14 +90,23 @@ export function buildApp(o: AppOptions): express.Express {
     }),
   );
 
-  for (const route of routes) {
-    const handler = o.handlers[route.operationId] as HandlerMap[OperationId];
-    app[route.method](route.expressPath, operationAdapter(route, handler as never, o.idempotency));
-  }
-
-  app.use((req, _res, next) =>
-    next(new AppError(404, 'route_not_found', { params: { method: req.method, path: req.path } })),
+  const adapters = new Map(
+    routes.map((route) => [
+      route.operationId,
+      operationAdapter(
+        route,
+        o.handlers[route.operationId] as HandlerMap[OperationId] as never,
+        o.idempotency,
+      ),
+    ]),
   );
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const adapter = res.locals.route && adapters.get(res.locals.route.operationId);
+    if (!adapter)
+      return next(new AppError(404, 'route_not_found', { params: { method: req.method, path: req.path } }));
+    return adapter(req, res);
+  });
+
   app.use(errorHandler(o.config.BODY_LIMIT));
   return app;
 }

@@ -1,6 +1,6 @@
 // Sync jobs. POST is the API's hot path (spec 3d, 3a): ownership from the user config cache, then
-// the JOB item and the HotPathSyncRequested message, both through cross-request batches, so a job
-// costs about one DynamoDB call of its own (the idempotency claim).
+// the HotPathSyncRequested message and the JOB item, both through cross-request batches, so a job
+// costs about one backend call of its own (the idempotency claim).
 import { AppError, notImplemented } from '../../core/errors/AppError.js';
 import type { SyncJob } from '../../core/domain/types.js';
 import { InvalidCursorError, type SyncJobRecord } from '../../core/store/syncJobRepository.js';
@@ -48,9 +48,10 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
         updatedAt: now.toISOString(),
         expiresAt: Math.floor(now.getTime() / 1000) + d.config.JOB_TTL_DAYS * 86_400,
       };
-      // JOB item first: the worker must never receive a message for a job it cannot find.
-      if (recovered) await d.syncJobs.putIfAbsent(job);
-      else await d.syncJobs.put(job);
+      // The message first, then the JOB item in the same BatchWriteItem as the idempotency record:
+      // three backend calls per job. Should the process die between the two, the retried request
+      // recovers the reservation and writes the job, and the worker creates a missing JOB item
+      // from the message itself, so the two may land in either order.
       await d.hotPathQueue.send(
         {
           jobId: job.jobId,
@@ -68,6 +69,7 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
         },
         { userId: caller.userId, idempotencyKey: key },
       );
+      ctx.deferredWrites.push(recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
       return {
         status: 202,
         body: { jobId: job.jobId, status: 'QUEUED' },

@@ -12,11 +12,15 @@ import type { Route } from './routeTable.js';
 /** Headers worth replaying with a stored response. */
 const REPLAYED_HEADERS = ['location', 'etag', 'retry-after', 'content-type'];
 
-function buildRequest(route: Route, req: Request): OperationRequest<OperationId> {
+function buildRequest(
+  route: Route,
+  req: Request,
+  pathParams: Record<string, string>,
+): OperationRequest<OperationId> {
   const headers: Record<string, string | undefined> = {};
   for (const name of route.headerParams) headers[name] = req.get(name);
   return {
-    params: req.params,
+    params: pathParams,
     query: req.query,
     headers,
     body: req.body,
@@ -62,6 +66,20 @@ function sendResult(
   else res.json(result.body);
 }
 
+/** Runs the handler; if it fails, its deferred writes are still awaited (and their errors dropped). */
+async function runHandler(
+  handler: Handler<OperationId>,
+  request: OperationRequest<OperationId>,
+  ctx: RequestContext,
+) {
+  try {
+    return await handler(request, ctx);
+  } catch (error) {
+    await Promise.allSettled(ctx.deferredWrites);
+    throw error;
+  }
+}
+
 export function fingerprintOf(req: Request): string {
   return createHash('sha256')
     .update(`${req.method} ${req.path}\n${stringify(req.body ?? null)}`)
@@ -75,10 +93,12 @@ export function operationAdapter(
 ) {
   return async (req: Request, res: Response) => {
     const ctx: RequestContext = res.locals.ctx;
-    const request = buildRequest(route, req);
+    const request = buildRequest(route, req, res.locals.pathParams ?? {});
     const key = route.requiresIdempotencyKey ? req.get('idempotency-key') : undefined;
     if (!key || !ctx.auth) {
-      sendResult(res, await handler(request, ctx));
+      const result = await runHandler(handler, request, ctx);
+      await Promise.all(ctx.deferredWrites);
+      sendResult(res, result);
       return;
     }
 
@@ -98,7 +118,7 @@ export function operationAdapter(
       idempotency.complete(userId, key, fingerprint, begun.reservedId, replayable(response));
     let result: Awaited<ReturnType<typeof handler>>;
     try {
-      result = await handler(request, ctx);
+      result = await runHandler(handler, request, ctx);
     } catch (error) {
       if (error instanceof AppError && error.status < 500) {
         // A client error is the request's outcome: store it like any response (Stripe semantics),
@@ -117,7 +137,7 @@ export function operationAdapter(
       }
       throw error;
     }
-    await store(serialize(result));
+    await Promise.all([store(serialize(result)), ...ctx.deferredWrites]);
     sendResult(res, result);
   };
 }

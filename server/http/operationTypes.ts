@@ -58,9 +58,15 @@ export interface IdempotencyContext {
 
 export interface RequestContext {
   correlationId: string;
-  logger: Logger;
+  readonly logger: Logger;
   auth: AuthUser | null;
   idempotency: IdempotencyContext | null;
+  /**
+   * Writes that must land before the response is sent but need not land before the handler
+   * returns: the adapter awaits them together with the idempotency record, so they share one
+   * BatchWriteItem call.
+   */
+  deferredWrites: Promise<unknown>[];
 }
 
 export type Handler<K extends OperationId> = (

@@ -1,5 +1,5 @@
 // Authentication per the operation's security scheme, before the body is parsed or validated, so
-// an unauthenticated caller learns nothing about the contract and costs us nothing.
+// an unauthenticated caller learns nothing about the contract and costs us little.
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../../core/errors/AppError.js';
@@ -9,7 +9,6 @@ export function authenticateUser(verifier: TokenVerifier) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       res.locals.ctx.auth = await verifier.authenticate(req.get('authorization'));
-      res.locals.ctx.logger = res.locals.ctx.logger.child({ userId: res.locals.ctx.auth.userId });
       next();
     } catch (error) {
       next(error);
