@@ -1,12 +1,13 @@
 // CONN items: one per third-party connection. Credentials never live here: CredentialArn is a
 // random UUID pointer into the secret store (spec §2, secure configuration). ReAuthStatus is set
 // only while a connection needs re-authorization, which keeps the ReAuthStatusIndex sparse.
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudProvider, ConnectionStatus, Provider } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
 import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
 import { AlreadyExistsError } from './errors.js';
 import { connectionSk, SK_PREFIX, userPk } from './keys.js';
+import { queryPartition } from './queryPartition.js';
 
 export type ReAuthStatus = 'ok' | 'pending_user_action' | 'failed';
 
@@ -71,20 +72,12 @@ export class ConnectionRepository {
   ) {}
 
   async listByUser(userId: string): Promise<ConnectionRecord[]> {
-    const items: ConnectionItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': SK_PREFIX.connection },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((out.Items ?? []) as ConnectionItem[]));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryPartition<ConnectionItem>(
+      this.db,
+      this.tableName,
+      userPk(userId),
+      SK_PREFIX.connection,
+    );
     return items.map(toRecord);
   }
 

@@ -48,16 +48,7 @@ export class IdempotencyRepository {
   async begin(userId: string, key: string, fingerprint: string, reservedId: string): Promise<BeginResult> {
     const id = idempotencyKey(userId, key);
     const now = Date.now();
-    const item: IdempotencyItem = {
-      PK: id,
-      SK: id,
-      Entity: 'IDEM',
-      status: 'INPROGRESS',
-      Fingerprint: fingerprint,
-      LockedAt: now,
-      Reserved: reservedId,
-      ttl: Math.floor(now / 1000) + this.options.ttlHours * 3600,
-    };
+    const item = this.item(id, 'INPROGRESS', fingerprint, reservedId, now);
     try {
       const out = await this.hot.putItem({
         TableName: this.tableName,
@@ -110,20 +101,28 @@ export class IdempotencyRepository {
     reservedId: string,
     response: StoredResponse,
   ): Promise<void> {
-    const id = idempotencyKey(userId, key);
-    const now = Date.now();
-    const item: IdempotencyItem = {
+    const item = this.item(idempotencyKey(userId, key), 'COMPLETED', fingerprint, reservedId, Date.now());
+    item.Response = response;
+    return this.writer.put({ ...item });
+  }
+
+  private item(
+    id: string,
+    status: IdempotencyItem['status'],
+    fingerprint: string,
+    reservedId: string,
+    now: number,
+  ): IdempotencyItem {
+    return {
       PK: id,
       SK: id,
       Entity: 'IDEM',
-      status: 'COMPLETED',
+      status,
       Fingerprint: fingerprint,
       LockedAt: now,
       Reserved: reservedId,
-      Response: response,
       ttl: Math.floor(now / 1000) + this.options.ttlHours * 3600,
     };
-    return this.writer.put({ ...item });
   }
 
   /** Gives the key back (after a server error) so a retry executes the request again. */

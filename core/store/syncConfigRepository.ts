@@ -1,12 +1,13 @@
 // SYNCCONFIG items, keyed SYNCCONFIG#{sourceConnectionId}##{dataType}: at most one configuration
 // per source connection and data type. The public configId is an attribute; a user has few
 // configurations, so resolving it reads the user's list (served from the user config cache).
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConflictStrategy, DataType, SyncConfig } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
 import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
 import { AlreadyExistsError, VersionConflictError } from './errors.js';
 import { SK_PREFIX, syncConfigSk, userPk } from './keys.js';
+import { queryPartition } from './queryPartition.js';
 
 export type SyncConfigRecord = SyncConfig & { userId: string };
 
@@ -61,21 +62,15 @@ export class SyncConfigRepository {
   ) {}
 
   async listByUser(userId: string): Promise<SyncConfigRecord[]> {
-    const items: SyncConfigItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': SK_PREFIX.syncConfig },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((out.Items ?? []) as SyncConfigItem[]));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryPartition<SyncConfigItem>(
+      this.db,
+      this.tableName,
+      userPk(userId),
+      SK_PREFIX.syncConfig,
+      {
+        consistentRead: true,
+      },
+    );
     return items.map(toRecord);
   }
 
