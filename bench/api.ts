@@ -1,0 +1,627 @@
+// `npm run bench:api`: the API's own cost on its two hottest endpoints, next to a bare-Express
+// baseline serving the same JSON, in the same run. See bench/results/README.md for the method.
+//
+// Processes: this one (autocannon), the local stack (bench/lib/stackProcess.ts), the API
+// (`node --import tsx server/main.ts`, NODE_ENV=production) and the baseline (bench/baseline.ts),
+// each a separate process so /proc/<pid>/stat gives each one's CPU time alone.
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../core/config/config.js';
+import { createSqsClient } from '../core/queue/sqs.js';
+import { freePort } from '../infra/local/freePort.js';
+import { purgeQueues } from '../infra/local/resources.js';
+import { createUsers, type BenchUser } from './lib/fixtures.js';
+import {
+  fixedRate,
+  requestsFor,
+  saturate,
+  stopAllLoad,
+  type EndpointName,
+  type LoadResult,
+} from './lib/load.js';
+import {
+  baseEnv,
+  childPids,
+  clockTicksPerSecond,
+  logTail,
+  machineCpuMicros,
+  processCpuMicros,
+  REPO_ROOT,
+  threadCpuMicros,
+  spawnNode,
+  waitForHttp,
+  type NodeChild,
+} from './lib/proc.js';
+import {
+  checkTargets,
+  phaseLine,
+  summarize,
+  table,
+  type PhaseKind,
+  type PhaseMeasurement,
+  type Summary,
+  type TargetName,
+} from './lib/report.js';
+import type { ProbeMessage } from './lib/apiProbe.js';
+import type { CountersMessage, StackReadyMessage } from './lib/stackProcess.js';
+import { percentile, round } from './lib/stats.js';
+
+// The AWS SDK's "will need Node 22" notice (fixtures and queue purges use it here) is noise in a report.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning'))
+    console.error(`${w.name}: ${w.message}`);
+});
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    'fixed-seconds': { type: 'string', default: '15' },
+    'saturation-seconds': { type: 'string', default: '8' },
+    'warmup-seconds': { type: 'string', default: '3' },
+    'post-rate': { type: 'string', default: '400' },
+    'get-rate': { type: 'string', default: '1000' },
+    connections: { type: 'string', default: '20' },
+    'saturation-connections': { type: 'string', default: '50' },
+    users: { type: 'string', default: '500' },
+    'log-level': { type: 'string', default: 'info' },
+    endpoints: { type: 'string', default: 'get,post' },
+    targets: { type: 'string', default: 'api,baseline' },
+    phases: { type: 'string', default: 'fixed,saturation' },
+    'cpu-prof': { type: 'string' },
+    'api-env': { type: 'string', multiple: true, default: [] },
+    out: { type: 'string' },
+    check: { type: 'boolean', default: false },
+    probe: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`npm run bench:api -- [options]
+  --runs N                  measured repetitions of every phase (median reported)   [3]
+  --fixed-seconds S         duration of a fixed-rate phase                           [15]
+  --saturation-seconds S    duration of a saturation phase                           [8]
+  --warmup-seconds S        JIT warm-up per endpoint and target                      [3]
+  --post-rate R             fixed rate for POST /v1/sync-jobs, req/s                 [400]
+  --get-rate R              fixed rate for GET /v1/connections, req/s                [1000]
+  --connections N           connections of a fixed-rate phase                        [20]
+  --saturation-connections N                                                         [50]
+  --users N                 users (2 active connections and a token each)            [500]
+  --log-level L             the API's LOG_LEVEL                                      [info]
+  --endpoints get,post  --targets api,baseline  --phases fixed,saturation  (subsets)
+  --cpu-prof DIR            run the API and the baseline with --cpu-prof; profiles (named by pid)
+                            are written to DIR when they exit; see bench/profileSummary.ts
+  --api-env KEY=VALUE       extra API environment, repeatable (experiments, e.g. BATCH_WINDOW_MS=10)
+  --out FILE                JSON results [bench/results/api-latest.json; partial runs: *.json.tmp]
+  --probe                   instrument the API process (bench/lib/apiProbe.ts): its own view of
+                            request time, AWS call latency by operation, event-loop delay
+  --check                   exit 1 when a target fails (invalid measurements always exit 1)`);
+  process.exit(0);
+}
+
+const int = (name: keyof typeof args, value: string | boolean | undefined) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+  return n;
+};
+const list = <T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T[] => {
+  const items = (value ?? '').split(',').map((s) => s.trim()) as T[];
+  for (const i of items) if (!allowed.includes(i)) throw new Error(`--${name}: unknown "${i}"`);
+  return items;
+};
+
+const RUNS = int('runs', args.runs);
+const FIXED_SECONDS = int('fixed-seconds', args['fixed-seconds']);
+const SATURATION_SECONDS = int('saturation-seconds', args['saturation-seconds']);
+const WARMUP_SECONDS = int('warmup-seconds', args['warmup-seconds']);
+const CONNECTIONS = int('connections', args.connections);
+const SATURATION_CONNECTIONS = int('saturation-connections', args['saturation-connections']);
+const USERS = int('users', args.users);
+const RATES: Record<EndpointName, number> = {
+  'GET /v1/connections': int('get-rate', args['get-rate']),
+  'POST /v1/sync-jobs': int('post-rate', args['post-rate']),
+};
+const ENDPOINTS: EndpointName[] = list('endpoints', args.endpoints, ['get', 'post'] as const).map((e) =>
+  e === 'get' ? 'GET /v1/connections' : 'POST /v1/sync-jobs',
+);
+const TARGETS = list<TargetName>('targets', args.targets, ['api', 'baseline']);
+const PHASES = list<PhaseKind>('phases', args.phases, ['fixed', 'saturation']);
+const LOG_LEVEL = args['log-level'] ?? 'info';
+const API_ENV: Record<string, string> = Object.fromEntries(
+  (args['api-env'] ?? []).map((kv) => {
+    const at = kv.indexOf('=');
+    if (at <= 0) throw new Error(`--api-env expects KEY=VALUE, got "${kv}"`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
+const FULL_RUN = ENDPOINTS.length === 2 && TARGETS.length === 2 && PHASES.length === 2;
+const OUT = path.resolve(
+  REPO_ROOT,
+  args.out ?? (FULL_RUN ? 'bench/results/api-latest.json' : 'bench/results/api-partial.json.tmp'),
+);
+const PROF_DIR = args['cpu-prof'] ? path.resolve(args['cpu-prof']) : undefined;
+const LOG_DIR = path.join(REPO_ROOT, 'bench/results');
+mkdirSync(LOG_DIR, { recursive: true });
+
+/** The code under test: HEAD and the files that differ from it (the figures belong to that tree). */
+function gitState(): { commit: string | null; modified: string[] } {
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: REPO_ROOT, encoding: 'utf8' }).trimEnd();
+  try {
+    const modified = git('status', '--porcelain', '--', 'server', 'core', 'generated', 'package.json')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3));
+    return { commit: git('rev-parse', '--short', 'HEAD'), modified };
+  } catch {
+    return { commit: null, modified: [] };
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (line = '') => console.log(line);
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+let stack: NodeChild | undefined;
+let api: NodeChild | undefined;
+let baseline: NodeChild | undefined;
+
+async function startStack(): Promise<StackReadyMessage> {
+  const child = spawnNode({
+    name: 'local stack',
+    script: 'bench/lib/stackProcess.ts',
+    env: baseEnv(),
+    logFile: path.join(LOG_DIR, 'stack.log.tmp'),
+  });
+  stack = child;
+  return new Promise<StackReadyMessage>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`local stack not ready in 60 s:\n${logTail(child)}`)),
+      60_000,
+    );
+    child.process.on('message', (m: StackReadyMessage) => {
+      if (m.type !== 'ready') return;
+      clearTimeout(timer);
+      resolve(m);
+    });
+    void child.exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`local stack exited during start:\n${logTail(child)}`));
+    });
+  });
+}
+
+async function startApiChild(stackEnv: Record<string, string>): Promise<string> {
+  const port = await freePort();
+  api = spawnNode({
+    name: 'API',
+    script: 'server/main.ts',
+    env: {
+      ...baseEnv(),
+      ...stackEnv,
+      NODE_ENV: 'production',
+      LOG_LEVEL,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      // The per-user limiter stays on (its bookkeeping is part of the cost) but never rejects.
+      API_RATE_LIMIT_PER_MINUTE: '1000000000',
+      ...API_ENV,
+    },
+    logFile: path.join(LOG_DIR, 'api.log.tmp'),
+    nodeArgs: [
+      ...(args.probe ? ['--import', path.join(REPO_ROOT, 'bench/lib/apiProbe.ts')] : []),
+      ...(PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []),
+    ],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, api);
+  return url;
+}
+
+async function startBaselineChild(connectionsBody: string): Promise<string> {
+  const port = await freePort();
+  baseline = spawnNode({
+    name: 'baseline',
+    script: 'bench/baseline.ts',
+    env: {
+      ...baseEnv(),
+      NODE_ENV: 'production',
+      PORT: String(port),
+      BASELINE_CONNECTIONS_BODY: connectionsBody,
+    },
+    logFile: path.join(LOG_DIR, 'baseline.log.tmp'),
+    nodeArgs: PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, baseline);
+  return url;
+}
+
+/** Sends `{ type }` to a child over IPC and resolves with its answer of the same type (or undefined). */
+function ask<T extends { type: string }>(
+  child: NodeChild | undefined,
+  type: T['type'],
+): Promise<T | undefined> {
+  if (!child) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.process.off('message', onMessage);
+      resolve(undefined);
+    }, 2000);
+    const onMessage = (m: T) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      child.process.off('message', onMessage);
+      resolve(m);
+    };
+    child.process.on('message', onMessage);
+    child.process.send({ type });
+  });
+}
+
+/** AWS calls the emulators have received so far, by operation (X-Amz-Target without its prefix). */
+async function backendCalls(): Promise<Record<string, number>> {
+  const m = await ask<CountersMessage>(stack, 'counters');
+  return Object.fromEntries(
+    Object.entries(m?.counts ?? {}).map(([k, v]) => [k.replace(/^[A-Za-z0-9_]+\./, ''), v]),
+  );
+}
+
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    stopAllLoad();
+    await Promise.allSettled([api?.stop(10_000), baseline?.stop()]);
+    await stack?.stop(10_000);
+  })();
+  return cleaning;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    interrupted = true;
+    log(`\n${signal}: stopping the load, the API, the baseline and the local stack...`);
+    void cleanup().then(() => process.exit(130));
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+interface Context {
+  urls: Record<TargetName, string>;
+  pids: Record<TargetName, number>;
+  users: BenchUser[];
+  purge: () => Promise<void>;
+}
+
+function cpuSnapshot(ctx: Context, target: TargetName) {
+  const redisPid = stack ? childPids(stack.pid)[0] : undefined;
+  const self = process.cpuUsage();
+  const other: TargetName = target === 'api' ? 'baseline' : 'api';
+  return {
+    at: performance.now(),
+    machine: machineCpuMicros(),
+    idleTarget: processCpuMicros(ctx.pids[other]),
+    target: processCpuMicros(ctx.pids[target]),
+    threads: threadCpuMicros(ctx.pids[target]),
+    loadGenerator: self.user + self.system,
+    stack: stack ? processCpuMicros(stack.pid) : 0,
+    redis: redisPid ? processCpuMicros(redisPid) : 0,
+  };
+}
+
+async function measurePhase(
+  ctx: Context,
+  run: number,
+  kind: PhaseKind,
+  endpoint: EndpointName,
+  target: TargetName,
+): Promise<PhaseMeasurement> {
+  const requests = requestsFor(endpoint, ctx.users);
+  const callsBefore = await backendCalls();
+  const probing = args.probe && target === 'api';
+  if (probing) await ask<ProbeMessage>(api, 'probe'); // resets the probe
+  const before = cpuSnapshot(ctx, target);
+  let result: LoadResult;
+  if (kind === 'fixed')
+    result = await fixedRate({
+      url: ctx.urls[target],
+      rate: RATES[endpoint],
+      connections: CONNECTIONS,
+      durationSeconds: FIXED_SECONDS,
+      requests,
+    });
+  else
+    result = await saturate({
+      url: ctx.urls[target],
+      connections: SATURATION_CONNECTIONS,
+      durationSeconds: SATURATION_SECONDS,
+      requests,
+    });
+  // Let batches that requests already waited for, and in-flight responses, finish on the server.
+  await sleep(300);
+  const after = cpuSnapshot(ctx, target);
+  const callsAfter = await backendCalls();
+  const probe = probing ? await ask<ProbeMessage>(api, 'probe') : undefined;
+  const calls = Object.fromEntries(
+    Object.entries(callsAfter)
+      .map(([op, n]) => [op, round((n - (callsBefore[op] ?? 0)) / Math.max(result.ok, 1), 3)] as const)
+      .filter(([, perRequest]) => perRequest > 0),
+  );
+  const wallUs = (after.at - before.at) * 1000;
+  const pct = (a: number, b: number) => round(((b - a) / wallUs) * 100, 1);
+  const durationSeconds = kind === 'fixed' ? FIXED_SECONDS : result.wallSeconds;
+  return {
+    run,
+    kind,
+    endpoint,
+    target,
+    rate: kind === 'fixed' ? RATES[endpoint] : null,
+    connections: kind === 'fixed' ? CONNECTIONS : SATURATION_CONNECTIONS,
+    durationSeconds,
+    ok: result.ok,
+    non2xx: result.non2xx,
+    statusCodes: result.statusCodes,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    achievedRps: round(result.ok / durationSeconds, 1),
+    cpuMicrosPerRequest: round((after.target - before.target) / Math.max(result.ok, 1), 1),
+    cpuPercent: pct(before.target, after.target),
+    latencyMs: {
+      p50: round(percentile(result.latenciesMs, 50), 3),
+      p90: round(percentile(result.latenciesMs, 90), 3),
+      p99: round(percentile(result.latenciesMs, 99), 3),
+      max: round(percentile(result.latenciesMs, 100), 3),
+    },
+    ...(result.autocannonP50 !== undefined && result.autocannonP99 !== undefined
+      ? { autocannonLatencyMs: { p50: result.autocannonP50, p99: result.autocannonP99 } }
+      : {}),
+    backendCallsPerRequest: calls,
+    ...(probe
+      ? { apiProbe: { server: probe.server, calls: probe.calls, eventLoopDelayMs: probe.eventLoopDelayMs } }
+      : {}),
+    targetThreadsMicrosPerRequest: Object.fromEntries(
+      Object.entries(after.threads)
+        .map(
+          ([name, us]) => [name, round((us - (before.threads[name] ?? 0)) / Math.max(result.ok, 1))] as const,
+        )
+        .filter(([, us]) => us > 0),
+    ),
+    otherCpuPercent: {
+      loadGenerator: pct(before.loadGenerator, after.loadGenerator),
+      stack: pct(before.stack, after.stack),
+      redis: pct(before.redis, after.redis),
+      // Everything else on the machine (other users' processes): noise, not part of the bench.
+      foreign: round(
+        Math.max(
+          0,
+          pct(before.machine.busy, after.machine.busy) -
+            pct(before.target, after.target) -
+            pct(before.idleTarget, after.idleTarget) -
+            pct(before.loadGenerator, after.loadGenerator) -
+            pct(before.stack, after.stack) -
+            pct(before.redis, after.redis),
+        ),
+        1,
+      ),
+      steal: pct(before.machine.steal, after.machine.steal),
+    },
+  };
+}
+
+/** Phases during which other processes (or the hypervisor) took a noticeable share of the machine. */
+function noise(p: PhaseMeasurement): string | undefined {
+  const { foreign, steal } = p.otherCpuPercent;
+  return foreign > 20 || steal > 10
+    ? `run ${p.run} ${p.endpoint} ${p.target} ${p.kind}: other processes used ${foreign}% of a core, steal ${steal}%`
+    : undefined;
+}
+
+/** Problems that make a phase's figures meaningless (the run still finishes and prints them). */
+function invalidity(p: PhaseMeasurement): string | undefined {
+  const problems: string[] = [];
+  if (p.non2xx > 0) problems.push(`${p.non2xx} non-2xx responses ${JSON.stringify(p.statusCodes)}`);
+  if (p.errors > 0) problems.push(`${p.errors} connection errors (${p.timeouts} timeouts)`);
+  if (p.kind === 'fixed' && p.rate !== null && p.achievedRps < 0.97 * p.rate)
+    problems.push(`rate not sustained: ${p.achievedRps} of ${p.rate} req/s`);
+  return problems.length
+    ? `run ${p.run} ${p.endpoint} ${p.target} ${p.kind}: ${problems.join('; ')}`
+    : undefined;
+}
+
+async function warmUp(ctx: Context): Promise<void> {
+  // Every user once, so each token is verified and each user's config is cached ("from cache").
+  let bad = 0;
+  for (let i = 0; i < ctx.users.length; i += 20) {
+    await Promise.all(
+      ctx.users.slice(i, i + 20).map(async (u) => {
+        const res = await fetch(`${ctx.urls.api}/v1/connections`, {
+          headers: { authorization: u.authorization },
+        });
+        await res.arrayBuffer();
+        if (res.status !== 200) bad++;
+      }),
+    );
+  }
+  if (bad) throw new Error(`warm-up: ${bad} of ${ctx.users.length} GET /v1/connections were not 200`);
+  // JIT: a short full-speed run of each measured endpoint on each target.
+  for (const endpoint of ENDPOINTS)
+    for (const target of TARGETS) {
+      const r = await saturate({
+        url: ctx.urls[target],
+        connections: CONNECTIONS,
+        durationSeconds: WARMUP_SECONDS,
+        requests: requestsFor(endpoint, ctx.users),
+      });
+      log(`  warm-up ${endpoint} ${target}: ${r.ok} ok, ${r.non2xx} non-2xx, ${r.errors} errors`);
+      if (r.non2xx || r.errors)
+        throw new Error(`warm-up ${endpoint} on ${target} failed: ${JSON.stringify(r.statusCodes)}`);
+    }
+  await ctx.purge();
+}
+
+async function idleCpuPercent(pid: number, ms = 2000): Promise<number> {
+  await sleep(500);
+  const a = processCpuMicros(pid);
+  await sleep(ms);
+  return round(((processCpuMicros(pid) - a) / (ms * 1000)) * 100, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const tree = gitState();
+  log(
+    `SyncWell API benchmark: ${RUNS} run(s); fixed ${FIXED_SECONDS} s at POST ${RATES['POST /v1/sync-jobs']} / ` +
+      `GET ${RATES['GET /v1/connections']} req/s on ${CONNECTIONS} connections; saturation ${SATURATION_SECONDS} s ` +
+      `on ${SATURATION_CONNECTIONS}; ${USERS} users; API LOG_LEVEL=${LOG_LEVEL}` +
+      Object.entries(API_ENV)
+        .map(([k, v]) => ` ${k}=${v}`)
+        .join(''),
+  );
+  log(
+    `code: ${tree.commit ?? '?'}${tree.modified.length ? ` + uncommitted changes in ${tree.modified.join(', ')}` : ' (clean)'}`,
+  );
+  log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, node ${process.version}, CLK_TCK ${clockTicksPerSecond()}`,
+  );
+
+  const ready = await startStack();
+  log(`local stack up (pid ${stack?.pid})`);
+  const config = loadConfig(ready.env);
+  const sqs = createSqsClient(config);
+  try {
+    const apiUrl = await startApiChild(ready.env);
+    log(`API up at ${apiUrl} (pid ${api?.pid}, NODE_ENV=production, LOG_LEVEL=${LOG_LEVEL})`);
+    const users = await createUsers(ready.env, USERS);
+    log(`fixtures: ${users.length} users with 2 active connections each`);
+
+    // The JSON a real user's list returns, for the baseline to serve.
+    const first = users[0];
+    if (!first) throw new Error('no users');
+    const res = await fetch(`${apiUrl}/v1/connections`, { headers: { authorization: first.authorization } });
+    const connectionsBody = await res.text();
+    if (res.status !== 200) throw new Error(`GET /v1/connections: ${res.status} ${connectionsBody}`);
+    const baselineUrl = await startBaselineChild(connectionsBody);
+    log(
+      `baseline up at ${baselineUrl} (pid ${baseline?.pid}); serving ${connectionsBody.length} bytes of JSON`,
+    );
+    if (!api || !baseline) throw new Error('processes not started');
+
+    const ctx: Context = {
+      urls: { api: apiUrl, baseline: baselineUrl },
+      pids: { api: api.pid, baseline: baseline.pid },
+      users,
+      purge: () => purgeQueues(sqs, { queues: ready.queues }),
+    };
+    await warmUp(ctx);
+    const idle = { api: await idleCpuPercent(api.pid), baseline: await idleCpuPercent(baseline.pid) };
+    log(`idle CPU: API ${idle.api}% of a core, baseline ${idle.baseline}%\n`);
+
+    const phases: PhaseMeasurement[] = [];
+    for (let run = 1; run <= RUNS && !interrupted; run++) {
+      for (const endpoint of ENDPOINTS) {
+        // Alternate which target goes first, so neither always runs on a "fresher" machine.
+        const order = run % 2 === 1 ? TARGETS : [...TARGETS].reverse();
+        for (const target of order)
+          for (const kind of PHASES) {
+            if (interrupted) break;
+            const p = await measurePhase(ctx, run, kind, endpoint, target);
+            phases.push(p);
+            log(phaseLine(p));
+            // Nothing consumes the hot-path queue; keep fauxqs small between phases.
+            if (endpoint === 'POST /v1/sync-jobs' && target === 'api') await ctx.purge();
+            await sleep(300);
+          }
+      }
+    }
+    if (interrupted) return 130;
+
+    const summaries = ENDPOINTS.flatMap((endpoint) =>
+      TARGETS.flatMap((target) => summarize(phases, endpoint, target, RATES[endpoint]) ?? []),
+    ) as Summary[];
+    const checks = TARGETS.includes('api') ? checkTargets(summaries) : [];
+    const invalid = phases.map(invalidity).filter((s): s is string => s !== undefined);
+    const noisy = phases.map(noise).filter((s): s is string => s !== undefined);
+
+    log(`\nMedians of ${RUNS} run(s) (CPU = the target process's user+system time per 2xx response):\n`);
+    log(table(summaries, checks));
+    if (noisy.length) {
+      log('\nNOISY PHASES (the machine was busy with other work; consider running again):');
+      for (const line of noisy) log(`  ${line}`);
+    }
+    if (invalid.length) {
+      log('\nINVALID MEASUREMENTS (figures above are not trustworthy):');
+      for (const line of invalid) log(`  ${line}`);
+    }
+
+    const report = {
+      generatedAt: new Date().toISOString(),
+      durationSeconds: round((Date.now() - started) / 1000),
+      code: tree,
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model ?? null,
+        loadAverageAtStart: loadavg(),
+        node: process.version,
+        clockTicksPerSecond: clockTicksPerSecond(),
+      },
+      settings: {
+        runs: RUNS,
+        fixedSeconds: FIXED_SECONDS,
+        saturationSeconds: SATURATION_SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        rates: RATES,
+        connections: CONNECTIONS,
+        saturationConnections: SATURATION_CONNECTIONS,
+        users: USERS,
+        apiEnv: { NODE_ENV: 'production', LOG_LEVEL, ...API_ENV },
+        cpuProfile: Boolean(args['cpu-prof']),
+      },
+      idleCpuPercent: idle,
+      summaries: summaries.map((s) => {
+        const base = summaries.find((b) => b.endpoint === s.endpoint && b.target === 'baseline');
+        return s.target === 'api' && base
+          ? {
+              ...s,
+              cpuRatioToBaseline: round(s.cpuMicrosPerRequest / base.cpuMicrosPerRequest, 2),
+              saturationRatioToBaseline: round(s.saturationRps / base.saturationRps, 3),
+            }
+          : s;
+      }),
+      targets: checks,
+      invalid,
+      noisy,
+      phases,
+    };
+    writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
+    log(`\nwrote ${path.relative(REPO_ROOT, OUT)} (${round((Date.now() - started) / 1000)} s)`);
+    if (invalid.length) return 1;
+    if (args.check && checks.some((c) => !c.pass)) return 1;
+    return 0;
+  } finally {
+    sqs.destroy();
+  }
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error(interrupted ? 'interrupted' : error);
+  for (const child of [api, baseline, stack])
+    if (child && !interrupted)
+      console.error(`--- last lines of ${child.name} log (${child.logFile}):\n${logTail(child, 15)}`);
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

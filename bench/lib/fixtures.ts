@@ -1,0 +1,74 @@
+// Benchmark users, created through the same repositories the API uses (as test/support/harness.ts
+// does): each user gets two active connections and a dev token from the local issuer.
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../core/config/config.js';
+import { newConnectionId } from '../../core/domain/ids.js';
+import type { CloudProvider } from '../../core/domain/types.js';
+import { BatchWriter } from '../../core/store/batchWriter.js';
+import { createDynamoJson } from '../../core/store/dynamoJson.js';
+import { ConnectionRepository } from '../../core/store/connectionRepository.js';
+import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { mintDevToken } from '../../infra/local/devIssuer.js';
+
+export interface BenchUser {
+  userId: string;
+  /** `Bearer <token>` */
+  authorization: string;
+  sourceConnectionId: string;
+  destinationConnectionId: string;
+  /** The POST /v1/sync-jobs body for this user (a manual workout sync between its connections). */
+  syncJobBody: string;
+}
+
+const PROVIDERS: [CloudProvider, CloudProvider] = ['strava', 'fitbit'];
+
+async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size)
+    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+export async function createUsers(env: Record<string, string>, count: number): Promise<BenchUser[]> {
+  const config = loadConfig(env);
+  const db = createDocumentClient(config);
+  const writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 0);
+  const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
+  const run = randomUUID().slice(0, 8);
+  try {
+    const ids = Array.from({ length: count }, (_, i) => `bench-${run}-${String(i).padStart(4, '0')}`);
+    return await inBatches(ids, 25, async (userId) => {
+      const now = new Date().toISOString();
+      const [source, destination] = await Promise.all(
+        PROVIDERS.map((provider) =>
+          connections.create({
+            userId,
+            connectionId: newConnectionId(),
+            provider,
+            status: 'active',
+            credentialRef: randomUUID(),
+            createdAt: now,
+            updatedAt: now,
+          }),
+        ),
+      );
+      if (!source || !destination) throw new Error('fixture: connection not created');
+      const token = await mintDevToken(userId, { tier: 'PRO', expiresInSeconds: 3 * 3600 });
+      return {
+        userId,
+        authorization: `Bearer ${token}`,
+        sourceConnectionId: source.connectionId,
+        destinationConnectionId: destination.connectionId,
+        syncJobBody: JSON.stringify({
+          sourceConnectionId: source.connectionId,
+          destinationConnectionId: destination.connectionId,
+          mode: 'manual',
+          dataType: 'workout',
+        }),
+      };
+    });
+  } finally {
+    await writer.drain();
+    db.destroy();
+  }
+}

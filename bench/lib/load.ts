@@ -1,0 +1,184 @@
+// Load phases on top of autocannon 9.
+//
+// Fixed rate: autocannon's own rate limit (`overallRate`/`connectionRate`) is a per-connection quota
+// per second, sent back to back as fast as the server answers, then a pause until the next second
+// (node_modules/autocannon/lib/httpClient.js: `reqsMadeThisSecond`), and every connection's
+// one-second interval starts at the same moment. At "400 req/s on 20 connections" the server thus
+// sees 20 concurrent requests at full speed for part of each second and nothing for the rest:
+// a saturation burst, not a rate. So a fixed-rate phase here runs one single-connection autocannon
+// instance per connection, each with `connectionRate = rate / connections`, started 1/connections of
+// a second apart: the bursts are sequential on each connection and spread over the second.
+//
+// Latency: autocannon's histogram keeps whole milliseconds; the percentiles here come from the raw
+// response times (float ms) autocannon reports in its `response` event, 2xx only, as it does.
+import autocannon from 'autocannon';
+import { randomUUID } from 'node:crypto';
+import type { BenchUser } from './fixtures.js';
+
+export type EndpointName = 'POST /v1/sync-jobs' | 'GET /v1/connections';
+
+export interface LoadResult {
+  /** Wall time from the first request sent to the last instance done, in s. */
+  wallSeconds: number;
+  ok: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** Response times of 2xx responses, ms. */
+  latenciesMs: number[];
+  /** autocannon's own p50/p99 (whole ms); for the saturation phase only (one instance). */
+  autocannonP50?: number;
+  autocannonP99?: number;
+}
+
+const activeInstances = new Set<autocannon.Instance>();
+
+/** Stops every running autocannon instance (Ctrl-C). */
+export function stopAllLoad(): void {
+  for (const instance of activeInstances) instance.stop();
+}
+
+/** One request definition whose setupRequest rotates over the users (shared by all connections). */
+export function requestsFor(endpoint: EndpointName, users: BenchUser[]): autocannon.Request[] {
+  let next = 0;
+  const pick = () => {
+    const user = users[next++ % users.length];
+    if (!user) throw new Error('no bench users');
+    return user;
+  };
+  if (endpoint === 'GET /v1/connections')
+    return [
+      {
+        method: 'GET',
+        path: '/v1/connections',
+        setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: pick().authorization } }),
+      },
+    ];
+  return [
+    {
+      method: 'POST',
+      path: '/v1/sync-jobs',
+      setupRequest: (req) => {
+        const user = pick();
+        return {
+          ...req,
+          headers: {
+            ...req.headers,
+            'content-type': 'application/json',
+            authorization: user.authorization,
+            'idempotency-key': randomUUID(),
+          },
+          body: user.syncJobBody,
+        };
+      },
+    },
+  ];
+}
+
+interface InstanceOptions {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  connectionRate?: number;
+  requests: autocannon.Request[];
+  sink: { latenciesMs: number[]; statusCodes: Record<string, number> };
+}
+
+function runInstance(o: InstanceOptions): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: o.url,
+        connections: o.connections,
+        duration: o.durationSeconds,
+        ...(o.connectionRate ? { connectionRate: o.connectionRate } : {}),
+        requests: o.requests,
+        timeout: 10,
+      },
+      (error: unknown, result: autocannon.Result) => {
+        activeInstances.delete(instance);
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolve(result);
+      },
+    );
+    activeInstances.add(instance);
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      const code = String(statusCode);
+      o.sink.statusCodes[code] = (o.sink.statusCodes[code] ?? 0) + 1;
+      if (statusCode >= 200 && statusCode < 300) o.sink.latenciesMs.push(responseTime);
+    });
+  });
+}
+
+function summarize(
+  results: autocannon.Result[],
+  sink: InstanceOptions['sink'],
+  wallSeconds: number,
+): LoadResult {
+  const ok = Object.entries(sink.statusCodes)
+    .filter(([code]) => code.startsWith('2'))
+    .reduce((n, [, count]) => n + count, 0);
+  const all = Object.values(sink.statusCodes).reduce((n, c) => n + c, 0);
+  return {
+    wallSeconds,
+    ok,
+    non2xx: all - ok,
+    statusCodes: sink.statusCodes,
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    timeouts: results.reduce((n, r) => n + r.timeouts, 0),
+    latenciesMs: sink.latenciesMs,
+  };
+}
+
+/** `rate` req/s spread over `connections` staggered single-connection instances (see above). */
+export async function fixedRate(o: {
+  url: string;
+  rate: number;
+  connections: number;
+  durationSeconds: number;
+  requests: autocannon.Request[];
+}): Promise<LoadResult> {
+  const perConnection = o.rate / o.connections;
+  if (!Number.isInteger(perConnection))
+    throw new Error(`rate ${o.rate} must be a multiple of connections ${o.connections}`);
+  const sink = { latenciesMs: [] as number[], statusCodes: {} as Record<string, number> };
+  const started = performance.now();
+  const stepMs = 1000 / o.connections;
+  const runs: Promise<autocannon.Result>[] = [];
+  for (let i = 0; i < o.connections; i++) {
+    const due = started + i * stepMs - performance.now();
+    if (due > 0) await new Promise((r) => setTimeout(r, due));
+    runs.push(
+      runInstance({
+        url: o.url,
+        connections: 1,
+        connectionRate: perConnection,
+        durationSeconds: o.durationSeconds,
+        requests: o.requests,
+        sink,
+      }),
+    );
+  }
+  const results = await Promise.all(runs);
+  return summarize(results, sink, (performance.now() - started) / 1000);
+}
+
+/** As fast as the server answers, on `connections` keep-alive connections. */
+export async function saturate(o: {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  requests: autocannon.Request[];
+}): Promise<LoadResult> {
+  const sink = { latenciesMs: [] as number[], statusCodes: {} as Record<string, number> };
+  const started = performance.now();
+  const result = await runInstance({ ...o, sink });
+  return {
+    ...summarize([result], sink, (performance.now() - started) / 1000),
+    // autocannon's duration is the measured one (its timer), which is what req/s is computed over.
+    wallSeconds: result.duration,
+    autocannonP50: result.latency.p50,
+    autocannonP99: result.latency.p99,
+  };
+}
