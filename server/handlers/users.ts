@@ -1,11 +1,10 @@
 // The caller's own profile and settings. The profile is created on first sight of a user.
-import { notImplemented } from '../../core/errors/AppError.js';
 import { DEFAULT_SETTINGS } from '../../core/store/profileRepository.js';
 import { VersionConflictError } from '../../core/store/errors.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { etagOf, requirePrecondition, versionConflictToHttp } from '../http/preconditions.js';
 import { callerOf, type HandlerDependencies } from './dependencies.js';
-import { AppError } from '../../core/errors/AppError.js';
+import { AppError, notImplemented } from '../../core/errors/AppError.js';
 
 type UserOps = 'getCurrentUser' | 'getUserSettings' | 'updateUserSettings' | 'deleteCurrentUser';
 
