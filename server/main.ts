@@ -1,6 +1,6 @@
 // API process entry point: configuration, wiring, listen, graceful shutdown.
 import type { Server } from 'node:http';
-import { loadConfig } from '../core/config/config.js';
+import { ConfigError, loadConfig } from '../core/config/config.js';
 import { createLogger } from '../core/logging/logger.js';
 import { createApi } from './compose.js';
 
@@ -44,7 +44,13 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const running = await startApi();
+  const running = await startApi().catch((error: unknown) => {
+    // A configuration mistake is the operator's to fix: say what is wrong, without a stack trace.
+    const text =
+      error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error);
+    process.stderr.write(`${text}\n`);
+    process.exit(1);
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => {
       void running.stop().then(() => process.exit(0));
