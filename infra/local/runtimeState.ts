@@ -1,11 +1,14 @@
 // `npm start` records how to reach the running local system here, so `npm run seed` (and other
 // scripts) can talk to it without guessing ports. Removed on a clean stop.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CreatedResources } from './resources.js';
 
-export const RUNTIME_STATE_FILE = fileURLToPath(new URL('../../.state/local-stack.json', import.meta.url));
+/** Local state (DynamoDB data, the running stack's address); SYNCWELL_STATE_DIR moves it (tests). */
+export const STATE_DIR =
+  process.env.SYNCWELL_STATE_DIR ?? fileURLToPath(new URL('../../.state/', import.meta.url));
+export const RUNTIME_STATE_FILE = join(STATE_DIR, 'local-stack.json');
 
 export interface RuntimeState {
   pid: number;

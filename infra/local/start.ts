@@ -1,16 +1,16 @@
 // `npm start`: the whole system on this machine. Emulators (DynamoDB, SQS, S3), redis-server, the
 // dev token issuer and the API, all on 127.0.0.1. Ctrl-C stops everything it started.
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startApi, type RunningApi } from '../../server/main.js';
-import { clearRuntimeState, writeRuntimeState } from './runtimeState.js';
+import { clearRuntimeState, STATE_DIR, writeRuntimeState } from './runtimeState.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 
 // The AWS SDK versions are pinned in package-lock.json; its notice that releases after January 2027
 // need Node 22 is in the README, not on every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const DATA_DIR = fileURLToPath(new URL('../../.state/local', import.meta.url));
+const DATA_DIR = join(STATE_DIR, 'local');
 
 async function main(): Promise<void> {
   let stack: LocalStack | undefined;
