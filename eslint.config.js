@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'generated/**', 'dist/**', '.state/**', 'client-sdk/dist/**', '**/*.cjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'generated/**',
+      'dist/**',
+      '.state/**',
+      'client-sdk/dist/**',
+      'client-sdk/src/generated/**',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,33 @@
+// @syncwell/client-sdk: the typed SyncWell API client for the mobile apps.
+// Node-only pieces (FileOfflineActionStore) live in `@syncwell/client-sdk/node`.
+export { createSyncWellClient, type SyncWellClient, type SyncWellClientOptions } from './client.js';
+export { ApiError, NetworkError, isAbortError, type FailedRequest, type Problem } from './errors.js';
+export type { SyncWellEvent } from './events.js';
+export { MemoryOfflineActionStore, type OfflineAction, type OfflineActionStore } from './offline.js';
+export {
+  MUTATIONS,
+  type MutationName,
+  type Queueable,
+  type ReplayOptions,
+  type ReplaySummary,
+  type SentOrQueued,
+} from './queue.js';
+export { DEFAULT_RETRY, type RetryOptions, type TokenProvider } from './transport.js';
+export type {
+  CallOptions,
+  CloudProvider,
+  ConditionalOptions,
+  Connection,
+  DataType,
+  MutationOptions,
+  OperationId,
+  PathParamsOf,
+  QueryOf,
+  RequestBodyOf,
+  ResultOf,
+  Schemas,
+  SyncConfig,
+  SyncJob,
+  WithEtag,
+} from './types.js';
+export type { components, operations, paths } from './generated/openapi.gen.js';
