@@ -96,7 +96,8 @@ if (args.help) {
   --cpu-prof DIR            run the API and the baseline with --cpu-prof; profiles (named by pid)
                             are written to DIR when they exit; see bench/profileSummary.ts
   --api-env KEY=VALUE       extra API environment, repeatable (experiments, e.g. BATCH_WINDOW_MS=10)
-  --out FILE                JSON results [bench/results/api-latest.json; partial runs: *.json.tmp]
+  --out FILE                JSON results [bench/results/api-latest.json; partial runs: *.json.tmp;
+                            a full run with noisy or invalid phases: api-rejected.json.tmp]
   --probe                   instrument the API process (bench/lib/apiProbe.ts): its own view of
                             request time, AWS call latency by operation, event-loop delay
   --check                   exit 1 when a target fails (invalid measurements always exit 1)`);
@@ -603,8 +604,16 @@ async function main(): Promise<number> {
       noisy,
       phases,
     };
-    writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
-    log(`\nwrote ${path.relative(REPO_ROOT, OUT)} (${round((Date.now() - started) / 1000)} s)`);
+    // api-latest.json is meant to be committed: a noisy or invalid run must not replace it silently.
+    const rejected = !args.out && FULL_RUN && (noisy.length > 0 || invalid.length > 0);
+    const out = rejected ? path.join(LOG_DIR, 'api-rejected.json.tmp') : OUT;
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    log(`\nwrote ${path.relative(REPO_ROOT, out)} (${round((Date.now() - started) / 1000)} s)`);
+    if (rejected)
+      log(
+        `${path.relative(REPO_ROOT, OUT)} left as it was: this run had noisy or invalid phases ` +
+          '(run again on a quiet machine, or pass --out to keep it anyway)',
+      );
     if (invalid.length) return 1;
     if (args.check && checks.some((c) => !c.pass)) return 1;
     return 0;
