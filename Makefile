@@ -7,7 +7,7 @@ export PUPPETEER_SKIP_DOWNLOAD := 1
 # AWS SDK versions are pinned in package-lock.json; its Node 22 notice is in the README.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: setup generate check lint lint-openapi lint-asyncapi
+.PHONY: setup generate check lint lint-openapi lint-asyncapi sdk-native
 
 ## Install system packages (redis-server) when missing, then the exact npm dependency tree.
 setup:
@@ -36,3 +36,9 @@ lint-openapi:
 lint-asyncapi:
 	npx spectral lint contracts/asyncapi.yaml --fail-severity=warn
 	npx tsx scripts/validateAsyncApi.ts contracts/asyncapi.yaml
+
+## Optional: Kotlin Multiplatform and Swift clients (openapitools.json) into native-sdk/ (git-ignored).
+## Needs Java 11+ and network access to Maven Central, where the generator downloads its jar; this
+## project's CI machines cannot reach it, so this target is not part of npm test.
+sdk-native:
+	npx --yes @openapitools/openapi-generator-cli@2.31.1 generate
