@@ -3,11 +3,17 @@
 // goes through the auth middleware, the Idempotency-Key through the idempotency store, the job
 // into DynamoDB and its message onto the FIFO queue. Only the bearer token is swapped, because the
 // consumer's placeholder cannot be verified.
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { Verifier } from '@pact-foundation/pact';
 import type { RequestHandler } from 'express';
+import { createRedis, waitForRedis, type Redis } from '../../core/cache/redis.js';
+import { UserConfigCache } from '../../core/cache/userConfigCache.js';
+import { createLogger } from '../../core/logging/logger.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
 import { createDynamoJson } from '../../core/store/dynamoJson.js';
-import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { createDocumentClient, type DocumentClient } from '../../core/store/dynamoClient.js';
+import { PROFILE_SK, userPk } from '../../core/store/keys.js';
+import { ProfileRepository } from '../../core/store/profileRepository.js';
 import { SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import { startHarness, type Harness } from '../../test/support/harness.js';
 import { PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
@@ -38,20 +44,40 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
   let harness: Harness;
   let writer: BatchWriter;
   let syncJobs: SyncJobRepository;
+  let profiles: ProfileRepository;
+  let db: DocumentClient;
+  let redis: Redis;
+  /** The API's own cache class on a connection of ours: invalidate() reaches the API over pub/sub. */
+  let userConfig: UserConfigCache;
   /** A real dev-issuer token for the user the current interaction's provider state set up. */
   let callerToken: string | undefined;
 
   before(async function () {
     this.timeout(60_000);
     harness = await startHarness();
-    const db = createDocumentClient(harness.config);
-    writer = new BatchWriter(createDynamoJson(harness.config), harness.config.TABLE_NAME, 0);
-    syncJobs = new SyncJobRepository(db, harness.config.TABLE_NAME, writer);
+    const { config } = harness;
+    db = createDocumentClient(config);
+    writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 0);
+    syncJobs = new SyncJobRepository(db, config.TABLE_NAME, writer);
+    profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
+    const logger = createLogger({ level: 'silent', service: 'pact-states' });
+    redis = createRedis(config.REDIS_URL, logger, 'pact-states');
+    if (!(await waitForRedis(redis, 5000))) throw new Error('redis did not come up for the provider states');
+    userConfig = new UserConfigCache({
+      redis,
+      subscriber: redis, // never started: this instance only invalidates
+      connections: harness.connections,
+      syncConfigs: harness.syncConfigs,
+      l1TtlMs: 0,
+      ttlSeconds: config.USER_CACHE_TTL_SECONDS,
+      logger,
+    });
   });
 
   after(async function () {
     this.timeout(30_000);
     await writer?.drain();
+    await redis?.quit();
     await harness?.stop();
   });
 
@@ -70,10 +96,21 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
       pactUrls: [PACT_FILE],
       stateHandlers: providerStates({
         connections: harness.connections,
+        syncConfigs: harness.syncConfigs,
         syncJobs,
+        profiles,
         jobTtlDays: harness.config.JOB_TTL_DAYS,
-        signIn: async (userId) => {
-          callerToken = await harness.token(userId);
+        invalidateUserConfig: (userId) => userConfig.invalidate(userId),
+        deleteProfile: async (userId) => {
+          await db.send(
+            new DeleteCommand({
+              TableName: harness.config.TABLE_NAME,
+              Key: { PK: userPk(userId), SK: PROFILE_SK },
+            }),
+          );
+        },
+        signIn: async (userId, tier) => {
+          callerToken = await harness.token(userId, tier ? { tier } : {});
         },
       }),
       requestFilter,

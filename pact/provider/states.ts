@@ -5,17 +5,36 @@
 // consumer's placeholder bearer token for a real one for that user.
 import type { VerifierOptions } from '@pact-foundation/pact';
 import { newConnectionId } from '../../core/domain/ids.js';
-import type { CloudProvider, DataType, SyncJobStatus, SyncPriority } from '../../core/domain/types.js';
+import type {
+  CloudProvider,
+  DataType,
+  SubscriptionLevel,
+  SyncJobStatus,
+  SyncPriority,
+  UserSettings,
+} from '../../core/domain/types.js';
 import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
 import { AlreadyExistsError } from '../../core/store/errors.js';
+import type { ProfileRepository } from '../../core/store/profileRepository.js';
+import type { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
 
 export interface StateFixtures {
   connections: ConnectionRepository;
+  syncConfigs: SyncConfigRepository;
   syncJobs: SyncJobRepository;
+  profiles: ProfileRepository;
   jobTtlDays: number;
-  /** Makes `userId` the caller of the interaction's requests. */
-  signIn(userId: string): Promise<void>;
+  /**
+   * Drops the API's cached view of the user's connections and configurations (the real
+   * UserConfigCache.invalidate): fixtures are written behind the API's back, as a second API
+   * process would write them.
+   */
+  invalidateUserConfig(userId: string): Promise<void>;
+  /** Removes the user's PROFILE item, so a state can set up an exact settings version again. */
+  deleteProfile(userId: string): Promise<void>;
+  /** Makes `userId` the caller of the interaction's requests (a token with `tier`, default none: FREE). */
+  signIn(userId: string, tier?: SubscriptionLevel): Promise<void>;
 }
 
 type StateHandlers = NonNullable<VerifierOptions['stateHandlers']>;
@@ -26,6 +45,17 @@ function text(params: Params, name: string): string {
   if (typeof value !== 'string' || value === '')
     throw new Error(`provider state parameter "${name}" must be a non-empty string`);
   return value;
+}
+
+function optionalText(params: Params, name: string): string | undefined {
+  return params[name] === undefined ? undefined : text(params, name);
+}
+
+function object(params: Params, name: string): Record<string, unknown> {
+  const value = params[name];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`provider state parameter "${name}" must be an object`);
+  return value as Record<string, unknown>;
 }
 
 function count(params: Params, name: string): number {
@@ -90,6 +120,123 @@ export function providerStates(f: StateFixtures): StateHandlers {
         activeConnection(f, userId, text(params, 'sourceConnectionId'), 'fitbit'),
         activeConnection(f, userId, text(params, 'destinationConnectionId'), 'strava'),
       ]);
+      await f.invalidateUserConfig(userId);
+      await f.signIn(userId);
+    },
+
+    // Calls whose answer depends on no stored data (501s, liveness); `tier` is the token's claim.
+    async 'a signed-in user'(params) {
+      const tier = optionalText(params, 'tier');
+      if (tier !== undefined && tier !== 'PRO' && tier !== 'FREE')
+        throw new Error('provider state parameter "tier" must be PRO or FREE');
+      await f.signIn(text(params, 'userId'), tier);
+    },
+
+    async 'a user with an active connection'(params) {
+      const userId = text(params, 'userId');
+      await activeConnection(
+        f,
+        userId,
+        text(params, 'connectionId'),
+        text(params, 'provider') as CloudProvider,
+      );
+      await f.invalidateUserConfig(userId);
+      await f.signIn(userId);
+    },
+
+    // With `ownerUserId`, the id exists but belongs to someone else: the API must not tell the two apart.
+    async 'no connection with this id exists for the user'(params) {
+      const userId = text(params, 'userId');
+      const connectionId = text(params, 'connectionId');
+      const ownerUserId = optionalText(params, 'ownerUserId');
+      if (ownerUserId !== undefined) {
+        if (ownerUserId === userId) throw new Error('ownerUserId must differ from userId');
+        await activeConnection(f, ownerUserId, connectionId, 'strava');
+      }
+      if (await f.connections.get(userId, connectionId))
+        throw new Error(`${connectionId} exists for ${userId}; the state cannot hold`);
+      await f.invalidateUserConfig(userId);
+      await f.signIn(userId);
+    },
+
+    // Exactly this configuration at exactly `version`: an earlier interaction (or run) may have
+    // changed or deleted it, so it is deleted and created again.
+    async 'a user with a sync configuration'(params) {
+      const userId = text(params, 'userId');
+      const configId = text(params, 'configId');
+      const sourceConnectionId = text(params, 'sourceConnectionId');
+      const destinationConnectionId = text(params, 'destinationConnectionId');
+      const dataType = text(params, 'dataType') as DataType;
+      const version = count(params, 'version');
+      if (version < 1) throw new Error('provider state parameter "version" must be at least 1');
+      await Promise.all([
+        activeConnection(f, userId, sourceConnectionId, 'fitbit'),
+        activeConnection(f, userId, destinationConnectionId, 'strava'),
+      ]);
+      for (const c of await f.syncConfigs.listByUser(userId))
+        if (
+          c.configId === configId ||
+          (c.sourceConnectionId === sourceConnectionId && c.dataType === dataType)
+        )
+          await f.syncConfigs.delete(c);
+      const now = new Date();
+      await f.syncConfigs.create({
+        userId,
+        configId,
+        sourceConnectionId,
+        destinationConnectionId,
+        dataType,
+        conflictStrategy: 'newest_wins',
+        isEnabled: true,
+        version,
+        createdAt: new Date(now.getTime() - 86_400_000).toISOString(),
+        updatedAt: now.toISOString(),
+      });
+      await f.invalidateUserConfig(userId);
+      await f.signIn(userId);
+    },
+
+    // With `ownerUserId`, the id exists but belongs to someone else.
+    async 'no sync configuration with this id exists for the user'(params) {
+      const userId = text(params, 'userId');
+      const configId = text(params, 'configId');
+      const ownerUserId = optionalText(params, 'ownerUserId');
+      if (ownerUserId !== undefined) {
+        if (ownerUserId === userId) throw new Error('ownerUserId must differ from userId');
+        const owned = await f.syncConfigs.listByUser(ownerUserId);
+        if (!owned.some((c) => c.configId === configId)) {
+          const now = new Date().toISOString();
+          await f.syncConfigs.create({
+            userId: ownerUserId,
+            configId,
+            sourceConnectionId: newConnectionId(),
+            destinationConnectionId: newConnectionId(),
+            dataType: 'workout',
+            conflictStrategy: 'newest_wins',
+            isEnabled: true,
+            version: 1,
+            createdAt: now,
+            updatedAt: now,
+          });
+        }
+        await f.invalidateUserConfig(ownerUserId);
+      }
+      if ((await f.syncConfigs.listByUser(userId)).some((c) => c.configId === configId))
+        throw new Error(`${configId} exists for ${userId}; the state cannot hold`);
+      await f.invalidateUserConfig(userId);
+      await f.signIn(userId);
+    },
+
+    // The profile as first sign-in creates it (FREE, default settings, version 1), then the
+    // settings replaced `version - 1` times through the repository, the last time with `settings`.
+    async 'a user with settings at version N'(params) {
+      const userId = text(params, 'userId');
+      const version = count(params, 'version');
+      if (version < 2) throw new Error('provider state parameter "version" must be at least 2');
+      const settings = object(params, 'settings') as UserSettings;
+      await f.deleteProfile(userId);
+      await f.profiles.ensure(userId, { email: `${userId}@example.test`, tier: 'FREE' });
+      for (let v = 1; v < version; v += 1) await f.profiles.updateSettings(userId, settings, v);
       await f.signIn(userId);
     },
 
