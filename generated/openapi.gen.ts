@@ -1652,7 +1652,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed or fails validation. Codes: `validation_failed` (body, query, path or header fails the schema; see `errors`), `malformed_json` (body is not JSON), `idempotency_key_required` (state-changing request without `Idempotency-Key`), `invalid_cursor` (listSyncJobs). */
+        /** @description The request is malformed or fails validation. Codes: `validation_failed` (body, query, path or header fails the schema; see `errors`), `malformed_json` (body is not JSON), `idempotency_key_required` (state-changing request without `Idempotency-Key`), `invalid_cursor` (listSyncJobs), `same_connection` (a sync config or job whose source and destination are the same connection). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1689,7 +1689,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request conflicts with the current state. Codes: `idempotency_key_in_use` (a request with this Idempotency-Key is still being processed: retry later with the same key), `version_conflict` (the body's `version` is stale: refetch and retry), `sync_config_exists` (a config for this source connection and data type already exists). */
+        /** @description The request conflicts with the current state. Codes: `idempotency_key_in_use` (a request with this Idempotency-Key is still being processed: retry later with the same key), `version_conflict` (the body's `version` is stale: refetch and retry), `sync_config_exists` (a config for this source connection and data type already exists), `connection_not_active` (a sync job names a connection that is pending, needs re-authorization or was revoked: reconnect it first). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
