@@ -50,6 +50,9 @@ export interface SyncWellClientOptions {
 type ApiResult<D> = { data?: D; error?: unknown; response: Response };
 type PerRequest = { fetch: (request: Request) => Promise<Response> };
 
+/** Operations the contract declares with `security: []`: they work without a signed-in user. */
+const ANONYMOUS_OPERATIONS = new Set(['completeOAuth', 'getHealth']);
+
 export function createSyncWellClient(options: SyncWellClientOptions) {
   const onEvent = (event: SyncWellEvent) => {
     try {
@@ -75,7 +78,11 @@ export function createSyncWellClient(options: SyncWellClientOptions) {
     o: CallOptions | undefined,
     invoke: (perRequest: PerRequest) => Promise<ApiResult<D>>,
   ): Promise<{ data: D; response: Response }> {
-    const context: CallContext = { operation, signal: o?.signal };
+    const context: CallContext = {
+      operation,
+      signal: o?.signal,
+      anonymous: ANONYMOUS_OPERATIONS.has(operation),
+    };
     let sent: FailedRequest | undefined;
     const { data, error, response } = await invoke({
       fetch: async (request) => {

@@ -40,6 +40,8 @@ export interface RequestParts {
 export interface CallContext {
   operation: string;
   signal?: AbortSignal | undefined;
+  /** The contract requires no authentication (security: []): no token is asked for or sent. */
+  anonymous?: boolean;
 }
 
 export const DEFAULT_RETRY: Required<RetryOptions> = {
@@ -74,10 +76,12 @@ export class Transport {
       signal?.throwIfAborted();
       if (this.options.isOffline()) throw new NetworkError('The client is marked offline', failed);
       attempt += 1;
-      const token = await this.options.getToken(forceRefresh ? { forceRefresh: true } : undefined);
-      forceRefresh = false;
       const headers = new Headers(parts.headers);
-      headers.set('authorization', `Bearer ${token}`);
+      if (!context.anonymous) {
+        const token = await this.options.getToken(forceRefresh ? { forceRefresh: true } : undefined);
+        headers.set('authorization', `Bearer ${token}`);
+      }
+      forceRefresh = false;
       onEvent({ type: 'request', operation, method: parts.method, path: parts.path, attempt });
 
       let response: Response | undefined;
@@ -101,7 +105,7 @@ export class Transport {
       let retryAfterMs: number | undefined;
       if (response) {
         onEvent({ type: 'response', operation, status: response.status, attempt });
-        if (response.status === 401 && !refreshed) {
+        if (response.status === 401 && !refreshed && !context.anonymous) {
           // The token expired or was revoked: ask the provider for a fresh one and try once more.
           refreshed = true;
           forceRefresh = true;

@@ -134,7 +134,7 @@ describe('syncwell-mobile-sdk → syncwell-api: connections', () => {
       .given(SIGNED_IN.state, SIGNED_IN.params)
       .uponReceiving('an OAuth callback from Strava (not implemented yet)')
       .withRequest('GET', '/v1/oauth/strava/callback', (b) =>
-        b.headers({ Authorization: BEARER }).query({ state: OAUTH_STATE, code: OAUTH_CODE }),
+        b.query({ state: OAUTH_STATE, code: OAUTH_CODE }),
       )
       .willRespondWith(501, (b) => b.headers({ 'Content-Type': PROBLEM_TYPE }).jsonBody(notImplemented))
       .executeTest(async (mockServer) => {

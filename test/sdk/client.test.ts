@@ -120,6 +120,22 @@ describe('client SDK against the local API', () => {
     expect(error).to.include({ status: 422, code: 'idempotency_key_reused' });
   });
 
+  it('calls the operations that need no sign-in (security: []) without asking for a token', async () => {
+    const observed = observingFetch();
+    const signedOut = async (): Promise<string> => {
+      throw new Error('no user is signed in');
+    };
+    const client = createSyncWellClient({ baseUrl: h.api.url, getToken: signedOut, fetch: observed.fetch });
+    expect(await client.getHealth()).to.deep.equal({ status: 'ok' });
+    // The OAuth callback reaches the server (501 until the OAuth flow ships), not the token provider.
+    const error = await client
+      .completeOAuth('strava', { state: 'state-1', code: 'code-1' })
+      .catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ApiError).with.property('code', 'not_implemented');
+    expect(observed.seen).to.have.length(2);
+    expect(observed.seen.every((r) => r.authorization === null)).to.equal(true);
+  });
+
   it('refreshes an expired token once (forceRefresh) and succeeds', async () => {
     const userId = h.newUserId();
     const now = Math.floor(Date.now() / 1000);
