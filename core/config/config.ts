@@ -48,6 +48,62 @@ const schema = z.object({
   SCHEDULER_SHARDS: z.coerce.number().int().min(1).max(10_000).default(16),
   /** CDN origin of static assets such as provider icons (spec §2: served by CloudFront, not the API). */
   ASSET_BASE_URL: z.string().url().default('https://assets.syncwell.example'),
+
+  // --- Providers and OAuth (issue 4) ---
+  /** Local provider sandbox: every provider URL moves under `${url}/${provider}` (core/providers/endpoints.ts). */
+  PROVIDER_SANDBOX_URL: optionalUrl,
+  /** App credentials per provider. In AWS the ECS task gets them from Secrets Manager as env. */
+  STRAVA_CLIENT_ID: z.string().min(1).optional(),
+  STRAVA_CLIENT_SECRET: z.string().min(1).optional(),
+  FITBIT_CLIENT_ID: z.string().min(1).optional(),
+  FITBIT_CLIENT_SECRET: z.string().min(1).optional(),
+  GARMIN_CLIENT_ID: z.string().min(1).optional(),
+  GARMIN_CLIENT_SECRET: z.string().min(1).optional(),
+  GOOGLE_FIT_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_FIT_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Public origin of this API, for OAuth redirect URIs; defaults to http://HOST:PORT. */
+  OAUTH_REDIRECT_BASE_URL: optionalUrl,
+  OAUTH_STATE_TTL_SECONDS: intFromEnv(600),
+  /** Refresh an access token this long before it expires. */
+  TOKEN_REFRESH_SKEW_SECONDS: intFromEnv(300),
+
+  // --- Secrets (spec §2: tokens in Secrets Manager, the CONN item holds a random UUID pointer) ---
+  SECRET_STORE: z.enum(['local', 'aws']).default('local'),
+  /** AES-256-GCM key of the local store, base64 of 32 bytes. */
+  LOCAL_SECRET_KEY: z.string().min(1).optional(),
+  SECRET_STORE_DIR: z.string().min(1).default('.state/secrets'),
+  SECRETS_MANAGER_ENDPOINT: optionalUrl,
+  SECRET_NAME_PREFIX: z.string().min(1).default('syncwell/provider-tokens/'),
+
+  // --- Events (SyncSucceeded / SyncFailed) ---
+  EVENT_BUS: z.enum(['local', 'eventbridge']).default('local'),
+  EVENT_BUS_NAME: z.string().min(1).default('syncwell-events'),
+  EVENTBRIDGE_ENDPOINT: optionalUrl,
+  /** Local adapter: events appended as JSON lines here. */
+  EVENT_LOG_FILE: z.string().min(1).default('.state/events.jsonl'),
+
+  // --- Worker ---
+  HOT_PATH_DLQ_URL: optionalUrl,
+  /** Jobs processed concurrently by one worker process. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(40),
+  WORKER_VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(43_200).default(60),
+  WORKER_WAIT_TIME_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
+  WORKER_SHUTDOWN_GRACE_MS: intFromEnv(25_000),
+  /** The queue's redrive maxReceiveCount (infra/terraform/sqs.tf). */
+  MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(5),
+  /** First sync of a pair looks back this far. */
+  SYNC_INITIAL_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Later syncs re-read this much before the last watermark (late uploads, edits). */
+  SYNC_OVERLAP_HOURS: intFromEnv(48),
+  /** Skip the destination fetch after this many consecutive empty destination reads (spec §3b). */
+  SYNC_CONFIDENCE_THRESHOLD: intFromEnv(3),
+  CREDENTIAL_CACHE_MAX: intFromEnv(1000),
+  CREDENTIAL_CACHE_TTL_MS: intFromEnv(5 * 60 * 1000),
+  /** Backoff for jobs sent back to the queue: base and cap, seconds (SQS allows up to 43,200). */
+  REQUEUE_BACKOFF_BASE_SECONDS: intFromEnv(2),
+  REQUEUE_BACKOFF_MAX_SECONDS: intFromEnv(900),
+  /** JSON object overriding rate-limit policies per provider (tests, load runs); see core/ratelimit. */
+  RATE_LIMIT_OVERRIDES: z.string().optional(),
 });
 
 export type Config = Readonly<

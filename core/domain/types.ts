@@ -21,3 +21,19 @@ export type SyncJob = Schemas['SyncJob'];
 export type UserSettings = Schemas['UserSettings'];
 export type User = Schemas['User'];
 export type Problem = Schemas['Problem'];
+
+// Canonical health records (contracts/schemas/Canonical*.yaml), one model per data type.
+export type CanonicalWorkout = Schemas['CanonicalWorkout'];
+export type CanonicalSleepSession = Schemas['CanonicalSleepSession'];
+export type CanonicalSteps = Schemas['CanonicalSteps'];
+export type CanonicalWeight = Schemas['CanonicalWeight'];
+export type CanonicalRecord = Schemas['CanonicalRecord'];
+export type WorkoutType = Schemas['WorkoutType'];
+
+/** The canonical model a data type maps to. */
+export interface CanonicalByDataType {
+  workout: CanonicalWorkout;
+  sleep_session: CanonicalSleepSession;
+  steps: CanonicalSteps;
+  weight: CanonicalWeight;
+}

@@ -1,0 +1,18 @@
+// PLACEHOLDER — being written; replaced by the real fake.
+import type { ProviderFake, ProviderFakeDeps } from './types.js';
+export function createFitbitFake(_deps: ProviderFakeDeps): ProviderFake {
+  return {
+    id: 'fitbit',
+    oauthShape: {
+      authorizePath: '/oauth/authorize',
+      tokenPath: '/oauth/token',
+      clientAuth: 'body',
+      pkce: false,
+      tokenJson: (g) => ({ access_token: g.accessToken }),
+    },
+    handle: () => undefined,
+    addUser: (id) => id,
+    records: () => [],
+    reset: () => undefined,
+  };
+}

@@ -1,0 +1,18 @@
+// PLACEHOLDER — being written; replaced by the real fake.
+import type { ProviderFake, ProviderFakeDeps } from './types.js';
+export function createGoogleFitFake(_deps: ProviderFakeDeps): ProviderFake {
+  return {
+    id: 'google_fit',
+    oauthShape: {
+      authorizePath: '/oauth/authorize',
+      tokenPath: '/oauth/token',
+      clientAuth: 'body',
+      pkce: false,
+      tokenJson: (g) => ({ access_token: g.accessToken }),
+    },
+    handle: () => undefined,
+    addUser: (id) => id,
+    records: () => [],
+    reset: () => undefined,
+  };
+}

@@ -1,0 +1,239 @@
+// OAuth 2.0 authorization-code flow as the providers run it: a consent page that redirects with
+// `code` and `state`, a token endpoint for `authorization_code` and `refresh_token` grants (client
+// authentication in the body or HTTP Basic, PKCE S256), access tokens that expire, and ROTATING
+// single-use refresh tokens: presenting a refresh token that was already used answers
+// `invalid_grant` (Fitbit's documented behaviour), which is what makes concurrent refreshes
+// dangerous for a careless client.
+import { createHash, randomBytes } from 'node:crypto';
+import type { CloudProvider } from '../../../core/domain/types.js';
+
+export interface OAuthTokenShape {
+  /** Paths below the provider root. */
+  authorizePath: string;
+  tokenPath: string;
+  clientAuth: 'body' | 'basic';
+  /** Require a PKCE code_verifier when the authorize request carried a challenge. */
+  pkce: boolean;
+  /** Provider-specific token JSON (Strava adds `expires_at` and `athlete`, Fitbit `user_id`, ...). */
+  tokenJson(grant: IssuedGrant, kind: 'authorization_code' | 'refresh_token'): Record<string, unknown>;
+  /** Provider-specific error JSON for the token endpoint. */
+  errorJson?(error: string, description: string): Record<string, unknown>;
+}
+
+export interface IssuedGrant {
+  sandboxUserId: string;
+  providerUserId: string;
+  accessToken: string;
+  refreshToken: string;
+  expiresInSeconds: number;
+  /** Epoch seconds. */
+  expiresAt: number;
+  scope: string;
+}
+
+interface PendingCode {
+  sandboxUserId: string;
+  redirectUri: string;
+  scope: string;
+  challenge?: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+interface AccessRecord {
+  sandboxUserId: string;
+  grantId: string;
+  expiresAt: number;
+}
+
+interface RefreshRecord {
+  sandboxUserId: string;
+  grantId: string;
+  used: boolean;
+}
+
+export type TokenCheck = { ok: true; sandboxUserId: string } | { ok: false; reason: 'expired' | 'invalid' };
+
+export type TokenResult =
+  { ok: true; grant: IssuedGrant } | { ok: false; status: number; error: string; description: string };
+
+const token = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`;
+
+export class OAuthServer {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Access-token lifetime; Strava uses 6 h, Fitbit 8 h. Tests shorten it. */
+  accessTokenTtlSeconds = 6 * 60 * 60;
+  /** Counters for assertions: how many refresh grants were served and how many reuses were refused. */
+  readonly stats = { codeExchanges: 0, refreshes: 0, refreshReuseRefused: 0 };
+
+  private readonly codes = new Map<string, PendingCode>();
+  private readonly access = new Map<string, AccessRecord>();
+  private readonly refresh = new Map<string, RefreshRecord>();
+  private readonly revokedGrants = new Set<string>();
+
+  constructor(
+    readonly provider: CloudProvider,
+    private readonly providerUserIdOf: (sandboxUserId: string) => string | undefined,
+    private readonly now: () => Date,
+  ) {
+    this.clientId = `sandbox-${provider}-client`;
+    this.clientSecret = `sandbox-${provider}-secret`;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now().getTime() / 1000);
+  }
+
+  /** The consent step: returns the code to redirect with, or an OAuth error. */
+  authorize(params: {
+    clientId: string | null;
+    redirectUri: string | null;
+    responseType: string | null;
+    scope: string | null;
+    sandboxUserId: string;
+    codeChallenge: string | null;
+    codeChallengeMethod: string | null;
+  }): { ok: true; code: string } | { ok: false; error: string; description: string } {
+    if (params.clientId !== this.clientId)
+      return { ok: false, error: 'invalid_client', description: 'unknown client_id' };
+    if (params.responseType !== 'code')
+      return { ok: false, error: 'unsupported_response_type', description: 'response_type must be code' };
+    if (!params.redirectUri)
+      return { ok: false, error: 'invalid_request', description: 'redirect_uri is required' };
+    if (params.codeChallenge && params.codeChallengeMethod !== 'S256')
+      return { ok: false, error: 'invalid_request', description: 'code_challenge_method must be S256' };
+    const code = token('code');
+    this.codes.set(code, {
+      sandboxUserId: params.sandboxUserId,
+      redirectUri: params.redirectUri,
+      scope: params.scope ?? '',
+      ...(params.codeChallenge ? { challenge: params.codeChallenge } : {}),
+      expiresAt: this.nowSeconds() + 600,
+      used: false,
+    });
+    return { ok: true, code };
+  }
+
+  /** The token endpoint. `form` is the urlencoded body, `basic` the decoded Basic credentials if sent. */
+  exchange(
+    form: URLSearchParams,
+    basic: { id: string; secret: string } | undefined,
+    clientAuth: 'body' | 'basic',
+  ): TokenResult {
+    const id = clientAuth === 'basic' ? basic?.id : (form.get('client_id') ?? basic?.id);
+    const secret = clientAuth === 'basic' ? basic?.secret : (form.get('client_secret') ?? basic?.secret);
+    if (id !== this.clientId || secret !== this.clientSecret)
+      return { ok: false, status: 401, error: 'invalid_client', description: 'client authentication failed' };
+    const grantType = form.get('grant_type');
+    if (grantType === 'authorization_code') return this.exchangeCode(form);
+    if (grantType === 'refresh_token') return this.exchangeRefresh(form);
+    return {
+      ok: false,
+      status: 400,
+      error: 'unsupported_grant_type',
+      description: `grant_type ${grantType ?? '(none)'}`,
+    };
+  }
+
+  private exchangeCode(form: URLSearchParams): TokenResult {
+    const code = form.get('code') ?? '';
+    const pending = this.codes.get(code);
+    if (!pending || pending.used || pending.expiresAt < this.nowSeconds())
+      return {
+        ok: false,
+        status: 400,
+        error: 'invalid_grant',
+        description: 'authorization code invalid, used or expired',
+      };
+    if (form.get('redirect_uri') !== null && form.get('redirect_uri') !== pending.redirectUri)
+      return { ok: false, status: 400, error: 'invalid_grant', description: 'redirect_uri does not match' };
+    if (pending.challenge) {
+      const verifier = form.get('code_verifier') ?? '';
+      const computed = createHash('sha256').update(verifier).digest('base64url');
+      if (computed !== pending.challenge)
+        return { ok: false, status: 400, error: 'invalid_grant', description: 'PKCE verification failed' };
+    }
+    pending.used = true;
+    this.stats.codeExchanges += 1;
+    return { ok: true, grant: this.issue(pending.sandboxUserId, token('grant'), pending.scope) };
+  }
+
+  private exchangeRefresh(form: URLSearchParams): TokenResult {
+    const presented = form.get('refresh_token') ?? '';
+    const record = this.refresh.get(presented);
+    if (!record || this.revokedGrants.has(record.grantId))
+      return {
+        ok: false,
+        status: 400,
+        error: 'invalid_grant',
+        description: 'refresh token invalid or revoked',
+      };
+    if (record.used) {
+      this.stats.refreshReuseRefused += 1;
+      return { ok: false, status: 400, error: 'invalid_grant', description: 'refresh token already used' };
+    }
+    record.used = true;
+    this.stats.refreshes += 1;
+    return { ok: true, grant: this.issue(record.sandboxUserId, record.grantId, '') };
+  }
+
+  private issue(sandboxUserId: string, grantId: string, scope: string): IssuedGrant {
+    const accessToken = token('at');
+    const refreshToken = token('rt');
+    const expiresAt = this.nowSeconds() + this.accessTokenTtlSeconds;
+    this.access.set(accessToken, { sandboxUserId, grantId, expiresAt });
+    this.refresh.set(refreshToken, { sandboxUserId, grantId, used: false });
+    return {
+      sandboxUserId,
+      providerUserId: this.providerUserIdOf(sandboxUserId) ?? sandboxUserId,
+      accessToken,
+      refreshToken,
+      expiresInSeconds: this.accessTokenTtlSeconds,
+      expiresAt,
+      scope,
+    };
+  }
+
+  /** Checks a bearer token presented to the API. */
+  check(authorization: string | undefined): TokenCheck {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    const record = match ? this.access.get(match[1]!) : undefined;
+    if (!record || this.revokedGrants.has(record.grantId)) return { ok: false, reason: 'invalid' };
+    if (record.expiresAt <= this.nowSeconds()) return { ok: false, reason: 'expired' };
+    return { ok: true, sandboxUserId: record.sandboxUserId };
+  }
+
+  /** Test knob: every access token of the user expires now (refresh tokens stay valid). */
+  expireAccessTokens(sandboxUserId: string): void {
+    for (const record of this.access.values())
+      if (record.sandboxUserId === sandboxUserId) record.expiresAt = this.nowSeconds() - 1;
+  }
+
+  /** Test knob: the user revoked the app (every token of every grant stops working). */
+  revokeUser(sandboxUserId: string): void {
+    for (const record of this.access.values())
+      if (record.sandboxUserId === sandboxUserId) this.revokedGrants.add(record.grantId);
+    for (const record of this.refresh.values())
+      if (record.sandboxUserId === sandboxUserId) this.revokedGrants.add(record.grantId);
+  }
+
+  reset(): void {
+    this.codes.clear();
+    this.access.clear();
+    this.refresh.clear();
+    this.revokedGrants.clear();
+    this.stats.codeExchanges = 0;
+    this.stats.refreshes = 0;
+    this.stats.refreshReuseRefused = 0;
+  }
+}
+
+/** Decodes `Authorization: Basic base64(id:secret)`. */
+export function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+  const match = /^Basic\s+(\S+)$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}

@@ -1,0 +1,62 @@
+// Wall-clock helpers for the fakes: providers show local times in the user's zone (Strava's
+// start_date_local, Fitbit's startTime, Garmin's offsets), and the persona lives in real zones
+// with DST. Intl does the zone arithmetic; nothing here hard-codes an offset.
+
+/** Offset of `timeZone` from UTC at `instant`, in minutes (New York in winter: -300). */
+export function utcOffsetMinutes(timeZone: string, instant: Date): number {
+  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+    .formatToParts(instant)
+    .find((p) => p.type === 'timeZoneName')?.value;
+  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(part ?? '');
+  if (!match) return 0;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  return match[1] === '-' ? -minutes : minutes;
+}
+
+/** `2026-11-01T01:30:00` (no offset): the wall-clock time at `instant` in `timeZone`. */
+export function localIso(timeZone: string, instant: Date): string {
+  const shifted = new Date(instant.getTime() + utcOffsetMinutes(timeZone, instant) * 60_000);
+  return shifted.toISOString().slice(0, 19);
+}
+
+/** `2026-11-01`: the local calendar day of `instant` in `timeZone`. */
+export function localDate(timeZone: string, instant: Date): string {
+  return localIso(timeZone, instant).slice(0, 10);
+}
+
+/**
+ * The instant a local wall-clock time denotes in `timeZone`. In the repeated hour of a DST end the
+ * EARLIER instant is returned (first occurrence); in the skipped hour of a DST start, the instant
+ * just after the gap.
+ */
+export function zonedToUtc(timeZone: string, local: string): Date {
+  const asUtc = Date.parse(`${local.slice(0, 19)}Z`);
+  // Two passes settle on the offset valid at the result; try both candidate offsets for ambiguity.
+  const candidates = new Set<number>();
+  for (const probe of [asUtc - 12 * 3_600_000, asUtc, asUtc + 12 * 3_600_000]) {
+    const offset = utcOffsetMinutes(timeZone, new Date(probe));
+    const guess = asUtc - offset * 60_000;
+    if (localIso(timeZone, new Date(guess)) === local.slice(0, 19)) candidates.add(guess);
+  }
+  if (candidates.size > 0) return new Date(Math.min(...candidates));
+  // Skipped hour: the wall time does not exist; use the offset from before the gap.
+  return new Date(asUtc - utcOffsetMinutes(timeZone, new Date(asUtc - 12 * 3_600_000)) * 60_000);
+}
+
+/** Formats an offset in minutes as `-05:00`. */
+export function formatOffset(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** The most recent instant before `now` at which `timeZone` moved its clocks back (DST end). */
+export function lastDstEnd(timeZone: string, now: Date): Date | undefined {
+  let previous = utcOffsetMinutes(timeZone, now);
+  for (let t = now.getTime(); t > now.getTime() - 400 * 86_400_000; t -= 3_600_000) {
+    const offset = utcOffsetMinutes(timeZone, new Date(t));
+    if (offset > previous) return new Date(t + 3_600_000);
+    previous = offset;
+  }
+  return undefined;
+}
