@@ -57,4 +57,52 @@ export default tseslint.config(
     ],
     rules: { 'no-console': 'off', 'no-restricted-syntax': 'off' },
   },
+  // ProviderTokens (core/secrets/providerTokens.ts): token material leaves the class only through
+  // these named methods, and only in the modules that must handle it (spec §2: enforced at build
+  // time). Any reference counts, not only a call: `t.revealAccessToken.call(...)`, `t['sealForStorage']()`
+  // and destructuring would otherwise slip through. no-restricted-syntax options do not merge across
+  // blocks, so the first block repeats the process.env rule, and the second (tooling, where that rule
+  // is off) carries the token rule alone.
+  ...(() => {
+    const names = '/^(revealAccessToken|revealRefreshToken|sealForStorage|unsealFromStorage)$/';
+    const message =
+      'Token material stays in core/secrets, core/oauth, worker/providers/providerHttp.ts and worker/sync/credentials*.ts.';
+    const tokenRules = [
+      { selector: `MemberExpression[property.name=${names}]`, message },
+      { selector: `MemberExpression[computed=true][property.value=${names}]`, message },
+      { selector: `ObjectPattern > Property[key.name=${names}]`, message },
+    ];
+    const allowed = [
+      'core/secrets/**',
+      'core/oauth/**',
+      'worker/providers/providerHttp.ts',
+      'worker/sync/credentials*.ts',
+      '**/*.test.ts',
+    ];
+    const tooling = [
+      'infra/**/*.ts',
+      'scripts/**/*.ts',
+      'bench/**/*.ts',
+      'core/config/**/*.ts',
+      'pact/**/*.ts',
+      'test/**/*.ts',
+    ];
+    return [
+      {
+        files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+        ignores: [...allowed, ...tooling],
+        rules: {
+          'no-restricted-syntax': [
+            'error',
+            {
+              selector: "MemberExpression[object.name='process'][property.name='env']",
+              message: 'Read configuration through core/config (the only reader of process.env).',
+            },
+            ...tokenRules,
+          ],
+        },
+      },
+      { files: tooling, ignores: allowed, rules: { 'no-restricted-syntax': ['error', ...tokenRules] } },
+    ];
+  })(),
 );

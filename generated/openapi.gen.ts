@@ -17,7 +17,7 @@ export interface paths {
         put?: never;
         /**
          * Start connecting a provider
-         * @description Creates a `pending` connection and returns the provider's OAuth 2.0 authorization URL. The app opens it in a browser; the provider redirects to `GET /v1/oauth/{provider}/callback` with `state`, which activates the connection. The `state` expires at `expiresAt` (10 minutes). Apple Health cannot be connected this way (it is device-only). Answers 501 `not_implemented` until OAuth is wired up.
+         * @description Creates a `pending` connection and returns the provider's OAuth 2.0 authorization URL. The app opens it in a browser; the provider redirects to `GET /v1/oauth/{provider}/callback` with `state`, which activates the connection. The `state` expires at `expiresAt` (10 minutes). Apple Health cannot be connected this way (it is device-only). `redirectUri` must start with one of the server's allowed prefixes (400 `redirect_uri_not_allowed`). A provider this deployment has no app credentials for answers 503 `provider_not_configured`.
          */
         post: operations["createConnection"];
         delete?: never;
@@ -35,7 +35,7 @@ export interface paths {
         };
         /**
          * OAuth redirect target
-         * @description The provider redirects the user's browser here after consent. `state` identifies the pending connection (so no bearer token is needed); `code` is exchanged for tokens, which are stored in the secrets store, and the connection becomes `active`. If the provider sent `error` instead (for example `access_denied`), the pending connection is removed and the answer is 400 `validation_failed` pointing at `/error`. Unknown or expired `state` is 404 `not_found`. Answers 501 `not_implemented` until OAuth is wired up.
+         * @description The provider redirects the user's browser here after consent. `state` identifies the pending connection (so no bearer token is needed); `code` is exchanged for tokens, which are stored in the secrets store, and the connection becomes `active`. If the provider sent `error` instead (for example `access_denied`), the pending connection is removed and the answer is 400 `validation_failed` pointing at `/error`. Unknown, used or expired `state` is 404 `not_found` (a state works once). A code the provider refuses is 400 `oauth_code_rejected`; an unreachable token endpoint is 503 `provider_unavailable` (the state is spent: start again with createConnection). Reconnecting an account that already has a connection (same provider user) re-activates that connection and removes the pending one, so its sync configurations keep working.
          */
         get: operations["completeOAuth"];
         put?: never;
@@ -1652,7 +1652,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed or fails validation. Codes: `validation_failed` (body, query, path or header fails the schema; see `errors`), `malformed_json` (body is not JSON), `idempotency_key_required` (state-changing request without `Idempotency-Key`), `invalid_cursor` (listSyncJobs), `same_connection` (a sync config or job whose source and destination are the same connection). */
+        /** @description The request is malformed or fails validation. Codes: `validation_failed` (body, query, path or header fails the schema; see `errors`), `malformed_json` (body is not JSON), `idempotency_key_required` (state-changing request without `Idempotency-Key`), `invalid_cursor` (listSyncJobs), `same_connection` (a sync config or job whose source and destination are the same connection), `redirect_uri_not_allowed` (createConnection), `oauth_code_rejected` (completeOAuth). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1771,7 +1771,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A dependency (queue, database) is temporarily unavailable. Code `service_unavailable`; retry after `Retry-After` seconds. */
+        /** @description A dependency (queue, database, a provider's token endpoint) is temporarily unavailable, or a provider is not configured. Codes `service_unavailable`, `provider_unavailable`, `provider_not_configured`; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -1912,6 +1912,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             501: components["responses"]["NotImplemented"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     completeOAuth: {
@@ -1963,6 +1964,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             501: components["responses"]["NotImplemented"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteConnection: {

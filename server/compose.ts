@@ -17,6 +17,8 @@ import { IdempotencyRepository } from '../core/store/idempotencyRepository.js';
 import { ProfileRepository } from '../core/store/profileRepository.js';
 import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
 import { SyncJobRepository } from '../core/store/syncJobRepository.js';
+import { OAuthStateRepository } from '../core/oauth/oauthStateRepository.js';
+import { createSecretStore } from '../core/secrets/secretStore.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
 import { TokenVerifier } from './auth/tokenVerifier.js';
@@ -87,6 +89,8 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     syncConfigs,
     syncJobs,
     userConfig,
+    oauthStates: new OAuthStateRepository(db, config.TABLE_NAME),
+    secrets: createSecretStore(config, logger),
     hotPathQueue,
     tokenVerifier,
     readiness: async () => {

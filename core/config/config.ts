@@ -64,6 +64,8 @@ const schema = z.object({
   /** Public origin of this API, for OAuth redirect URIs; defaults to http://HOST:PORT. */
   OAUTH_REDIRECT_BASE_URL: optionalUrl,
   OAUTH_STATE_TTL_SECONDS: intFromEnv(600),
+  /** Comma-separated prefixes a createConnection `redirectUri` may start with (the apps' deep links). */
+  OAUTH_ALLOWED_REDIRECT_PREFIXES: z.string().default('syncwell://'),
   /** Refresh an access token this long before it expires. */
   TOKEN_REFRESH_SKEW_SECONDS: intFromEnv(300),
 

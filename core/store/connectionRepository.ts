@@ -1,7 +1,7 @@
 // CONN items: one per third-party connection. Credentials never live here: CredentialArn is a
 // random UUID pointer into the secret store (spec §2, secure configuration). ReAuthStatus is set
 // only while a connection needs re-authorization, which keeps the ReAuthStatusIndex sparse.
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudProvider, ConnectionStatus, Provider } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
 import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
@@ -109,5 +109,86 @@ export class ConnectionRepository {
 
   delete(userId: string, connectionId: string): Promise<void> {
     return this.writer.delete({ PK: userPk(userId), SK: connectionSk(connectionId) });
+  }
+
+  /** The user's connection to `provider` for the same provider account, if any (re-authorization). */
+  async findByProviderUser(
+    userId: string,
+    provider: ConnectionRecord['provider'],
+    providerUserId: string,
+  ): Promise<ConnectionRecord | undefined> {
+    const all = await this.listByUser(userId);
+    return all.find(
+      (c) => c.provider === provider && c.providerUserId === providerUserId && c.status !== 'pending',
+    );
+  }
+
+  /**
+   * pending → active once the code exchange stored the tokens. Conditional: a connection deleted
+   * meanwhile is not brought back (returns undefined).
+   */
+  activate(
+    userId: string,
+    connectionId: string,
+    changes: { credentialRef: string; providerUserId?: string; now: string },
+  ): Promise<ConnectionRecord | undefined> {
+    return this.setStatus(userId, connectionId, 'active', changes, 'attribute_exists(PK)');
+  }
+
+  /** A refresh failed for good (invalid_grant) or the user revoked us: the user must reconnect. */
+  markNeedsReauth(userId: string, connectionId: string, now: string): Promise<ConnectionRecord | undefined> {
+    return this.setStatus(
+      userId,
+      connectionId,
+      'needs_reauth',
+      { now },
+      'attribute_exists(PK) AND #s = :active',
+      {
+        ':active': 'active',
+      },
+    );
+  }
+
+  private async setStatus(
+    userId: string,
+    connectionId: string,
+    status: ConnectionStatus,
+    changes: { credentialRef?: string; providerUserId?: string; now: string },
+    condition: string,
+    extraValues: Record<string, unknown> = {},
+  ): Promise<ConnectionRecord | undefined> {
+    const sets = ['#s = :status', 'UpdatedAt = :now'];
+    const values: Record<string, unknown> = { ':status': status, ':now': changes.now, ...extraValues };
+    if (changes.credentialRef) {
+      sets.push('CredentialArn = :ref');
+      values[':ref'] = changes.credentialRef;
+    }
+    if (changes.providerUserId) {
+      sets.push('ProviderUserId = :puid');
+      values[':puid'] = changes.providerUserId;
+    }
+    // ReAuthStatus is the sparse index attribute: present only while the user has to act.
+    let update = `SET ${sets.join(', ')}`;
+    if (status === 'needs_reauth') {
+      update += ', ReAuthStatus = :reauth';
+      values[':reauth'] = 'pending_user_action';
+    } else update += ' REMOVE ReAuthStatus';
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: userPk(userId), SK: connectionSk(connectionId) },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#s': 'Status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? toRecord(out.Attributes as ConnectionItem) : undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
   }
 }

@@ -2,7 +2,7 @@
 // feeds the sparse JobsByCreatedAtIndex LSI: UUIDv4 job ids carry no order, and "recent jobs"
 // must be newest first. Items expire (ttl) after JOB_TTL_DAYS; expiry is checked on read because
 // DynamoDB deletes expired items lazily (and the local emulator never does).
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   DataType,
   DateRange,
@@ -197,5 +197,135 @@ export class SyncJobRepository {
       exclusiveStart = out.LastEvaluatedKey;
     } while (exclusiveStart && jobs.length < limit);
     return { jobs, nextCursor: exclusiveStart && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * The worker's claim: QUEUED → RUNNING. A job already RUNNING may be claimed again only by the
+   * same logical message (a redelivery after a failed attempt: SQS shows one message to one
+   * consumer at a time) or once the previous claim's lease ran out (its worker died). Terminal
+   * jobs are never claimed: a duplicate delivery of a finished job does nothing.
+   */
+  async claim(
+    userId: string,
+    jobId: string,
+    claim: { originMessageId: string; leaseUntilMs: number; now: Date },
+  ): Promise<
+    { claimed: true; record: SyncJobRecord } | { claimed: false; record: SyncJobRecord | undefined }
+  > {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: userPk(userId), SK: jobSk(jobId) },
+          UpdateExpression:
+            'SET #s = :running, UpdatedAt = :now, ClaimMessageId = :origin, ClaimedUntil = :lease, Attempts = if_not_exists(Attempts, :zero) + :one',
+          ConditionExpression:
+            'attribute_exists(PK) AND (#s = :queued OR (#s = :running AND (ClaimMessageId = :origin OR ClaimedUntil < :nowMs)))',
+          ExpressionAttributeNames: { '#s': 'Status' },
+          ExpressionAttributeValues: {
+            ':running': 'RUNNING',
+            ':queued': 'QUEUED',
+            ':now': claim.now.toISOString(),
+            ':nowMs': claim.now.getTime(),
+            ':origin': claim.originMessageId,
+            ':lease': claim.leaseUntilMs,
+            ':zero': 0,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { claimed: true, record: toRecord(out.Attributes as SyncJobItem) };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const current = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: { PK: userPk(userId), SK: jobSk(jobId) } }),
+      );
+      return { claimed: false, record: current.Item ? toRecord(current.Item as SyncJobItem) : undefined };
+    }
+  }
+
+  /**
+   * RUNNING → SUCCEEDED/FAILED, only by the claim holder (a worker whose lease was taken over must
+   * not overwrite the newer attempt's outcome). Returns false when the claim was lost.
+   */
+  async finish(
+    userId: string,
+    jobId: string,
+    outcome: {
+      originMessageId: string;
+      status: 'SUCCEEDED' | 'FAILED';
+      now: Date;
+      result?: SyncJob['result'];
+      error?: SyncJob['error'];
+    },
+  ): Promise<boolean> {
+    const sets = ['#s = :status', 'UpdatedAt = :now'];
+    const values: Record<string, unknown> = {
+      ':status': outcome.status,
+      ':now': outcome.now.toISOString(),
+      ':running': 'RUNNING',
+      ':origin': outcome.originMessageId,
+    };
+    if (outcome.result) {
+      sets.push('#r = :result');
+      values[':result'] = outcome.result;
+    }
+    if (outcome.error) {
+      sets.push('#e = :error');
+      values[':error'] = outcome.error;
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: userPk(userId), SK: jobSk(jobId) },
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ClaimedUntil`,
+          ConditionExpression: '#s = :running AND ClaimMessageId = :origin',
+          ExpressionAttributeNames: {
+            '#s': 'Status',
+            ...(outcome.result ? { '#r': 'Result' } : {}),
+            ...(outcome.error ? { '#e': 'Error' } : {}),
+          },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * RUNNING → QUEUED when the worker hands the job back to wait (rate limit, degraded mode): the
+   * user sees it waiting, and the next delivery of the same message claims it again.
+   */
+  async release(
+    userId: string,
+    jobId: string,
+    release: { originMessageId: string; now: Date },
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: userPk(userId), SK: jobSk(jobId) },
+          UpdateExpression: 'SET #s = :queued, UpdatedAt = :now REMOVE ClaimedUntil',
+          ConditionExpression: '#s = :running AND ClaimMessageId = :origin',
+          ExpressionAttributeNames: { '#s': 'Status' },
+          ExpressionAttributeValues: {
+            ':queued': 'QUEUED',
+            ':running': 'RUNNING',
+            ':origin': release.originMessageId,
+            ':now': release.now.toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 }

@@ -1,11 +1,13 @@
 // The local stack: dynalite (DynamoDB), fauxqs (SQS + S3 on one port), redis-server and the dev
 // token issuer, all on 127.0.0.1, with the table, queues and buckets that infra/terraform defines.
-import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { startDevIssuer, DEV_PROJECT_ID } from './devIssuer.js';
+import { startProviderSandbox, type ProviderSandbox } from './sandbox/sandboxServer.js';
 import { startRedis } from './redis.js';
 import { createEmulatorClients, createResources, LOCAL_CREDENTIALS, LOCAL_REGION } from './resources.js';
 import type { CreatedResources } from './resources.js';
@@ -17,11 +19,15 @@ export interface LocalStackEndpoints {
   s3: string;
   redisUrl: string;
   jwksUrl: string;
+  /** The provider sandbox (Strava, Fitbit, Garmin, Google Fit fakes). */
+  sandbox: string;
 }
 
 export interface LocalStack {
   endpoints: LocalStackEndpoints;
   resources: CreatedResources;
+  /** The provider fakes, for tests that seed users, inject faults and read records back. */
+  sandbox: ProviderSandbox;
   /** Everything a server or worker process needs (the names core/config reads). */
   env: Record<string, string>;
   /** Stops everything it started; idempotent. */
@@ -34,6 +40,8 @@ export interface LocalStackOptions {
   terraformDir?: string;
   /** Dev issuer key file; defaults to `<repo>/.state/dev-issuer/keys.json`. */
   keyFile?: string;
+  /** Where local secrets (encrypted tokens) and the local event log live; defaults to a temp dir. */
+  stateDir?: string;
 }
 
 // dynalite ships no types; this is the part of its API the stack uses.
@@ -125,6 +133,7 @@ export function buildStackEnv(
     ),
     FIREBASE_PROJECT_ID: DEV_PROJECT_ID,
     JWKS_URL: endpoints.jwksUrl,
+    PROVIDER_SANDBOX_URL: endpoints.sandbox,
   };
 }
 
@@ -148,6 +157,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(redis.stop);
     const issuer = await startDevIssuer({ keyFile: options.keyFile });
     stoppers.push(issuer.stop);
+    const sandbox = await startProviderSandbox();
+    stoppers.push(sandbox.stop);
+    const stateDir = options.stateDir ?? (await mkdtemp(path.join(tmpdir(), 'syncwell-stack-')));
+    if (!options.stateDir) stoppers.push(() => rm(stateDir, { recursive: true, force: true }));
 
     const endpoints: LocalStackEndpoints = {
       dynamodb: dynamo.url,
@@ -155,6 +168,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       s3: fauxqs.url,
       redisUrl: redis.url,
       jwksUrl: issuer.jwksUrl,
+      sandbox: sandbox.url,
     };
     const clients = createEmulatorClients(endpoints);
     let resources: CreatedResources;
@@ -163,9 +177,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     } finally {
       clients.destroy();
     }
-    const env = buildStackEnv(endpoints, resources);
+    const env = {
+      ...buildStackEnv(endpoints, resources),
+      // The local secret store makes its AES key file here on first use (never in production).
+      SECRET_STORE: 'local',
+      SECRET_STORE_DIR: path.join(stateDir, 'secrets'),
+      EVENT_BUS: 'local',
+      EVENT_LOG_FILE: path.join(stateDir, 'events.jsonl'),
+    };
     let stopped: Promise<void> | undefined;
-    return { endpoints, resources, env, stop: () => (stopped ??= stopAll(stoppers)) };
+    return { endpoints, resources, sandbox, env, stop: () => (stopped ??= stopAll(stoppers)) };
   } catch (err) {
     await stopAll(stoppers).catch(() => undefined);
     throw err;

@@ -1,6 +1,6 @@
 // Connections through the SDK: listConnections, deleteConnection (204 and 404 for another user's
-// connection), and the OAuth pair createConnection / completeOAuth, which answer 501
-// `not_implemented` until OAuth ships (each is replaced by its real interaction then).
+// connection), and the OAuth pair: createConnection (201 with the authorization URL) and
+// completeOAuth (200 for a pending authorization, 404 for an unknown or spent state).
 import { MatchersV3 } from '@pact-foundation/pact';
 import { expect } from 'chai';
 import {
@@ -32,7 +32,9 @@ const CREATE_CONNECTION_KEY = '2f3e8c5a-4b6d-4e0f-9a7c-7d5e3f4a6b82';
 const OAUTH_STATE = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const OAUTH_CODE = '3c1a0f4e8b2d7c6a5f9e';
 
-const notImplemented = problem(501, 'not_implemented', 'Not implemented yet');
+const PENDING_CONNECTION_ID = 'conn_5b7d9f1e-3c2a-4e6b-8d0f-1a2b3c4d5e6f';
+const UNKNOWN_STATE = '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b';
+const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
 describe('syncwell-mobile-sdk → syncwell-api: connections', () => {
   const pact = newPact();
@@ -110,38 +112,85 @@ describe('syncwell-mobile-sdk → syncwell-api: connections', () => {
       });
   });
 
-  it('createConnection is not_implemented yet', async () => {
+  it('createConnection starts the OAuth flow', async () => {
     const request = { provider: 'strava' as const, redirectUri: 'syncwell://oauth/complete' };
     await pact
       .addInteraction()
       .given(SIGNED_IN.state, SIGNED_IN.params)
-      .uponReceiving('a request to start connecting Strava (not implemented yet)')
+      .uponReceiving('a request to start connecting Strava')
       .withRequest('POST', '/v1/connections', (b) =>
         b.headers(jsonMutationHeaders(CREATE_CONNECTION_KEY)).jsonBody(request),
       )
-      .willRespondWith(501, (b) => b.headers({ 'Content-Type': PROBLEM_TYPE }).jsonBody(notImplemented))
+      .willRespondWith(201, (b) =>
+        b.headers({ 'Content-Type': JSON_TYPE }).jsonBody({
+          connectionId: regex(`^${CONNECTION_ID}$`, 'conn_7c9e6679-7425-40de-944b-e07fc1f90ae7'),
+          provider: 'strava',
+          authorizationUrl: regex(
+            '^https?://\\S+state=\\S+$',
+            `https://www.strava.com/oauth/authorize?client_id=12345&response_type=code&state=${OAUTH_STATE}`,
+          ),
+          state: regex(UUID, OAUTH_STATE),
+          expiresAt: datetime(ISO_TIMESTAMP, '2024-03-02T10:10:00.000Z'),
+        }),
+      )
       .executeTest(async (mockServer) => {
-        const failure = await apiErrorOf(
-          sdkFor(mockServer.url).createConnection(request, { idempotencyKey: CREATE_CONNECTION_KEY }),
+        const authorization = await sdkFor(mockServer.url).createConnection(request, {
+          idempotencyKey: CREATE_CONNECTION_KEY,
+        });
+        expect(authorization.provider).to.equal('strava');
+        expect(new URL(authorization.authorizationUrl).searchParams.get('state')).to.equal(
+          authorization.state,
         );
-        expect(failure).to.include({ status: 501, code: 'not_implemented' });
       });
   });
 
-  it('completeOAuth is not_implemented yet', async () => {
+  it('completeOAuth activates the connection', async () => {
     await pact
       .addInteraction()
-      .given(SIGNED_IN.state, SIGNED_IN.params)
-      .uponReceiving('an OAuth callback from Strava (not implemented yet)')
+      .given('a pending Strava authorization', {
+        userId: USER_ID,
+        connectionId: PENDING_CONNECTION_ID,
+        state: OAUTH_STATE,
+        code: OAUTH_CODE,
+      })
+      .uponReceiving('the OAuth callback from Strava with a valid state and code')
       .withRequest('GET', '/v1/oauth/strava/callback', (b) =>
         b.query({ state: OAUTH_STATE, code: OAUTH_CODE }),
       )
-      .willRespondWith(501, (b) => b.headers({ 'Content-Type': PROBLEM_TYPE }).jsonBody(notImplemented))
+      .willRespondWith(200, (b) =>
+        b.headers({ 'Content-Type': JSON_TYPE }).jsonBody({
+          connectionId: PENDING_CONNECTION_ID,
+          provider: 'strava',
+          displayName: 'Strava',
+          providerIconUrl: regex('^https?://\\S+$', 'https://cdn.syncwell.example/icons/strava.png'),
+          status: 'active',
+          createdAt: datetime(ISO_TIMESTAMP, '2024-03-02T10:00:00.000Z'),
+        }),
+      )
+      .executeTest(async (mockServer) => {
+        const connection = await sdkFor(mockServer.url).completeOAuth('strava', {
+          state: OAUTH_STATE,
+          code: OAUTH_CODE,
+        });
+        expect(connection).to.include({ connectionId: PENDING_CONNECTION_ID, status: 'active' });
+      });
+  });
+
+  it('completeOAuth is not_found for an unknown or spent state', async () => {
+    await pact
+      .addInteraction()
+      .uponReceiving('an OAuth callback whose state is unknown')
+      .withRequest('GET', '/v1/oauth/strava/callback', (b) =>
+        b.query({ state: UNKNOWN_STATE, code: OAUTH_CODE }),
+      )
+      .willRespondWith(404, (b) =>
+        b.headers({ 'Content-Type': PROBLEM_TYPE }).jsonBody(problem(404, 'not_found', 'Not found')),
+      )
       .executeTest(async (mockServer) => {
         const failure = await apiErrorOf(
-          sdkFor(mockServer.url).completeOAuth('strava', { state: OAUTH_STATE, code: OAUTH_CODE }),
+          sdkFor(mockServer.url).completeOAuth('strava', { state: UNKNOWN_STATE, code: OAUTH_CODE }),
         );
-        expect(failure).to.include({ status: 501, code: 'not_implemented' });
+        expect(failure).to.include({ status: 404, code: 'not_found' });
       });
   });
 });

@@ -9,6 +9,7 @@ import type { RequestHandler } from 'express';
 import { createRedis, waitForRedis, type Redis } from '../../core/cache/redis.js';
 import { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import { createLogger } from '../../core/logging/logger.js';
+import { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
 import { createDynamoJson } from '../../core/store/dynamoJson.js';
 import { createDocumentClient, type DocumentClient } from '../../core/store/dynamoClient.js';
@@ -96,6 +97,10 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
       pactUrls: [PACT_FILE],
       stateHandlers: providerStates({
         connections: harness.connections,
+        oauthStates: new OAuthStateRepository(db, harness.config.TABLE_NAME),
+        sandbox: harness.stack.sandbox,
+        callbackBase:
+          harness.config.OAUTH_REDIRECT_BASE_URL ?? `http://${harness.config.HOST}:${harness.config.PORT}`,
         syncConfigs: harness.syncConfigs,
         syncJobs,
         profiles,

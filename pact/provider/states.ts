@@ -13,7 +13,9 @@ import type {
   SyncPriority,
   UserSettings,
 } from '../../core/domain/types.js';
+import type { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
 import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
+import type { ProviderSandbox } from '../../infra/local/sandbox/sandboxServer.js';
 import { AlreadyExistsError } from '../../core/store/errors.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
 import type { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
@@ -21,6 +23,11 @@ import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobR
 
 export interface StateFixtures {
   connections: ConnectionRepository;
+  oauthStates: OAuthStateRepository;
+  /** The provider sandbox the API's OAuth client talks to. */
+  sandbox: ProviderSandbox;
+  /** The redirect URI the API sends providers: `${base}/v1/oauth/{provider}/callback`. */
+  callbackBase: string;
   syncConfigs: SyncConfigRepository;
   syncJobs: SyncJobRepository;
   profiles: ProfileRepository;
@@ -125,6 +132,48 @@ export function providerStates(f: StateFixtures): StateHandlers {
     },
 
     // Calls whose answer depends on no stored data (501s, liveness); `tier` is the token's claim.
+    // The browser comes back from Strava's consent page: a pending connection, its state, and a
+    // code the (sandbox) provider will accept exactly once. Re-runnable: everything is reset.
+    async 'a pending Strava authorization'(params) {
+      const userId = text(params, 'userId');
+      const connectionId = text(params, 'connectionId');
+      const state = text(params, 'state');
+      const now = new Date().toISOString();
+      await f.connections.delete(userId, connectionId);
+      await f.connections.create({
+        userId,
+        connectionId,
+        provider: 'strava',
+        status: 'pending',
+        credentialRef: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await f.oauthStates.consume(state);
+      await f.oauthStates.create({
+        state,
+        userId,
+        connectionId,
+        provider: 'strava',
+        codeVerifier: null,
+        appRedirectUri: null,
+        expiresAt: Date.now() + 10 * 60_000,
+      });
+      const person = f.sandbox.createUser({ persona: { empty: true } });
+      const consent = f.sandbox.oauth.strava.authorize({
+        clientId: f.sandbox.oauth.strava.clientId,
+        redirectUri: `${f.callbackBase}/v1/oauth/strava/callback`,
+        responseType: 'code',
+        scope: null,
+        sandboxUserId: person.sandboxUserId,
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        presetCode: text(params, 'code'),
+      });
+      if (!consent.ok) throw new Error(`sandbox consent failed: ${consent.error}`);
+      await f.invalidateUserConfig(userId);
+    },
+
     async 'a signed-in user'(params) {
       const tier = optionalText(params, 'tier');
       if (tier !== undefined && tier !== 'PRO' && tier !== 'FREE')

@@ -1,9 +1,10 @@
-// Connections: list and delete now; the OAuth flow (create + callback) arrives with the sync engine.
-import { notImplemented, AppError } from '../../core/errors/AppError.js';
+// Connections: list and delete here; the OAuth flow (create + callback) is in connectionOAuth.ts.
+import { AppError } from '../../core/errors/AppError.js';
 import { PROVIDER_DISPLAY_NAMES, providerIconUrl } from '../../core/domain/providers.js';
 import type { Connection } from '../../core/domain/types.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
+import { connectionOAuthHandlers } from './connectionOAuth.js';
 import { callerOf, type HandlerDependencies } from './dependencies.js';
 
 export const connectionNotFound = (connectionId: string) =>
@@ -32,13 +33,7 @@ export function connectionHandlers(d: HandlerDependencies): Pick<HandlerMap, Con
       };
     },
 
-    async createConnection() {
-      throw notImplemented('createConnection');
-    },
-
-    async completeOAuth() {
-      throw notImplemented('completeOAuth');
-    },
+    ...connectionOAuthHandlers(d),
 
     // Spec C-009: dependent sync configurations go first, so a crash in between never leaves a
     // configuration pointing at a connection that no longer exists.
@@ -49,6 +44,13 @@ export function connectionHandlers(d: HandlerDependencies): Pick<HandlerMap, Con
       await d.syncConfigs.deleteForConnection(userId, connection.connectionId);
       await d.connections.delete(userId, connection.connectionId);
       await d.userConfig.invalidate(userId);
+      // The tokens go with the connection; a failure here leaves an orphan secret, never a live pointer.
+      if (connection.credentialRef)
+        await d.secrets
+          .delete(connection.credentialRef)
+          .catch((error: unknown) =>
+            ctx.logger.warn({ err: error, connectionId: connection.connectionId }, 'credentials not deleted'),
+          );
       ctx.logger.info(
         { connectionId: connection.connectionId, provider: connection.provider },
         'connection deleted',

@@ -6,6 +6,8 @@ import type { ConnectionRepository } from '../../core/store/connectionRepository
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
 import type { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
 import type { SyncJobRepository } from '../../core/store/syncJobRepository.js';
+import type { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
+import type { SecretStore } from '../../core/secrets/secretStore.js';
 import { AppError } from '../../core/errors/AppError.js';
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
 import type { RequestContext } from '../http/operationTypes.js';
@@ -19,6 +21,8 @@ export interface HandlerDependencies {
   syncConfigs: SyncConfigRepository;
   syncJobs: SyncJobRepository;
   userConfig: UserConfigCache;
+  oauthStates: OAuthStateRepository;
+  secrets: SecretStore;
   hotPathQueue: HotPathQueue;
   tokenVerifier: TokenVerifier;
   readiness: () => Promise<Record<'dynamodb' | 'sqs' | 'redis', DependencyStatus>>;

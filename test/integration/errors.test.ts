@@ -140,11 +140,6 @@ describe('errors and validation', () => {
   it('answers operations of later milestones with 501 not_implemented', async () => {
     const h = getHarness();
     expectProblem(await h.request('POST', '/v1/export-jobs', { token }), 501, 'not_implemented');
-    expectProblem(
-      await h.request('POST', '/v1/connections', { token, body: { provider: 'strava' } }),
-      501,
-      'not_implemented',
-    );
   });
 
   it('echoes a well-formed caller correlation id', async () => {

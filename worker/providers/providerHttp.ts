@@ -77,7 +77,6 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
   const { provider, baseUrl, tokens, budget, timeoutMs = 15_000 } = options;
 
   async function send(req: ProviderRequest, token: string): Promise<Response> {
-    await budget?.acquire();
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     let body: string | undefined;
     if (req.json !== undefined) {
@@ -112,11 +111,14 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
 
   return {
     async request<T>(req: ProviderRequest): Promise<ProviderResponse<T>> {
+      // Budget first: without one (rate limited, or Redis down) not even a token refresh is sent.
+      await budget?.acquire();
       let token = await tokens.accessToken();
       let res = await send(req, token);
       if (res.status === 401) {
         await res.body?.cancel();
         // One forced refresh: the token may have been revoked or expired early.
+        await budget?.acquire();
         token = await tokens.accessToken({ forceRefresh: true, rejected: token });
         res = await send(req, token);
         if (res.status === 401) {

@@ -14,6 +14,11 @@ export interface OAuthTokenShape {
   clientAuth: 'body' | 'basic';
   /** Require a PKCE code_verifier when the authorize request carried a challenge. */
   pkce: boolean;
+  /**
+   * Refresh tokens rotate and die on use (Strava, Fitbit, Garmin: the default). `false` keeps the
+   * refresh token valid across refreshes (Google, which sends none back on a refresh).
+   */
+  rotateRefreshTokens?: boolean;
   /** Provider-specific token JSON (Strava adds `expires_at` and `athlete`, Fitbit `user_id`, ...). */
   tokenJson(grant: IssuedGrant, kind: 'authorization_code' | 'refresh_token'): Record<string, unknown>;
   /** Provider-specific error JSON for the token endpoint. */
@@ -94,6 +99,8 @@ export class OAuthServer {
     sandboxUserId: string;
     codeChallenge: string | null;
     codeChallengeMethod: string | null;
+    /** Test knob: issue this code instead of a random one (contract tests replay fixed examples). */
+    presetCode?: string;
   }): { ok: true; code: string } | { ok: false; error: string; description: string } {
     if (params.clientId !== this.clientId)
       return { ok: false, error: 'invalid_client', description: 'unknown client_id' };
@@ -103,7 +110,7 @@ export class OAuthServer {
       return { ok: false, error: 'invalid_request', description: 'redirect_uri is required' };
     if (params.codeChallenge && params.codeChallengeMethod !== 'S256')
       return { ok: false, error: 'invalid_request', description: 'code_challenge_method must be S256' };
-    const code = token('code');
+    const code = params.presetCode ?? token('code');
     this.codes.set(code, {
       sandboxUserId: params.sandboxUserId,
       redirectUri: params.redirectUri,
@@ -120,6 +127,7 @@ export class OAuthServer {
     form: URLSearchParams,
     basic: { id: string; secret: string } | undefined,
     clientAuth: 'body' | 'basic',
+    rotateRefreshTokens = true,
   ): TokenResult {
     const id = clientAuth === 'basic' ? basic?.id : (form.get('client_id') ?? basic?.id);
     const secret = clientAuth === 'basic' ? basic?.secret : (form.get('client_secret') ?? basic?.secret);
@@ -127,7 +135,7 @@ export class OAuthServer {
       return { ok: false, status: 401, error: 'invalid_client', description: 'client authentication failed' };
     const grantType = form.get('grant_type');
     if (grantType === 'authorization_code') return this.exchangeCode(form);
-    if (grantType === 'refresh_token') return this.exchangeRefresh(form);
+    if (grantType === 'refresh_token') return this.exchangeRefresh(form, rotateRefreshTokens);
     return {
       ok: false,
       status: 400,
@@ -159,7 +167,7 @@ export class OAuthServer {
     return { ok: true, grant: this.issue(pending.sandboxUserId, token('grant'), pending.scope) };
   }
 
-  private exchangeRefresh(form: URLSearchParams): TokenResult {
+  private exchangeRefresh(form: URLSearchParams, rotate: boolean): TokenResult {
     const presented = form.get('refresh_token') ?? '';
     const record = this.refresh.get(presented);
     if (!record || this.revokedGrants.has(record.grantId))
@@ -173,14 +181,20 @@ export class OAuthServer {
       this.stats.refreshReuseRefused += 1;
       return { ok: false, status: 400, error: 'invalid_grant', description: 'refresh token already used' };
     }
-    record.used = true;
     this.stats.refreshes += 1;
+    if (!rotate) return { ok: true, grant: this.issue(record.sandboxUserId, record.grantId, '', presented) };
+    record.used = true;
     return { ok: true, grant: this.issue(record.sandboxUserId, record.grantId, '') };
   }
 
-  private issue(sandboxUserId: string, grantId: string, scope: string): IssuedGrant {
+  private issue(
+    sandboxUserId: string,
+    grantId: string,
+    scope: string,
+    keepRefreshToken?: string,
+  ): IssuedGrant {
     const accessToken = token('at');
-    const refreshToken = token('rt');
+    const refreshToken = keepRefreshToken ?? token('rt');
     const expiresAt = this.nowSeconds() + this.accessTokenTtlSeconds;
     this.access.set(accessToken, { sandboxUserId, grantId, expiresAt });
     this.refresh.set(refreshToken, { sandboxUserId, grantId, used: false });

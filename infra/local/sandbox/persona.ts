@@ -6,7 +6,7 @@
 // `now`, so tests can compute what a sync must write.
 import { createHash } from 'node:crypto';
 import type { CloudProvider, WorkoutType } from '../../../core/domain/types.js';
-import { lastDstEnd, localDate, zonedToUtc } from './time.js';
+import { lastDstChange, localDate, zonedToUtc } from './time.js';
 
 export interface PersonaWorkout {
   /** Stable id of the real-world event (not a provider id). */
@@ -235,10 +235,11 @@ export function buildPersona(name: string, options: PersonaOptions = {}): Person
     }
   }
 
-  // The repeated hour of the last autumn DST change at home: a 01:30 run (first occurrence).
-  const dstEnd = lastDstEnd(HOME, now);
-  if (dstEnd && dstEnd.getTime() > now.getTime() - days * 86_400_000) {
-    const start = new Date(dstEnd.getTime() - 30 * 60_000);
+  // The last DST change at home, within the history (+ 2 weeks): a run that starts 30 minutes
+  // before the clocks move, so it sits in the repeated hour (autumn) or spans the gap (spring).
+  const dstChange = lastDstChange(HOME, now);
+  if (dstChange && dstChange.getTime() > now.getTime() - (days + 14) * 86_400_000) {
+    const start = new Date(dstChange.getTime() - 30 * 60_000);
     persona.workouts.push({
       key: `${name}-dst-run`,
       workoutType: 'running',

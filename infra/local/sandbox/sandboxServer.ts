@@ -181,7 +181,12 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
     }
     if (path === shape.tokenPath && method === 'POST') {
       const form = new URLSearchParams(rawBody.toString('utf8'));
-      const result = server.exchange(form, basicCredentials(req.headers.authorization), shape.clientAuth);
+      const result = server.exchange(
+        form,
+        basicCredentials(req.headers.authorization),
+        shape.clientAuth,
+        shape.rotateRefreshTokens ?? true,
+      );
       if (!result.ok)
         return {
           status: result.status,

@@ -3,10 +3,16 @@
 // with DST. Intl does the zone arithmetic; nothing here hard-codes an offset.
 
 /** Offset of `timeZone` from UTC at `instant`, in minutes (New York in winter: -300). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 export function utcOffsetMinutes(timeZone: string, instant: Date): number {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
-    .formatToParts(instant)
-    .find((p) => p.type === 'timeZoneName')?.value;
+  // Building an Intl formatter costs far more than using one: keep one per zone.
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    formatters.set(timeZone, formatter);
+  }
+  const part = formatter.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value;
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(part ?? '');
   if (!match) return 0;
   const minutes = Number(match[2]) * 60 + Number(match[3]);
@@ -50,13 +56,24 @@ export function formatOffset(minutes: number): string {
   return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-/** The most recent instant before `now` at which `timeZone` moved its clocks back (DST end). */
-export function lastDstEnd(timeZone: string, now: Date): Date | undefined {
-  let previous = utcOffsetMinutes(timeZone, now);
-  for (let t = now.getTime(); t > now.getTime() - 400 * 86_400_000; t -= 3_600_000) {
+/** The most recent instant before `now` at which `timeZone` changed its offset (a DST start or end). */
+export function lastDstChange(timeZone: string, now: Date): Date | undefined {
+  // Day steps find the day of the change; hour steps then find the hour (Intl calls are not free).
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+  let laterOffset = utcOffsetMinutes(timeZone, now);
+  for (let t = now.getTime() - DAY; t > now.getTime() - 400 * DAY; t -= DAY) {
     const offset = utcOffsetMinutes(timeZone, new Date(t));
-    if (offset > previous) return new Date(t + 3_600_000);
-    previous = offset;
+    if (offset !== laterOffset) {
+      let previous = laterOffset;
+      for (let h = t + DAY; h >= t; h -= HOUR) {
+        const o = utcOffsetMinutes(timeZone, new Date(h));
+        if (o !== previous) return new Date(h + HOUR);
+        previous = o;
+      }
+      return new Date(t + HOUR);
+    }
+    laterOffset = offset;
   }
   return undefined;
 }

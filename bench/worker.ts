@@ -1,0 +1,471 @@
+// `npm run bench:worker`: jobs through the real queue, worker and provider sandbox. Prints, per
+// phase: jobs/s, latency from POST to SUCCEEDED (p50/p95), the worker process's CPU per job,
+// third-party calls per job and DynamoDB write calls per job. See bench/results/README.md.
+//
+// Processes: this one (fixtures, load, measurement), the local stack with the sandbox
+// (bench/lib/stackProcess.ts, which also counts the AWS calls the emulators receive), the API
+// and the worker, each separate so /proc/<pid>/stat gives the worker's CPU time alone.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { loadConfig } from '../core/config/config.js';
+import type { CloudProvider } from '../core/domain/types.js';
+import { createSqsClient } from '../core/queue/sqs.js';
+import { mintDevToken } from '../infra/local/devIssuer.js';
+import { freePort } from '../infra/local/freePort.js';
+import {
+  baseEnv,
+  logTail,
+  processCpuMicros,
+  REPO_ROOT,
+  spawnNode,
+  waitForHttp,
+  type NodeChild,
+} from './lib/proc.js';
+import type { CountersMessage, StackReadyMessage } from './lib/stackProcess.js';
+import { percentile, round } from './lib/stats.js';
+
+process.removeAllListeners('warning');
+
+const { values: args } = parseArgs({
+  options: {
+    'empty-jobs': { type: 'string', default: '1000' },
+    'empty-users': { type: 'string', default: '200' },
+    'sync-users': { type: 'string', default: '40' },
+    rate: { type: 'string', default: '200' },
+    'log-level': { type: 'string', default: 'warn' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(`npm run bench:worker -- [options]
+  --empty-jobs N     jobs in each "nothing new" phase                         [1000]
+  --empty-users N    users those jobs are spread over (FIFO group = user)     [200]
+  --sync-users N     users with a month of data for the "real sync" phases    [40]
+  --rate R           POST /v1/sync-jobs per second                            [200]
+  --log-level L      the worker's and the API's LOG_LEVEL                     [warn]
+  --out FILE         JSON results                                             [bench/results/worker-latest.json]`);
+  process.exit(0);
+}
+const int = (name: string, v: string | undefined) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+  return n;
+};
+const EMPTY_JOBS = int('empty-jobs', args['empty-jobs']);
+const EMPTY_USERS = int('empty-users', args['empty-users']);
+const SYNC_USERS = int('sync-users', args['sync-users']);
+const RATE = int('rate', args.rate);
+const LOG_DIR = path.join(REPO_ROOT, '.state', 'bench');
+mkdirSync(LOG_DIR, { recursive: true });
+
+const WIDE = 1_000_000;
+const WIDE_LIMITS = JSON.stringify(
+  Object.fromEntries(
+    (['strava', 'fitbit', 'garmin', 'google_fit'] as const).map((p) => [
+      p,
+      [
+        { scope: 'app', capacity: WIDE, windowSeconds: 60 },
+        { scope: 'user', capacity: WIDE, windowSeconds: 60 },
+      ],
+    ]),
+  ),
+);
+
+interface Phase {
+  name: string;
+  jobs: number;
+  seconds: number;
+  jobsPerSecond: number;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  workerCpuMicrosPerJob: number;
+  providerCallsPerJob: number;
+  dynamoWriteCallsPerJob: number;
+  dynamoReadCallsPerJob: number;
+  sqsCallsPerJob: number;
+  recordsWrittenPerJob: number | null;
+  failed: number;
+}
+
+interface User {
+  userId: string;
+  authorization: string;
+  source: string;
+  destination: string;
+}
+
+function startStack(): Promise<{
+  child: NodeChild;
+  env: Record<string, string>;
+  counters(): Promise<Record<string, number>>;
+}> {
+  const child = spawnNode({
+    name: 'stack',
+    script: 'bench/lib/stackProcess.ts',
+    env: baseEnv(),
+    logFile: path.join(LOG_DIR, 'worker-bench-stack.log'),
+  });
+  return new Promise((resolve, reject) => {
+    child.process.once('message', (m: StackReadyMessage) => {
+      resolve({
+        child,
+        env: m.env,
+        counters: () =>
+          new Promise((res) => {
+            child.process.once('message', (c: CountersMessage) => res(c.counts));
+            child.process.send({ type: 'counters' });
+          }),
+      });
+    });
+    void child.exited.then(() => reject(new Error(`stack exited:\n${logTail(child)}`)));
+  });
+}
+
+async function json<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${res.status} ${res.url}: ${text.slice(0, 300)}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function connect(
+  apiUrl: string,
+  authorization: string,
+  provider: CloudProvider,
+  sandboxUserId: string,
+): Promise<string> {
+  const created = await json<{ authorizationUrl: string }>(
+    await fetch(`${apiUrl}/v1/connections`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ provider }),
+    }),
+  );
+  const consent = new URL(created.authorizationUrl);
+  consent.searchParams.set('sandbox_user', sandboxUserId);
+  const redirect = await fetch(consent, { redirect: 'manual' });
+  const callback = new URL(redirect.headers.get('location')!);
+  const connection = await json<{ connectionId: string }>(
+    await fetch(`${apiUrl}${callback.pathname}${callback.search}`),
+  );
+  return connection.connectionId;
+}
+
+async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size)
+    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+async function createUsers(
+  apiUrl: string,
+  sandboxUrl: string,
+  count: number,
+  empty: boolean,
+  tag: string,
+): Promise<User[]> {
+  return inBatches(
+    Array.from({ length: count }, (_, i) => i),
+    20,
+    async (i) => {
+      const userId = `wb-${tag}-${String(i).padStart(4, '0')}`;
+      const authorization = `Bearer ${await mintDevToken(userId, { tier: 'PRO', expiresInSeconds: 3 * 3600 })}`;
+      const person = await json<{ sandboxUserId: string }>(
+        await fetch(`${sandboxUrl}/_sandbox/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: userId, persona: { empty } }),
+        }),
+      );
+      const source = await connect(apiUrl, authorization, 'strava', person.sandboxUserId);
+      const destination = await connect(apiUrl, authorization, 'google_fit', person.sandboxUserId);
+      return { userId, authorization, source, destination };
+    },
+  );
+}
+
+/** SyncSucceeded/SyncFailed events in the local event log, by job id. */
+function readEvents(file: string): Map<string, { type: string; finishedAt: number; recordsWritten: number }> {
+  const out = new Map<string, { type: string; finishedAt: number; recordsWritten: number }>();
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line) as {
+      type: string;
+      publishedAt: string;
+      detail: { jobId: string; finishedAt?: string; recordsWritten?: number; retryable?: boolean };
+    };
+    if (e.type === 'SyncFailed' && e.detail.retryable !== false) continue;
+    out.set(e.detail.jobId, {
+      type: e.type,
+      finishedAt: Date.parse(e.detail.finishedAt ?? e.publishedAt),
+      recordsWritten: e.detail.recordsWritten ?? 0,
+    });
+  }
+  return out;
+}
+
+const sum = (counts: Record<string, number>, pick: (op: string) => boolean) =>
+  Object.entries(counts).reduce((n, [op, c]) => (pick(op) ? n + c : n), 0);
+const delta = (after: Record<string, number>, before: Record<string, number>) =>
+  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+const isWrite = (op: string) => /DynamoDB_\d+\.(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(op);
+const isRead = (op: string) => /DynamoDB_\d+\.(GetItem|Query|BatchGetItem|Scan)$/.test(op);
+const isSqs = (op: string) => op.startsWith('AmazonSQS.');
+
+async function main(): Promise<void> {
+  const stack = await startStack();
+  const children: NodeChild[] = [stack.child];
+  try {
+    const port = String(await freePort());
+    const apiUrl = `http://127.0.0.1:${port}`;
+    const env: Record<string, string> = {
+      ...baseEnv(),
+      ...stack.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: args['log-level'] ?? 'warn',
+      LOCAL_SECRET_KEY: randomBytes(32).toString('base64'),
+      RATE_LIMIT_OVERRIDES: WIDE_LIMITS,
+      OAUTH_REDIRECT_BASE_URL: apiUrl,
+      PORT: port,
+      API_RATE_LIMIT_PER_MINUTE: '1000000',
+      SYNC_INITIAL_LOOKBACK_DAYS: '30',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const sandboxUrl = env.PROVIDER_SANDBOX_URL!;
+    for (const [provider, settings] of [
+      ['strava', { shortLimit: WIDE, dailyLimit: WIDE, readShortLimit: WIDE, readDailyLimit: WIDE }],
+      ['google_fit', { rateLimitPerMinute: WIDE }],
+    ] as const)
+      await json(
+        await fetch(`${sandboxUrl}/_sandbox/configure`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ provider, settings }),
+        }),
+      );
+
+    const api = spawnNode({
+      name: 'api',
+      script: 'server/main.ts',
+      env,
+      logFile: path.join(LOG_DIR, 'worker-bench-api.log'),
+    });
+    children.push(api);
+    await waitForHttp(`${apiUrl}/healthz`, api);
+    const worker = spawnNode({
+      name: 'worker',
+      script: 'worker/main.ts',
+      env,
+      logFile: path.join(LOG_DIR, 'worker-bench-worker.log'),
+    });
+    children.push(worker);
+
+    console.log(
+      `fixtures: ${EMPTY_USERS} users with nothing to sync, ${SYNC_USERS} with a month of workouts (OAuth through the API)...`,
+    );
+    const emptyUsers = await createUsers(apiUrl, sandboxUrl, EMPTY_USERS, true, 'e');
+    const syncUsers = await createUsers(apiUrl, sandboxUrl, SYNC_USERS, false, 's');
+    const config = loadConfig(env);
+    const sqs = createSqsClient(config);
+    const eventFile = env.EVENT_LOG_FILE!;
+    const sandboxRequests = async () => {
+      const stats = await json<{ requests: Record<string, number> }>(
+        await fetch(`${sandboxUrl}/_sandbox/stats`),
+      );
+      return Object.values(stats.requests).reduce((a, b) => a + b, 0);
+    };
+
+    async function measure(
+      name: string,
+      jobs: number,
+      run: () => Promise<{ posted: Map<string, number> | null }>,
+    ): Promise<Phase> {
+      const cpu0 = processCpuMicros(worker.pid);
+      const calls0 = await stack.counters();
+      const provider0 = await sandboxRequests();
+      const t0 = Date.now();
+      const { posted } = await run();
+      let failed = 0;
+      const latencies: number[] = [];
+      let records = 0;
+      if (posted) {
+        const deadline = Date.now() + 300_000;
+        for (;;) {
+          const events = readEvents(eventFile);
+          const done = [...posted.keys()].filter((id) => events.has(id));
+          if (done.length === posted.size) {
+            for (const [id, at] of posted) {
+              const e = events.get(id)!;
+              if (e.type === 'SyncFailed') failed += 1;
+              latencies.push(e.finishedAt - at);
+              records += e.recordsWritten;
+            }
+            break;
+          }
+          if (Date.now() > deadline)
+            throw new Error(`${name}: ${posted.size - done.length} jobs unfinished after 300 s`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } else {
+        for (;;) {
+          const out = await sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: config.HOT_PATH_QUEUE_URL,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+            }),
+          );
+          const left =
+            Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+            Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+          if (left === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      // Let deferred batch writes land before counting.
+      await new Promise((r) => setTimeout(r, 300));
+      const calls = delta(await stack.counters(), calls0);
+      const cpu = processCpuMicros(worker.pid) - cpu0;
+      const providerCalls = (await sandboxRequests()) - provider0;
+      const phase: Phase = {
+        name,
+        jobs,
+        seconds: round(seconds, 2),
+        jobsPerSecond: round(jobs / seconds, 1),
+        latencyP50Ms: latencies.length ? round(percentile(latencies, 50)) : null,
+        latencyP95Ms: latencies.length ? round(percentile(latencies, 95)) : null,
+        workerCpuMicrosPerJob: round(cpu / jobs),
+        providerCallsPerJob: round(providerCalls / jobs, 2),
+        dynamoWriteCallsPerJob: round(sum(calls, isWrite) / jobs, 2),
+        dynamoReadCallsPerJob: round(sum(calls, isRead) / jobs, 2),
+        sqsCallsPerJob: round(sum(calls, isSqs) / jobs, 2),
+        recordsWrittenPerJob: posted ? round(records / jobs, 2) : null,
+        failed,
+      };
+      console.log(
+        `${name.padEnd(34)} ${String(jobs).padStart(5)} jobs ${String(phase.jobsPerSecond).padStart(7)} jobs/s  ` +
+          `p50 ${String(phase.latencyP50Ms ?? '-').padStart(5)} ms  p95 ${String(phase.latencyP95Ms ?? '-').padStart(5)} ms  ` +
+          `worker CPU ${String(phase.workerCpuMicrosPerJob).padStart(6)} µs/job  provider calls ${phase.providerCallsPerJob}/job  ` +
+          `DynamoDB writes ${phase.dynamoWriteCallsPerJob}/job  failed ${failed}`,
+      );
+      return phase;
+    }
+
+    /** POSTs jobs at RATE per second, round-robin over users; returns jobId → POST time. */
+    async function postJobs(users: User[], count: number): Promise<{ posted: Map<string, number> }> {
+      const posted = new Map<string, number>();
+      const started = Date.now();
+      const inFlight = new Set<Promise<void>>();
+      for (let i = 0; i < count; i += 1) {
+        const due = started + (i * 1000) / RATE;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const user = users[i % users.length]!;
+        const p = (async () => {
+          const at = Date.now();
+          const res = await json<{ jobId: string }>(
+            await fetch(`${apiUrl}/v1/sync-jobs`, {
+              method: 'POST',
+              headers: {
+                authorization: user.authorization,
+                'content-type': 'application/json',
+                'idempotency-key': randomUUID(),
+              },
+              body: JSON.stringify({
+                sourceConnectionId: user.source,
+                destinationConnectionId: user.destination,
+                dataType: 'workout',
+                mode: 'manual',
+              }),
+            }),
+          );
+          posted.set(res.jobId, at);
+        })();
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+      }
+      await Promise.all(inFlight);
+      return { posted };
+    }
+
+    /** Scheduler-style messages (trigger scheduled: no JOB item unless something is written). */
+    async function sendScheduled(users: User[], count: number): Promise<{ posted: null }> {
+      for (let i = 0; i < count; i += 10) {
+        await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: config.HOT_PATH_QUEUE_URL,
+            Entries: Array.from({ length: Math.min(10, count - i) }, (_, j) => {
+              const user = users[(i + j) % users.length]!;
+              return {
+                Id: String(j),
+                MessageGroupId: user.userId,
+                MessageDeduplicationId: randomUUID(),
+                MessageBody: JSON.stringify({
+                  schemaVersion: 1,
+                  jobId: `job_${randomUUID()}`,
+                  userId: user.userId,
+                  sourceConnectionId: user.source,
+                  destinationConnectionId: user.destination,
+                  sourceProvider: 'strava',
+                  destinationProvider: 'google_fit',
+                  dataType: 'workout',
+                  priority: 'low',
+                  trigger: 'scheduled',
+                  tier: 'PRO',
+                  requestedAt: new Date().toISOString(),
+                }),
+              };
+            }),
+          }),
+        );
+      }
+      return { posted: null };
+    }
+
+    console.log('warm-up...');
+    await measure('warm-up (discarded)', 100, () => postJobs(emptyUsers, 100));
+    console.log('');
+    const phases: Phase[] = [];
+    phases.push(
+      await measure('nothing new, manual (POST)', EMPTY_JOBS, () => postJobs(emptyUsers, EMPTY_JOBS)),
+    );
+    phases.push(
+      await measure('nothing new, scheduled (queue)', EMPTY_JOBS, () =>
+        sendScheduled(emptyUsers, EMPTY_JOBS),
+      ),
+    );
+    phases.push(
+      await measure('first sync: a month of workouts', SYNC_USERS, () => postJobs(syncUsers, SYNC_USERS)),
+    );
+    phases.push(
+      await measure('again: everything in the ledger', SYNC_USERS, () => postJobs(syncUsers, SYNC_USERS)),
+    );
+    sqs.destroy();
+
+    const out = args.out ?? path.join(REPO_ROOT, 'bench', 'results', 'worker-latest.json');
+    writeFileSync(
+      out,
+      `${JSON.stringify({ when: new Date().toISOString(), rate: RATE, emptyUsers: EMPTY_USERS, syncUsers: SYNC_USERS, phases }, null, 2)}\n`,
+    );
+    console.log(`\nresults: ${path.relative(REPO_ROOT, out)}`);
+    const failed = phases.reduce((n, p) => n + p.failed, 0);
+    if (failed > 0) {
+      console.error(`${failed} jobs failed; see ${path.relative(REPO_ROOT, worker.logFile)}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,50 @@
+// Local adapter of the event bus: one JSON line per event, `{type, detail, publishedAt}`, appended
+// to EVENT_LOG_FILE. Each publish is a single write(2) on a descriptor opened with O_APPEND, so
+// several processes can share the file: their lines never interleave or overwrite each other.
+import { mkdir, open, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { assertSyncEvents, type EventBus, type SyncEvent } from './eventBus.js';
+
+export type LocalEventRecord = SyncEvent & { publishedAt: string };
+
+export class LocalEventBus implements EventBus {
+  constructor(
+    private readonly file: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async publish(events: SyncEvent[]): Promise<void> {
+    assertSyncEvents(events);
+    if (events.length === 0) return;
+    const publishedAt = this.now().toISOString();
+    const text = events
+      .map((e) => `${JSON.stringify({ type: e.type, detail: e.detail, publishedAt })}\n`)
+      .join('');
+    const data = Buffer.from(text, 'utf8');
+    await mkdir(path.dirname(path.resolve(this.file)), { recursive: true });
+    const handle = await open(this.file, 'a');
+    try {
+      const { bytesWritten } = await handle.write(data, 0, data.length);
+      // A regular file takes the whole buffer in one write; anything else would break the log.
+      if (bytesWritten !== data.length)
+        throw new Error(`short write to ${this.file}: ${bytesWritten} of ${data.length} bytes`);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** Every event in a local event log, oldest first; [] when the file does not exist yet. */
+export async function readLocalEvents(file: string): Promise<LocalEventRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as LocalEventRecord);
+}

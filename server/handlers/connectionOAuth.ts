@@ -1,0 +1,215 @@
+// Connecting a provider (spec §2, OAuth 2.0 authorization code): createConnection makes a pending
+// connection and a single-use state, the provider redirects the browser to completeOAuth, which
+// exchanges the code, stores the tokens in the secret store (the CONN item keeps only the random
+// UUID pointer) and activates the connection.
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../core/errors/AppError.js';
+import { appCredentials } from '../../core/oauth/appCredentials.js';
+import {
+  buildAuthorizationUrl,
+  createPkcePair,
+  exchangeAuthorizationCode,
+  fetchProviderUserId,
+  OAuthGrantError,
+} from '../../core/oauth/oauthClient.js';
+import { providerEndpoints } from '../../core/providers/endpoints.js';
+import type { CloudProvider } from '../../core/domain/types.js';
+import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
+import type { HandlerMap } from '../http/operationTypes.js';
+import { toConnectionView } from './connections.js';
+import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
+import type { ProviderTokens } from '../../core/secrets/providerTokens.js';
+
+const RETRY_UNCONFIGURED_SECONDS = 3600;
+const RETRY_PROVIDER_SECONDS = 30;
+
+export function callbackUrl(d: HandlerDependencies, provider: CloudProvider): string {
+  const base = d.config.OAUTH_REDIRECT_BASE_URL ?? `http://${d.config.HOST}:${d.config.PORT}`;
+  return `${base.replace(/\/$/, '')}/v1/oauth/${provider}/callback`;
+}
+
+function providerUnavailable(provider: CloudProvider, cause: unknown) {
+  return new AppError(503, 'provider_unavailable', {
+    params: { provider, retryAfterSeconds: RETRY_PROVIDER_SECONDS },
+    headers: { 'Retry-After': String(RETRY_PROVIDER_SECONDS) },
+    cause,
+  });
+}
+
+type OAuthOps = 'createConnection' | 'completeOAuth';
+
+export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap, OAuthOps> {
+  const allowedPrefixes = d.config.OAUTH_ALLOWED_REDIRECT_PREFIXES.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+
+  return {
+    async createConnection({ body }, ctx) {
+      const { userId } = callerOf(ctx);
+      const { reservedId } = idempotencyOf(ctx);
+      const provider = body.provider;
+      const credentials = appCredentials(d.config, provider);
+      if (!credentials)
+        throw new AppError(503, 'provider_not_configured', {
+          params: { provider, retryAfterSeconds: RETRY_UNCONFIGURED_SECONDS },
+          headers: { 'Retry-After': String(RETRY_UNCONFIGURED_SECONDS) },
+        });
+      if (body.redirectUri && !allowedPrefixes.some((p) => body.redirectUri!.startsWith(p)))
+        throw new AppError(400, 'redirect_uri_not_allowed', {
+          params: { allowed: allowedPrefixes.join(', ') },
+          errors: [
+            { location: 'body', path: '/redirectUri', message: 'not on the allow-list', code: 'not_allowed' },
+          ],
+        });
+
+      const now = new Date();
+      // Derived from the idempotency reservation: a retried request reuses the same connection.
+      const connectionId = `conn_${reservedId}`;
+      const state = randomUUID();
+      const expiresAt = now.getTime() + d.config.OAUTH_STATE_TTL_SECONDS * 1000;
+      const spec = providerEndpoints(provider, d.config.PROVIDER_SANDBOX_URL);
+      const pkce = spec.pkce ? createPkcePair() : undefined;
+      const existing = await d.connections.get(userId, connectionId);
+      if (!existing)
+        await d.connections.create({
+          userId,
+          connectionId,
+          provider,
+          status: 'pending',
+          credentialRef: null,
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+        });
+      await d.oauthStates.create({
+        state,
+        userId,
+        connectionId,
+        provider,
+        codeVerifier: pkce?.verifier ?? null,
+        appRedirectUri: body.redirectUri ?? null,
+        expiresAt,
+      });
+      await d.userConfig.invalidate(userId);
+      const authorizationUrl = buildAuthorizationUrl(spec, credentials, {
+        redirectUri: callbackUrl(d, provider),
+        state,
+        ...(pkce ? { codeChallenge: pkce.challenge } : {}),
+      });
+      ctx.logger.info({ connectionId, provider }, 'connection pending authorization');
+      return {
+        status: 201,
+        body: {
+          connectionId,
+          provider,
+          authorizationUrl,
+          state,
+          expiresAt: new Date(expiresAt).toISOString(),
+        },
+      };
+    },
+
+    async completeOAuth({ params, query }, ctx) {
+      const provider = params.provider;
+      const pending = await d.oauthStates.consume(query.state);
+      // A state for another provider is as unknown as a made-up one.
+      if (!pending || pending.provider !== provider)
+        throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+      const dropPending = async () => {
+        const conn = await d.connections.get(pending.userId, pending.connectionId);
+        if (conn?.status === 'pending') await d.connections.delete(pending.userId, pending.connectionId);
+        await d.userConfig.invalidate(pending.userId);
+      };
+      if (pending.expired) {
+        await dropPending();
+        throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+      }
+      if (query.error || !query.code) {
+        await dropPending();
+        const error = query.error ?? 'missing_code';
+        throw new AppError(400, 'oauth_denied', {
+          params: { provider, error },
+          errors: [
+            {
+              location: 'query',
+              path: query.error ? '/error' : '/code',
+              message: query.error_description ?? error,
+              code: error,
+            },
+          ],
+        });
+      }
+      const credentials = appCredentials(d.config, provider);
+      if (!credentials)
+        throw new AppError(503, 'provider_not_configured', {
+          params: { provider, retryAfterSeconds: RETRY_UNCONFIGURED_SECONDS },
+          headers: { 'Retry-After': String(RETRY_UNCONFIGURED_SECONDS) },
+        });
+      const spec = providerEndpoints(provider, d.config.PROVIDER_SANDBOX_URL);
+      let tokens: ProviderTokens;
+      let providerUserId: string | undefined;
+      try {
+        tokens = await exchangeAuthorizationCode(provider, spec, credentials, {
+          code: query.code,
+          redirectUri: callbackUrl(d, provider),
+          codeVerifier: pending.codeVerifier,
+        });
+        providerUserId = await fetchProviderUserId(provider, spec, tokens);
+      } catch (error) {
+        await dropPending();
+        if (error instanceof OAuthGrantError)
+          throw new AppError(400, 'oauth_code_rejected', {
+            params: { provider, oauthError: error.oauthError },
+            errors: [
+              {
+                location: 'query',
+                path: '/code',
+                message: 'refused by the provider',
+                code: error.oauthError,
+              },
+            ],
+          });
+        throw providerUnavailable(provider, error);
+      }
+
+      const now = new Date().toISOString();
+      // Reconnecting the same provider account revives the existing connection (its sync
+      // configurations keep pointing at it); the pending one is dropped.
+      const previous = providerUserId
+        ? await d.connections.findByProviderUser(pending.userId, provider, providerUserId)
+        : undefined;
+      const target = previous ?? (await d.connections.get(pending.userId, pending.connectionId));
+      if (!target) throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+      const credentialRef = await d.secrets.create(tokens);
+      const activated: ConnectionRecord | undefined = await d.connections.activate(
+        pending.userId,
+        target.connectionId,
+        {
+          credentialRef,
+          ...(providerUserId ? { providerUserId } : {}),
+          now,
+        },
+      );
+      if (!activated) {
+        await d.secrets.delete(credentialRef).catch(() => undefined);
+        throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+      }
+      // The old secret of a revived connection is replaced, not left behind.
+      if (previous?.credentialRef && previous.credentialRef !== credentialRef)
+        await d.secrets
+          .delete(previous.credentialRef)
+          .catch((error: unknown) =>
+            ctx.logger.warn(
+              { err: error, connectionId: previous.connectionId },
+              'old credentials not deleted',
+            ),
+          );
+      if (previous && previous.connectionId !== pending.connectionId) await dropPending();
+      await d.userConfig.invalidate(pending.userId);
+      ctx.logger.info(
+        { connectionId: activated.connectionId, provider, revived: Boolean(previous) },
+        'connection activated',
+      );
+      return { status: 200, body: toConnectionView(activated, d.config.ASSET_BASE_URL) };
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// End-to-end support: the real local stack (emulators, Redis, provider sandbox), the API and a
+// worker, driven only through the public HTTP API and the sandbox — the way the mobile app and
+// the third parties see SyncWell.
+import { expect } from 'chai';
+import type { CloudProvider, ConflictStrategy, DataType, SyncJob } from '../../core/domain/types.js';
+import { freePort } from '../../infra/local/freePort.js';
+import { startHarness, testEnv, type Harness } from '../support/harness.js';
+import { startWorker, type RunningWorker } from '../../worker/main.js';
+
+export interface E2E {
+  h: Harness;
+  worker: RunningWorker | undefined;
+  /** The environment a worker process of this system needs. */
+  workerEnv: Record<string, string>;
+  startWorker(overrides?: Record<string, string>): Promise<RunningWorker>;
+  stop(): Promise<void>;
+}
+
+/** Worker settings that keep tests fast: short long-polls and visibility, small backoffs. */
+export const FAST_WORKER: Record<string, string> = {
+  WORKER_WAIT_TIME_SECONDS: '1',
+  WORKER_VISIBILITY_TIMEOUT_SECONDS: '5',
+  WORKER_SHUTDOWN_GRACE_MS: '5000',
+  REQUEUE_BACKOFF_BASE_SECONDS: '1',
+  REQUEUE_BACKOFF_MAX_SECONDS: '2',
+  SYNC_INITIAL_LOOKBACK_DAYS: '30',
+  BATCH_WINDOW_MS: '2',
+  // Garmin's published budget is small (a sync scans one request per day of uploads); the suite
+  // runs many syncs per minute, so its own buckets are widened. Rate limiting has its own tests.
+  RATE_LIMIT_OVERRIDES: JSON.stringify({
+    garmin: [
+      { scope: 'app', capacity: 100_000, windowSeconds: 60 },
+      { scope: 'user', capacity: 100_000, windowSeconds: 3600 },
+    ],
+  }),
+};
+
+export async function startE2E(
+  overrides: Record<string, string> = {},
+  options: { worker?: boolean } = {},
+): Promise<E2E> {
+  const port = String(await freePort());
+  const h = await startHarness({
+    PORT: port,
+    OAUTH_REDIRECT_BASE_URL: `http://127.0.0.1:${port}`,
+    ...FAST_WORKER,
+    ...overrides,
+  });
+  const workerEnv = testEnv(h.stack, { ...FAST_WORKER, ...overrides });
+  const workers: RunningWorker[] = [];
+  const e2e: E2E = {
+    h,
+    worker: undefined,
+    workerEnv,
+    async startWorker(extra = {}) {
+      const w = await startWorker({ ...workerEnv, ...extra });
+      workers.push(w);
+      return w;
+    },
+    async stop() {
+      await Promise.allSettled(workers.map((w) => w.stop()));
+      await h.stop();
+    },
+  };
+  if (options.worker !== false) e2e.worker = await e2e.startWorker();
+  return e2e;
+}
+
+/** The whole OAuth dance through the API and the sandbox's consent page, as a browser would do it. */
+export async function connectProvider(
+  h: Harness,
+  token: string,
+  provider: CloudProvider,
+  sandboxUserId: string,
+): Promise<string> {
+  const created = await h.request<{ connectionId: string; authorizationUrl: string; state: string }>(
+    'POST',
+    '/v1/connections',
+    {
+      token,
+      body: { provider },
+    },
+  );
+  expect(created.status, created.text).to.equal(201);
+  const consent = new URL(created.body.authorizationUrl);
+  consent.searchParams.set('sandbox_user', sandboxUserId);
+  const redirect = await fetch(consent, { redirect: 'manual' });
+  expect(redirect.status).to.equal(302);
+  const callback = new URL(redirect.headers.get('location')!);
+  expect(callback.pathname).to.equal(`/v1/oauth/${provider}/callback`);
+  const activated = await h.request<{ connectionId: string; status: string }>(
+    'GET',
+    `${callback.pathname}${callback.search}`,
+  );
+  expect(activated.status, activated.text).to.equal(200);
+  expect(activated.body.status).to.equal('active');
+  return activated.body.connectionId;
+}
+
+export async function createSyncConfig(
+  h: Harness,
+  token: string,
+  source: string,
+  destination: string,
+  dataType: DataType,
+  conflictStrategy: ConflictStrategy = 'newest_wins',
+): Promise<void> {
+  const res = await h.request('POST', '/v1/sync-configs', {
+    token,
+    body: { sourceConnectionId: source, destinationConnectionId: destination, dataType, conflictStrategy },
+  });
+  expect(res.status, res.text).to.equal(201);
+}
+
+export async function requestSync(
+  h: Harness,
+  token: string,
+  source: string,
+  destination: string,
+  dataType: DataType,
+  idempotencyKey?: string,
+): Promise<string> {
+  const res = await h.request<{ jobId: string }>('POST', '/v1/sync-jobs', {
+    token,
+    body: { sourceConnectionId: source, destinationConnectionId: destination, dataType, mode: 'manual' },
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
+  expect(res.status, res.text).to.equal(202);
+  return res.body.jobId;
+}
+
+export async function waitForJob(
+  h: Harness,
+  token: string,
+  jobId: string,
+  timeoutMs = 30_000,
+): Promise<SyncJob> {
+  const deadline = Date.now() + timeoutMs;
+  let last: SyncJob | undefined;
+  while (Date.now() < deadline) {
+    const res = await h.request<SyncJob>('GET', `/v1/sync-jobs/${jobId}`, { token });
+    if (res.status === 200) {
+      last = res.body;
+      if (last.status === 'SUCCEEDED' || last.status === 'FAILED') return last;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(
+    `job ${jobId} did not finish within ${timeoutMs} ms (last status ${last?.status ?? 'none'})`,
+  );
+}
+
+export async function connectedUser(e: E2E, providers: CloudProvider[], name?: string) {
+  const userId = e.h.newUserId('e2e');
+  const token = await e.h.token(userId, { tier: 'PRO' });
+  const person = e.h.stack.sandbox.createUser(name ? { name } : {});
+  const connections = {} as Record<CloudProvider, string>;
+  for (const provider of providers)
+    connections[provider] = await connectProvider(e.h, token, provider, person.sandboxUserId);
+  return { userId, token, person, connections };
+}

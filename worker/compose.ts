@@ -1,0 +1,154 @@
+// Wiring for the worker process: adapters created once, shared by every job in flight.
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createRedis, waitForRedis, type Redis } from '../core/cache/redis.js';
+import { UserConfigCache } from '../core/cache/userConfigCache.js';
+import type { Config } from '../core/config/config.js';
+import { createEventBus, type EventBus } from '../core/events/eventBus.js';
+import type { Logger } from '../core/logging/logger.js';
+import { createSqsClient } from '../core/queue/sqs.js';
+import { loadPolicies } from '../core/ratelimit/policies.js';
+import { RedisRateLimiter } from '../core/ratelimit/tokenBucket.js';
+import { createSecretStore } from '../core/secrets/secretStore.js';
+import { BatchWriter } from '../core/store/batchWriter.js';
+import { ConnectionRepository } from '../core/store/connectionRepository.js';
+import { createDocumentClient } from '../core/store/dynamoClient.js';
+import { createDynamoJson } from '../core/store/dynamoJson.js';
+import { LedgerRepository } from '../core/store/ledgerRepository.js';
+import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
+import { SyncCursorRepository } from '../core/store/syncCursorRepository.js';
+import { SyncJobRepository } from '../core/store/syncJobRepository.js';
+import { ProviderManager } from './providers/providerManager.js';
+import { SqsConsumer } from './queue/sqsConsumer.js';
+import { CredentialManager } from './sync/credentials.js';
+import { HotPathJob, type JobOutcome } from './sync/hotPathJob.js';
+import { SyncConfidence } from './sync/syncConfidence.js';
+import { SyncManager } from './sync/syncManager.js';
+
+export interface WorkerStats {
+  jobs: number;
+  succeeded: number;
+  failed: number;
+  deferred: number;
+  providerCalls: number;
+  jobWrites: number;
+  itemsWritten: number;
+}
+
+export interface Worker {
+  consumer: SqsConsumer;
+  credentials: CredentialManager;
+  events: EventBus;
+  stats: WorkerStats;
+  redis: Redis;
+  start(): void;
+  /** Graceful: in-flight jobs finish (or return to the queue), batches flush, connections close. */
+  stop(): Promise<void>;
+}
+
+export async function createWorker(
+  config: Config,
+  logger: Logger,
+  hooks: { onCritical(error: Error): void; onJob?(outcome: JobOutcome): void },
+): Promise<Worker> {
+  const db = createDocumentClient(config);
+  const dynamoJson = createDynamoJson(config);
+  const writer = new BatchWriter(dynamoJson, config.TABLE_NAME, config.BATCH_WINDOW_MS);
+  const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
+  const syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, writer);
+  const syncJobs = new SyncJobRepository(db, config.TABLE_NAME, writer);
+  const redis: Redis = createRedis(config.REDIS_URL, logger, 'worker');
+  const subscriber: Redis = createRedis(config.REDIS_URL, logger, 'worker-invalidation');
+  await Promise.all([waitForRedis(redis, 3000), waitForRedis(subscriber, 3000)]);
+  const userConfig = new UserConfigCache({
+    redis,
+    subscriber,
+    connections,
+    syncConfigs,
+    l1TtlMs: config.USER_CACHE_L1_TTL_MS,
+    ttlSeconds: config.USER_CACHE_TTL_SECONDS,
+    logger,
+  });
+  await userConfig.start();
+  const secrets = createSecretStore(config, logger);
+  const credentials = new CredentialManager({
+    config,
+    secrets,
+    connections,
+    logger,
+    onConnectionChanged: (userId) => userConfig.invalidate(userId),
+  });
+  const limiter = new RedisRateLimiter(redis, loadPolicies(config.RATE_LIMIT_OVERRIDES));
+  const events = createEventBus(config, logger);
+  const syncManager = new SyncManager({
+    config,
+    logger,
+    providers: new ProviderManager(),
+    credentials,
+    limiter,
+    confidence: new SyncConfidence(redis, config.SYNC_CONFIDENCE_THRESHOLD, logger),
+    ledger: new LedgerRepository(db, config.TABLE_NAME, writer),
+    cursors: new SyncCursorRepository(db, config.TABLE_NAME, writer),
+    userConfig,
+    connections,
+  });
+  const hotPath = new HotPathJob({ config, logger, syncManager, syncJobs, events });
+  const stats: WorkerStats = {
+    jobs: 0,
+    succeeded: 0,
+    failed: 0,
+    deferred: 0,
+    providerCalls: 0,
+    jobWrites: 0,
+    itemsWritten: 0,
+  };
+  const sqs: SQSClient = createSqsClient(config);
+  const consumer = new SqsConsumer({
+    name: 'hot-path',
+    sqs,
+    queueUrl: config.HOT_PATH_QUEUE_URL,
+    concurrency: config.WORKER_CONCURRENCY,
+    waitTimeSeconds: config.WORKER_WAIT_TIME_SECONDS,
+    visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+    maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    batchWindowMs: config.BATCH_WINDOW_MS,
+    logger,
+    // Degraded mode: without Redis there is no rate limiter, so no provider may be called.
+    isHealthy: () => redis.status === 'ready',
+    onCritical: hooks.onCritical,
+    handle: async (job, signal) => {
+      const outcome = await hotPath.handle(job, signal);
+      stats.jobs += 1;
+      stats.jobWrites += outcome.jobWrites;
+      if (outcome.result) {
+        stats.succeeded += 1;
+        stats.providerCalls += outcome.result.providerCalls;
+        stats.itemsWritten += outcome.result.itemsWritten;
+      } else if (outcome.disposition.action === 'defer') stats.deferred += 1;
+      else stats.failed += 1;
+      hooks.onJob?.(outcome);
+      return outcome.disposition;
+    },
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    consumer,
+    credentials,
+    events,
+    stats,
+    redis,
+    start: () => consumer.start(),
+    stop: () =>
+      (stopped ??= (async () => {
+        await consumer.stop(config.WORKER_SHUTDOWN_GRACE_MS);
+        await writer
+          .drain()
+          .catch((error: unknown) => logger.error({ err: error }, 'pending writes failed at shutdown'));
+        redis.disconnect();
+        subscriber.disconnect();
+        sqs.destroy();
+        db.destroy();
+        dynamoJson.destroy();
+      })()),
+  };
+}

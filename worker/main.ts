@@ -1,0 +1,48 @@
+// Worker process entry point (`npm run worker`; `npm start` runs one beside the API): configuration,
+// wiring, the hot-path consumer, graceful shutdown on SIGTERM/SIGINT (in-flight jobs finish or go
+// back to the queue), and a critical exit when the queue cannot take a message back.
+import { ConfigError, loadConfig } from '../core/config/config.js';
+import { createLogger } from '../core/logging/logger.js';
+import { createWorker, type Worker } from './compose.js';
+import type { JobOutcome } from './sync/hotPathJob.js';
+
+/** Exit code when SQS refuses to take a message back (seed R-003): the orchestrator restarts us. */
+export const CRITICAL_EXIT_CODE = 70;
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(
+  env?: Record<string, string | undefined>,
+  hooks: { onCritical?(error: Error): void; onJob?(outcome: JobOutcome): void } = {},
+): Promise<RunningWorker> {
+  const config = loadConfig(env);
+  const logger = createLogger({ level: config.LOG_LEVEL, service: 'worker' });
+  const worker = await createWorker(config, logger, {
+    onCritical:
+      hooks.onCritical ??
+      ((error) => {
+        logger.fatal({ err: error }, 'critical: exiting so SQS redrives the message');
+        process.exit(CRITICAL_EXIT_CODE);
+      }),
+    ...(hooks.onJob ? { onJob: hooks.onJob } : {}),
+  });
+  worker.start();
+  logger.info({ queue: config.HOT_PATH_QUEUE_URL, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+  return { worker, stop: () => worker.stop() };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const running = await startWorker().catch((error: unknown) => {
+    const text =
+      error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error);
+    process.stderr.write(`${text}\n`);
+    process.exit(1);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      void running.stop().then(() => process.exit(0));
+    });
+}

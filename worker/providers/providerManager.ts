@@ -1,0 +1,49 @@
+// ProviderManager (spec §2, "provider plug-in model"): a registry from provider id to its
+// DataProvider and its rate-limit header parser. Adding a provider = implementing DataProvider
+// and registering it here.
+import type { CloudProvider, Provider } from '../../core/domain/types.js';
+import type { RateLimitParser } from '../sync/requestBudget.js';
+import type { DataProvider } from './dataProvider.js';
+import { FitbitProvider, parseFitbitRateLimit } from './fitbit/fitbitProvider.js';
+import { GarminProvider, parseGarminRateLimit } from './garmin/garminProvider.js';
+import { GoogleFitProvider, parseGoogleFitRateLimit } from './googleFit/googleFitProvider.js';
+import { parseStravaRateLimit, StravaProvider } from './strava/stravaProvider.js';
+
+export interface ProviderRegistration {
+  create(): DataProvider;
+  parseRateLimit: RateLimitParser;
+}
+
+export const DEFAULT_REGISTRY: Readonly<Record<CloudProvider, ProviderRegistration>> = {
+  strava: { create: () => new StravaProvider(), parseRateLimit: parseStravaRateLimit },
+  fitbit: { create: () => new FitbitProvider(), parseRateLimit: parseFitbitRateLimit },
+  garmin: { create: () => new GarminProvider(), parseRateLimit: parseGarminRateLimit },
+  google_fit: { create: () => new GoogleFitProvider(), parseRateLimit: parseGoogleFitRateLimit },
+};
+
+export class ProviderManager {
+  private readonly instances = new Map<CloudProvider, DataProvider>();
+
+  constructor(
+    private readonly registry: Readonly<
+      Partial<Record<CloudProvider, ProviderRegistration>>
+    > = DEFAULT_REGISTRY,
+  ) {}
+
+  /** The provider's DataProvider (one stateless instance per process), or undefined if none is registered. */
+  get(provider: Provider): DataProvider | undefined {
+    if (provider === 'apple_health') return undefined;
+    let instance = this.instances.get(provider);
+    if (!instance) {
+      const registration = this.registry[provider];
+      if (!registration) return undefined;
+      instance = registration.create();
+      this.instances.set(provider, instance);
+    }
+    return instance;
+  }
+
+  rateLimitParser(provider: CloudProvider): RateLimitParser {
+    return this.registry[provider]?.parseRateLimit ?? (() => undefined);
+  }
+}

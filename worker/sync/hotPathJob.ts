@@ -1,0 +1,274 @@
+// One HotPathSyncRequested message, start to finish: validate it, move the JOB item through
+// QUEUED → RUNNING → SUCCEEDED/FAILED (conditional updates, so a duplicate delivery is a no-op),
+// run the SyncManager, publish SyncSucceeded/SyncFailed, and tell the consumer what to do with
+// the message. Jobs the API created (trigger manual) always get their final status; system jobs
+// (scheduled, webhook, poll) have no JOB item until they write something — an empty poll costs no
+// DynamoDB write at all (spec §3b write-avoidance).
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../core/config/config.js';
+import type { EventBus, SyncEvent } from '../../core/events/eventBus.js';
+import type { Logger } from '../../core/logging/logger.js';
+import { assertMessage, MessageValidationError } from '../../core/messages/messageSchemas.js';
+import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
+import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
+import { classifyFailure, type ClassifiedFailure } from './jobErrors.js';
+import type { SyncManager, SyncRunResult } from './syncManager.js';
+
+export type Disposition =
+  /** Done (or a duplicate): delete the message. */
+  | { action: 'delete' }
+  /** Let SQS deliver it again after `delaySeconds`; the receive counts toward the DLQ. */
+  | { action: 'retry'; delaySeconds: number }
+  /** Wait `delaySeconds` WITHOUT counting toward the DLQ (rate limits, degraded mode). */
+  | { action: 'defer'; delaySeconds: number };
+
+export interface ReceivedJob {
+  body: string;
+  /** Stable across redeliveries and re-enqueued copies: the first SQS MessageId. */
+  originMessageId: string;
+  receiveCount: number;
+}
+
+export interface JobOutcome {
+  disposition: Disposition;
+  /** For metrics and benchmarks. */
+  result?: SyncRunResult;
+  failure?: ClassifiedFailure;
+  jobWrites: number;
+}
+
+export interface HotPathJobDeps {
+  config: Config;
+  logger: Logger;
+  syncManager: SyncManager;
+  syncJobs: SyncJobRepository;
+  events: EventBus;
+  now?: () => Date;
+}
+
+export function backoffSeconds(
+  attempt: number,
+  config: Pick<Config, 'REQUEUE_BACKOFF_BASE_SECONDS' | 'REQUEUE_BACKOFF_MAX_SECONDS'>,
+  hint?: number,
+): number {
+  // Exponential with full jitter; a provider's Retry-After is a floor, not a suggestion.
+  const cap = Math.min(
+    config.REQUEUE_BACKOFF_MAX_SECONDS,
+    config.REQUEUE_BACKOFF_BASE_SECONDS * 2 ** Math.max(0, attempt - 1),
+  );
+  const jittered = Math.ceil(Math.random() * cap);
+  return Math.min(Math.max(jittered, hint ?? 0, 1), 43_200);
+}
+
+export class HotPathJob {
+  private readonly now: () => Date;
+
+  constructor(private readonly d: HotPathJobDeps) {
+    this.now = d.now ?? (() => new Date());
+  }
+
+  private parse(body: string): HotPathSyncRequested {
+    return assertMessage<HotPathSyncRequested>('HotPathSyncRequested', JSON.parse(body) as unknown);
+  }
+
+  private jobRecordFrom(
+    message: HotPathSyncRequested,
+    status: SyncJobRecord['status'],
+    now: Date,
+  ): SyncJobRecord {
+    return {
+      userId: message.userId,
+      jobId: message.jobId,
+      status,
+      mode: 'manual',
+      priority: message.priority,
+      trigger: message.trigger,
+      sourceConnectionId: message.sourceConnectionId,
+      destinationConnectionId: message.destinationConnectionId,
+      dataType: message.dataType,
+      createdAt: message.requestedAt,
+      updatedAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + this.d.config.JOB_TTL_DAYS * 86_400,
+    };
+  }
+
+  private async publish(event: SyncEvent): Promise<void> {
+    try {
+      await this.d.events.publish([event]);
+    } catch (error) {
+      // The JOB item already holds the outcome; a lost notification must not redo the sync.
+      this.d.logger.error({ err: error, jobId: event.detail.jobId }, 'sync event not published');
+    }
+  }
+
+  async handle(received: ReceivedJob, signal?: AbortSignal): Promise<JobOutcome> {
+    let message: HotPathSyncRequested;
+    try {
+      message = this.parse(received.body);
+    } catch (error) {
+      // Poison: nothing to run. Let it reach the DLQ after the queue's maxReceiveCount.
+      const reason = error instanceof MessageValidationError ? error.message : 'body is not JSON';
+      this.d.logger.error(
+        { messageId: received.originMessageId, reason: reason.slice(0, 500) },
+        'poison message',
+      );
+      return {
+        disposition: { action: 'retry', delaySeconds: 0 },
+        failure: { kind: 'fail', code: 'invalid_message', message: reason },
+        jobWrites: 0,
+      };
+    }
+    const log = this.d.logger.child({
+      jobId: message.jobId,
+      userId: message.userId,
+      correlationId: message.correlationId,
+    });
+    const startedAt = this.now();
+    const tracked = message.trigger === 'manual';
+    let jobWrites = 0;
+
+    if (tracked) {
+      // The API writes the JOB item after sending the message; it may not be there yet.
+      let claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
+        originMessageId: received.originMessageId,
+        leaseUntilMs: startedAt.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
+        now: startedAt,
+      });
+      jobWrites += 1;
+      if (!claim.claimed && !claim.record) {
+        await this.d.syncJobs.putIfAbsent(this.jobRecordFrom(message, 'QUEUED', startedAt));
+        claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
+          originMessageId: received.originMessageId,
+          leaseUntilMs: startedAt.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
+          now: startedAt,
+        });
+        jobWrites += 2;
+      }
+      if (!claim.claimed) {
+        const status = claim.record?.status;
+        if (status === 'FAILED') {
+          // Failed for good earlier: keep walking it to the DLQ without touching providers.
+          return { disposition: { action: 'retry', delaySeconds: 0 }, jobWrites };
+        }
+        log.info({ status }, 'duplicate delivery of a finished or running job: dropped');
+        return { disposition: { action: 'delete' }, jobWrites };
+      }
+    }
+
+    try {
+      const result = await this.d.syncManager.run({
+        message,
+        attempt: received.receiveCount,
+        ...(signal ? { signal } : {}),
+      });
+      const finishedAt = this.now();
+      const jobResult = { recordsWritten: result.recordsWritten, recordsSkipped: result.recordsSkipped };
+      if (tracked) {
+        const finished = await this.d.syncJobs.finish(message.userId, message.jobId, {
+          originMessageId: received.originMessageId,
+          status: 'SUCCEEDED',
+          now: finishedAt,
+          result: jobResult,
+        });
+        jobWrites += 1;
+        if (!finished) log.warn('job claim was taken over; outcome not recorded by this attempt');
+      } else if (result.itemsWritten > 0) {
+        await this.d.syncJobs.put({
+          ...this.jobRecordFrom(message, 'SUCCEEDED', finishedAt),
+          result: jobResult,
+        });
+        jobWrites += 1;
+      }
+      if (tracked || result.itemsWritten > 0)
+        await this.publish({
+          type: 'SyncSucceeded',
+          detail: {
+            schemaVersion: 1,
+            eventId: randomUUID(),
+            jobId: message.jobId,
+            userId: message.userId,
+            sourceConnectionId: message.sourceConnectionId,
+            destinationConnectionId: message.destinationConnectionId,
+            dataType: message.dataType,
+            trigger: message.trigger,
+            recordsWritten: result.recordsWritten,
+            recordsSkipped: result.recordsSkipped,
+            startedAt: startedAt.toISOString(),
+            finishedAt: finishedAt.toISOString(),
+          },
+        });
+      log.info(
+        {
+          ...jobResult,
+          read: result.recordsRead,
+          calls: result.providerCalls,
+          destinationFetched: result.destinationFetched,
+        },
+        'sync succeeded',
+      );
+      return { disposition: { action: 'delete' }, result, jobWrites };
+    } catch (error) {
+      const failure = classifyFailure(error);
+      const lastAttempt = received.receiveCount >= this.d.config.MAX_RECEIVE_COUNT;
+      const final = failure.kind === 'fail' || (failure.kind === 'retry' && lastAttempt);
+      const failedAt = this.now();
+      log.warn(
+        { code: failure.code, kind: failure.kind, attempt: received.receiveCount, reason: failure.message },
+        'sync attempt failed',
+      );
+      if (failure.kind === 'defer') {
+        if (tracked) {
+          await this.d.syncJobs.release(message.userId, message.jobId, {
+            originMessageId: received.originMessageId,
+            now: failedAt,
+          });
+          jobWrites += 1;
+        }
+        return {
+          disposition: {
+            action: 'defer',
+            delaySeconds: backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds),
+          },
+          failure,
+          jobWrites,
+        };
+      }
+      if (final) {
+        const jobError = { code: failure.code, message: failure.message.slice(0, 1000) };
+        if (tracked) {
+          await this.d.syncJobs.finish(message.userId, message.jobId, {
+            originMessageId: received.originMessageId,
+            status: 'FAILED',
+            now: failedAt,
+            error: jobError,
+          });
+        } else
+          await this.d.syncJobs.put({ ...this.jobRecordFrom(message, 'FAILED', failedAt), error: jobError });
+        jobWrites += 1;
+      }
+      await this.publish({
+        type: 'SyncFailed',
+        detail: {
+          schemaVersion: 1,
+          eventId: randomUUID(),
+          jobId: message.jobId,
+          userId: message.userId,
+          sourceConnectionId: message.sourceConnectionId,
+          destinationConnectionId: message.destinationConnectionId,
+          dataType: message.dataType,
+          trigger: message.trigger,
+          errorCode: failure.code,
+          retryable: !final,
+          attempt: received.receiveCount,
+          failedAt: failedAt.toISOString(),
+        },
+      });
+      // Permanent: straight on toward the DLQ (no provider calls on the remaining receives).
+      const delaySeconds =
+        failure.kind === 'fail'
+          ? 0
+          : backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds);
+      return { disposition: { action: 'retry', delaySeconds }, failure, jobWrites };
+    }
+  }
+}

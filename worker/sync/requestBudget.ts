@@ -1,0 +1,52 @@
+// The Redis token bucket as the provider HTTP layer sees it: a token before every request (or a
+// ProviderRateLimitedError that defers the job), the provider's own rate-limit headers folded back
+// into the buckets, and a provider 429 blocking the bucket for its Retry-After.
+import type { CloudProvider, SyncPriority } from '../../core/domain/types.js';
+import type { Logger } from '../../core/logging/logger.js';
+import type { RedisRateLimiter } from '../../core/ratelimit/tokenBucket.js';
+import type { RateLimitObservation } from '../../core/ratelimit/types.js';
+import { ProviderRateLimitedError } from '../providers/errors.js';
+import type { RequestBudget } from '../providers/providerHttp.js';
+
+export type RateLimitParser = (headers: Headers) => RateLimitObservation | undefined;
+
+const DEFAULT_PENALTY_SECONDS = 60;
+
+export function createRequestBudget(options: {
+  limiter: RedisRateLimiter;
+  provider: CloudProvider;
+  providerUserId: string;
+  priority: SyncPriority;
+  parse: RateLimitParser;
+  logger: Logger;
+}): RequestBudget {
+  const { limiter, provider, providerUserId, priority, parse, logger } = options;
+  return {
+    async acquire() {
+      const taken = await limiter.take({ provider, providerUserId, priority });
+      if (!taken.allowed)
+        throw new ProviderRateLimitedError(
+          provider,
+          Math.ceil(taken.retryAfterMs / 1000),
+          `SyncWell's ${provider} budget is exhausted for ${priority}-priority jobs`,
+        );
+    },
+    async observe(status, headers) {
+      try {
+        const observation = parse(headers);
+        if (observation) await limiter.observe(provider, providerUserId, observation);
+        if (status === 429) {
+          const retryAfter = Number(headers.get('retry-after'));
+          await limiter.penalize(
+            provider,
+            providerUserId,
+            Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : DEFAULT_PENALTY_SECONDS,
+          );
+        }
+      } catch (error) {
+        // Bookkeeping only: the response itself is still good.
+        logger.warn({ err: error, provider }, 'rate-limit observation not recorded');
+      }
+    },
+  };
+}

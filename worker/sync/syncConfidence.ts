@@ -1,0 +1,43 @@
+// Sync confidence (spec §3b): a counter of consecutive empty destination reads per user and
+// destination provider, `sync:confidence:{userId}:{destProvider}`, 7 days. At the threshold the
+// destination fetch is skipped (the ledger still prevents our own duplicates). Data at the
+// destination, or a push conflict, resets it. Redis trouble means "not confident": fetch.
+import type { Redis } from '../../core/cache/redis.js';
+import type { Logger } from '../../core/logging/logger.js';
+
+const TTL_SECONDS = 7 * 24 * 3600;
+const keyOf = (userId: string, destinationProvider: string) =>
+  `sync:confidence:${userId}:${destinationProvider}`;
+
+export class SyncConfidence {
+  constructor(
+    private readonly redis: Redis,
+    private readonly threshold: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async skipDestinationFetch(userId: string, destinationProvider: string): Promise<boolean> {
+    if (this.threshold <= 0) return false;
+    try {
+      const value = Number(await this.redis.get(keyOf(userId, destinationProvider)));
+      return Number.isFinite(value) && value >= this.threshold;
+    } catch (error) {
+      this.logger.debug({ err: error }, 'sync confidence unavailable; fetching the destination');
+      return false;
+    }
+  }
+
+  async recordDestinationRead(userId: string, destinationProvider: string, empty: boolean): Promise<void> {
+    const key = keyOf(userId, destinationProvider);
+    try {
+      if (empty) await this.redis.multi().incr(key).expire(key, TTL_SECONDS).exec();
+      else await this.redis.del(key);
+    } catch (error) {
+      this.logger.debug({ err: error }, 'sync confidence not updated');
+    }
+  }
+
+  reset(userId: string, destinationProvider: string): Promise<void> {
+    return this.recordDestinationRead(userId, destinationProvider, false);
+  }
+}

@@ -1,0 +1,308 @@
+// SyncManager (spec §2): one sync job from source to destination. Metadata first (spec §3b): the
+// source's light summaries, the ledger of what earlier runs wrote, the destination's summaries
+// (unless sync confidence says it is empty), conflict resolution on summaries only, THEN hydrate
+// and push just the records that must be written. Nothing of the records is persisted: the ledger
+// keeps ids and timestamps, the cursor a watermark, and both are written only when the job wrote
+// something (write-avoidance).
+import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
+import type { Config } from '../../core/config/config.js';
+import type { CloudProvider, ConflictStrategy, DataType, SyncPriority } from '../../core/domain/types.js';
+import type { Logger } from '../../core/logging/logger.js';
+import { providerEndpoints } from '../../core/providers/endpoints.js';
+import type { RedisRateLimiter } from '../../core/ratelimit/tokenBucket.js';
+import type { ConnectionRecord, ConnectionRepository } from '../../core/store/connectionRepository.js';
+import type { LedgerPair, LedgerRecord, LedgerRepository } from '../../core/store/ledgerRepository.js';
+import type { SyncCursorRepository } from '../../core/store/syncCursorRepository.js';
+import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
+import type {
+  DataProvider,
+  ProviderContext,
+  PushWrite,
+  RecordSummary,
+  TimeWindow,
+} from '../providers/dataProvider.js';
+import { createProviderHttp } from '../providers/providerHttp.js';
+import type { ProviderManager } from '../providers/providerManager.js';
+import {
+  resolveConflicts,
+  summarizeDecisions,
+  type Decision,
+  type LedgerEntry,
+} from './conflictResolution.js';
+import type { CredentialManager } from './credentials.js';
+import { JobError } from './jobErrors.js';
+import { createRequestBudget } from './requestBudget.js';
+import type { SyncConfidence } from './syncConfidence.js';
+
+/** Whole-hour time-zone bugs shift records by up to 14 h: read the destination that much wider. */
+const DESTINATION_MARGIN_MS = 14 * 3_600_000;
+
+export interface SyncRunResult {
+  recordsRead: number;
+  recordsWritten: number;
+  recordsSkipped: number;
+  skippedByReason: Record<string, number>;
+  destinationFetched: boolean;
+  /** Third-party API requests this job made (both providers). */
+  providerCalls: number;
+  /** DynamoDB items this job wrote (ledger + cursor), excluding the JOB item. */
+  itemsWritten: number;
+}
+
+export interface SyncManagerDeps {
+  config: Config;
+  logger: Logger;
+  providers: ProviderManager;
+  credentials: CredentialManager;
+  limiter: RedisRateLimiter;
+  confidence: SyncConfidence;
+  ledger: LedgerRepository;
+  cursors: SyncCursorRepository;
+  userConfig: UserConfigCache;
+  connections: ConnectionRepository;
+  now?: () => Date;
+}
+
+export interface SyncRunContext {
+  message: HotPathSyncRequested;
+  /** SQS receive count of this logical message: 1 on the first delivery. */
+  attempt: number;
+  signal?: AbortSignal;
+}
+
+export class SyncManager {
+  private readonly now: () => Date;
+
+  constructor(private readonly d: SyncManagerDeps) {
+    this.now = d.now ?? (() => new Date());
+  }
+
+  private async connectionsFor(message: HotPathSyncRequested): Promise<{
+    source: ConnectionRecord;
+    destination: ConnectionRecord;
+    strategy: ConflictStrategy;
+    enabled: boolean;
+  }> {
+    const snapshot = await this.d.userConfig.get(message.userId);
+    const find = async (id: string) =>
+      snapshot.connections.find((c) => c.connectionId === id) ??
+      (await this.d.connections.get(message.userId, id));
+    const [source, destination] = await Promise.all([
+      find(message.sourceConnectionId),
+      find(message.destinationConnectionId),
+    ]);
+    for (const [role, c, id] of [
+      ['source', source, message.sourceConnectionId],
+      ['destination', destination, message.destinationConnectionId],
+    ] as const) {
+      if (!c) throw new JobError('fail', 'connection_not_found', `${role} connection ${id} no longer exists`);
+      if (c.status === 'needs_reauth' || c.status === 'revoked')
+        throw new JobError(
+          'fail',
+          `${role}_auth_revoked`,
+          `${role} connection ${id} needs to be reconnected (${c.status})`,
+        );
+      if (c.status !== 'active')
+        throw new JobError('fail', 'connection_not_active', `${role} connection ${id} is ${c.status}`);
+    }
+    const config = snapshot.syncConfigs.find(
+      (s) =>
+        s.sourceConnectionId === message.sourceConnectionId &&
+        s.destinationConnectionId === message.destinationConnectionId &&
+        s.dataType === message.dataType,
+    );
+    return {
+      source: source!,
+      destination: destination!,
+      strategy: config?.conflictStrategy ?? 'newest_wins',
+      enabled: config?.isEnabled ?? true,
+    };
+  }
+
+  private contextFor(
+    connection: ConnectionRecord,
+    priority: SyncPriority,
+    counter: { calls: number },
+    signal?: AbortSignal,
+  ): ProviderContext {
+    const provider = connection.provider as CloudProvider;
+    const spec = providerEndpoints(provider, this.d.config.PROVIDER_SANDBOX_URL);
+    return {
+      connection: {
+        userId: connection.userId,
+        connectionId: connection.connectionId,
+        provider,
+        ...(connection.providerUserId ? { providerUserId: connection.providerUserId } : {}),
+      },
+      http: createProviderHttp({
+        provider,
+        baseUrl: spec.apiBaseUrl,
+        tokens: this.d.credentials.tokenSource(connection),
+        budget: createRequestBudget({
+          limiter: this.d.limiter,
+          provider,
+          providerUserId: connection.providerUserId ?? connection.connectionId,
+          priority,
+          parse: this.d.providers.rateLimitParser(provider),
+          logger: this.d.logger,
+        }),
+        ...(signal ? { signal } : {}),
+        onCall: () => {
+          counter.calls += 1;
+        },
+      }),
+      ...(signal ? { signal } : {}),
+    };
+  }
+
+  private providerFor(
+    connection: ConnectionRecord,
+    dataType: DataType,
+    direction: 'read' | 'write',
+  ): DataProvider {
+    const provider = this.d.providers.get(connection.provider);
+    const capability = provider?.capabilities[dataType];
+    if (!provider || !capability?.[direction])
+      throw new JobError(
+        'fail',
+        'unsupported_data_type',
+        `${connection.provider} cannot ${direction} ${dataType} through its cloud API`,
+      );
+    return provider;
+  }
+
+  private async windowFor(pair: LedgerPair): Promise<TimeWindow> {
+    const now = this.now();
+    const floor = now.getTime() - this.d.config.SYNC_INITIAL_LOOKBACK_DAYS * 86_400_000;
+    const watermark = await this.d.cursors.getWatermark(pair);
+    const since = watermark
+      ? Math.max(watermark.getTime() - this.d.config.SYNC_OVERLAP_HOURS * 3_600_000, floor)
+      : floor;
+    return { since: new Date(since), until: now };
+  }
+
+  async run(ctx: SyncRunContext): Promise<SyncRunResult> {
+    const { message } = ctx;
+    const result: SyncRunResult = {
+      recordsRead: 0,
+      recordsWritten: 0,
+      recordsSkipped: 0,
+      skippedByReason: {},
+      destinationFetched: false,
+      providerCalls: 0,
+      itemsWritten: 0,
+    };
+    const { source, destination, strategy, enabled } = await this.connectionsFor(message);
+    // A paused config stops automatic syncs; a user's explicit request still runs.
+    if (!enabled && message.trigger !== 'manual') return result;
+    const sourceProvider = this.providerFor(source, message.dataType, 'read');
+    const destinationProvider = this.providerFor(destination, message.dataType, 'write');
+    const pair: LedgerPair = {
+      userId: message.userId,
+      sourceConnectionId: source.connectionId,
+      destinationConnectionId: destination.connectionId,
+      dataType: message.dataType,
+    };
+    const window = await this.windowFor(pair);
+    const counter = { calls: 0 };
+    const sourceCtx = this.contextFor(source, message.priority, counter, ctx.signal);
+    const destinationCtx = this.contextFor(destination, message.priority, counter, ctx.signal);
+
+    try {
+      const summaries = await sourceProvider.fetchMetadata(sourceCtx, message.dataType, window);
+      result.recordsRead = summaries.length;
+      if (summaries.length === 0) return result;
+
+      const ledgerRecords = await this.d.ledger.getMany(
+        pair,
+        summaries.map((s) => s.recordId),
+      );
+      const ledger = new Map<string, LedgerEntry>(
+        [...ledgerRecords].map(([id, r]) => [
+          id,
+          { destinationRecordId: r.destinationRecordId, sourceLastModified: r.sourceLastModified },
+        ]),
+      );
+
+      // Confidence may skip the destination read, but never on a redelivery: the last attempt may
+      // have pushed records without recording them in the ledger.
+      const skipDestination =
+        ctx.attempt <= 1 &&
+        (await this.d.confidence.skipDestinationFetch(message.userId, destination.provider));
+      let destinationSummaries: RecordSummary[] | undefined;
+      if (!skipDestination) {
+        destinationSummaries = await destinationProvider.fetchMetadata(destinationCtx, message.dataType, {
+          since: new Date(window.since.getTime() - DESTINATION_MARGIN_MS),
+          until: new Date(window.until.getTime() + DESTINATION_MARGIN_MS),
+        });
+        result.destinationFetched = true;
+        await this.d.confidence.recordDestinationRead(
+          message.userId,
+          destination.provider,
+          destinationSummaries.length === 0,
+        );
+      }
+
+      const decisions = resolveConflicts({
+        dataType: message.dataType,
+        strategy,
+        source: summaries,
+        destination: destinationSummaries,
+        ledger,
+        destinationCanUpdate: destinationProvider.capabilities[message.dataType]?.update ?? false,
+      });
+      const summary = summarizeDecisions(decisions);
+      result.skippedByReason = { ...summary.byReason };
+      result.recordsSkipped = summary.skip;
+      const toWrite = decisions.filter(
+        (d): d is Exclude<Decision, { action: 'skip' }> => d.action !== 'skip',
+      );
+      if (toWrite.length === 0) return result;
+
+      // Hydrate on demand: only the records that will be written.
+      const payloads = await sourceProvider.fetchPayloads(
+        sourceCtx,
+        message.dataType,
+        toWrite.map((d) => d.source),
+      );
+      const writes: PushWrite[] = payloads.map((record, i) => {
+        const decision = toWrite[i]!;
+        return decision.action === 'update' ? { record, replaces: decision.destinationRecordId } : { record };
+      });
+      const outcomes = await destinationProvider.push(destinationCtx, message.dataType, writes);
+
+      const writtenAt = this.now().toISOString();
+      const entries: LedgerRecord[] = [];
+      let conflicts = 0;
+      outcomes.forEach((outcome, i) => {
+        const summaryOf = toWrite[i]!.source;
+        if (outcome.status === 'conflict') {
+          conflicts += 1;
+          result.recordsSkipped += 1;
+          result.skippedByReason.duplicate_at_destination =
+            (result.skippedByReason.duplicate_at_destination ?? 0) + 1;
+          if (!outcome.destinationRecordId) return;
+        } else result.recordsWritten += 1;
+        entries.push({
+          sourceRecordId: outcome.sourceRecordId,
+          destinationRecordId: outcome.destinationRecordId!,
+          sourceLastModified: summaryOf.lastModified,
+          writtenAt,
+        });
+      });
+      // The destination held records we did not see: the confidence counter was wrong.
+      if (conflicts > 0) await this.d.confidence.reset(message.userId, destination.provider);
+
+      if (entries.length > 0) {
+        await Promise.all([
+          this.d.ledger.record(pair, entries),
+          this.d.cursors.setWatermark(pair, window.until),
+        ]);
+        result.itemsWritten = entries.length + 1;
+      }
+      return result;
+    } finally {
+      result.providerCalls = counter.calls;
+    }
+  }
+}
