@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     'sync-users': { type: 'string', default: '40' },
     rate: { type: 'string', default: '200' },
     'log-level': { type: 'string', default: 'warn' },
+    'cpu-prof': { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -47,6 +48,7 @@ if (args.help) {
   --sync-users N     users with a month of data for the "real sync" phases    [40]
   --rate R           POST /v1/sync-jobs per second                            [200]
   --log-level L      the worker's and the API's LOG_LEVEL                     [warn]
+  --cpu-prof DIR     run the worker with --cpu-prof (profile written to DIR on exit; bench/profileSummary.ts)
   --out FILE         JSON results                                             [bench/results/worker-latest.json]`);
   process.exit(0);
 }
@@ -83,10 +85,14 @@ interface Phase {
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
   workerCpuMicrosPerJob: number;
+  /** Third-party API requests the worker made (its own count; the sandbox's agrees). */
   providerCallsPerJob: number;
-  dynamoWriteCallsPerJob: number;
-  dynamoReadCallsPerJob: number;
-  sqsCallsPerJob: number;
+  /** DynamoDB items the worker wrote: JOB transitions, ledger entries, cursors. */
+  workerDynamoWritesPerJob: number;
+  /** Every DynamoDB write call the emulator received in the phase (API and worker together). */
+  allDynamoWriteCallsPerJob: number;
+  allDynamoReadCallsPerJob: number;
+  allSqsCallsPerJob: number;
   recordsWrittenPerJob: number | null;
   failed: number;
 }
@@ -191,7 +197,7 @@ async function createUsers(
 /** SyncSucceeded/SyncFailed events in the local event log, by job id. */
 function readEvents(file: string): Map<string, { type: string; finishedAt: number; recordsWritten: number }> {
   const out = new Map<string, { type: string; finishedAt: number; recordsWritten: number }>();
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
@@ -267,6 +273,9 @@ async function main(): Promise<void> {
       script: 'worker/main.ts',
       env,
       logFile: path.join(LOG_DIR, 'worker-bench-worker.log'),
+      ...(args['cpu-prof']
+        ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] }
+        : {}),
     });
     children.push(worker);
 
@@ -285,11 +294,22 @@ async function main(): Promise<void> {
       return Object.values(stats.requests).reduce((a, b) => a + b, 0);
     };
 
+    const owners = new Map<string, string>();
+    const workerStats = () =>
+      new Promise<{ providerCalls: number; jobWrites: number; itemsWritten: number }>((resolve) => {
+        worker.process.once(
+          'message',
+          (m: { stats: { providerCalls: number; jobWrites: number; itemsWritten: number } }) =>
+            resolve(m.stats),
+        );
+        worker.process.send({ type: 'stats' });
+      });
     async function measure(
       name: string,
       jobs: number,
       run: () => Promise<{ posted: Map<string, number> | null }>,
     ): Promise<Phase> {
+      const stats0 = await workerStats();
       const cpu0 = processCpuMicros(worker.pid);
       const calls0 = await stack.counters();
       const provider0 = await sandboxRequests();
@@ -312,8 +332,20 @@ async function main(): Promise<void> {
             }
             break;
           }
-          if (Date.now() > deadline)
-            throw new Error(`${name}: ${posted.size - done.length} jobs unfinished after 300 s`);
+          if (Date.now() > deadline) {
+            const missing = [...posted.keys()].filter((id) => !events.has(id)).slice(0, 5);
+            const states = await Promise.all(
+              missing.map(async (id) => {
+                const res = await fetch(`${apiUrl}/v1/sync-jobs/${id}`, {
+                  headers: { authorization: owners.get(id)! },
+                });
+                return `${id}: ${res.status} ${(await res.text()).slice(0, 300)}`;
+              }),
+            );
+            throw new Error(
+              `${name}: ${posted.size - done.length} jobs unfinished after 300 s\n${states.join('\n')}`,
+            );
+          }
           await new Promise((r) => setTimeout(r, 100));
         }
       } else {
@@ -336,7 +368,14 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 300));
       const calls = delta(await stack.counters(), calls0);
       const cpu = processCpuMicros(worker.pid) - cpu0;
-      const providerCalls = (await sandboxRequests()) - provider0;
+      const sandboxCalls = (await sandboxRequests()) - provider0;
+      const stats1 = await workerStats();
+      const providerCalls = stats1.providerCalls - stats0.providerCalls;
+      const workerWrites = stats1.jobWrites + stats1.itemsWritten - (stats0.jobWrites + stats0.itemsWritten);
+      if (Math.abs(sandboxCalls - providerCalls) > jobs * 0.05)
+        console.warn(
+          `  (${name}: the sandbox counted ${sandboxCalls} requests, the worker ${providerCalls})`,
+        );
       const phase: Phase = {
         name,
         jobs,
@@ -346,9 +385,10 @@ async function main(): Promise<void> {
         latencyP95Ms: latencies.length ? round(percentile(latencies, 95)) : null,
         workerCpuMicrosPerJob: round(cpu / jobs),
         providerCallsPerJob: round(providerCalls / jobs, 2),
-        dynamoWriteCallsPerJob: round(sum(calls, isWrite) / jobs, 2),
-        dynamoReadCallsPerJob: round(sum(calls, isRead) / jobs, 2),
-        sqsCallsPerJob: round(sum(calls, isSqs) / jobs, 2),
+        workerDynamoWritesPerJob: round(workerWrites / jobs, 2),
+        allDynamoWriteCallsPerJob: round(sum(calls, isWrite) / jobs, 2),
+        allDynamoReadCallsPerJob: round(sum(calls, isRead) / jobs, 2),
+        allSqsCallsPerJob: round(sum(calls, isSqs) / jobs, 2),
         recordsWrittenPerJob: posted ? round(records / jobs, 2) : null,
         failed,
       };
@@ -356,7 +396,7 @@ async function main(): Promise<void> {
         `${name.padEnd(34)} ${String(jobs).padStart(5)} jobs ${String(phase.jobsPerSecond).padStart(7)} jobs/s  ` +
           `p50 ${String(phase.latencyP50Ms ?? '-').padStart(5)} ms  p95 ${String(phase.latencyP95Ms ?? '-').padStart(5)} ms  ` +
           `worker CPU ${String(phase.workerCpuMicrosPerJob).padStart(6)} µs/job  provider calls ${phase.providerCallsPerJob}/job  ` +
-          `DynamoDB writes ${phase.dynamoWriteCallsPerJob}/job  failed ${failed}`,
+          `worker DynamoDB writes ${phase.workerDynamoWritesPerJob}/job  failed ${failed}`,
       );
       return phase;
     }
@@ -390,6 +430,7 @@ async function main(): Promise<void> {
             }),
           );
           posted.set(res.jobId, at);
+          owners.set(res.jobId, user.authorization);
         })();
         inFlight.add(p);
         void p.finally(() => inFlight.delete(p));
@@ -420,7 +461,7 @@ async function main(): Promise<void> {
                   destinationProvider: 'google_fit',
                   dataType: 'workout',
                   priority: 'low',
-                  trigger: 'scheduled',
+                  trigger: 'schedule',
                   tier: 'PRO',
                   requestedAt: new Date().toISOString(),
                 }),
@@ -464,7 +505,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    for (const child of children.reverse()) await child.stop();
+    for (const child of children.reverse()) await child.stop(30_000);
   }
 }
 

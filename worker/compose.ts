@@ -5,13 +5,15 @@ import { UserConfigCache } from '../core/cache/userConfigCache.js';
 import type { Config } from '../core/config/config.js';
 import { createEventBus, type EventBus } from '../core/events/eventBus.js';
 import type { Logger } from '../core/logging/logger.js';
-import { createSqsClient } from '../core/queue/sqs.js';
 import { loadPolicies } from '../core/ratelimit/policies.js';
 import { RedisRateLimiter } from '../core/ratelimit/tokenBucket.js';
 import { createSecretStore } from '../core/secrets/secretStore.js';
 import { BatchWriter } from '../core/store/batchWriter.js';
 import { ConnectionRepository } from '../core/store/connectionRepository.js';
-import { createDocumentClient } from '../core/store/dynamoClient.js';
+import type { DocumentClient } from '../core/store/dynamoClient.js';
+import { AwsJsonClient, credentialsFor } from '../core/aws/awsJsonClient.js';
+import { LeanDocumentClient } from '../core/aws/leanDocumentClient.js';
+import { LeanSqsClient } from '../core/aws/leanSqsClient.js';
 import { createDynamoJson } from '../core/store/dynamoJson.js';
 import { LedgerRepository } from '../core/store/ledgerRepository.js';
 import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
@@ -50,7 +52,17 @@ export async function createWorker(
   logger: Logger,
   hooks: { onCritical(error: Error): void; onJob?(outcome: JobOutcome): void },
 ): Promise<Worker> {
-  const db = createDocumentClient(config);
+  // The per-job calls go through lean clients (core/aws/): the AWS SDK v3's CPU per call was
+  // most of the worker's own cost per job (bench:worker, bench/results/README.md).
+  const db = new LeanDocumentClient(
+    new AwsJsonClient({
+      service: 'dynamodb',
+      targetPrefix: 'DynamoDB_20120810',
+      region: config.AWS_REGION,
+      endpoint: config.DYNAMODB_ENDPOINT,
+      credentials: credentialsFor(config),
+    }),
+  ) as unknown as DocumentClient;
   const dynamoJson = createDynamoJson(config);
   const writer = new BatchWriter(dynamoJson, config.TABLE_NAME, config.BATCH_WINDOW_MS);
   const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
@@ -101,7 +113,17 @@ export async function createWorker(
     jobWrites: 0,
     itemsWritten: 0,
   };
-  const sqs: SQSClient = createSqsClient(config);
+  const sqs = new LeanSqsClient(
+    new AwsJsonClient({
+      service: 'sqs',
+      targetPrefix: 'AmazonSQS',
+      region: config.AWS_REGION,
+      endpoint: config.SQS_ENDPOINT,
+      credentials: credentialsFor(config),
+      // Long polls hold the request open for WORKER_WAIT_TIME_SECONDS.
+      timeoutMs: (config.WORKER_WAIT_TIME_SECONDS + 10) * 1000,
+    }),
+  ) as unknown as SQSClient;
   const consumer = new SqsConsumer({
     name: 'hot-path',
     sqs,
@@ -141,6 +163,7 @@ export async function createWorker(
     stop: () =>
       (stopped ??= (async () => {
         await consumer.stop(config.WORKER_SHUTDOWN_GRACE_MS);
+        await events.close?.().catch(() => undefined);
         await writer
           .drain()
           .catch((error: unknown) => logger.error({ err: error }, 'pending writes failed at shutdown'));

@@ -41,6 +41,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`${text}\n`);
     process.exit(1);
   });
+  // Started with an IPC channel (benchmarks, supervisors): answer stats requests with the counters.
+  if (process.send)
+    process.on('message', (m: { type?: string }) => {
+      if (m.type === 'stats') process.send?.({ type: 'stats', stats: running.worker.stats });
+    });
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => {
       void running.stop().then(() => process.exit(0));

@@ -79,12 +79,13 @@ export class AwsJsonClient {
   }
 
   /** Calls `operation` with `input`; retries throttling, 5xx and connection errors with jittered backoff. */
-  async call<T>(operation: string, input: object): Promise<T> {
+  async call<T>(operation: string, input: object, signal?: AbortSignal): Promise<T> {
     const maxAttempts = this.o.maxAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once<T>(operation, input);
+        return await this.once<T>(operation, input, signal);
       } catch (error) {
+        if (signal?.aborted) throw error;
         const retryable =
           error instanceof AwsServiceError
             ? error.retryable
@@ -99,7 +100,7 @@ export class AwsJsonClient {
     void this.pool.destroy();
   }
 
-  private async once<T>(operation: string, input: object): Promise<T> {
+  private async once<T>(operation: string, input: object, signal?: AbortSignal): Promise<T> {
     const body = JSON.stringify(input);
     const signed = aws4.sign(
       {
@@ -121,6 +122,7 @@ export class AwsJsonClient {
       method: 'POST',
       headers: signed.headers as Record<string, string>,
       body,
+      ...(signal ? { signal } : {}),
     });
     const response = { status: res.statusCode, text: await res.body.text() };
     const parsed = response.text ? (JSON.parse(response.text) as Record<string, unknown>) : {};

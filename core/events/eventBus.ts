@@ -19,6 +19,8 @@ export const SYNC_EVENT_TYPES: readonly SyncEventType[] = ['SyncSucceeded', 'Syn
 export interface EventBus {
   /** Publishes every event or throws; validation failures throw before anything is published. */
   publish(events: SyncEvent[]): Promise<void>;
+  /** Releases what the adapter holds open (file handles, clients). */
+  close?(): Promise<void>;
 }
 
 export class UnknownEventTypeError extends Error {

@@ -1,17 +1,31 @@
 // Local adapter of the event bus: one JSON line per event, `{type, detail, publishedAt}`, appended
 // to EVENT_LOG_FILE. Each publish is a single write(2) on a descriptor opened with O_APPEND, so
 // several processes can share the file: their lines never interleave or overwrite each other.
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { assertSyncEvents, type EventBus, type SyncEvent } from './eventBus.js';
 
 export type LocalEventRecord = SyncEvent & { publishedAt: string };
 
 export class LocalEventBus implements EventBus {
+  /** One O_APPEND descriptor for the process's lifetime: opening the file per event costs more than writing. */
+  private handle: Promise<FileHandle> | undefined;
+
   constructor(
     private readonly file: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  private open(): Promise<FileHandle> {
+    this.handle ??= (async () => {
+      await mkdir(path.dirname(path.resolve(this.file)), { recursive: true });
+      return open(this.file, 'a');
+    })().catch((error: unknown) => {
+      this.handle = undefined;
+      throw error;
+    });
+    return this.handle;
+  }
 
   async publish(events: SyncEvent[]): Promise<void> {
     assertSyncEvents(events);
@@ -21,16 +35,17 @@ export class LocalEventBus implements EventBus {
       .map((e) => `${JSON.stringify({ type: e.type, detail: e.detail, publishedAt })}\n`)
       .join('');
     const data = Buffer.from(text, 'utf8');
-    await mkdir(path.dirname(path.resolve(this.file)), { recursive: true });
-    const handle = await open(this.file, 'a');
-    try {
-      const { bytesWritten } = await handle.write(data, 0, data.length);
-      // A regular file takes the whole buffer in one write; anything else would break the log.
-      if (bytesWritten !== data.length)
-        throw new Error(`short write to ${this.file}: ${bytesWritten} of ${data.length} bytes`);
-    } finally {
-      await handle.close();
-    }
+    const handle = await this.open();
+    const { bytesWritten } = await handle.write(data, 0, data.length);
+    // A regular file takes the whole buffer in one write; anything else would break the log.
+    if (bytesWritten !== data.length)
+      throw new Error(`short write to ${this.file}: ${bytesWritten} of ${data.length} bytes`);
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await (await handle)?.close();
   }
 }
 

@@ -97,6 +97,9 @@ const toItem = (r: SyncJobRecord): SyncJobItem => ({
   ttl: r.expiresAt,
 });
 
+export type ClaimOutcome =
+  { claimed: true; record: SyncJobRecord } | { claimed: false; record: SyncJobRecord | undefined };
+
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
 }
@@ -209,9 +212,19 @@ export class SyncJobRepository {
     userId: string,
     jobId: string,
     claim: { originMessageId: string; leaseUntilMs: number; now: Date },
-  ): Promise<
-    { claimed: true; record: SyncJobRecord } | { claimed: false; record: SyncJobRecord | undefined }
-  > {
+  ): Promise<ClaimOutcome> {
+    // The item may appear (QUEUED) between a failed attempt and the read that explains it: retry.
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await this.tryClaim(userId, jobId, claim);
+      if (outcome.claimed || outcome.record?.status !== 'QUEUED' || attempt >= 3) return outcome;
+    }
+  }
+
+  private async tryClaim(
+    userId: string,
+    jobId: string,
+    claim: { originMessageId: string; leaseUntilMs: number; now: Date },
+  ): Promise<ClaimOutcome> {
     try {
       const out = await this.db.send(
         new UpdateCommand({

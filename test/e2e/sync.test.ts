@@ -274,7 +274,8 @@ describe('sync engine end to end', function () {
     const garmin = await connectProvider(e.h, token, 'garmin', person.sandboxUserId);
     const strava = await connectProvider(e.h, token, 'strava', person.sandboxUserId);
     const itemsBefore = await itemsOf(e, userId);
-    const jobsBefore = e.worker!.worker.stats.jobs;
+    const jobsBefore = e.worker!.worker.stats.succeeded;
+    const callsBefore = e.h.stack.sandbox.requestCounts().garmin;
     await e.h.sqs.send(
       new SendMessageCommand({
         QueueUrl: e.h.config.HOT_PATH_QUEUE_URL,
@@ -288,7 +289,7 @@ describe('sync engine end to end', function () {
           destinationProvider: 'strava',
           dataType: 'workout',
           priority: 'low',
-          trigger: 'scheduled',
+          trigger: 'schedule',
           tier: 'PRO',
           requestedAt: new Date().toISOString(),
         }),
@@ -297,9 +298,11 @@ describe('sync engine end to end', function () {
       }),
     );
     const deadline = Date.now() + 10_000;
-    while (e.worker!.worker.stats.jobs === jobsBefore && Date.now() < deadline)
+    while (e.worker!.worker.stats.succeeded === jobsBefore && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    expect(e.worker!.worker.stats.jobs).to.be.greaterThan(jobsBefore);
+    // The job really ran: it succeeded and read the source.
+    expect(e.worker!.worker.stats.succeeded).to.be.greaterThan(jobsBefore);
+    expect(e.h.stack.sandbox.requestCounts().garmin).to.be.greaterThan(callsBefore);
     const itemsAfter = await itemsOf(e, userId);
     expect(itemsAfter.map((i) => i.SK).sort()).to.deep.equal(itemsBefore.map((i) => i.SK).sort());
   });

@@ -8,6 +8,7 @@
 // every receive. Close to maxReceiveCount a deferred message is therefore re-enqueued as a fresh
 // copy (same body, group and origin id) and the old one deleted, which resets the count.
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
@@ -44,11 +45,15 @@ const VISIBILITY_ATTEMPTS = 5;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 interface InFlight {
@@ -148,6 +153,8 @@ export class SqsConsumer {
 
   private track(message: Message): void {
     const controller = new AbortController();
+    // Every provider request of the job listens on this signal (AbortSignal.any): dozens per job.
+    setMaxListeners(1000, controller.signal);
     const id = message.MessageId ?? message.ReceiptHandle ?? String(Math.random());
     const entry: InFlight = { message, controller, done: Promise.resolve() };
     entry.done = this.process(message, controller.signal)

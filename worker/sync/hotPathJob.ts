@@ -11,6 +11,7 @@ import type { Logger } from '../../core/logging/logger.js';
 import { assertMessage, MessageValidationError } from '../../core/messages/messageSchemas.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
+import type { SyncJob } from '../../core/domain/types.js';
 import { classifyFailure, type ClassifiedFailure } from './jobErrors.js';
 import type { SyncManager, SyncRunResult } from './syncManager.js';
 
@@ -101,6 +102,34 @@ export class HotPathJob {
     }
   }
 
+  /**
+   * The final transition. The API writes the JOB item after sending the message, so a late write
+   * of that QUEUED item can land on top of our claim; then we claim again (same message) and
+   * finish. Anything else (a newer claim by another delivery) wins over this attempt.
+   */
+  private async finish(
+    message: HotPathSyncRequested,
+    received: ReceivedJob,
+    outcome: {
+      status: 'SUCCEEDED' | 'FAILED';
+      now: Date;
+      result?: SyncJob['result'];
+      error?: SyncJob['error'];
+    },
+  ): Promise<{ ok: boolean; writes: number }> {
+    const args = { originMessageId: received.originMessageId, ...outcome };
+    if (await this.d.syncJobs.finish(message.userId, message.jobId, args)) return { ok: true, writes: 1 };
+    const current = await this.d.syncJobs.get(message.userId, message.jobId);
+    if (current?.status !== 'QUEUED') return { ok: false, writes: 1 };
+    const claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
+      originMessageId: received.originMessageId,
+      leaseUntilMs: outcome.now.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
+      now: outcome.now,
+    });
+    if (!claim.claimed) return { ok: false, writes: 2 };
+    return { ok: await this.d.syncJobs.finish(message.userId, message.jobId, args), writes: 3 };
+  }
+
   async handle(received: ReceivedJob, signal?: AbortSignal): Promise<JobOutcome> {
     let message: HotPathSyncRequested;
     try {
@@ -135,7 +164,20 @@ export class HotPathJob {
         now: startedAt,
       });
       jobWrites += 1;
+      // The API writes the JOB item just after sending the message: give it a moment rather than
+      // create the item ourselves and have the API's late write land on top of our claim.
+      for (const waitMs of [50, 150, 400]) {
+        if (claim.claimed || claim.record) break;
+        await new Promise((r) => setTimeout(r, waitMs));
+        claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
+          originMessageId: received.originMessageId,
+          leaseUntilMs: startedAt.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
+          now: startedAt,
+        });
+        jobWrites += 1;
+      }
       if (!claim.claimed && !claim.record) {
+        // Still missing: the API died before writing it. Recreate it from the message.
         await this.d.syncJobs.putIfAbsent(this.jobRecordFrom(message, 'QUEUED', startedAt));
         claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
           originMessageId: received.originMessageId,
@@ -164,14 +206,13 @@ export class HotPathJob {
       const finishedAt = this.now();
       const jobResult = { recordsWritten: result.recordsWritten, recordsSkipped: result.recordsSkipped };
       if (tracked) {
-        const finished = await this.d.syncJobs.finish(message.userId, message.jobId, {
-          originMessageId: received.originMessageId,
+        const finished = await this.finish(message, received, {
           status: 'SUCCEEDED',
           now: finishedAt,
           result: jobResult,
         });
-        jobWrites += 1;
-        if (!finished) log.warn('job claim was taken over; outcome not recorded by this attempt');
+        jobWrites += finished.writes;
+        if (!finished.ok) log.warn('job claim was taken over; outcome not recorded by this attempt');
       } else if (result.itemsWritten > 0) {
         await this.d.syncJobs.put({
           ...this.jobRecordFrom(message, 'SUCCEEDED', finishedAt),
@@ -236,12 +277,9 @@ export class HotPathJob {
       if (final) {
         const jobError = { code: failure.code, message: failure.message.slice(0, 1000) };
         if (tracked) {
-          await this.d.syncJobs.finish(message.userId, message.jobId, {
-            originMessageId: received.originMessageId,
-            status: 'FAILED',
-            now: failedAt,
-            error: jobError,
-          });
+          jobWrites +=
+            (await this.finish(message, received, { status: 'FAILED', now: failedAt, error: jobError }))
+              .writes - 1;
         } else
           await this.d.syncJobs.put({ ...this.jobRecordFrom(message, 'FAILED', failedAt), error: jobError });
         jobWrites += 1;

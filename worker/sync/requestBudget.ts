@@ -11,6 +11,8 @@ import type { RequestBudget } from '../providers/providerHttp.js';
 export type RateLimitParser = (headers: Headers) => RateLimitObservation | undefined;
 
 const DEFAULT_PENALTY_SECONDS = 60;
+/** Provider-reported usage (share of a window's limit) from which the buckets follow the provider. */
+const OBSERVE_FROM_USAGE = 0.5;
 
 export function createRequestBudget(options: {
   limiter: RedisRateLimiter;
@@ -34,7 +36,10 @@ export function createRequestBudget(options: {
     async observe(status, headers) {
       try {
         const observation = parse(headers);
-        if (observation) await limiter.observe(provider, providerUserId, observation);
+        // Our bucket already counts our own requests; the provider's count only matters once it
+        // shows real pressure (other clients of the same app, drift): skip the Redis call otherwise.
+        if (observation?.windows.some((w) => w.limit > 0 && w.used / w.limit >= OBSERVE_FROM_USAGE))
+          await limiter.observe(provider, providerUserId, observation);
         if (status === 429) {
           const retryAfter = Number(headers.get('retry-after'));
           await limiter.penalize(
