@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
     'empty-jobs': { type: 'string', default: '1000' },
     'empty-users': { type: 'string', default: '200' },
     'sync-users': { type: 'string', default: '40' },
-    rate: { type: 'string', default: '200' },
+    rate: { type: 'string', default: '100' },
     'log-level': { type: 'string', default: 'warn' },
     'cpu-prof': { type: 'string' },
     out: { type: 'string' },
@@ -46,7 +46,7 @@ if (args.help) {
   --empty-jobs N     jobs in each "nothing new" phase                         [1000]
   --empty-users N    users those jobs are spread over (FIFO group = user)     [200]
   --sync-users N     users with a month of data for the "real sync" phases    [40]
-  --rate R           POST /v1/sync-jobs per second                            [200]
+  --rate R           POST /v1/sync-jobs per second                            [100]
   --log-level L      the worker's and the API's LOG_LEVEL                     [warn]
   --cpu-prof DIR     run the worker with --cpu-prof (profile written to DIR on exit; bench/profileSummary.ts)
   --out FILE         JSON results                                             [bench/results/worker-latest.json]`);

@@ -13,3 +13,7 @@ export const PACT_FILE = path.join(PACT_DIR, `${CONSUMER}-${PROVIDER}.json`);
 export function disablePactTracking(): void {
   process.env.PACT_DO_NOT_TRACK ??= 'true';
 }
+
+/** Message pacts: the worker consumes what the API produces on the hot-path queue. */
+export const WORKER_CONSUMER = 'syncwell-worker';
+export const MESSAGE_PACT_FILE = path.join(PACT_DIR, `${WORKER_CONSUMER}-${PROVIDER}.json`);

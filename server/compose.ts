@@ -3,8 +3,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type express from 'express';
-import { createRedis, waitForRedis, type Redis } from '../core/cache/redis.js';
-import { UserConfigCache } from '../core/cache/userConfigCache.js';
+import { startUserConfigCache } from '../core/cache/userConfigCache.js';
 import type { Config } from '../core/config/config.js';
 import type { Logger } from '../core/logging/logger.js';
 import { HotPathQueue } from '../core/messages/hotPathQueue.js';
@@ -57,19 +56,13 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     lockTimeoutMs: config.IDEMPOTENCY_LOCK_TIMEOUT_MS,
   });
 
-  const redis: Redis = createRedis(config.REDIS_URL, logger, 'cache');
-  const subscriber: Redis = createRedis(config.REDIS_URL, logger, 'cache-invalidation');
-  await Promise.all([waitForRedis(redis, 3000), waitForRedis(subscriber, 3000)]);
-  const userConfig = new UserConfigCache({
-    redis,
-    subscriber,
+  const { userConfig, redis, subscriber } = await startUserConfigCache({
+    config,
+    logger,
     connections,
     syncConfigs,
-    l1TtlMs: config.USER_CACHE_L1_TTL_MS,
-    ttlSeconds: config.USER_CACHE_TTL_SECONDS,
-    logger,
+    name: 'cache',
   });
-  await userConfig.start();
 
   const sqs = createSqsClient(config);
   const sqsJson = createSqsJsonClient(config);

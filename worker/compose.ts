@@ -1,7 +1,7 @@
 // Wiring for the worker process: adapters created once, shared by every job in flight.
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createRedis, waitForRedis, type Redis } from '../core/cache/redis.js';
-import { UserConfigCache } from '../core/cache/userConfigCache.js';
+import type { Redis } from '../core/cache/redis.js';
+import { startUserConfigCache } from '../core/cache/userConfigCache.js';
 import type { Config } from '../core/config/config.js';
 import { createEventBus, type EventBus } from '../core/events/eventBus.js';
 import type { Logger } from '../core/logging/logger.js';
@@ -68,19 +68,13 @@ export async function createWorker(
   const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
   const syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, writer);
   const syncJobs = new SyncJobRepository(db, config.TABLE_NAME, writer);
-  const redis: Redis = createRedis(config.REDIS_URL, logger, 'worker');
-  const subscriber: Redis = createRedis(config.REDIS_URL, logger, 'worker-invalidation');
-  await Promise.all([waitForRedis(redis, 3000), waitForRedis(subscriber, 3000)]);
-  const userConfig = new UserConfigCache({
-    redis,
-    subscriber,
+  const { userConfig, redis, subscriber } = await startUserConfigCache({
+    config,
+    logger,
     connections,
     syncConfigs,
-    l1TtlMs: config.USER_CACHE_L1_TTL_MS,
-    ttlSeconds: config.USER_CACHE_TTL_SECONDS,
-    logger,
+    name: 'worker',
   });
-  await userConfig.start();
   const secrets = createSecretStore(config, logger);
   const credentials = new CredentialManager({
     config,

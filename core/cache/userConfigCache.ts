@@ -7,7 +7,8 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionRecord, ConnectionRepository } from '../store/connectionRepository.js';
 import type { SyncConfigRecord, SyncConfigRepository } from '../store/syncConfigRepository.js';
-import type { Redis } from './redis.js';
+import type { Config } from '../config/config.js';
+import { createRedis, waitForRedis, type Redis } from './redis.js';
 
 export interface UserConfigSnapshot {
   connections: ConnectionRecord[];
@@ -152,4 +153,32 @@ export class UserConfigCache {
     if (this.subscribed && (this.localGeneration.get(userId) ?? 0) === localGen)
       this.l1.set(userId, snapshot);
   }
+}
+
+/**
+ * A process's cache with its two Redis connections (commands, invalidation subscription), started.
+ * Redis being down does not stop the process: it starts degraded after a few seconds.
+ */
+export async function startUserConfigCache(o: {
+  config: Pick<Config, 'REDIS_URL' | 'USER_CACHE_L1_TTL_MS' | 'USER_CACHE_TTL_SECONDS'>;
+  logger: Logger;
+  connections: ConnectionRepository;
+  syncConfigs: SyncConfigRepository;
+  /** Names the connections in Redis's CLIENT LIST (`syncwell-<name>`). */
+  name: string;
+}): Promise<{ userConfig: UserConfigCache; redis: Redis; subscriber: Redis }> {
+  const redis = createRedis(o.config.REDIS_URL, o.logger, o.name);
+  const subscriber = createRedis(o.config.REDIS_URL, o.logger, `${o.name}-invalidation`);
+  await Promise.all([waitForRedis(redis, 3000), waitForRedis(subscriber, 3000)]);
+  const userConfig = new UserConfigCache({
+    redis,
+    subscriber,
+    connections: o.connections,
+    syncConfigs: o.syncConfigs,
+    l1TtlMs: o.config.USER_CACHE_L1_TTL_MS,
+    ttlSeconds: o.config.USER_CACHE_TTL_SECONDS,
+    logger: o.logger,
+  });
+  await userConfig.start();
+  return { userConfig, redis, subscriber };
 }

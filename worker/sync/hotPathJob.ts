@@ -47,6 +47,25 @@ export interface HotPathJobDeps {
   now?: () => Date;
 }
 
+/** The consumer side of HotPathSyncRequested: JSON, then the AsyncAPI schema (pact/consumer verifies this). */
+export function parseHotPathMessage(body: string): HotPathSyncRequested {
+  return assertMessage<HotPathSyncRequested>('HotPathSyncRequested', JSON.parse(body) as unknown);
+}
+
+/** The fields every sync event repeats from its job's message. */
+function eventBase(message: HotPathSyncRequested) {
+  return {
+    schemaVersion: 1,
+    eventId: randomUUID(),
+    jobId: message.jobId,
+    userId: message.userId,
+    sourceConnectionId: message.sourceConnectionId,
+    destinationConnectionId: message.destinationConnectionId,
+    dataType: message.dataType,
+    trigger: message.trigger,
+  } as const;
+}
+
 export function backoffSeconds(
   attempt: number,
   config: Pick<Config, 'REQUEUE_BACKOFF_BASE_SECONDS' | 'REQUEUE_BACKOFF_MAX_SECONDS'>,
@@ -66,10 +85,6 @@ export class HotPathJob {
 
   constructor(private readonly d: HotPathJobDeps) {
     this.now = d.now ?? (() => new Date());
-  }
-
-  private parse(body: string): HotPathSyncRequested {
-    return assertMessage<HotPathSyncRequested>('HotPathSyncRequested', JSON.parse(body) as unknown);
   }
 
   private jobRecordFrom(
@@ -133,7 +148,7 @@ export class HotPathJob {
   async handle(received: ReceivedJob, signal?: AbortSignal): Promise<JobOutcome> {
     let message: HotPathSyncRequested;
     try {
-      message = this.parse(received.body);
+      message = parseHotPathMessage(received.body);
     } catch (error) {
       // Poison: nothing to run. Let it reach the DLQ after the queue's maxReceiveCount.
       const reason = error instanceof MessageValidationError ? error.message : 'body is not JSON';
@@ -224,14 +239,7 @@ export class HotPathJob {
         await this.publish({
           type: 'SyncSucceeded',
           detail: {
-            schemaVersion: 1,
-            eventId: randomUUID(),
-            jobId: message.jobId,
-            userId: message.userId,
-            sourceConnectionId: message.sourceConnectionId,
-            destinationConnectionId: message.destinationConnectionId,
-            dataType: message.dataType,
-            trigger: message.trigger,
+            ...eventBase(message),
             recordsWritten: result.recordsWritten,
             recordsSkipped: result.recordsSkipped,
             startedAt: startedAt.toISOString(),
@@ -287,14 +295,7 @@ export class HotPathJob {
       await this.publish({
         type: 'SyncFailed',
         detail: {
-          schemaVersion: 1,
-          eventId: randomUUID(),
-          jobId: message.jobId,
-          userId: message.userId,
-          sourceConnectionId: message.sourceConnectionId,
-          destinationConnectionId: message.destinationConnectionId,
-          dataType: message.dataType,
-          trigger: message.trigger,
+          ...eventBase(message),
           errorCode: failure.code,
           retryable: !final,
           attempt: received.receiveCount,
