@@ -17,3 +17,7 @@ export function disablePactTracking(): void {
 /** Message pacts: the worker consumes what the API produces on the hot-path queue. */
 export const WORKER_CONSUMER = 'syncwell-worker';
 export const MESSAGE_PACT_FILE = path.join(PACT_DIR, `${WORKER_CONSUMER}-${PROVIDER}.json`);
+
+/** Callers outside this code base: the providers' webhooks, the load balancer, operators. */
+export const OPS_CONSUMER = 'syncwell-operations';
+export const OPS_PACT_FILE = path.join(PACT_DIR, `${OPS_CONSUMER}-${PROVIDER}.json`);

@@ -16,8 +16,8 @@ import { createDocumentClient, type DocumentClient } from '../../core/store/dyna
 import { PROFILE_SK, userPk } from '../../core/store/keys.js';
 import { ProfileRepository } from '../../core/store/profileRepository.js';
 import { SyncJobRepository } from '../../core/store/syncJobRepository.js';
-import { startHarness, type Harness } from '../../test/support/harness.js';
-import { PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
+import { ADMIN_KEY, startHarness, type Harness } from '../../test/support/harness.js';
+import { OPS_PACT_FILE, PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
 import { providerStates } from './states.js';
 
 interface VerificationReport {
@@ -84,6 +84,8 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
 
   // Runs for the verifier's state-change calls too; those carry no Authorization header.
   const requestFilter: RequestHandler = (req, _res, next) => {
+    // The operations pact carries a placeholder admin key: use the provider's real one.
+    if (req.headers['x-admin-key'] !== undefined) req.headers['x-admin-key'] = ADMIN_KEY;
     if (req.headers.authorization === undefined) return next();
     if (!callerToken) return next(new Error('no provider state signed a user in for this interaction'));
     req.headers.authorization = `Bearer ${callerToken}`;
@@ -94,7 +96,7 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
     new Verifier({
       provider: PROVIDER,
       providerBaseUrl: harness.api.url,
-      pactUrls: [PACT_FILE],
+      pactUrls: [PACT_FILE, OPS_PACT_FILE],
       stateHandlers: providerStates({
         connections: harness.connections,
         oauthStates: new OAuthStateRepository(db, harness.config.TABLE_NAME),

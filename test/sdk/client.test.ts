@@ -127,11 +127,11 @@ describe('client SDK against the local API', () => {
     };
     const client = createSyncWellClient({ baseUrl: h.api.url, getToken: signedOut, fetch: observed.fetch });
     expect(await client.getHealth()).to.deep.equal({ status: 'ok' });
-    // The OAuth callback reaches the server (501 until the OAuth flow ships), not the token provider.
+    // The OAuth callback reaches the server (an unknown state is 404), not the token provider.
     const error = await client
       .completeOAuth('strava', { state: 'state-1', code: 'code-1' })
       .catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(ApiError).with.property('code', 'not_implemented');
+    expect(error).to.be.instanceOf(ApiError).with.property('code', 'not_found');
     expect(observed.seen).to.have.length(2);
     expect(observed.seen.every((r) => r.authorization === null)).to.equal(true);
   });
