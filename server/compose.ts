@@ -17,6 +17,8 @@ import { ProfileRepository } from '../core/store/profileRepository.js';
 import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
 import { SyncJobRepository } from '../core/store/syncJobRepository.js';
 import { OAuthStateRepository } from '../core/oauth/oauthStateRepository.js';
+import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
+import { CoalescingQueue } from '../core/messages/coalescingQueue.js';
 import { createSecretStore } from '../core/secrets/secretStore.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
@@ -69,6 +71,9 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
   const hotPathQueue = new HotPathQueue(
     new SqsQueueSender(sqsJson, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
   );
+  const coalescingQueue = config.COALESCING_QUEUE_URL
+    ? new CoalescingQueue(new SqsQueueSender(sqsJson, config.COALESCING_QUEUE_URL, config.BATCH_WINDOW_MS))
+    : undefined;
   const tokenVerifier = new TokenVerifier(
     new JwksCache(config.JWKS_URL, config.JWKS_CACHE_TTL_MS),
     config.FIREBASE_PROJECT_ID,
@@ -83,6 +88,8 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     syncJobs,
     userConfig,
     oauthStates: new OAuthStateRepository(db, config.TABLE_NAME),
+    providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
+    coalescingQueue,
     secrets: createSecretStore(config, logger),
     hotPathQueue,
     tokenVerifier,
@@ -116,7 +123,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     app,
     dependencies,
     async close() {
-      await Promise.allSettled([writer.drain(), hotPathQueue.drain()]);
+      await Promise.allSettled([writer.drain(), hotPathQueue.drain(), coalescingQueue?.drain()]);
       redis.disconnect();
       subscriber.disconnect();
       sqs.destroy();

@@ -20,6 +20,11 @@ import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
 import { SyncCursorRepository } from '../core/store/syncCursorRepository.js';
 import { SyncJobRepository } from '../core/store/syncJobRepository.js';
 import { ProviderManager } from './providers/providerManager.js';
+import { Coalescer } from './coalescer/coalescer.js';
+import { HotPathQueue } from '../core/messages/hotPathQueue.js';
+import { SqsQueueSender } from '../core/queue/sqs.js';
+import { ProfileRepository } from '../core/store/profileRepository.js';
+import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
 import { SqsConsumer } from './queue/sqsConsumer.js';
 import { CredentialManager } from './sync/credentials.js';
 import { HotPathJob, type JobOutcome } from './sync/hotPathJob.js';
@@ -38,6 +43,8 @@ export interface WorkerStats {
 
 export interface Worker {
   consumer: SqsConsumer;
+  /** Consumes the webhook buffer queue; undefined without COALESCING_QUEUE_URL. */
+  coalescer: { consumer: SqsConsumer; engine: Coalescer } | undefined;
   credentials: CredentialManager;
   events: EventBus;
   stats: WorkerStats;
@@ -146,17 +153,68 @@ export async function createWorker(
     },
   });
 
+  // The coalescer: webhook events in, one hot-path job per configuration and window out.
+  let coalescer: Worker['coalescer'];
+  let hotPathQueue: HotPathQueue | undefined;
+  if (config.COALESCING_QUEUE_URL) {
+    const sqsJson = new AwsJsonClient({
+      service: 'sqs',
+      targetPrefix: 'AmazonSQS',
+      region: config.AWS_REGION,
+      endpoint: config.SQS_ENDPOINT,
+      credentials: credentialsFor(config),
+    });
+    hotPathQueue = new HotPathQueue(
+      new SqsQueueSender(sqsJson, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
+    );
+    const engine = new Coalescer({
+      config,
+      logger,
+      redis,
+      providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
+      userConfig,
+      profiles: new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS),
+      connections,
+      hotPathQueue,
+    });
+    coalescer = {
+      engine,
+      consumer: new SqsConsumer({
+        name: 'coalescer',
+        sqs,
+        queueUrl: config.COALESCING_QUEUE_URL,
+        concurrency: config.WORKER_CONCURRENCY,
+        waitTimeSeconds: config.WORKER_WAIT_TIME_SECONDS,
+        visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+        maxReceiveCount: config.MAX_RECEIVE_COUNT,
+        batchWindowMs: config.BATCH_WINDOW_MS,
+        logger,
+        isHealthy: () => redis.status === 'ready',
+        onCritical: hooks.onCritical,
+        handle: (job) => engine.handle(job),
+      }),
+    };
+  }
+
   let stopped: Promise<void> | undefined;
   return {
     consumer,
+    coalescer,
     credentials,
     events,
     stats,
     redis,
-    start: () => consumer.start(),
+    start: () => {
+      consumer.start();
+      coalescer?.consumer.start();
+    },
     stop: () =>
       (stopped ??= (async () => {
-        await consumer.stop(config.WORKER_SHUTDOWN_GRACE_MS);
+        await Promise.all([
+          consumer.stop(config.WORKER_SHUTDOWN_GRACE_MS),
+          coalescer?.consumer.stop(config.WORKER_SHUTDOWN_GRACE_MS),
+        ]);
+        await hotPathQueue?.drain().catch(() => undefined);
         await events.close?.().catch(() => undefined);
         await writer
           .drain()

@@ -69,6 +69,15 @@ const schema = z.object({
   /** Refresh an access token this long before it expires. */
   TOKEN_REFRESH_SKEW_SECONDS: intFromEnv(300),
 
+  // --- Webhooks and coalescing (issue 5) ---
+  /** The verify token given to Strava when creating the push subscription. */
+  STRAVA_WEBHOOK_VERIFY_TOKEN: z.string().min(1).optional(),
+  /** Fitbit's subscriber verification code (from the app's subscriber settings). */
+  FITBIT_SUBSCRIBER_VERIFY_CODE: z.string().min(1).optional(),
+  COALESCING_QUEUE_URL: optionalUrl,
+  /** One hot-path job per sync configuration per window, however many events arrive. */
+  COALESCING_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+
   // --- Secrets (spec §2: tokens in Secrets Manager, the CONN item holds a random UUID pointer) ---
   SECRET_STORE: z.enum(['local', 'aws']).default('local'),
   /** AES-256-GCM key of the local store, base64 of 32 bytes. */

@@ -149,6 +149,11 @@ export class ConnectionRepository {
     );
   }
 
+  /** The user revoked SyncWell at the provider (a deauthorization webhook): nothing to retry. */
+  markRevoked(userId: string, connectionId: string, now: string): Promise<ConnectionRecord | undefined> {
+    return this.setStatus(userId, connectionId, 'revoked', { now }, 'attribute_exists(PK)');
+  }
+
   private async setStatus(
     userId: string,
     connectionId: string,

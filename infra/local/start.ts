@@ -44,6 +44,9 @@ async function main(): Promise<void> {
       // Providers (here: the sandbox) redirect the browser back to this API's OAuth callback.
       OAUTH_REDIRECT_BASE_URL: process.env.OAUTH_REDIRECT_BASE_URL ?? `http://127.0.0.1:${port}`,
       ADMIN_API_KEY: adminKey,
+      // What SyncWell would have given Strava and Fitbit when subscribing (local values).
+      STRAVA_WEBHOOK_VERIFY_TOKEN: process.env.STRAVA_WEBHOOK_VERIFY_TOKEN ?? 'local-strava-verify-token',
+      FITBIT_SUBSCRIBER_VERIFY_CODE: process.env.FITBIT_SUBSCRIBER_VERIFY_CODE ?? 'local-fitbit-verify-code',
     });
 
     // One worker beside the API: it consumes the hot-path queue and talks to the provider sandbox.

@@ -1,10 +1,12 @@
-// Message pact: the worker (consumer) and the API (producer) agree on HotPathSyncRequested, the
-// message POST /v1/sync-jobs puts on the FIFO queue. The consumer side runs each expected message
+// Message pacts: the worker (consumer) and the API (producer) agree on HotPathSyncRequested, the
+// message POST /v1/sync-jobs puts on the FIFO queue, and on WebhookEventReceived, which the
+// webhook endpoints put on the coalescing buffer. The consumer side runs each expected message
 // through the worker's own parser (JSON + the AsyncAPI schema); pact/provider/messages.verify.ts
 // checks that the API's real builder produces messages matching these expectations.
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import { rm } from 'node:fs/promises';
 import { expect } from 'chai';
+import { parseWebhookEvent } from '../../worker/coalescer/coalescer.js';
 import { parseHotPathMessage } from '../../worker/sync/hotPathJob.js';
 import { MESSAGE_PACT_FILE, PACT_DIR, PROVIDER, WORKER_CONSUMER, disablePactTracking } from '../pactFiles.js';
 
@@ -45,6 +47,34 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: hot-path messages`, () => {
         const message = parseHotPathMessage(JSON.stringify(m.contents.content));
         expect(message).to.include({ trigger: 'manual', dataType: 'workout', sourceProvider: 'strava' });
         expect(message.jobId).to.match(/^job_/);
+      });
+  });
+
+  it('consumes a buffered webhook event (WebhookEventReceived) in the coalescer', async () => {
+    await pact
+      .addAsynchronousInteraction()
+      .expectsToReceive('a buffered Strava activity event', (b) =>
+        b.withJSONContent({
+          schemaVersion: 1,
+          provider: 'strava',
+          providerUserId: like('134815'),
+          userId: null,
+          connectionId: null,
+          eventType: 'activity.create',
+          objectId: like('1360128428'),
+          dataType: 'workout',
+          receivedAt: datetime(ISO, '2024-03-02T10:00:00.000Z'),
+          rawEventId: like('strava:120475:1360128428:create:1709373600'),
+        }),
+      )
+      .executeTest(async (m) => {
+        const event = parseWebhookEvent(JSON.stringify(m.contents.content));
+        expect(event).to.include({
+          provider: 'strava',
+          eventType: 'activity.create',
+          dataType: 'workout',
+          userId: null,
+        });
       });
   });
 

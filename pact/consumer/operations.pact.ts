@@ -1,11 +1,12 @@
 // The operations whose callers are not the mobile SDK: the three providers' webhook deliveries,
 // the load balancer's readiness probe and the operator's key eviction. Their consumers are
 // outside this code base (Strava, Fitbit, Garmin, the ALB, an operator), so these tests speak for
-// them with plain HTTP, exactly as those callers send it. The webhooks answer 501
-// `not_implemented` until event-driven ingestion ships; each interaction is replaced then.
+// them with plain HTTP, exactly as those callers send it. The verify token and code are the test
+// configuration's (test/support/harness.ts), as a provider holds the ones SyncWell gave it.
 import { rm } from 'node:fs/promises';
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import { expect } from 'chai';
+import { FITBIT_VERIFY_CODE, STRAVA_VERIFY_TOKEN } from '../../test/support/harness.js';
 import { OPS_CONSUMER, OPS_PACT_FILE, PACT_DIR, PROVIDER, disablePactTracking } from '../pactFiles.js';
 
 const { like } = MatchersV3;
@@ -33,13 +34,6 @@ interface Case {
   response?: unknown;
 }
 
-const NOT_YET = (description: string, c: Omit<Case, 'description' | 'status' | 'response'>): Case => ({
-  description: `${description} (not implemented yet)`,
-  ...c,
-  status: 501,
-  response: problem(501, 'not_implemented'),
-});
-
 const CASES: Case[] = [
   {
     description: 'a readiness probe from the load balancer',
@@ -56,16 +50,20 @@ const CASES: Case[] = [
     status: 404,
     response: problem(404, 'not_found'),
   },
-  NOT_YET('Strava validating a webhook subscription', {
+  {
+    description: 'Strava validating the webhook subscription with the right verify token',
     method: 'GET',
     path: '/v1/webhooks/strava',
     query: {
       'hub.mode': 'subscribe',
       'hub.challenge': '15f7d1a91c1f40f8a748fd134752feb3',
-      'hub.verify_token': 'STRAVA',
+      'hub.verify_token': STRAVA_VERIFY_TOKEN,
     },
-  }),
-  NOT_YET('Strava delivering an activity event', {
+    status: 200,
+    response: { 'hub.challenge': '15f7d1a91c1f40f8a748fd134752feb3' },
+  },
+  {
+    description: 'Strava delivering an activity event',
     method: 'POST',
     path: '/v1/webhooks/strava',
     headers: { 'Content-Type': 'application/json' },
@@ -78,13 +76,18 @@ const CASES: Case[] = [
       event_time: 1516126040,
       updates: {},
     },
-  }),
-  NOT_YET('Fitbit verifying the subscriber endpoint', {
+    status: 200,
+    response: { received: true },
+  },
+  {
+    description: 'Fitbit verifying the subscriber endpoint with the right code',
     method: 'GET',
     path: '/v1/webhooks/fitbit',
-    query: { verify: '4d2f7a1b9c3e5d6f8a0b' },
-  }),
-  NOT_YET('Fitbit delivering notifications', {
+    query: { verify: FITBIT_VERIFY_CODE },
+    status: 204,
+  },
+  {
+    description: 'Fitbit notifications whose signature does not verify',
     method: 'POST',
     path: '/v1/webhooks/fitbit',
     headers: { 'Content-Type': 'application/json', 'X-Fitbit-Signature': 'Jk3V0Rc0Xm8rQnH1bH1+o2LQb9c=' },
@@ -97,8 +100,11 @@ const CASES: Case[] = [
         subscriptionId: 'conn_1b4e28ba-2fa1-4d2b-883f-0016d3cca427-sleep',
       },
     ],
-  }),
-  NOT_YET('Garmin delivering a ping notification', {
+    status: 404,
+    response: problem(404, 'not_found'),
+  },
+  {
+    description: 'Garmin delivering a ping notification',
     method: 'POST',
     path: '/v1/webhooks/garmin',
     headers: { 'Content-Type': 'application/json' },
@@ -114,7 +120,8 @@ const CASES: Case[] = [
         },
       ],
     },
-  }),
+    status: 200,
+  },
 ];
 
 describe(`${OPS_CONSUMER} → ${PROVIDER}: webhooks, probes and operator calls`, () => {

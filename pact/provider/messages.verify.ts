@@ -2,6 +2,7 @@
 // createSyncJob handler sends through) produces every message the worker's pact expects. A change
 // to the builder or the schema that breaks the worker fails here.
 import { Verifier } from '@pact-foundation/pact';
+import { buildWebhookEventReceived } from '../../core/messages/coalescingQueue.js';
 import { buildHotPathSyncRequested } from '../../core/messages/hotPathQueue.js';
 import { MESSAGE_PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
 
@@ -15,6 +16,19 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
       pactUrls: [MESSAGE_PACT_FILE],
       logLevel: 'warn',
       messageProviders: {
+        // What receiveStravaEvent enqueues for an activity creation (server/handlers/webhooks.ts).
+        'a buffered Strava activity event': () =>
+          buildWebhookEventReceived({
+            provider: 'strava',
+            providerUserId: '134815',
+            userId: null,
+            connectionId: null,
+            eventType: 'activity.create',
+            objectId: '1360128428',
+            dataType: 'workout',
+            receivedAt: new Date().toISOString(),
+            rawEventId: 'strava:120475:1360128428:create:1709373600',
+          }),
         'a hot-path sync request for a manual job': () =>
           buildHotPathSyncRequested({
             jobId: 'job_0c7c6b3a-52f4-4d0b-9f1e-2a3b4c5d6e7f',

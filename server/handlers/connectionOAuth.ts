@@ -204,6 +204,12 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
             ),
           );
       if (previous && previous.connectionId !== pending.connectionId) await dropPending();
+      // Webhooks name only the provider's user: link it to this connection for the coalescer.
+      if (providerUserId)
+        await d.providerUsers.link(provider, providerUserId, {
+          userId: pending.userId,
+          connectionId: activated.connectionId,
+        });
       await d.userConfig.invalidate(pending.userId);
       ctx.logger.info(
         { connectionId: activated.connectionId, provider, revived: Boolean(previous) },

@@ -43,6 +43,8 @@ export function connectionHandlers(d: HandlerDependencies): Pick<HandlerMap, Con
       if (!connection) throw connectionNotFound(params.connectionId);
       await d.syncConfigs.deleteForConnection(userId, connection.connectionId);
       await d.connections.delete(userId, connection.connectionId);
+      if (connection.providerUserId && connection.provider !== 'apple_health')
+        await d.providerUsers.unlink(connection.provider, connection.providerUserId, connection.connectionId);
       await d.userConfig.invalidate(userId);
       // The tokens go with the connection; a failure here leaves an orphan secret, never a live pointer.
       if (connection.credentialRef)

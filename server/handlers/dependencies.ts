@@ -8,6 +8,8 @@ import type { SyncConfigRepository } from '../../core/store/syncConfigRepository
 import type { SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
 import type { SecretStore } from '../../core/secrets/secretStore.js';
+import type { ProviderUserIndex } from '../../core/store/providerUserIndex.js';
+import type { CoalescingQueue } from '../../core/messages/coalescingQueue.js';
 import { AppError } from '../../core/errors/AppError.js';
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
 import type { RequestContext } from '../http/operationTypes.js';
@@ -22,6 +24,9 @@ export interface HandlerDependencies {
   syncJobs: SyncJobRepository;
   userConfig: UserConfigCache;
   oauthStates: OAuthStateRepository;
+  providerUsers: ProviderUserIndex;
+  /** Undefined when COALESCING_QUEUE_URL is not configured (webhooks then answer 503). */
+  coalescingQueue: CoalescingQueue | undefined;
   secrets: SecretStore;
   hotPathQueue: HotPathQueue;
   tokenVerifier: TokenVerifier;

@@ -9,6 +9,7 @@ import { notYetImplementedHandlers } from './notYetImplemented.js';
 import { syncConfigHandlers } from './syncConfigs.js';
 import { syncJobHandlers } from './syncJobs.js';
 import { userHandlers } from './users.js';
+import { webhookHandlers } from './webhooks.js';
 
 export function createHandlers(d: HandlerDependencies): HandlerMap {
   return {
@@ -18,6 +19,7 @@ export function createHandlers(d: HandlerDependencies): HandlerMap {
     ...userHandlers(d),
     ...healthHandlers(d),
     ...adminHandlers(d),
+    ...webhookHandlers(d),
     ...notYetImplementedHandlers(),
   };
 }

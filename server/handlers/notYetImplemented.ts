@@ -1,5 +1,5 @@
 // Operations that are in the contract but whose behaviour belongs to later work (exports, device
-// sync, webhooks). They answer 501 problem+json `not_implemented`, never invented data. The README
+// sync). They answer 501 problem+json `not_implemented`, never invented data. The README
 // lists them; each moves to its own handler file when it is built.
 import { notImplemented } from '../../core/errors/AppError.js';
 import type { HandlerMap, OperationId } from '../http/operationTypes.js';
@@ -12,11 +12,6 @@ const PENDING = [
   'submitDeviceReadResponse',
   'getStagedData',
   'confirmDeviceWrite',
-  'verifyStravaSubscription',
-  'receiveStravaEvent',
-  'verifyFitbitSubscriber',
-  'receiveFitbitNotifications',
-  'receiveGarminNotification',
 ] as const satisfies readonly OperationId[];
 
 export type PendingOperation = (typeof PENDING)[number];

@@ -16,6 +16,8 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { startApi, type RunningApi } from '../../server/main.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const STRAVA_VERIFY_TOKEN = 'test-strava-verify-token';
+export const FITBIT_VERIFY_CODE = 'test-fitbit-verify-code';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -156,6 +158,8 @@ export const testEnv = (stack: LocalStack, overrides: Record<string, string> = {
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   ADMIN_API_KEY: ADMIN_KEY,
   BODY_LIMIT: '64kb',
+  STRAVA_WEBHOOK_VERIFY_TOKEN: STRAVA_VERIFY_TOKEN,
+  FITBIT_SUBSCRIBER_VERIFY_CODE: FITBIT_VERIFY_CODE,
   ...overrides,
 });
 

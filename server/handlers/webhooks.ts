@@ -1,0 +1,146 @@
+// Provider webhooks (seed §3 Model 4). The handlers answer within the providers' deadlines
+// (Strava 2 s, Fitbit 5 s) by doing one thing: put a normalised WebhookEventReceived on the
+// coalescing buffer queue. No provider call, no user lookup on the request path: the coalescer
+// resolves the provider's user id and turns a burst of events into one sync job.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../../core/errors/AppError.js';
+import type { WebhookEventInput } from '../../core/messages/coalescingQueue.js';
+import { appCredentials } from '../../core/oauth/appCredentials.js';
+import type { DataType } from '../../core/domain/types.js';
+import type { HandlerMap } from '../http/operationTypes.js';
+import type { HandlerDependencies } from './dependencies.js';
+
+type WebhookOps =
+  | 'verifyStravaSubscription'
+  | 'receiveStravaEvent'
+  | 'verifyFitbitSubscriber'
+  | 'receiveFitbitNotifications'
+  | 'receiveGarminNotification';
+
+const FITBIT_COLLECTIONS: Record<string, DataType | null> = {
+  activities: 'workout',
+  sleep: 'sleep_session',
+  body: 'weight',
+  foods: null,
+  userRevokedAccess: null,
+  deleteUser: null,
+};
+
+const GARMIN_TYPES: Record<string, DataType | null> = {
+  activities: 'workout',
+  activityDetails: 'workout',
+  dailies: 'steps',
+  epochs: 'steps',
+  sleeps: 'sleep_session',
+  bodyComps: 'weight',
+  deregistrations: null,
+  userPermissionsChange: null,
+};
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+export function webhookHandlers(d: HandlerDependencies): Pick<HandlerMap, WebhookOps> {
+  async function enqueue(events: WebhookEventInput[]): Promise<void> {
+    if (!d.coalescingQueue)
+      throw new AppError(503, 'service_unavailable', {
+        params: { retryAfterSeconds: 60 },
+        headers: { 'Retry-After': '60' },
+      });
+    await Promise.all(events.map((e) => d.coalescingQueue!.send(e)));
+  }
+  const now = () => new Date().toISOString();
+
+  return {
+    async verifyStravaSubscription({ query }) {
+      const expected = d.config.STRAVA_WEBHOOK_VERIFY_TOKEN;
+      if (!expected || query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], expected))
+        throw new AppError(403, 'forbidden');
+      return { status: 200, body: { 'hub.challenge': query['hub.challenge'] } };
+    },
+
+    async receiveStravaEvent({ body }, ctx) {
+      // An athlete revoking SyncWell arrives as an athlete update with authorized=false.
+      const deauthorized = body.object_type === 'athlete' && body.updates?.authorized === 'false';
+      await enqueue([
+        {
+          provider: 'strava',
+          providerUserId: String(body.owner_id),
+          userId: null,
+          connectionId: null,
+          eventType: deauthorized ? 'athlete.deauthorize' : `${body.object_type}.${body.aspect_type}`,
+          objectId: String(body.object_id),
+          dataType: body.object_type === 'activity' ? 'workout' : null,
+          receivedAt: now(),
+          rawEventId: `strava:${body.subscription_id}:${body.object_id}:${body.aspect_type}:${body.event_time}`,
+        },
+      ]);
+      ctx.logger.debug({ ownerId: body.owner_id, type: body.object_type }, 'strava event buffered');
+      return { status: 200, body: { received: true } };
+    },
+
+    async verifyFitbitSubscriber({ query }) {
+      const expected = d.config.FITBIT_SUBSCRIBER_VERIFY_CODE;
+      // Fitbit checks both answers: 204 for the right code, 404 for a wrong one.
+      if (!expected || !sameSecret(query.verify, expected))
+        throw new AppError(404, 'not_found', { params: { resource: 'subscriber' } });
+      return { status: 204, body: undefined };
+    },
+
+    async receiveFitbitNotifications({ body, headers, rawBody }, ctx) {
+      // X-Fitbit-Signature: base64 HMAC-SHA1 of the raw body keyed with `client_secret&`. A bad
+      // signature is answered 404, as Fitbit's docs ask, and nothing is enqueued.
+      const credentials = appCredentials(d.config, 'fitbit');
+      const signature = headers['X-Fitbit-Signature'] ?? '';
+      const expected =
+        credentials && rawBody
+          ? createHmac('sha1', `${credentials.clientSecret}&`).update(rawBody).digest('base64')
+          : undefined;
+      if (!expected || !sameSecret(signature, expected)) {
+        ctx.logger.warn('fitbit notification with a bad signature dropped');
+        throw new AppError(404, 'not_found', { params: { resource: 'subscriber' } });
+      }
+      await enqueue(
+        body.map((n) => ({
+          provider: 'fitbit' as const,
+          providerUserId: n.ownerId,
+          userId: null,
+          connectionId: null,
+          eventType: n.collectionType,
+          objectId: null,
+          dataType: FITBIT_COLLECTIONS[n.collectionType] ?? null,
+          receivedAt: now(),
+          rawEventId: `fitbit:${n.subscriptionId}:${n.collectionType}:${n.date ?? ''}`,
+        })),
+      );
+      return { status: 204, body: undefined };
+    },
+
+    async receiveGarminNotification({ body }) {
+      const events: WebhookEventInput[] = [];
+      for (const [type, entries] of Object.entries(
+        body as Record<
+          string,
+          Array<{ userId: string; summaryId?: string; uploadStartTimeInSeconds?: number }>
+        >,
+      ))
+        for (const entry of entries ?? [])
+          events.push({
+            provider: 'garmin',
+            providerUserId: entry.userId,
+            userId: null,
+            connectionId: null,
+            eventType: type,
+            objectId: entry.summaryId ?? null,
+            dataType: GARMIN_TYPES[type] ?? null,
+            receivedAt: now(),
+            rawEventId: `garmin:${type}:${entry.userId}:${entry.summaryId ?? entry.uploadStartTimeInSeconds ?? ''}`,
+          });
+      await enqueue(events);
+      return { status: 200, body: undefined };
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// Provider webhooks at the API: subscription verification, signature checks, and the one thing a
+// delivery does — a normalised WebhookEventReceived on the coalescing buffer queue (read back
+// here from the real queue; its 60 s delivery delay is set to 0 for this file).
+import { PurgeQueueCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { expect } from 'chai';
+import type { Problem } from '../../core/domain/types.js';
+import {
+  fitbitSignature,
+  sendFitbitNotifications,
+  sendGarminPing,
+  sendStravaEvent,
+  stravaEvent,
+} from '../../infra/local/sandbox/webhooks.js';
+import { FITBIT_VERIFY_CODE, STRAVA_VERIFY_TOKEN } from '../support/harness.js';
+import { getHarness } from './hooks.js';
+
+interface Buffered {
+  provider: string;
+  providerUserId: string;
+  eventType: string;
+  dataType: string | null;
+  userId: string | null;
+}
+
+async function drainBuffer(): Promise<{ body: Buffered; groupId: string | undefined }[]> {
+  const h = getHarness();
+  const out: { body: Buffered; groupId: string | undefined }[] = [];
+  for (;;) {
+    const res = await h.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: h.config.COALESCING_QUEUE_URL,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['MessageGroupId'],
+      }),
+    );
+    if (!res.Messages?.length) return out;
+    for (const m of res.Messages)
+      out.push({ body: JSON.parse(m.Body!) as Buffered, groupId: m.Attributes?.MessageGroupId });
+  }
+}
+
+describe('provider webhooks', () => {
+  before(async () => {
+    const h = getHarness();
+    await h.sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: h.config.COALESCING_QUEUE_URL,
+        Attributes: { DelaySeconds: '0' },
+      }),
+    );
+  });
+  beforeEach(async () => {
+    const h = getHarness();
+    await h.sqs.send(new PurgeQueueCommand({ QueueUrl: h.config.COALESCING_QUEUE_URL }));
+  });
+
+  it('answers Strava’s subscription validation only with the right verify token', async () => {
+    const h = getHarness();
+    const ok = await h.request<Record<string, string>>(
+      'GET',
+      `/v1/webhooks/strava?hub.mode=subscribe&hub.challenge=abc123&hub.verify_token=${STRAVA_VERIFY_TOKEN}`,
+    );
+    expect(ok.status).to.equal(200);
+    expect(ok.body).to.deep.equal({ 'hub.challenge': 'abc123' });
+    const bad = await h.request<Problem>(
+      'GET',
+      '/v1/webhooks/strava?hub.mode=subscribe&hub.challenge=abc123&hub.verify_token=nope',
+    );
+    expect(bad.status).to.equal(403);
+    expect(bad.body.code).to.equal('forbidden');
+  });
+
+  it('answers Fitbit’s subscriber verification: 204 for the right code, 404 otherwise', async () => {
+    const h = getHarness();
+    expect((await h.request('GET', `/v1/webhooks/fitbit?verify=${FITBIT_VERIFY_CODE}`)).status).to.equal(204);
+    expect((await h.request('GET', '/v1/webhooks/fitbit?verify=wrong')).status).to.equal(404);
+  });
+
+  it('buffers a Strava event for the coalescer (group = provider:owner), with no lookups on the request path', async () => {
+    const h = getHarness();
+    const res = await sendStravaEvent(h.api.url, stravaEvent('134815', { objectId: 42 }));
+    expect(res.status).to.equal(200);
+    expect(JSON.parse(res.body)).to.deep.equal({ received: true });
+    const [buffered, ...rest] = await drainBuffer();
+    expect(rest).to.have.length(0);
+    expect(buffered!.groupId).to.equal('strava:134815');
+    expect(buffered!.body).to.include({
+      provider: 'strava',
+      providerUserId: '134815',
+      eventType: 'activity.create',
+      dataType: 'workout',
+      userId: null,
+    });
+  });
+
+  it('drops a provider’s retry of the same Strava delivery (deduplicated by event id)', async () => {
+    const h = getHarness();
+    const event = stravaEvent('99', { objectId: 7 });
+    await sendStravaEvent(h.api.url, event);
+    await sendStravaEvent(h.api.url, event);
+    expect(await drainBuffer()).to.have.length(1);
+  });
+
+  it('checks X-Fitbit-Signature over the raw body: a bad one is 404 and nothing is buffered', async () => {
+    const h = getHarness();
+    const secret = 'sandbox-fitbit-secret';
+    const notifications = [{ collectionType: 'sleep', ownerId: '228S74', subscriptionId: 'sub-1' }];
+    const bad = await sendFitbitNotifications(h.api.url, secret, notifications, {
+      signature: fitbitSignature('wrong-secret', '[]'),
+    });
+    expect(bad.status).to.equal(404);
+    expect(await drainBuffer()).to.have.length(0);
+    const good = await sendFitbitNotifications(h.api.url, secret, notifications);
+    expect(good.status).to.equal(204);
+    const [buffered] = await drainBuffer();
+    expect(buffered!.body).to.include({
+      provider: 'fitbit',
+      providerUserId: '228S74',
+      eventType: 'sleep',
+      dataType: 'sleep_session',
+    });
+  });
+
+  it('buffers Garmin ping notifications by summary type', async () => {
+    const h = getHarness();
+    const res = await sendGarminPing(h.api.url, h.stack.endpoints.sandbox, 'dailies', 'garmin-user-1');
+    expect(res.status).to.equal(200);
+    const [buffered] = await drainBuffer();
+    expect(buffered!.body).to.include({
+      provider: 'garmin',
+      providerUserId: 'garmin-user-1',
+      eventType: 'dailies',
+      dataType: 'steps',
+    });
+  });
+
+  it('rejects a malformed delivery with 400 and buffers nothing', async () => {
+    const h = getHarness();
+    const res = await h.request<Problem>('POST', '/v1/webhooks/strava', {
+      body: { object_type: 'activity' },
+    });
+    expect(res.status).to.equal(400);
+    expect(await drainBuffer()).to.have.length(0);
+  });
+});

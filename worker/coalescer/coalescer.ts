@@ -1,0 +1,156 @@
+// The coalescer (seed §3 Model 4, CoalescingTriggerLambda's role): consumes the webhook buffer
+// queue (a 60 s delivery delay gathers bursts) and turns events into hot-path jobs — ONE job per
+// sync configuration per window, however many events arrived. The first event of a window claims
+// it (`coalesce##{configId}`, SET NX EX window in Redis) and sends the job; the job's
+// deduplication id is derived from the configuration and the window, so even without Redis the
+// FIFO queue drops a second job of the same window. Unknown owners are acknowledged and dropped;
+// a deauthorization marks the connection revoked.
+import { createHash } from 'node:crypto';
+import type { Redis } from '../../core/cache/redis.js';
+import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
+import type { Config } from '../../core/config/config.js';
+import type { Logger } from '../../core/logging/logger.js';
+import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
+import { assertMessage } from '../../core/messages/messageSchemas.js';
+import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
+import type { ProfileRepository } from '../../core/store/profileRepository.js';
+import type { ProviderUserIndex } from '../../core/store/providerUserIndex.js';
+import type { WebhookEventReceived } from '../../generated/messages.gen.js';
+import type { Disposition, ReceivedJob } from '../sync/hotPathJob.js';
+
+const REVOCATIONS = new Set([
+  'athlete.deauthorize',
+  'userRevokedAccess',
+  'deregistrations',
+  'userPermissionsChange',
+]);
+
+export interface CoalescerDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  providerUsers: ProviderUserIndex;
+  userConfig: UserConfigCache;
+  profiles: ProfileRepository;
+  connections: ConnectionRepository;
+  hotPathQueue: HotPathQueue;
+  now?: () => Date;
+}
+
+/** The consumer side of WebhookEventReceived: JSON, then the AsyncAPI schema (pact/consumer verifies this). */
+export function parseWebhookEvent(body: string): WebhookEventReceived {
+  return assertMessage<WebhookEventReceived>('WebhookEventReceived', JSON.parse(body) as unknown);
+}
+
+/** A UUID-shaped id derived from a hash, so the same window always names the same job. */
+function jobIdFrom(hash: Buffer): string {
+  const h = hash.toString('hex');
+  return `job_${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export class Coalescer {
+  private readonly now: () => Date;
+  /** For tests and benchmarks. */
+  readonly stats = { events: 0, jobs: 0, coalesced: 0, unknownOwners: 0, revoked: 0 };
+
+  constructor(private readonly d: CoalescerDeps) {
+    this.now = d.now ?? (() => new Date());
+  }
+
+  /** First event of the window for this configuration? Redis trouble: let FIFO dedup decide. */
+  private async claimWindow(configId: string): Promise<boolean> {
+    try {
+      const set = await this.d.redis.set(
+        `coalesce##${configId}`,
+        '1',
+        'EX',
+        this.d.config.COALESCING_WINDOW_SECONDS,
+        'NX',
+      );
+      return set === 'OK';
+    } catch {
+      return true;
+    }
+  }
+
+  async handle(received: ReceivedJob): Promise<Disposition> {
+    let event: WebhookEventReceived;
+    try {
+      event = assertMessage<WebhookEventReceived>(
+        'WebhookEventReceived',
+        JSON.parse(received.body) as unknown,
+      );
+    } catch (error) {
+      this.d.logger.error(
+        { messageId: received.originMessageId, reason: String(error).slice(0, 300) },
+        'poison webhook event',
+      );
+      return { action: 'retry', delaySeconds: 0 };
+    }
+    this.stats.events += 1;
+    const link =
+      event.userId && event.connectionId
+        ? { userId: event.userId, connectionId: event.connectionId }
+        : await this.d.providerUsers.resolve(event.provider as 'strava', event.providerUserId);
+    if (!link) {
+      // Never retried: the provider knows a user we do not (deleted connection, another env).
+      this.stats.unknownOwners += 1;
+      this.d.logger.info(
+        { provider: event.provider, eventType: event.eventType },
+        'webhook for an unknown owner dropped',
+      );
+      return { action: 'delete' };
+    }
+    const nowIso = this.now().toISOString();
+    if (REVOCATIONS.has(event.eventType)) {
+      await this.d.connections.markRevoked(link.userId, link.connectionId, nowIso);
+      await this.d.userConfig.invalidate(link.userId);
+      this.stats.revoked += 1;
+      this.d.logger.warn(
+        { connectionId: link.connectionId, provider: event.provider },
+        'connection revoked by the provider',
+      );
+      return { action: 'delete' };
+    }
+    const snapshot = await this.d.userConfig.get(link.userId);
+    const source = snapshot.connections.find((c) => c.connectionId === link.connectionId);
+    if (!source || source.status !== 'active') return { action: 'delete' };
+    const configs = snapshot.syncConfigs.filter(
+      (c) =>
+        c.sourceConnectionId === link.connectionId &&
+        c.isEnabled &&
+        (event.dataType === null || c.dataType === event.dataType),
+    );
+    if (configs.length === 0) return { action: 'delete' };
+    const tier = (await this.d.profiles.get(link.userId))?.subscriptionLevel ?? 'FREE';
+    const window = Math.floor(this.now().getTime() / 1000 / this.d.config.COALESCING_WINDOW_SECONDS);
+    for (const config of configs) {
+      if (!(await this.claimWindow(config.configId))) {
+        this.stats.coalesced += 1;
+        continue;
+      }
+      const destination = snapshot.connections.find((c) => c.connectionId === config.destinationConnectionId);
+      if (!destination) continue;
+      const hash = createHash('sha256').update(`${config.configId}#${window}`).digest();
+      await this.d.hotPathQueue.send(
+        {
+          jobId: jobIdFrom(hash),
+          userId: link.userId,
+          sourceConnectionId: source.connectionId,
+          destinationConnectionId: destination.connectionId,
+          sourceProvider: source.provider,
+          destinationProvider: destination.provider,
+          dataType: config.dataType,
+          priority: 'medium',
+          trigger: 'webhook',
+          tier,
+          requestedAt: nowIso,
+          correlationId: received.originMessageId,
+        },
+        { userId: link.userId, idempotencyKey: `webhook:${hash.toString('base64url')}` },
+      );
+      this.stats.jobs += 1;
+    }
+    return { action: 'delete' };
+  }
+}
