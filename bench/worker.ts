@@ -11,20 +11,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { loadConfig } from '../core/config/config.js';
-import type { CloudProvider } from '../core/domain/types.js';
 import { createSqsClient } from '../core/queue/sqs.js';
-import { mintDevToken } from '../infra/local/devIssuer.js';
 import { freePort } from '../infra/local/freePort.js';
-import {
-  baseEnv,
-  logTail,
-  processCpuMicros,
-  REPO_ROOT,
-  spawnNode,
-  waitForHttp,
-  type NodeChild,
-} from './lib/proc.js';
-import type { CountersMessage, StackReadyMessage } from './lib/stackProcess.js';
+import { baseEnv, processCpuMicros, REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
+import { createUsers, json, startStack, WIDE, WIDE_LIMITS, type User } from './lib/system.js';
 import { percentile, round } from './lib/stats.js';
 
 process.removeAllListeners('warning');
@@ -64,19 +54,6 @@ const RATE = int('rate', args.rate);
 const LOG_DIR = path.join(REPO_ROOT, '.state', 'bench');
 mkdirSync(LOG_DIR, { recursive: true });
 
-const WIDE = 1_000_000;
-const WIDE_LIMITS = JSON.stringify(
-  Object.fromEntries(
-    (['strava', 'fitbit', 'garmin', 'google_fit'] as const).map((p) => [
-      p,
-      [
-        { scope: 'app', capacity: WIDE, windowSeconds: 60 },
-        { scope: 'user', capacity: WIDE, windowSeconds: 60 },
-      ],
-    ]),
-  ),
-);
-
 interface Phase {
   name: string;
   jobs: number;
@@ -95,103 +72,6 @@ interface Phase {
   allSqsCallsPerJob: number;
   recordsWrittenPerJob: number | null;
   failed: number;
-}
-
-interface User {
-  userId: string;
-  authorization: string;
-  source: string;
-  destination: string;
-}
-
-function startStack(): Promise<{
-  child: NodeChild;
-  env: Record<string, string>;
-  counters(): Promise<Record<string, number>>;
-}> {
-  const child = spawnNode({
-    name: 'stack',
-    script: 'bench/lib/stackProcess.ts',
-    env: baseEnv(),
-    logFile: path.join(LOG_DIR, 'worker-bench-stack.log'),
-  });
-  return new Promise((resolve, reject) => {
-    child.process.once('message', (m: StackReadyMessage) => {
-      resolve({
-        child,
-        env: m.env,
-        counters: () =>
-          new Promise((res) => {
-            child.process.once('message', (c: CountersMessage) => res(c.counts));
-            child.process.send({ type: 'counters' });
-          }),
-      });
-    });
-    void child.exited.then(() => reject(new Error(`stack exited:\n${logTail(child)}`)));
-  });
-}
-
-async function json<T>(res: Response): Promise<T> {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${res.status} ${res.url}: ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-async function connect(
-  apiUrl: string,
-  authorization: string,
-  provider: CloudProvider,
-  sandboxUserId: string,
-): Promise<string> {
-  const created = await json<{ authorizationUrl: string }>(
-    await fetch(`${apiUrl}/v1/connections`, {
-      method: 'POST',
-      headers: { authorization, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-      body: JSON.stringify({ provider }),
-    }),
-  );
-  const consent = new URL(created.authorizationUrl);
-  consent.searchParams.set('sandbox_user', sandboxUserId);
-  const redirect = await fetch(consent, { redirect: 'manual' });
-  const callback = new URL(redirect.headers.get('location')!);
-  const connection = await json<{ connectionId: string }>(
-    await fetch(`${apiUrl}${callback.pathname}${callback.search}`),
-  );
-  return connection.connectionId;
-}
-
-async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size)
-    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
-  return out;
-}
-
-async function createUsers(
-  apiUrl: string,
-  sandboxUrl: string,
-  count: number,
-  empty: boolean,
-  tag: string,
-): Promise<User[]> {
-  return inBatches(
-    Array.from({ length: count }, (_, i) => i),
-    20,
-    async (i) => {
-      const userId = `wb-${tag}-${String(i).padStart(4, '0')}`;
-      const authorization = `Bearer ${await mintDevToken(userId, { tier: 'PRO', expiresInSeconds: 3 * 3600 })}`;
-      const person = await json<{ sandboxUserId: string }>(
-        await fetch(`${sandboxUrl}/_sandbox/users`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ name: userId, persona: { empty } }),
-        }),
-      );
-      const source = await connect(apiUrl, authorization, 'strava', person.sandboxUserId);
-      const destination = await connect(apiUrl, authorization, 'google_fit', person.sandboxUserId);
-      return { userId, authorization, source, destination };
-    },
-  );
 }
 
 /** SyncSucceeded/SyncFailed events in the local event log, by job id. */
@@ -229,7 +109,7 @@ const isRead = (op: string) => /DynamoDB_\d+\.(GetItem|Query|BatchGetItem|Scan)$
 const isSqs = (op: string) => op.startsWith('AmazonSQS.');
 
 async function main(): Promise<void> {
-  const stack = await startStack();
+  const stack = await startStack(path.join(LOG_DIR, 'worker-bench-stack.log'));
   const children: NodeChild[] = [stack.child];
   try {
     const port = String(await freePort());
@@ -282,8 +162,8 @@ async function main(): Promise<void> {
     console.log(
       `fixtures: ${EMPTY_USERS} users with nothing to sync, ${SYNC_USERS} with a month of workouts (OAuth through the API)...`,
     );
-    const emptyUsers = await createUsers(apiUrl, sandboxUrl, EMPTY_USERS, true, 'e');
-    const syncUsers = await createUsers(apiUrl, sandboxUrl, SYNC_USERS, false, 's');
+    const emptyUsers = await createUsers(apiUrl, sandboxUrl, EMPTY_USERS, { empty: true, tag: 'wb-e' });
+    const syncUsers = await createUsers(apiUrl, sandboxUrl, SYNC_USERS, { empty: false, tag: 'wb-s' });
     const config = loadConfig(env);
     const sqs = createSqsClient(config);
     const eventFile = env.EVENT_LOG_FILE!;

@@ -1,0 +1,130 @@
+// The whole system for end-to-end benchmarks: the local stack with the sandbox in a child process
+// (which also counts the AWS calls the emulators receive), and users connected through the real
+// OAuth flow of the API. Shared by bench/worker.ts and bench/ingest.ts.
+import { randomUUID } from 'node:crypto';
+import type { CloudProvider } from '../../core/domain/types.js';
+import { mintDevToken } from '../../infra/local/devIssuer.js';
+import { baseEnv, logTail, spawnNode, type NodeChild } from './proc.js';
+import type { CountersMessage, StackReadyMessage } from './stackProcess.js';
+
+export const WIDE = 1_000_000;
+/** Rate-limit policies wide enough that a run measures SyncWell, not the providers' budgets. */
+export const WIDE_LIMITS = JSON.stringify(
+  Object.fromEntries(
+    (['strava', 'fitbit', 'garmin', 'google_fit'] as const).map((p) => [
+      p,
+      [
+        { scope: 'app', capacity: WIDE, windowSeconds: 60 },
+        { scope: 'user', capacity: WIDE, windowSeconds: 60 },
+      ],
+    ]),
+  ),
+);
+
+export interface User {
+  userId: string;
+  authorization: string;
+  sandboxUserId: string;
+  /** Provider user ids of the person (webhooks name these). */
+  providerUserIds: Record<CloudProvider, string>;
+  source: string;
+  destination: string;
+}
+
+export function startStack(logFile: string): Promise<{
+  child: NodeChild;
+  env: Record<string, string>;
+  counters(): Promise<Record<string, number>>;
+}> {
+  const child = spawnNode({ name: 'stack', script: 'bench/lib/stackProcess.ts', env: baseEnv(), logFile });
+  return new Promise((resolve, reject) => {
+    child.process.once('message', (m: StackReadyMessage) => {
+      resolve({
+        child,
+        env: m.env,
+        counters: () =>
+          new Promise((res) => {
+            child.process.once('message', (c: CountersMessage) => res(c.counts));
+            child.process.send({ type: 'counters' });
+          }),
+      });
+    });
+    void child.exited.then(() => reject(new Error(`stack exited:\n${logTail(child)}`)));
+  });
+}
+
+export async function json<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${res.status} ${res.url}: ${text.slice(0, 300)}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** POST /v1/connections, the sandbox's consent page, then the API's callback. */
+export async function connect(
+  apiUrl: string,
+  authorization: string,
+  provider: CloudProvider,
+  sandboxUserId: string,
+): Promise<string> {
+  const created = await json<{ authorizationUrl: string }>(
+    await fetch(`${apiUrl}/v1/connections`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ provider }),
+    }),
+  );
+  const consent = new URL(created.authorizationUrl);
+  consent.searchParams.set('sandbox_user', sandboxUserId);
+  const redirect = await fetch(consent, { redirect: 'manual' });
+  const callback = new URL(redirect.headers.get('location')!);
+  const connection = await json<{ connectionId: string }>(
+    await fetch(`${apiUrl}${callback.pathname}${callback.search}`),
+  );
+  return connection.connectionId;
+}
+
+export async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size)
+    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+/** Users with a sandbox person connected to `source` and `destination` (default Strava → Google Fit). */
+export async function createUsers(
+  apiUrl: string,
+  sandboxUrl: string,
+  count: number,
+  o: { empty: boolean; tag: string; source?: CloudProvider; destination?: CloudProvider },
+): Promise<User[]> {
+  return inBatches(
+    Array.from({ length: count }, (_, i) => i),
+    20,
+    async (i) => {
+      const userId = `${o.tag}-${String(i).padStart(4, '0')}`;
+      const authorization = `Bearer ${await mintDevToken(userId, { tier: 'PRO', expiresInSeconds: 3 * 3600 })}`;
+      const person = await json<{ sandboxUserId: string; providerUserIds: Record<CloudProvider, string> }>(
+        await fetch(`${sandboxUrl}/_sandbox/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: userId, persona: { empty: o.empty } }),
+        }),
+      );
+      const source = await connect(apiUrl, authorization, o.source ?? 'strava', person.sandboxUserId);
+      const destination = await connect(
+        apiUrl,
+        authorization,
+        o.destination ?? 'google_fit',
+        person.sandboxUserId,
+      );
+      return {
+        userId,
+        authorization,
+        sandboxUserId: person.sandboxUserId,
+        providerUserIds: person.providerUserIds,
+        source,
+        destination,
+      };
+    },
+  );
+}
