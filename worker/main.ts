@@ -44,7 +44,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   // Started with an IPC channel (benchmarks, supervisors): answer stats requests with the counters.
   if (process.send)
     process.on('message', (m: { type?: string }) => {
-      if (m.type === 'stats') process.send?.({ type: 'stats', stats: running.worker.stats, coalescer: running.worker.coalescer?.engine.stats });
+      if (m.type === 'stats')
+        process.send?.({
+          type: 'stats',
+          stats: running.worker.stats,
+          coalescer: running.worker.coalescer?.engine.stats,
+        });
     });
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => {
