@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       OAUTH_REDIRECT_BASE_URL: apiUrl,
       PORT: port,
       API_RATE_LIMIT_PER_MINUTE: '1000000',
+      SCHEDULER_ENABLED: 'false',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const config = loadConfig(env);

@@ -124,6 +124,7 @@ async function main(): Promise<void> {
       OAUTH_REDIRECT_BASE_URL: apiUrl,
       PORT: port,
       API_RATE_LIMIT_PER_MINUTE: '1000000',
+      SCHEDULER_ENABLED: 'false',
       SYNC_INITIAL_LOOKBACK_DAYS: '30',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };

@@ -21,6 +21,7 @@ import { SyncCursorRepository } from '../core/store/syncCursorRepository.js';
 import { SyncJobRepository } from '../core/store/syncJobRepository.js';
 import { ProviderManager } from './providers/providerManager.js';
 import { Coalescer } from './coalescer/coalescer.js';
+import { TieredScheduler } from './scheduler/tieredScheduler.js';
 import { HotPathQueue } from '../core/messages/hotPathQueue.js';
 import { SqsQueueSender } from '../core/queue/sqs.js';
 import { ProfileRepository } from '../core/store/profileRepository.js';
@@ -155,18 +156,21 @@ export async function createWorker(
 
   // The coalescer: webhook events in, one hot-path job per configuration and window out.
   let coalescer: Worker['coalescer'];
-  let hotPathQueue: HotPathQueue | undefined;
+  // Scheduler and coalescer both produce hot-path jobs.
+  const hotPathQueue = new HotPathQueue(
+    new SqsQueueSender(
+      new AwsJsonClient({
+        service: 'sqs',
+        targetPrefix: 'AmazonSQS',
+        region: config.AWS_REGION,
+        endpoint: config.SQS_ENDPOINT,
+        credentials: credentialsFor(config),
+      }),
+      config.HOT_PATH_QUEUE_URL,
+      config.BATCH_WINDOW_MS,
+    ),
+  );
   if (config.COALESCING_QUEUE_URL) {
-    const sqsJson = new AwsJsonClient({
-      service: 'sqs',
-      targetPrefix: 'AmazonSQS',
-      region: config.AWS_REGION,
-      endpoint: config.SQS_ENDPOINT,
-      credentials: credentialsFor(config),
-    });
-    hotPathQueue = new HotPathQueue(
-      new SqsQueueSender(sqsJson, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
-    );
     const engine = new Coalescer({
       config,
       logger,
@@ -196,6 +200,11 @@ export async function createWorker(
     };
   }
 
+  // The tiered scheduler runs on a timer in every worker; shards are claimed per tick.
+  const scheduler = config.SCHEDULER_ENABLED
+    ? new TieredScheduler({ config, logger, db, userConfig, hotPathQueue })
+    : undefined;
+
   let stopped: Promise<void> | undefined;
   return {
     consumer,
@@ -207,14 +216,16 @@ export async function createWorker(
     start: () => {
       consumer.start();
       coalescer?.consumer.start();
+      scheduler?.start();
     },
     stop: () =>
       (stopped ??= (async () => {
+        await scheduler?.stop();
         await Promise.all([
           consumer.stop(config.WORKER_SHUTDOWN_GRACE_MS),
           coalescer?.consumer.stop(config.WORKER_SHUTDOWN_GRACE_MS),
         ]);
-        await hotPathQueue?.drain().catch(() => undefined);
+        await hotPathQueue.drain().catch(() => undefined);
         await events.close?.().catch(() => undefined);
         await writer
           .drain()

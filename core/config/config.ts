@@ -78,6 +78,23 @@ const schema = z.object({
   /** One hot-path job per sync configuration per window, however many events arrive. */
   COALESCING_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 
+  // --- Tiered scheduler (seed §3f) ---
+  SCHEDULER_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  SCHEDULER_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SCHEDULER_PRO_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(15 * 60),
+  SCHEDULER_FREE_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 3600),
+
   // --- Secrets (spec §2: tokens in Secrets Manager, the CONN item holds a random UUID pointer) ---
   SECRET_STORE: z.enum(['local', 'aws']).default('local'),
   /** AES-256-GCM key of the local store, base64 of 32 bytes. */

@@ -25,6 +25,8 @@ export const FAST_WORKER: Record<string, string> = {
   REQUEUE_BACKOFF_MAX_SECONDS: '2',
   SYNC_INITIAL_LOOKBACK_DAYS: '30',
   BATCH_WINDOW_MS: '2',
+  // Jobs in these tests are requested explicitly; the scheduler has its own test.
+  SCHEDULER_ENABLED: 'false',
   // Garmin's published budget is small (a sync scans one request per day of uploads); the suite
   // runs many syncs per minute, so its own buckets are widened. Rate limiting has its own tests.
   RATE_LIMIT_OVERRIDES: JSON.stringify({

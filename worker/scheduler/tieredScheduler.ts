@@ -1,0 +1,209 @@
+// The tiered scheduler (seed §3f): on a timer inside the worker process, for every tier and shard
+// (`SyncTierShardId` = `PRO#5`, shard = murmur3(userId) % SCHEDULER_SHARDS), query the
+// SchedulerIndex for users whose `NextSyncTimestamp` is due, enqueue a hot-path job (trigger
+// `schedule`, low priority) for each of their enabled sync configurations, and only then move
+// `NextSyncTimestamp` on by the tier's interval (PRO 15 minutes, FREE a day), conditionally on
+// the value it read. A shard's tick is claimed with a DynamoDB conditional write, so two workers
+// never run the same shard for the same tick; a job's deduplication id comes from the
+// configuration and the tick, so a retried tick cannot enqueue a user twice.
+import { createHash } from 'node:crypto';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
+import type { Config } from '../../core/config/config.js';
+import type { SubscriptionLevel } from '../../core/domain/types.js';
+import type { Logger } from '../../core/logging/logger.js';
+import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
+import { isConditionalCheckFailed, type DocumentClient } from '../../core/store/dynamoClient.js';
+import { INDEX, PROFILE_SK } from '../../core/store/keys.js';
+
+const TIERS: readonly SubscriptionLevel[] = ['PRO', 'FREE'];
+
+export interface SchedulerDeps {
+  config: Config;
+  logger: Logger;
+  db: DocumentClient;
+  userConfig: UserConfigCache;
+  hotPathQueue: HotPathQueue;
+  /** Shards run concurrently within one tick. */
+  concurrency?: number;
+}
+
+export interface TickReport {
+  shardsRun: number;
+  shardsSkipped: number;
+  dueUsers: number;
+  jobsEnqueued: number;
+  usersAdvanced: number;
+}
+
+const uuidFrom = (hash: Buffer) => {
+  const h = hash.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+export class TieredScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(private readonly d: SchedulerDeps) {}
+
+  private intervalMs(tier: SubscriptionLevel): number {
+    return (
+      (tier === 'PRO'
+        ? this.d.config.SCHEDULER_PRO_INTERVAL_SECONDS
+        : this.d.config.SCHEDULER_FREE_INTERVAL_SECONDS) * 1000
+    );
+  }
+
+  /** One worker per shard and tick: a conditional write on `SCHEDLOCK#{shardId}`. */
+  private async claim(shardId: string, tick: number): Promise<boolean> {
+    try {
+      await this.d.db.send(
+        new PutCommand({
+          TableName: this.d.config.TABLE_NAME,
+          Item: { PK: `SCHEDLOCK#${shardId}`, SK: `SCHEDLOCK#${shardId}`, Entity: 'SCHEDLOCK', Tick: tick },
+          ConditionExpression: 'attribute_not_exists(PK) OR Tick < :tick',
+          ExpressionAttributeValues: { ':tick': tick },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Enqueues every due user of one shard; returns what it did. */
+  async runShard(
+    tier: SubscriptionLevel,
+    shard: number,
+    now: Date,
+    tick: number,
+  ): Promise<Omit<TickReport, 'shardsRun' | 'shardsSkipped'>> {
+    const shardId = `${tier}#${shard}`;
+    const report = { dueUsers: 0, jobsEnqueued: 0, usersAdvanced: 0 };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.d.db.send(
+        new QueryCommand({
+          TableName: this.d.config.TABLE_NAME,
+          IndexName: INDEX.scheduler,
+          KeyConditionExpression: 'SyncTierShardId = :s AND NextSyncTimestamp <= :now',
+          ExpressionAttributeValues: { ':s': shardId, ':now': now.getTime() },
+          ExclusiveStartKey: start,
+          Limit: 200,
+        }),
+      );
+      start = page.LastEvaluatedKey;
+      // A page's users in parallel, so their messages share SendMessageBatch calls.
+      await Promise.all(
+        ((page.Items ?? []) as { PK: string; NextSyncTimestamp: number }[]).map(async (item) => {
+          report.dueUsers += 1;
+          const userId = item.PK.slice('USER#'.length);
+          const snapshot = await this.d.userConfig.get(userId);
+          const active = new Map(
+            snapshot.connections.filter((c) => c.status === 'active').map((c) => [c.connectionId, c]),
+          );
+          for (const config of snapshot.syncConfigs) {
+            const source = active.get(config.sourceConnectionId);
+            const destination = active.get(config.destinationConnectionId);
+            if (!config.isEnabled || !source || !destination) continue;
+            const hash = createHash('sha256').update(`${config.configId}#schedule#${tick}`).digest();
+            await this.d.hotPathQueue.send(
+              {
+                jobId: `job_${uuidFrom(hash)}`,
+                userId,
+                sourceConnectionId: source.connectionId,
+                destinationConnectionId: destination.connectionId,
+                sourceProvider: source.provider,
+                destinationProvider: destination.provider,
+                dataType: config.dataType,
+                priority: 'low',
+                trigger: 'schedule',
+                tier,
+                requestedAt: now.toISOString(),
+              },
+              { userId, idempotencyKey: `schedule:${hash.toString('base64url')}` },
+            );
+            report.jobsEnqueued += 1;
+          }
+          // Only after every job of the user is on the queue; conditional on what we read, so a
+          // concurrent change (tier switch, another tick) is not overwritten.
+          try {
+            await this.d.db.send(
+              new UpdateCommand({
+                TableName: this.d.config.TABLE_NAME,
+                Key: { PK: item.PK, SK: PROFILE_SK },
+                UpdateExpression: 'SET NextSyncTimestamp = :next',
+                ConditionExpression: 'NextSyncTimestamp = :old',
+                ExpressionAttributeValues: {
+                  ':next': now.getTime() + this.intervalMs(tier),
+                  ':old': item.NextSyncTimestamp,
+                },
+              }),
+            );
+            report.usersAdvanced += 1;
+          } catch (error) {
+            if (!isConditionalCheckFailed(error)) throw error;
+          }
+        }),
+      );
+    } while (start);
+    return report;
+  }
+
+  /** Every tier and shard this worker can claim for the tick that contains `now`. */
+  async runTick(now = new Date()): Promise<TickReport> {
+    const tick = Math.floor(now.getTime() / (this.d.config.SCHEDULER_TICK_SECONDS * 1000));
+    const shards = TIERS.flatMap((tier) =>
+      Array.from({ length: this.d.config.SCHEDULER_SHARDS }, (_, shard) => ({ tier, shard })),
+    );
+    const report: TickReport = {
+      shardsRun: 0,
+      shardsSkipped: 0,
+      dueUsers: 0,
+      jobsEnqueued: 0,
+      usersAdvanced: 0,
+    };
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: this.d.concurrency ?? 4 }, async () => {
+        for (let i = next++; i < shards.length; i = next++) {
+          const { tier, shard } = shards[i]!;
+          if (!(await this.claim(`${tier}#${shard}`, tick))) {
+            report.shardsSkipped += 1;
+            continue;
+          }
+          const r = await this.runShard(tier, shard, now, tick);
+          report.shardsRun += 1;
+          report.dueUsers += r.dueUsers;
+          report.jobsEnqueued += r.jobsEnqueued;
+          report.usersAdvanced += r.usersAdvanced;
+        }
+      }),
+    );
+    await this.d.hotPathQueue.drain();
+    return report;
+  }
+
+  start(): void {
+    const run = () => {
+      this.running ??= this.runTick()
+        .then((r) => {
+          if (r.dueUsers > 0) this.d.logger.info(r, 'scheduler tick');
+        })
+        .catch((error: unknown) =>
+          this.d.logger.error({ err: error }, 'scheduler tick failed; the next tick retries'),
+        )
+        .finally(() => (this.running = undefined));
+    };
+    this.timer = setInterval(run, this.d.config.SCHEDULER_TICK_SECONDS * 1000);
+    this.timer.unref();
+    run();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}
