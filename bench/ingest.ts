@@ -4,7 +4,6 @@
 //
 // The buffer queue's 60 s delivery delay is set to `--delay` seconds for the run (the window that
 // matters for coalescing is COALESCING_WINDOW_SECONDS, 60 s, unchanged).
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,9 +12,9 @@ import { loadConfig } from '../core/config/config.js';
 import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
 import { stravaEvent } from '../infra/local/sandbox/webhooks.js';
-import { baseEnv, processCpuMicros, REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
+import { processCpuMicros, REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
 import { percentile, round } from './lib/stats.js';
-import { createUsers, json, startStack, WIDE_LIMITS } from './lib/system.js';
+import { createUsers, json, startStack, systemEnv } from './lib/system.js';
 
 process.removeAllListeners('warning');
 
@@ -63,19 +62,7 @@ async function main(): Promise<void> {
   try {
     const port = String(await freePort());
     const apiUrl = `http://127.0.0.1:${port}`;
-    const env: Record<string, string> = {
-      ...baseEnv(),
-      ...stack.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      LOCAL_SECRET_KEY: randomBytes(32).toString('base64'),
-      RATE_LIMIT_OVERRIDES: WIDE_LIMITS,
-      OAUTH_REDIRECT_BASE_URL: apiUrl,
-      PORT: port,
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
-      SCHEDULER_ENABLED: 'false',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
+    const env = systemEnv(stack.env, port);
     const config = loadConfig(env);
     const sqs = createSqsClient(config);
     await sqs.send(

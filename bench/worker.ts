@@ -5,7 +5,7 @@
 // Processes: this one (fixtures, load, measurement), the local stack with the sandbox
 // (bench/lib/stackProcess.ts, which also counts the AWS calls the emulators receive), the API
 // and the worker, each separate so /proc/<pid>/stat gives the worker's CPU time alone.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,8 +13,8 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/cli
 import { loadConfig } from '../core/config/config.js';
 import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
-import { baseEnv, processCpuMicros, REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
-import { createUsers, json, startStack, WIDE, WIDE_LIMITS, type User } from './lib/system.js';
+import { processCpuMicros, REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
+import { createUsers, json, startStack, WIDE, type User, systemEnv } from './lib/system.js';
 import { percentile, round } from './lib/stats.js';
 
 process.removeAllListeners('warning');
@@ -114,20 +114,10 @@ async function main(): Promise<void> {
   try {
     const port = String(await freePort());
     const apiUrl = `http://127.0.0.1:${port}`;
-    const env: Record<string, string> = {
-      ...baseEnv(),
-      ...stack.env,
-      NODE_ENV: 'production',
+    const env = systemEnv(stack.env, port, {
       LOG_LEVEL: args['log-level'] ?? 'warn',
-      LOCAL_SECRET_KEY: randomBytes(32).toString('base64'),
-      RATE_LIMIT_OVERRIDES: WIDE_LIMITS,
-      OAUTH_REDIRECT_BASE_URL: apiUrl,
-      PORT: port,
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
-      SCHEDULER_ENABLED: 'false',
       SYNC_INITIAL_LOOKBACK_DAYS: '30',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
+    });
     const sandboxUrl = env.PROVIDER_SANDBOX_URL!;
     for (const [provider, settings] of [
       ['strava', { shortLimit: WIDE, dailyLimit: WIDE, readShortLimit: WIDE, readDailyLimit: WIDE }],

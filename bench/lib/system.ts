@@ -1,7 +1,7 @@
 // The whole system for end-to-end benchmarks: the local stack with the sandbox in a child process
 // (which also counts the AWS calls the emulators receive), and users connected through the real
 // OAuth flow of the API. Shared by bench/worker.ts and bench/ingest.ts.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { CloudProvider } from '../../core/domain/types.js';
 import { mintDevToken } from '../../infra/local/devIssuer.js';
 import { baseEnv, logTail, spawnNode, type NodeChild } from './proc.js';
@@ -127,4 +127,29 @@ export async function createUsers(
       };
     },
   );
+}
+
+/**
+ * The API's and worker's environment for a benchmark: the stack's endpoints, production mode,
+ * wide rate limits and no scheduler (a run counts only its own jobs).
+ */
+export function systemEnv(
+  stackEnv: Record<string, string>,
+  port: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...baseEnv(),
+    ...stackEnv,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    LOCAL_SECRET_KEY: randomBytes(32).toString('base64'),
+    RATE_LIMIT_OVERRIDES: WIDE_LIMITS,
+    OAUTH_REDIRECT_BASE_URL: `http://127.0.0.1:${port}`,
+    PORT: port,
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
+    SCHEDULER_ENABLED: 'false',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extra,
+  };
 }

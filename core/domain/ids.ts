@@ -1,5 +1,5 @@
 // Public identifiers: a type prefix and a UUIDv4 (spec C-008 for jobs; same shape for the rest).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 const UUID_V4 = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 
@@ -8,3 +8,13 @@ export const newConnectionId = () => `conn_${randomUUID()}`;
 export const newSyncConfigId = () => `cfg_${randomUUID()}`;
 
 export const isJobId = (s: string) => new RegExp(`^job_${UUID_V4}$`).test(s);
+
+/**
+ * A job id derived from `seed` (a UUIDv4-shaped SHA-256 digest): producers that must name the
+ * same job every time they retry (the scheduler per tick, the coalescer per window) use it.
+ */
+export function deterministicJobId(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 3) | 8).toString(16);
+  return `job_${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

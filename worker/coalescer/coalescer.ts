@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from '../../core/cache/redis.js';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
+import { deterministicJobId } from '../../core/domain/ids.js';
 import type { Logger } from '../../core/logging/logger.js';
 import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
 import { assertMessage } from '../../core/messages/messageSchemas.js';
@@ -40,12 +41,6 @@ export interface CoalescerDeps {
 /** The consumer side of WebhookEventReceived: JSON, then the AsyncAPI schema (pact/consumer verifies this). */
 export function parseWebhookEvent(body: string): WebhookEventReceived {
   return assertMessage<WebhookEventReceived>('WebhookEventReceived', JSON.parse(body) as unknown);
-}
-
-/** A UUID-shaped id derived from a hash, so the same window always names the same job. */
-function jobIdFrom(hash: Buffer): string {
-  const h = hash.toString('hex');
-  return `job_${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export class Coalescer {
@@ -131,10 +126,11 @@ export class Coalescer {
       }
       const destination = snapshot.connections.find((c) => c.connectionId === config.destinationConnectionId);
       if (!destination) continue;
-      const hash = createHash('sha256').update(`${config.configId}#${window}`).digest();
+      const seed = `${config.configId}#${window}`;
+      const hash = createHash('sha256').update(seed).digest();
       await this.d.hotPathQueue.send(
         {
-          jobId: jobIdFrom(hash),
+          jobId: deterministicJobId(seed),
           userId: link.userId,
           sourceConnectionId: source.connectionId,
           destinationConnectionId: destination.connectionId,

@@ -2,13 +2,7 @@
 // sync engine only ever sees canonical records; each provider maps its native shapes to and from
 // them. Metadata-first (seed §3b): `fetchMetadata` returns light summaries, the engine decides what
 // must be written, and only then `fetchPayloads` hydrates those records.
-import type {
-  CanonicalByDataType,
-  CanonicalRecord,
-  CloudProvider,
-  DataType,
-  WorkoutType,
-} from '../../core/domain/types.js';
+import type { CanonicalByDataType, CloudProvider, DataType, WorkoutType } from '../../core/domain/types.js';
 import type { ProviderHttp } from './providerHttp.js';
 
 export interface DataTypeCapability {
@@ -97,5 +91,3 @@ export interface DataProvider {
   /** One cheap request: has anything changed since `since`? (pre-flight polling, seed §3f) */
   hasNewData(ctx: ProviderContext, dataType: DataType, since: Date): Promise<boolean>;
 }
-
-export type AnyCanonical = CanonicalRecord;

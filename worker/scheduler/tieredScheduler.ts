@@ -11,6 +11,7 @@ import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { SubscriptionLevel } from '../../core/domain/types.js';
+import { deterministicJobId } from '../../core/domain/ids.js';
 import type { Logger } from '../../core/logging/logger.js';
 import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
 import { isConditionalCheckFailed, type DocumentClient } from '../../core/store/dynamoClient.js';
@@ -35,11 +36,6 @@ export interface TickReport {
   jobsEnqueued: number;
   usersAdvanced: number;
 }
-
-const uuidFrom = (hash: Buffer) => {
-  const h = hash.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
 
 export class TieredScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -108,10 +104,11 @@ export class TieredScheduler {
             const source = active.get(config.sourceConnectionId);
             const destination = active.get(config.destinationConnectionId);
             if (!config.isEnabled || !source || !destination) continue;
-            const hash = createHash('sha256').update(`${config.configId}#schedule#${tick}`).digest();
+            const seed = `${config.configId}#schedule#${tick}`;
+            const hash = createHash('sha256').update(seed).digest();
             await this.d.hotPathQueue.send(
               {
-                jobId: `job_${uuidFrom(hash)}`,
+                jobId: deterministicJobId(seed),
                 userId,
                 sourceConnectionId: source.connectionId,
                 destinationConnectionId: destination.connectionId,
