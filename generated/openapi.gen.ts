@@ -139,7 +139,7 @@ export interface paths {
         put?: never;
         /**
          * Start a sync job
-         * @description Queues a sync from one of the user's connections to another. `mode: manual` runs on the hot path (SQS FIFO, `MessageGroupId` = user id, `MessageDeduplicationId` = the Idempotency-Key) and must not carry `dateRange`; `mode: historical` backfills `dateRange` (required) on the cold path and answers 501 `not_implemented` until the cold path ships. 404 `connection_not_found` when either connection is not the caller's. Poll `GET /v1/sync-jobs/{jobId}` (the `Location` header) for the outcome.
+         * @description Queues a sync from one of the user's connections to another. `mode: manual` runs on the hot path (SQS FIFO, `MessageGroupId` = user id, `MessageDeduplicationId` = the Idempotency-Key) and must not carry `dateRange`; `mode: historical` backfills `dateRange` (required, inclusive UTC days, at most 730 days by default) on the cold path: the range is split into chunks of at most 30 days, each synced independently at low rate-limit priority (the hot path keeps at least half of every provider budget), and `GET /v1/sync-jobs/{jobId}` reports `progress` until the job is SUCCEEDED (every chunk synced) or FAILED (some chunks failed; `error` says how many). 400 `invalid_date_range` (endDate before startDate, startDate after today, or not a calendar day) and `date_range_too_long`. 404 `connection_not_found` when either connection is not the caller's. Poll `GET /v1/sync-jobs/{jobId}` (the `Location` header) for the outcome.
          */
         post: operations["createSyncJob"];
         delete?: never;
@@ -839,7 +839,7 @@ export interface components {
         };
         /**
          * HistoricalSyncJobRequest
-         * @description Backfill a date range (cold path, post-MVP; answered 501 until it ships).
+         * @description Backfill a date range (cold path), split into chunks that report progress on the job.
          */
         HistoricalSyncJobRequest: {
             sourceConnectionId: components["schemas"]["ConnectionId"];
@@ -1652,7 +1652,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed or fails validation. Codes: `validation_failed` (body, query, path or header fails the schema; see `errors`), `malformed_json` (body is not JSON), `idempotency_key_required` (state-changing request without `Idempotency-Key`), `invalid_cursor` (listSyncJobs), `same_connection` (a sync config or job whose source and destination are the same connection), `redirect_uri_not_allowed` (createConnection), `oauth_code_rejected` (completeOAuth). */
+        /** @description The request is malformed or fails validation. Codes: `validation_failed` (body, query, path or header fails the schema; see `errors`), `malformed_json` (body is not JSON), `idempotency_key_required` (state-changing request without `Idempotency-Key`), `invalid_cursor` (listSyncJobs), `same_connection` (a sync config or job whose source and destination are the same connection), `invalid_date_range` and `date_range_too_long` (historical sync jobs), `redirect_uri_not_allowed` (createConnection), `oauth_code_rejected` (completeOAuth). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;

@@ -19,6 +19,7 @@ import { SyncJobRepository } from '../core/store/syncJobRepository.js';
 import { OAuthStateRepository } from '../core/oauth/oauthStateRepository.js';
 import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
 import { CoalescingQueue } from '../core/messages/coalescingQueue.js';
+import { HistoricalQueue } from '../core/messages/historicalQueue.js';
 import { createSecretStore } from '../core/secrets/secretStore.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
@@ -74,6 +75,9 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
   const coalescingQueue = config.COALESCING_QUEUE_URL
     ? new CoalescingQueue(new SqsQueueSender(sqsJson, config.COALESCING_QUEUE_URL, config.BATCH_WINDOW_MS))
     : undefined;
+  const historicalQueue = config.HISTORICAL_QUEUE_URL
+    ? new HistoricalQueue(new SqsQueueSender(sqsJson, config.HISTORICAL_QUEUE_URL, config.BATCH_WINDOW_MS))
+    : undefined;
   const tokenVerifier = new TokenVerifier(
     new JwksCache(config.JWKS_URL, config.JWKS_CACHE_TTL_MS),
     config.FIREBASE_PROJECT_ID,
@@ -90,6 +94,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     oauthStates: new OAuthStateRepository(db, config.TABLE_NAME),
     providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
     coalescingQueue,
+    historicalQueue,
     secrets: createSecretStore(config, logger),
     hotPathQueue,
     tokenVerifier,
@@ -123,7 +128,12 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     app,
     dependencies,
     async close() {
-      await Promise.allSettled([writer.drain(), hotPathQueue.drain(), coalescingQueue?.drain()]);
+      await Promise.allSettled([
+        writer.drain(),
+        hotPathQueue.drain(),
+        coalescingQueue?.drain(),
+        historicalQueue?.drain(),
+      ]);
       redis.disconnect();
       subscriber.disconnect();
       sqs.destroy();

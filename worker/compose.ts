@@ -31,6 +31,12 @@ import { CredentialManager } from './sync/credentials.js';
 import { HotPathJob, type JobOutcome } from './sync/hotPathJob.js';
 import { SyncConfidence } from './sync/syncConfidence.js';
 import { SyncManager } from './sync/syncManager.js';
+import { ProviderContexts } from './sync/providerContexts.js';
+import { HistoricalChunkJob } from './historical/historicalChunkJob.js';
+import { AdaptivePoller } from './polling/adaptivePoller.js';
+import { PollState } from './polling/pollState.js';
+import { PreflightChecker } from './polling/preflightChecker.js';
+import { PollQueue } from '../core/messages/pollQueue.js';
 
 export interface WorkerStats {
   jobs: number;
@@ -42,10 +48,21 @@ export interface WorkerStats {
   itemsWritten: number;
 }
 
+export interface HistoricalStats {
+  synced: number;
+  failed: number;
+  duplicates: number;
+  deferred: number;
+}
+
 export interface Worker {
   consumer: SqsConsumer;
   /** Consumes the webhook buffer queue; undefined without COALESCING_QUEUE_URL. */
   coalescer: { consumer: SqsConsumer; engine: Coalescer } | undefined;
+  /** Consumes the poll-schedule queue; undefined without POLL_SCHEDULE_QUEUE_URL. */
+  preflight: { consumer: SqsConsumer; checker: PreflightChecker } | undefined;
+  /** Consumes the historical queue; undefined without HISTORICAL_QUEUE_URL. */
+  historical: { consumer: SqsConsumer; stats: HistoricalStats } | undefined;
   credentials: CredentialManager;
   events: EventBus;
   stats: WorkerStats;
@@ -93,19 +110,48 @@ export async function createWorker(
   });
   const limiter = new RedisRateLimiter(redis, loadPolicies(config.RATE_LIMIT_OVERRIDES));
   const events = createEventBus(config, logger);
+  const providers = new ProviderManager();
+  const contexts = new ProviderContexts({ config, logger, providers, credentials, limiter });
   const syncManager = new SyncManager({
     config,
     logger,
-    providers: new ProviderManager(),
+    providers,
     credentials,
     limiter,
+    contexts,
     confidence: new SyncConfidence(redis, config.SYNC_CONFIDENCE_THRESHOLD, logger),
     ledger: new LedgerRepository(db, config.TABLE_NAME, writer),
     cursors: new SyncCursorRepository(db, config.TABLE_NAME, writer),
     userConfig,
     connections,
   });
-  const hotPath = new HotPathJob({ config, logger, syncManager, syncJobs, events });
+  const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
+  const sqsSender = new AwsJsonClient({
+    service: 'sqs',
+    targetPrefix: 'AmazonSQS',
+    region: config.AWS_REGION,
+    endpoint: config.SQS_ENDPOINT,
+    credentials: credentialsFor(config),
+  });
+  // Adaptive polling (seed §3f) for sources without webhooks: Tier 1 schedules, Tier 2 checks.
+  const pollQueue = config.POLL_SCHEDULE_QUEUE_URL
+    ? new PollQueue(
+        new SqsQueueSender(sqsSender, config.POLL_SCHEDULE_QUEUE_URL, config.BATCH_WINDOW_MS),
+        config.POLL_MAX_HOP_SECONDS,
+      )
+    : undefined;
+  const pollState = new PollState(redis, config.POLL_MAX_INTERVAL_SECONDS * 2 + 3600);
+  const poller = pollQueue
+    ? new AdaptivePoller({ config, logger, queue: pollQueue, state: pollState, userConfig, providers })
+    : undefined;
+  const hotPath = new HotPathJob({
+    config,
+    logger,
+    syncManager,
+    syncJobs,
+    events,
+    ...(poller ? { afterSync: (m, r, at) => poller.afterSync(m, r, at) } : {}),
+  });
   const stats: WorkerStats = {
     jobs: 0,
     succeeded: 0,
@@ -154,22 +200,36 @@ export async function createWorker(
     },
   });
 
+  // The side queues' consumers share the hot path's settings, each with its own concurrency.
+  const consumerFor = (
+    name: string,
+    queueUrl: string,
+    concurrency: number,
+    handle: ConstructorParameters<typeof SqsConsumer>[0]['handle'],
+  ) =>
+    new SqsConsumer({
+      name,
+      sqs,
+      queueUrl,
+      concurrency,
+      waitTimeSeconds: config.WORKER_WAIT_TIME_SECONDS,
+      visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+      maxReceiveCount: config.MAX_RECEIVE_COUNT,
+      batchWindowMs: config.BATCH_WINDOW_MS,
+      logger,
+      // Every one of them needs Redis (rate limits, windows, poll state).
+      isHealthy: () => redis.status === 'ready',
+      onCritical: hooks.onCritical,
+      handle,
+    });
+
+  // Scheduler, coalescer and pre-flight checker all produce hot-path jobs.
+  const hotPathQueue = new HotPathQueue(
+    new SqsQueueSender(sqsSender, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
+  );
+
   // The coalescer: webhook events in, one hot-path job per configuration and window out.
   let coalescer: Worker['coalescer'];
-  // Scheduler and coalescer both produce hot-path jobs.
-  const hotPathQueue = new HotPathQueue(
-    new SqsQueueSender(
-      new AwsJsonClient({
-        service: 'sqs',
-        targetPrefix: 'AmazonSQS',
-        region: config.AWS_REGION,
-        endpoint: config.SQS_ENDPOINT,
-        credentials: credentialsFor(config),
-      }),
-      config.HOT_PATH_QUEUE_URL,
-      config.BATCH_WINDOW_MS,
-    ),
-  );
   if (config.COALESCING_QUEUE_URL) {
     const engine = new Coalescer({
       config,
@@ -177,55 +237,91 @@ export async function createWorker(
       redis,
       providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
       userConfig,
-      profiles: new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS),
+      profiles,
       connections,
       hotPathQueue,
     });
     coalescer = {
       engine,
-      consumer: new SqsConsumer({
-        name: 'coalescer',
-        sqs,
-        queueUrl: config.COALESCING_QUEUE_URL,
-        concurrency: config.WORKER_CONCURRENCY,
-        waitTimeSeconds: config.WORKER_WAIT_TIME_SECONDS,
-        visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
-        maxReceiveCount: config.MAX_RECEIVE_COUNT,
-        batchWindowMs: config.BATCH_WINDOW_MS,
-        logger,
-        isHealthy: () => redis.status === 'ready',
-        onCritical: hooks.onCritical,
-        handle: (job) => engine.handle(job),
-      }),
+      consumer: consumerFor('coalescer', config.COALESCING_QUEUE_URL, config.WORKER_CONCURRENCY, (job) =>
+        engine.handle(job),
+      ),
+    };
+  }
+
+  // The pre-flight checker: poll hops in, a hot-path job only when the source has new data.
+  let preflight: Worker['preflight'];
+  if (poller && pollQueue && config.POLL_SCHEDULE_QUEUE_URL) {
+    const checker = new PreflightChecker({
+      config,
+      logger,
+      poller,
+      state: pollState,
+      queue: pollQueue,
+      providers,
+      contexts,
+      hotPathQueue,
+      profiles,
+    });
+    preflight = {
+      checker,
+      consumer: consumerFor('preflight', config.POLL_SCHEDULE_QUEUE_URL, config.WORKER_CONCURRENCY, (job) =>
+        checker.handle(job),
+      ),
+    };
+  }
+
+  // The cold path: historical chunks, few at a time and at low rate-limit priority.
+  let historical: Worker['historical'];
+  if (config.HISTORICAL_QUEUE_URL) {
+    const chunks = new HistoricalChunkJob({ config, logger, syncManager, syncJobs, events });
+    const historicalStats: HistoricalStats = { synced: 0, failed: 0, duplicates: 0, deferred: 0 };
+    historical = {
+      stats: historicalStats,
+      consumer: consumerFor(
+        'historical',
+        config.HISTORICAL_QUEUE_URL,
+        config.HISTORICAL_CONCURRENCY,
+        async (job, signal) => {
+          const outcome = await chunks.handle(job, signal);
+          if (outcome.kind === 'synced') historicalStats.synced += 1;
+          else if (outcome.kind === 'failed') historicalStats.failed += 1;
+          else if (outcome.kind === 'duplicate') historicalStats.duplicates += 1;
+          else if (outcome.kind === 'deferred') historicalStats.deferred += 1;
+          return outcome.disposition;
+        },
+      ),
     };
   }
 
   // The tiered scheduler runs on a timer in every worker; shards are claimed per tick.
   const scheduler = config.SCHEDULER_ENABLED
-    ? new TieredScheduler({ config, logger, db, userConfig, hotPathQueue })
+    ? new TieredScheduler({ config, logger, db, userConfig, hotPathQueue, ...(poller ? { poller } : {}) })
     : undefined;
+  const sideConsumers = [coalescer?.consumer, preflight?.consumer, historical?.consumer].filter(
+    (c): c is SqsConsumer => c !== undefined,
+  );
 
   let stopped: Promise<void> | undefined;
   return {
     consumer,
     coalescer,
+    preflight,
+    historical,
     credentials,
     events,
     stats,
     redis,
     start: () => {
       consumer.start();
-      coalescer?.consumer.start();
+      for (const c of sideConsumers) c.start();
       scheduler?.start();
     },
     stop: () =>
       (stopped ??= (async () => {
         await scheduler?.stop();
-        await Promise.all([
-          consumer.stop(config.WORKER_SHUTDOWN_GRACE_MS),
-          coalescer?.consumer.stop(config.WORKER_SHUTDOWN_GRACE_MS),
-        ]);
-        await hotPathQueue.drain().catch(() => undefined);
+        await Promise.all([consumer, ...sideConsumers].map((c) => c.stop(config.WORKER_SHUTDOWN_GRACE_MS)));
+        await Promise.all([hotPathQueue.drain(), pollQueue?.drain()]).catch(() => undefined);
         await events.close?.().catch(() => undefined);
         await writer
           .drain()

@@ -95,6 +95,32 @@ const schema = z.object({
     .min(1)
     .default(24 * 3600),
 
+  // --- Adaptive polling with pre-flight checks (seed §3f; providers without webhooks) ---
+  POLL_SCHEDULE_QUEUE_URL: optionalUrl,
+  /** Wait after new data was seen (an active user): the shortest poll interval. */
+  POLL_MIN_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(15 * 60),
+  /** The longest wait between two checks of an idle user. */
+  POLL_MAX_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 3600),
+  /** Longest single SQS delay (SQS allows 900); longer waits hop. Smaller only in tests. */
+  POLL_MAX_HOP_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
+
+  // --- Historical sync (the cold path) ---
+  HISTORICAL_QUEUE_URL: optionalUrl,
+  /** Days per chunk (each provider's own maximum still applies: core/domain/historicalRange.ts). */
+  HISTORICAL_CHUNK_DAYS: z.coerce.number().int().min(1).max(366).default(30),
+  /** Longest range one historical job may cover. */
+  HISTORICAL_MAX_DAYS: z.coerce.number().int().min(1).max(3660).default(730),
+  /** Chunks one worker runs at once: few, so the cold path never crowds out hot-path jobs. */
+  HISTORICAL_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+
   // --- Secrets (spec §2: tokens in Secrets Manager, the CONN item holds a random UUID pointer) ---
   SECRET_STORE: z.enum(['local', 'aws']).default('local'),
   /** AES-256-GCM key of the local store, base64 of 32 bytes. */

@@ -5,6 +5,7 @@
 // key scoped to its user exactly as the API scopes it.
 import { createHash } from 'node:crypto';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
+import { deterministicJobId } from '../domain/ids.js';
 import type { QueueSender } from '../queue/QueueSender.js';
 import { assertMessage } from './messageSchemas.js';
 
@@ -21,6 +22,13 @@ export function buildHotPathSyncRequested(input: HotPathSyncInput): HotPathSyncR
   return assertMessage<HotPathSyncRequested>('HotPathSyncRequested', { schemaVersion: 1, ...input });
 }
 
+/** A job the system starts (scheduler, coalescer, pre-flight poller): named by `seed`, not by a request. */
+export type SystemJobInput = Omit<HotPathSyncInput, 'jobId' | 'trigger'> & {
+  trigger: Exclude<HotPathSyncRequested['trigger'], 'manual' | 'historical'>;
+  /** Identifies the job (e.g. configuration + tick): a producer that retries sends the same job. */
+  seed: string;
+};
+
 export class HotPathQueue {
   constructor(private readonly sender: QueueSender) {}
 
@@ -31,6 +39,17 @@ export class HotPathQueue {
       groupId: ids.userId,
       deduplicationId: deduplicationIdOf(ids.idempotencyKey),
     });
+  }
+
+  /** Sends a system job with a job id and deduplication id derived from its seed; returns the job id. */
+  async sendSystemJob({ seed, ...input }: SystemJobInput): Promise<string> {
+    const jobId = deterministicJobId(seed);
+    const hash = createHash('sha256').update(seed).digest('base64url');
+    await this.send(
+      { ...input, jobId },
+      { userId: input.userId, idempotencyKey: `${input.trigger}:${hash}` },
+    );
+    return jobId;
   }
 
   drain(): Promise<void> {

@@ -341,4 +341,133 @@ export class SyncJobRepository {
       throw error;
     }
   }
+  // --- Historical jobs (the cold path). Their chunks run in parallel on several workers, so there
+  // is no claim: the JOB item counts finished chunks exactly once, by a set of their indexes.
+
+  /** QUEUED → RUNNING when the first chunk starts; a no-op afterwards. */
+  async markRunning(userId: string, jobId: string, now: Date): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: userPk(userId), SK: jobSk(jobId) },
+          UpdateExpression: 'SET #s = :running, UpdatedAt = :now',
+          ConditionExpression: '#s = :queued',
+          ExpressionAttributeNames: { '#s': 'Status' },
+          ExpressionAttributeValues: {
+            ':running': 'RUNNING',
+            ':queued': 'QUEUED',
+            ':now': now.toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  /** The job and the indexes of its finished chunks (succeeded or failed); undefined if there is no job. */
+  async historicalState(
+    userId: string,
+    jobId: string,
+  ): Promise<{ record: SyncJobRecord; finishedChunks: ReadonlySet<number> } | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: userPk(userId), SK: jobSk(jobId) },
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return undefined;
+    const item = out.Item as SyncJobItem & { DoneChunks?: Set<number> };
+    return { record: toRecord(item), finishedChunks: new Set(item.DoneChunks ?? []) };
+  }
+
+  /**
+   * Records one chunk's outcome, exactly once per chunk index (a redelivered chunk that ran again
+   * is not counted twice), and finishes the job after its last chunk: SUCCEEDED when every chunk
+   * succeeded, FAILED (with the first chunk error) otherwise. Returns `duplicate` when the chunk
+   * was already counted and `missing` when the job is gone (expired or never written).
+   */
+  async recordChunk(
+    userId: string,
+    jobId: string,
+    chunk: {
+      index: number;
+      failed: boolean;
+      recordsWritten: number;
+      recordsSkipped: number;
+      error?: SyncJob['error'];
+      now: Date;
+    },
+  ): Promise<'recorded' | 'finished' | 'duplicate' | 'missing'> {
+    const key = { PK: userPk(userId), SK: jobSk(jobId) };
+    let after: SyncJobItem & { ChunkWritten?: number; ChunkSkipped?: number; ChunkError?: SyncJob['error'] };
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: [
+            'SET Progress.processedChunks = Progress.processedChunks + :one,',
+            'Progress.failedChunks = Progress.failedChunks + :failed, UpdatedAt = :now',
+            chunk.error ? ', ChunkError = if_not_exists(ChunkError, :error)' : '',
+            ' ADD DoneChunks :indexes, ChunkWritten :written, ChunkSkipped :skipped',
+          ].join(' '),
+          ConditionExpression: 'attribute_exists(Progress) AND NOT contains(DoneChunks, :index)',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':failed': chunk.failed ? 1 : 0,
+            ':now': chunk.now.toISOString(),
+            ':indexes': new Set([chunk.index]),
+            ':index': chunk.index,
+            ':written': chunk.recordsWritten,
+            ':skipped': chunk.recordsSkipped,
+            ...(chunk.error ? { ':error': chunk.error } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      after = out.Attributes as typeof after;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const state = await this.historicalState(userId, jobId);
+      return state?.record.progress ? 'duplicate' : 'missing';
+    }
+    const progress = after.Progress!;
+    if (progress.processedChunks < progress.totalChunks) return 'recorded';
+    const failed = progress.failedChunks > 0;
+    const firstError = after.ChunkError;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET #s = :final, UpdatedAt = :now, #r = :result${failed ? ', #e = :error' : ''}`,
+          ConditionExpression: '#s IN (:queued, :running)',
+          ExpressionAttributeNames: { '#s': 'Status', '#r': 'Result', ...(failed ? { '#e': 'Error' } : {}) },
+          ExpressionAttributeValues: {
+            ':final': failed ? 'FAILED' : 'SUCCEEDED',
+            ':now': chunk.now.toISOString(),
+            ':queued': 'QUEUED',
+            ':running': 'RUNNING',
+            ':result': { recordsWritten: after.ChunkWritten ?? 0, recordsSkipped: after.ChunkSkipped ?? 0 },
+            ...(failed
+              ? {
+                  ':error': {
+                    code: 'historical_chunks_failed',
+                    message: `${progress.failedChunks} of ${progress.totalChunks} chunks failed${
+                      firstError ? `; first: ${firstError.code}: ${firstError.message}` : ''
+                    }`.slice(0, 1000),
+                  },
+                }
+              : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    return 'finished';
+  }
 }

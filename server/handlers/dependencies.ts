@@ -10,6 +10,7 @@ import type { OAuthStateRepository } from '../../core/oauth/oauthStateRepository
 import type { SecretStore } from '../../core/secrets/secretStore.js';
 import type { ProviderUserIndex } from '../../core/store/providerUserIndex.js';
 import type { CoalescingQueue } from '../../core/messages/coalescingQueue.js';
+import type { HistoricalQueue } from '../../core/messages/historicalQueue.js';
 import { AppError } from '../../core/errors/AppError.js';
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
 import type { RequestContext } from '../http/operationTypes.js';
@@ -27,6 +28,8 @@ export interface HandlerDependencies {
   providerUsers: ProviderUserIndex;
   /** Undefined when COALESCING_QUEUE_URL is not configured (webhooks then answer 503). */
   coalescingQueue: CoalescingQueue | undefined;
+  /** Undefined when HISTORICAL_QUEUE_URL is not configured (historical jobs then answer 503). */
+  historicalQueue: HistoricalQueue | undefined;
   secrets: SecretStore;
   hotPathQueue: HotPathQueue;
   tokenVerifier: TokenVerifier;

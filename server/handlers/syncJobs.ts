@@ -1,7 +1,8 @@
 // Sync jobs. POST is the API's hot path (spec 3d, 3a): ownership from the user config cache, then
 // the HotPathSyncRequested message and the JOB item, both through cross-request batches, so a job
 // costs about one backend call of its own (the idempotency claim).
-import { AppError, notImplemented } from '../../core/errors/AppError.js';
+import { AppError } from '../../core/errors/AppError.js';
+import { checkDateRange, chunkDaysFor, splitDateRange } from '../../core/domain/historicalRange.js';
 import type { SyncJob } from '../../core/domain/types.js';
 import { InvalidCursorError, type SyncJobRecord } from '../../core/store/syncJobRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
@@ -18,8 +19,6 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
     async createSyncJob({ body }, ctx) {
       const caller = callerOf(ctx);
       const { key, reservedId, recovered } = idempotencyOf(ctx);
-      // The cold path (chunked historical backfill) ships with the scheduling work.
-      if (body.mode === 'historical') throw notImplemented('createSyncJob with mode "historical"');
       if (body.sourceConnectionId === body.destinationConnectionId)
         throw new AppError(400, 'same_connection');
       const [source, destination] = await Promise.all([
@@ -33,6 +32,64 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
           });
 
       const now = new Date();
+      if (body.mode === 'historical') {
+        // The cold path: check the range, split it, then the JOB item (with its progress) BEFORE
+        // the chunks, so every chunk finds the job it reports to.
+        const problem = checkDateRange(body.dateRange, { today: now, maxDays: d.config.HISTORICAL_MAX_DAYS });
+        if (problem)
+          throw new AppError(400, problem.code, {
+            params: { ...body.dateRange, ...(problem.code === 'date_range_too_long' ? problem : {}) },
+          });
+        if (!d.historicalQueue)
+          throw new AppError(503, 'service_unavailable', {
+            params: { retryAfterSeconds: 60 },
+            headers: { 'Retry-After': '60' },
+          });
+        const chunks = splitDateRange(
+          body.dateRange,
+          chunkDaysFor(source.provider, d.config.HISTORICAL_CHUNK_DAYS),
+        );
+        const job: SyncJobRecord = {
+          userId: caller.userId,
+          jobId: `job_${reservedId}`,
+          status: 'QUEUED',
+          mode: 'historical',
+          priority: body.priority ?? 'medium',
+          trigger: 'historical',
+          sourceConnectionId: source.connectionId,
+          destinationConnectionId: destination.connectionId,
+          dataType: body.dataType,
+          dateRange: body.dateRange,
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+          progress: { totalChunks: chunks.length, processedChunks: 0, failedChunks: 0 },
+          expiresAt: Math.floor(now.getTime() / 1000) + d.config.JOB_TTL_DAYS * 86_400,
+        };
+        // A retry after a crash must not reset the progress of chunks that already ran.
+        await (recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
+        await d.historicalQueue.sendChunks(
+          chunks.map((dateRange, chunkIndex) => ({
+            jobId: job.jobId,
+            userId: caller.userId,
+            chunkIndex,
+            totalChunks: chunks.length,
+            dateRange,
+            sourceConnectionId: source.connectionId,
+            destinationConnectionId: destination.connectionId,
+            sourceProvider: source.provider,
+            destinationProvider: destination.provider,
+            dataType: body.dataType,
+            // Whatever the job's priority, chunks take provider budget only while at least half of
+            // it is left for the hot path (core/ratelimit/tokenBucket.ts priority reserves).
+            priority: 'low',
+          })),
+        );
+        return {
+          status: 202,
+          body: { jobId: job.jobId, status: 'QUEUED' },
+          headers: { Location: `/v1/sync-jobs/${job.jobId}` },
+        };
+      }
       const job: SyncJobRecord = {
         userId: caller.userId,
         // Derived from the idempotency reservation: a retry after a crash re-sends the same job.

@@ -5,11 +5,9 @@
 // deduplication id is derived from the configuration and the window, so even without Redis the
 // FIFO queue drops a second job of the same window. Unknown owners are acknowledged and dropped;
 // a deauthorization marks the connection revoked.
-import { createHash } from 'node:crypto';
 import type { Redis } from '../../core/cache/redis.js';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
-import { deterministicJobId } from '../../core/domain/ids.js';
 import type { Logger } from '../../core/logging/logger.js';
 import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
 import { assertMessage } from '../../core/messages/messageSchemas.js';
@@ -126,25 +124,20 @@ export class Coalescer {
       }
       const destination = snapshot.connections.find((c) => c.connectionId === config.destinationConnectionId);
       if (!destination) continue;
-      const seed = `${config.configId}#${window}`;
-      const hash = createHash('sha256').update(seed).digest();
-      await this.d.hotPathQueue.send(
-        {
-          jobId: deterministicJobId(seed),
-          userId: link.userId,
-          sourceConnectionId: source.connectionId,
-          destinationConnectionId: destination.connectionId,
-          sourceProvider: source.provider,
-          destinationProvider: destination.provider,
-          dataType: config.dataType,
-          priority: 'medium',
-          trigger: 'webhook',
-          tier,
-          requestedAt: nowIso,
-          correlationId: received.originMessageId,
-        },
-        { userId: link.userId, idempotencyKey: `webhook:${hash.toString('base64url')}` },
-      );
+      await this.d.hotPathQueue.sendSystemJob({
+        seed: `${config.configId}#${window}`,
+        userId: link.userId,
+        sourceConnectionId: source.connectionId,
+        destinationConnectionId: destination.connectionId,
+        sourceProvider: source.provider,
+        destinationProvider: destination.provider,
+        dataType: config.dataType,
+        priority: 'medium',
+        trigger: 'webhook',
+        tier,
+        requestedAt: nowIso,
+        correlationId: received.originMessageId,
+      });
       this.stats.jobs += 1;
     }
     return { action: 'delete' };

@@ -70,6 +70,11 @@ export type PushOutcome =
 export interface DataProvider {
   readonly id: CloudProvider;
   readonly capabilities: ProviderCapabilities;
+  /**
+   * How SyncWell learns of new data: the provider's `webhook`s, or `poll` (adaptive polling with
+   * pre-flight checks, seed §3f) for providers that have none.
+   */
+  readonly changeNotifications: 'webhook' | 'poll';
 
   /** Light summaries of records in the window, all pages. */
   fetchMetadata(ctx: ProviderContext, dataType: DataType, window: TimeWindow): Promise<RecordSummary[]>;

@@ -6,16 +6,15 @@
 // the value it read. A shard's tick is claimed with a DynamoDB conditional write, so two workers
 // never run the same shard for the same tick; a job's deduplication id comes from the
 // configuration and the tick, so a retried tick cannot enqueue a user twice.
-import { createHash } from 'node:crypto';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { SubscriptionLevel } from '../../core/domain/types.js';
-import { deterministicJobId } from '../../core/domain/ids.js';
 import type { Logger } from '../../core/logging/logger.js';
 import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
 import { isConditionalCheckFailed, type DocumentClient } from '../../core/store/dynamoClient.js';
 import { INDEX, PROFILE_SK } from '../../core/store/keys.js';
+import type { AdaptivePoller } from '../polling/adaptivePoller.js';
 
 const TIERS: readonly SubscriptionLevel[] = ['PRO', 'FREE'];
 
@@ -25,6 +24,11 @@ export interface SchedulerDeps {
   db: DocumentClient;
   userConfig: UserConfigCache;
   hotPathQueue: HotPathQueue;
+  /**
+   * Sources without webhooks are the adaptive poller's: for them the scheduler only makes sure a
+   * poll chain is alive (and starts one) instead of enqueueing a full sync every interval.
+   */
+  poller?: Pick<AdaptivePoller, 'isPolled' | 'ensureChain'>;
   /** Shards run concurrently within one tick. */
   concurrency?: number;
 }
@@ -35,6 +39,8 @@ export interface TickReport {
   dueUsers: number;
   jobsEnqueued: number;
   usersAdvanced: number;
+  /** Poll chains of sources without webhooks that were missing or dead and started again. */
+  pollChainsStarted: number;
 }
 
 export class TieredScheduler {
@@ -77,7 +83,7 @@ export class TieredScheduler {
     tick: number,
   ): Promise<Omit<TickReport, 'shardsRun' | 'shardsSkipped'>> {
     const shardId = `${tier}#${shard}`;
-    const report = { dueUsers: 0, jobsEnqueued: 0, usersAdvanced: 0 };
+    const report = { dueUsers: 0, jobsEnqueued: 0, usersAdvanced: 0, pollChainsStarted: 0 };
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.d.db.send(
@@ -100,30 +106,32 @@ export class TieredScheduler {
           const active = new Map(
             snapshot.connections.filter((c) => c.status === 'active').map((c) => [c.connectionId, c]),
           );
+          const polledSources = new Set<string>();
           for (const config of snapshot.syncConfigs) {
             const source = active.get(config.sourceConnectionId);
             const destination = active.get(config.destinationConnectionId);
             if (!config.isEnabled || !source || !destination) continue;
-            const seed = `${config.configId}#schedule#${tick}`;
-            const hash = createHash('sha256').update(seed).digest();
-            await this.d.hotPathQueue.send(
-              {
-                jobId: deterministicJobId(seed),
-                userId,
-                sourceConnectionId: source.connectionId,
-                destinationConnectionId: destination.connectionId,
-                sourceProvider: source.provider,
-                destinationProvider: destination.provider,
-                dataType: config.dataType,
-                priority: 'low',
-                trigger: 'schedule',
-                tier,
-                requestedAt: now.toISOString(),
-              },
-              { userId, idempotencyKey: `schedule:${hash.toString('base64url')}` },
-            );
+            if (this.d.poller?.isPolled(source.provider)) {
+              polledSources.add(source.connectionId);
+              continue;
+            }
+            await this.d.hotPathQueue.sendSystemJob({
+              seed: `${config.configId}#schedule#${tick}`,
+              userId,
+              sourceConnectionId: source.connectionId,
+              destinationConnectionId: destination.connectionId,
+              sourceProvider: source.provider,
+              destinationProvider: destination.provider,
+              dataType: config.dataType,
+              priority: 'low',
+              trigger: 'schedule',
+              tier,
+              requestedAt: now.toISOString(),
+            });
             report.jobsEnqueued += 1;
           }
+          for (const connectionId of polledSources)
+            if (await this.d.poller!.ensureChain(userId, connectionId)) report.pollChainsStarted += 1;
           // Only after every job of the user is on the queue; conditional on what we read, so a
           // concurrent change (tier switch, another tick) is not overwritten.
           try {
@@ -159,6 +167,7 @@ export class TieredScheduler {
       shardsRun: 0,
       shardsSkipped: 0,
       dueUsers: 0,
+      pollChainsStarted: 0,
       jobsEnqueued: 0,
       usersAdvanced: 0,
     };
@@ -176,6 +185,7 @@ export class TieredScheduler {
           report.dueUsers += r.dueUsers;
           report.jobsEnqueued += r.jobsEnqueued;
           report.usersAdvanced += r.usersAdvanced;
+          report.pollChainsStarted += r.pollChainsStarted;
         }
       }),
     );

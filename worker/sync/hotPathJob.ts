@@ -44,6 +44,8 @@ export interface HotPathJobDeps {
   syncManager: SyncManager;
   syncJobs: SyncJobRepository;
   events: EventBus;
+  /** Runs after every successful sync (the adaptive poller schedules a polled source's next check). */
+  afterSync?: (message: HotPathSyncRequested, result: SyncRunResult, finishedAt: Date) => Promise<void>;
   now?: () => Date;
 }
 
@@ -246,6 +248,7 @@ export class HotPathJob {
             finishedAt: finishedAt.toISOString(),
           },
         });
+      await this.d.afterSync?.(message, result, finishedAt);
       log.info(
         {
           ...jobResult,

@@ -6,22 +6,14 @@
 // something (write-avoidance).
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
-import type { CloudProvider, ConflictStrategy, DataType, SyncPriority } from '../../core/domain/types.js';
+import type { ConflictStrategy, DataType } from '../../core/domain/types.js';
 import type { Logger } from '../../core/logging/logger.js';
-import { providerEndpoints } from '../../core/providers/endpoints.js';
 import type { RedisRateLimiter } from '../../core/ratelimit/tokenBucket.js';
 import type { ConnectionRecord, ConnectionRepository } from '../../core/store/connectionRepository.js';
 import type { LedgerPair, LedgerRecord, LedgerRepository } from '../../core/store/ledgerRepository.js';
 import type { SyncCursorRepository } from '../../core/store/syncCursorRepository.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
-import type {
-  DataProvider,
-  ProviderContext,
-  PushWrite,
-  RecordSummary,
-  TimeWindow,
-} from '../providers/dataProvider.js';
-import { createProviderHttp } from '../providers/providerHttp.js';
+import type { DataProvider, PushWrite, RecordSummary, TimeWindow } from '../providers/dataProvider.js';
 import type { ProviderManager } from '../providers/providerManager.js';
 import {
   resolveConflicts,
@@ -31,7 +23,7 @@ import {
 } from './conflictResolution.js';
 import type { CredentialManager } from './credentials.js';
 import { JobError } from './jobErrors.js';
-import { createRequestBudget } from './requestBudget.js';
+import { ProviderContexts } from './providerContexts.js';
 import type { SyncConfidence } from './syncConfidence.js';
 
 /** Whole-hour time-zone bugs shift records by up to 14 h: read the destination that much wider. */
@@ -60,24 +52,40 @@ export interface SyncManagerDeps {
   cursors: SyncCursorRepository;
   userConfig: UserConfigCache;
   connections: ConnectionRepository;
+  /** Shared with the pre-flight checker; built from the deps above when not given. */
+  contexts?: ProviderContexts;
   now?: () => Date;
 }
 
+/** What a sync needs of its request: a hot-path message, or a historical chunk's equivalent. */
+export type SyncRequest = Pick<
+  HotPathSyncRequested,
+  'userId' | 'sourceConnectionId' | 'destinationConnectionId' | 'dataType' | 'priority' | 'trigger'
+>;
+
 export interface SyncRunContext {
-  message: HotPathSyncRequested;
+  message: SyncRequest;
   /** SQS receive count of this logical message: 1 on the first delivery. */
   attempt: number;
   signal?: AbortSignal;
+  /**
+   * A historical chunk: sync exactly this window, always read the destination (old records are
+   * likely there already) and leave the hot path's cursor where it is.
+   */
+  window?: TimeWindow;
 }
 
 export class SyncManager {
   private readonly now: () => Date;
 
+  private readonly contexts: ProviderContexts;
+
   constructor(private readonly d: SyncManagerDeps) {
     this.now = d.now ?? (() => new Date());
+    this.contexts = d.contexts ?? new ProviderContexts(d);
   }
 
-  private async connectionsFor(message: HotPathSyncRequested): Promise<{
+  private async connectionsFor(message: SyncRequest): Promise<{
     source: ConnectionRecord;
     destination: ConnectionRecord;
     strategy: ConflictStrategy;
@@ -119,42 +127,6 @@ export class SyncManager {
     };
   }
 
-  private contextFor(
-    connection: ConnectionRecord,
-    priority: SyncPriority,
-    counter: { calls: number },
-    signal?: AbortSignal,
-  ): ProviderContext {
-    const provider = connection.provider as CloudProvider;
-    const spec = providerEndpoints(provider, this.d.config.PROVIDER_SANDBOX_URL);
-    return {
-      connection: {
-        userId: connection.userId,
-        connectionId: connection.connectionId,
-        provider,
-        ...(connection.providerUserId ? { providerUserId: connection.providerUserId } : {}),
-      },
-      http: createProviderHttp({
-        provider,
-        baseUrl: spec.apiBaseUrl,
-        tokens: this.d.credentials.tokenSource(connection),
-        budget: createRequestBudget({
-          limiter: this.d.limiter,
-          provider,
-          providerUserId: connection.providerUserId ?? connection.connectionId,
-          priority,
-          parse: this.d.providers.rateLimitParser(provider),
-          logger: this.d.logger,
-        }),
-        ...(signal ? { signal } : {}),
-        onCall: () => {
-          counter.calls += 1;
-        },
-      }),
-      ...(signal ? { signal } : {}),
-    };
-  }
-
   private providerFor(
     connection: ConnectionRecord,
     dataType: DataType,
@@ -193,8 +165,8 @@ export class SyncManager {
       itemsWritten: 0,
     };
     const { source, destination, strategy, enabled } = await this.connectionsFor(message);
-    // A paused config stops automatic syncs; a user's explicit request still runs.
-    if (!enabled && message.trigger !== 'manual') return result;
+    // A paused config stops automatic syncs; a user's explicit request (manual, historical) still runs.
+    if (!enabled && message.trigger !== 'manual' && message.trigger !== 'historical') return result;
     const sourceProvider = this.providerFor(source, message.dataType, 'read');
     const destinationProvider = this.providerFor(destination, message.dataType, 'write');
     const pair: LedgerPair = {
@@ -203,10 +175,10 @@ export class SyncManager {
       destinationConnectionId: destination.connectionId,
       dataType: message.dataType,
     };
-    const window = await this.windowFor(pair);
+    const window = ctx.window ?? (await this.windowFor(pair));
     const counter = { calls: 0 };
-    const sourceCtx = this.contextFor(source, message.priority, counter, ctx.signal);
-    const destinationCtx = this.contextFor(destination, message.priority, counter, ctx.signal);
+    const sourceCtx = this.contexts.forConnection(source, message.priority, counter, ctx.signal);
+    const destinationCtx = this.contexts.forConnection(destination, message.priority, counter, ctx.signal);
 
     try {
       const summaries = await sourceProvider.fetchMetadata(sourceCtx, message.dataType, window);
@@ -227,6 +199,7 @@ export class SyncManager {
       // Confidence may skip the destination read, but never on a redelivery: the last attempt may
       // have pushed records without recording them in the ledger.
       const skipDestination =
+        !ctx.window &&
         ctx.attempt <= 1 &&
         (await this.d.confidence.skipDestinationFetch(message.userId, destination.provider));
       let destinationSummaries: RecordSummary[] | undefined;
@@ -296,9 +269,9 @@ export class SyncManager {
       if (entries.length > 0) {
         await Promise.all([
           this.d.ledger.record(pair, entries),
-          this.d.cursors.setWatermark(pair, window.until),
+          ctx.window ? undefined : this.d.cursors.setWatermark(pair, window.until),
         ]);
-        result.itemsWritten = entries.length + 1;
+        result.itemsWritten = entries.length + (ctx.window ? 0 : 1);
       }
       return result;
     } finally {

@@ -127,6 +127,7 @@ export function nextPageRequest(next: string): ProviderRequest {
 
 export class FitbitProvider implements DataProvider {
   readonly id = 'fitbit' as const;
+  readonly changeNotifications = 'webhook' as const;
   readonly capabilities: ProviderCapabilities = {
     workout: { read: true, write: true, update: false },
     sleep_session: { read: true, write: true, update: false },

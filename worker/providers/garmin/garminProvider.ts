@@ -116,6 +116,7 @@ export function parseGarminRateLimit(_headers: Headers): RateLimitObservation | 
 
 export class GarminProvider implements DataProvider {
   readonly id: CloudProvider = 'garmin';
+  readonly changeNotifications = 'webhook' as const;
   readonly capabilities: ProviderCapabilities = {
     workout: { read: true, write: false, update: false },
     sleep_session: { read: true, write: false, update: false },

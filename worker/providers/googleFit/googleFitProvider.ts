@@ -81,6 +81,8 @@ export function parseGoogleFitRateLimit(_headers: Headers): RateLimitObservation
 
 export class GoogleFitProvider implements DataProvider {
   readonly id: CloudProvider = 'google_fit';
+  // Google Fit has no push notifications for REST clients.
+  readonly changeNotifications = 'poll' as const;
   readonly capabilities: ProviderCapabilities = {
     workout: { read: true, write: true, update: true },
     sleep_session: { read: true, write: true, update: true },

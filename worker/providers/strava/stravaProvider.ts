@@ -111,6 +111,7 @@ export interface StravaProviderOptions {
 
 export class StravaProvider implements DataProvider {
   readonly id = 'strava' as const;
+  readonly changeNotifications = 'webhook' as const;
   readonly capabilities: ProviderCapabilities = { workout: { read: true, write: true, update: false } };
   private readonly pageSize: number;
   private readonly detailConcurrency: number;

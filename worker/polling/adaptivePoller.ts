@@ -1,0 +1,141 @@
+// Tier 1 of the seed's polling (§3f): after a sync of a connection whose provider has no webhooks,
+// and after every empty pre-flight check, enqueue the connection's next check on the poll-schedule
+// queue, delayed by the connection's "sync velocity" (pollPlanner.ts). Long waits hop through the
+// queue (pollQueue.ts), so no scheduler GSI write is needed for them.
+import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
+import type { Config } from '../../core/config/config.js';
+import type { CloudProvider, DataType } from '../../core/domain/types.js';
+import type { Logger } from '../../core/logging/logger.js';
+import type { PollQueue } from '../../core/messages/pollQueue.js';
+import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
+import type { SyncConfigRecord } from '../../core/store/syncConfigRepository.js';
+import type { HotPathSyncRequested, PollScheduled } from '../../generated/messages.gen.js';
+import type { ProviderManager } from '../providers/providerManager.js';
+import type { SyncRunResult } from '../sync/syncManager.js';
+import { nextPollDelaySeconds } from './pollPlanner.js';
+import type { PollState } from './pollState.js';
+
+/** A polled source connection and its enabled sync configurations. */
+export interface PollTarget {
+  connection: ConnectionRecord;
+  /** Enabled configurations from this connection whose destination is active, with that destination. */
+  configs: Array<{ config: SyncConfigRecord; destination: ConnectionRecord }>;
+  dataTypes: DataType[];
+}
+
+export interface AdaptivePollerDeps {
+  config: Config;
+  logger: Logger;
+  queue: PollQueue;
+  state: PollState;
+  userConfig: UserConfigCache;
+  providers: ProviderManager;
+  now?: () => Date;
+}
+
+export class AdaptivePoller {
+  private readonly now: () => Date;
+
+  constructor(private readonly d: AdaptivePollerDeps) {
+    this.now = d.now ?? (() => new Date());
+  }
+
+  /** True for providers SyncWell must poll (no webhooks). */
+  isPolled(provider: string): boolean {
+    return this.d.providers.get(provider as CloudProvider)?.changeNotifications === 'poll';
+  }
+
+  /** The connection as a poll target, or undefined when it is not active or nothing syncs from it. */
+  async targetOf(userId: string, connectionId: string): Promise<PollTarget | undefined> {
+    const snapshot = await this.d.userConfig.get(userId);
+    const connection = snapshot.connections.find((c) => c.connectionId === connectionId);
+    if (connection?.status !== 'active' || !this.isPolled(connection.provider)) return undefined;
+    const active = new Map(
+      snapshot.connections.filter((c) => c.status === 'active').map((c) => [c.connectionId, c]),
+    );
+    const configs = snapshot.syncConfigs.flatMap((config) => {
+      const destination = active.get(config.destinationConnectionId);
+      return config.sourceConnectionId === connectionId && config.isEnabled && destination
+        ? [{ config, destination }]
+        : [];
+    });
+    if (configs.length === 0) return undefined;
+    return { connection, configs, dataTypes: [...new Set(configs.map((c) => c.config.dataType))] };
+  }
+
+  /**
+   * Enqueues the next check. `checkedAt`: the provider was read up to then (the next check asks
+   * for anything newer); `newData`: this sync or check found some (the user is active).
+   */
+  async scheduleNext(
+    target: PollTarget,
+    seen: { checkedAt: Date; newData: boolean },
+  ): Promise<PollScheduled> {
+    const now = this.now();
+    const id = target.connection.connectionId;
+    const lastNewDataAt = seen.newData ? now : await this.d.state.lastNewDataAt(id);
+    const wait = nextPollDelaySeconds(now, lastNewDataAt, {
+      minSeconds: this.d.config.POLL_MIN_INTERVAL_SECONDS,
+      maxSeconds: this.d.config.POLL_MAX_INTERVAL_SECONDS,
+    });
+    const scheduledFor = new Date(now.getTime() + wait * 1000).toISOString();
+    // The chain head first: should the send fail, the previous chain is dropped at its next hop
+    // and the error reaches the caller, whose message is then received again and reschedules.
+    await this.d.state.schedule(id, scheduledFor, seen.newData ? now : undefined);
+    return this.d.queue.send(
+      {
+        userId: target.connection.userId,
+        connectionId: id,
+        provider: target.connection.provider,
+        dataTypes: target.dataTypes,
+        scheduledFor,
+        lastCheckedAt: seen.checkedAt.toISOString(),
+      },
+      wait,
+    );
+  }
+
+  /**
+   * The tiered scheduler's safety net for polled sources: starts a check now unless the
+   * connection's chain is alive (its next check not overdue by more than two hops). Returns
+   * true when it started one. A chain can die only when a send fails after its head was moved.
+   */
+  async ensureChain(userId: string, connectionId: string): Promise<boolean> {
+    const now = this.now();
+    const next = await this.d.state.next(connectionId);
+    const graceMs = (this.d.config.POLL_MAX_HOP_SECONDS * 2 + 60) * 1000;
+    if (next && Date.parse(next) + graceMs > now.getTime()) return false;
+    const target = await this.targetOf(userId, connectionId);
+    if (!target) return false;
+    const scheduledFor = now.toISOString();
+    await this.d.state.schedule(connectionId, scheduledFor);
+    await this.d.queue.send(
+      {
+        userId,
+        connectionId,
+        provider: target.connection.provider,
+        dataTypes: target.dataTypes,
+        scheduledFor,
+        // Never checked by this chain: the check looks back one longest interval.
+        lastCheckedAt: null,
+      },
+      0,
+    );
+    return true;
+  }
+
+  /**
+   * After a hot-path sync: a polled source gets its next check. Jobs the checker itself started
+   * (`poll`) are skipped, it already scheduled one. Best effort: the sync's outcome stands anyway.
+   */
+  async afterSync(message: HotPathSyncRequested, result: SyncRunResult, finishedAt: Date): Promise<void> {
+    if (message.trigger === 'poll' || !this.isPolled(message.sourceProvider)) return;
+    try {
+      const target = await this.targetOf(message.userId, message.sourceConnectionId);
+      if (target)
+        await this.scheduleNext(target, { checkedAt: finishedAt, newData: result.recordsWritten > 0 });
+    } catch (error) {
+      this.d.logger.warn({ err: error, connectionId: message.sourceConnectionId }, 'next poll not scheduled');
+    }
+  }
+}

@@ -1,0 +1,22 @@
+// Tier 1 of the seed's polling (§3f), the "sync velocity": how long to wait before the next
+// pre-flight check of a connection. The wait is half the time since new data was last seen,
+// between POLL_MIN_INTERVAL_SECONDS (15 min: an active user) and POLL_MAX_INTERVAL_SECONDS (24 h:
+// an idle one). So checks come every 15 min right after activity and thin out geometrically
+// (×1.5 per empty check): from 15 min to a day in about ten checks. A connection never seen with
+// new data counts as idle.
+
+export interface PollIntervals {
+  minSeconds: number;
+  maxSeconds: number;
+}
+
+export function nextPollDelaySeconds(
+  now: Date,
+  lastNewDataAt: Date | undefined,
+  intervals: PollIntervals,
+): number {
+  const idleSeconds = lastNewDataAt
+    ? Math.max(0, (now.getTime() - lastNewDataAt.getTime()) / 1000)
+    : Number.POSITIVE_INFINITY;
+  return Math.round(Math.min(intervals.maxSeconds, Math.max(intervals.minSeconds, idleSeconds / 2)));
+}

@@ -1,0 +1,172 @@
+// Tier 2 of the seed's polling (§3f), the PollingPreflightChecker: consumes PollScheduled. A hop
+// with time still to wait goes back on the queue; a due check asks the source provider one cheap
+// question per data type (`hasNewData` since the last check) and enqueues a full hot-path sync
+// (`trigger: poll`) only for configurations whose data type changed. Either way it schedules the
+// connection's next check (the seed's checker "does nothing" on no data, which would end the
+// chain; here the chain goes on, only further apart). Checks spend the provider budget at low
+// priority and write nothing to DynamoDB.
+import type { Config } from '../../core/config/config.js';
+import type { DataType } from '../../core/domain/types.js';
+import type { Logger } from '../../core/logging/logger.js';
+import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
+import { MessageValidationError } from '../../core/messages/messageSchemas.js';
+import { parsePollScheduled, type PollQueue } from '../../core/messages/pollQueue.js';
+import type { ProfileRepository } from '../../core/store/profileRepository.js';
+import type { PollScheduled } from '../../generated/messages.gen.js';
+import type { ProviderManager } from '../providers/providerManager.js';
+import { backoffSeconds, type Disposition, type ReceivedJob } from '../sync/hotPathJob.js';
+import { classifyFailure } from '../sync/jobErrors.js';
+import type { ProviderContexts } from '../sync/providerContexts.js';
+import type { AdaptivePoller } from './adaptivePoller.js';
+import type { PollState } from './pollState.js';
+
+export interface PreflightDeps {
+  config: Config;
+  logger: Logger;
+  poller: AdaptivePoller;
+  state: PollState;
+  queue: PollQueue;
+  providers: ProviderManager;
+  contexts: ProviderContexts;
+  hotPathQueue: HotPathQueue;
+  profiles: ProfileRepository;
+  now?: () => Date;
+}
+
+export interface PreflightStats {
+  /** Hops re-sent towards a later check. */
+  hops: number;
+  /** Due checks run (one per message, whatever the number of data types). */
+  checks: number;
+  /** Checks that found new data for at least one data type. */
+  checksWithNewData: number;
+  /** Full sync jobs enqueued. */
+  jobs: number;
+  /** `hasNewData` requests made. */
+  providerCalls: number;
+  /** Hops of a chain a newer schedule replaced. */
+  superseded: number;
+  /** Chains ended: connection gone or revoked, nothing left to sync from it. */
+  stopped: number;
+}
+
+export class PreflightChecker {
+  readonly stats: PreflightStats = {
+    hops: 0,
+    checks: 0,
+    checksWithNewData: 0,
+    jobs: 0,
+    providerCalls: 0,
+    superseded: 0,
+    stopped: 0,
+  };
+  private readonly now: () => Date;
+
+  constructor(private readonly d: PreflightDeps) {
+    this.now = d.now ?? (() => new Date());
+  }
+
+  async handle(received: ReceivedJob): Promise<Disposition> {
+    let poll: PollScheduled;
+    try {
+      poll = parsePollScheduled(received.body);
+    } catch (error) {
+      const reason = error instanceof MessageValidationError ? error.message : 'body is not JSON';
+      this.d.logger.error(
+        { messageId: received.originMessageId, reason: reason.slice(0, 500) },
+        'poison poll',
+      );
+      return { action: 'retry', delaySeconds: 0 };
+    }
+    if (!(await this.d.state.isCurrent(poll.connectionId, poll.scheduledFor))) {
+      this.stats.superseded += 1;
+      return { action: 'delete' };
+    }
+    if (poll.remainingDelaySeconds > 0) {
+      const { schemaVersion: _v, remainingDelaySeconds, ...rest } = poll;
+      await this.d.queue.send(rest, remainingDelaySeconds);
+      this.stats.hops += 1;
+      return { action: 'delete' };
+    }
+
+    const target = await this.d.poller.targetOf(poll.userId, poll.connectionId);
+    const provider = target && this.d.providers.get(target.connection.provider);
+    if (!target || !provider) {
+      await this.d.state.clear(poll.connectionId);
+      this.stats.stopped += 1;
+      this.d.logger.info(
+        { connectionId: poll.connectionId },
+        'poll chain ended: nothing to sync from this connection',
+      );
+      return { action: 'delete' };
+    }
+
+    const checkedAt = this.now();
+    const since = poll.lastCheckedAt
+      ? new Date(poll.lastCheckedAt)
+      : new Date(checkedAt.getTime() - this.d.config.POLL_MAX_INTERVAL_SECONDS * 1000);
+    const counter = { calls: 0 };
+    const ctx = this.d.contexts.forConnection(target.connection, 'low', counter);
+    const changed: DataType[] = [];
+    try {
+      for (const dataType of target.dataTypes)
+        if (await provider.hasNewData(ctx, dataType, since)) changed.push(dataType);
+    } catch (error) {
+      const failure = classifyFailure(error);
+      const log = { connectionId: poll.connectionId, code: failure.code, attempt: received.receiveCount };
+      if (failure.kind === 'defer')
+        return {
+          action: 'defer',
+          delaySeconds: backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds),
+        };
+      if (failure.kind === 'fail') {
+        // Revoked credentials and the like: the connection shows needs_reauth; reconnecting syncs
+        // it, and that sync starts a new chain.
+        await this.d.state.clear(poll.connectionId);
+        this.stats.stopped += 1;
+        this.d.logger.warn(log, 'poll chain ended: pre-flight check failed for good');
+        return { action: 'delete' };
+      }
+      if (received.receiveCount < this.d.config.MAX_RECEIVE_COUNT) {
+        this.d.logger.warn(log, 'pre-flight check failed; retrying');
+        return {
+          action: 'retry',
+          delaySeconds: backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds),
+        };
+      }
+      // A provider outage must not end the chain: try again at the usual interval.
+      this.d.logger.warn(log, 'pre-flight check kept failing; next check scheduled');
+      await this.d.poller.scheduleNext(target, { checkedAt: since, newData: false });
+      return { action: 'delete' };
+    } finally {
+      this.stats.providerCalls += counter.calls;
+    }
+    this.stats.checks += 1;
+
+    if (changed.length > 0) {
+      this.stats.checksWithNewData += 1;
+      const tier = (await this.d.profiles.get(poll.userId))?.subscriptionLevel ?? 'FREE';
+      for (const { config, destination } of target.configs) {
+        if (!changed.includes(config.dataType)) continue;
+        await this.d.hotPathQueue.sendSystemJob({
+          // One job per configuration and check, however often this message is delivered.
+          seed: `${config.configId}#poll#${poll.scheduledFor}`,
+          userId: poll.userId,
+          sourceConnectionId: target.connection.connectionId,
+          destinationConnectionId: destination.connectionId,
+          sourceProvider: target.connection.provider,
+          destinationProvider: destination.provider,
+          dataType: config.dataType,
+          priority: 'medium',
+          trigger: 'poll',
+          tier,
+          requestedAt: checkedAt.toISOString(),
+          correlationId: received.originMessageId,
+        });
+        this.stats.jobs += 1;
+      }
+    }
+    await this.d.poller.scheduleNext(target, { checkedAt, newData: changed.length > 0 });
+    return { action: 'delete' };
+  }
+}
