@@ -49,6 +49,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           type: 'stats',
           stats: running.worker.stats,
           coalescer: running.worker.coalescer?.engine.stats,
+          preflight: running.worker.preflight?.checker.stats,
+          historical: running.worker.historical?.stats,
         });
     });
   for (const signal of ['SIGINT', 'SIGTERM'] as const)

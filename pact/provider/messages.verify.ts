@@ -1,10 +1,36 @@
-// Message pact, provider side: the API's real builder (core/messages/hotPathQueue.ts, the one the
-// createSyncJob handler sends through) produces every message the worker's pact expects. A change
-// to the builder or the schema that breaks the worker fails here.
+// Message pact, provider side: the producers' real builders (core/messages/*Queue.ts, the ones the
+// createSyncJob handler, the webhook endpoints and the worker's adaptive poller send through)
+// produce every message the worker's pact expects. A change to a builder or the schema that
+// breaks the worker fails here.
 import { Verifier } from '@pact-foundation/pact';
+import { chunkDaysFor, splitDateRange } from '../../core/domain/historicalRange.js';
 import { buildWebhookEventReceived } from '../../core/messages/coalescingQueue.js';
+import { buildHistoricalChunkRequested } from '../../core/messages/historicalQueue.js';
 import { buildHotPathSyncRequested } from '../../core/messages/hotPathQueue.js';
+import { PollQueue, type PollScheduledInput } from '../../core/messages/pollQueue.js';
+import type { QueueSender } from '../../core/queue/QueueSender.js';
 import { MESSAGE_PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
+
+/**
+ * What the adaptive poller sends for a connection through PollQueue.send (which computes the hop
+ * and `remainingDelaySeconds` and builds the message with buildPollScheduled): the message as it
+ * goes to the queue, taken from a sender that only records it.
+ */
+async function pollMessage(
+  input: Omit<PollScheduledInput, 'remainingDelaySeconds'>,
+  totalWaitSeconds: number,
+): Promise<unknown> {
+  const sent: string[] = [];
+  const sender: QueueSender = {
+    send: async ({ body }) => {
+      sent.push(body);
+      return { messageId: String(sent.length) };
+    },
+    drain: async () => {},
+  };
+  await new PollQueue(sender).send(input, totalWaitSeconds);
+  return JSON.parse(sent[0]!) as unknown;
+}
 
 describe(`${PROVIDER} produces the messages its consumers expect`, () => {
   disablePactTracking();
@@ -16,6 +42,54 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
       pactUrls: [MESSAGE_PACT_FILE],
       logLevel: 'warn',
       messageProviders: {
+        // AdaptivePoller.scheduleNext for a check due in an hour: the first hop waits SQS's
+        // maximum of 900 s and carries the other 2700 s (worker/polling/adaptivePoller.ts).
+        'a poll hop with 2700 seconds still to wait': () =>
+          pollMessage(
+            {
+              userId: 'pact-user-1',
+              connectionId: 'conn_a8098c1a-f86e-41d0-a9b6-0f3c2d5e7b91',
+              provider: 'garmin',
+              dataTypes: ['workout', 'sleep_session'],
+              scheduledFor: new Date(Date.now() + 3_600_000).toISOString(),
+              lastCheckedAt: new Date().toISOString(),
+            },
+            3600,
+          ),
+        // AdaptivePoller.ensureChain: a chain started now, never checked before.
+        'a first poll check due now': () =>
+          pollMessage(
+            {
+              userId: 'pact-user-1',
+              connectionId: 'conn_a8098c1a-f86e-41d0-a9b6-0f3c2d5e7b91',
+              provider: 'garmin',
+              dataTypes: ['workout'],
+              scheduledFor: new Date().toISOString(),
+              lastCheckedAt: null,
+            },
+            0,
+          ),
+        // What createSyncJob sends for the first chunk of a 2023 backfill (mode historical,
+        // server/handlers/syncJobs.ts): the range split as the handler splits it, priority low.
+        'the first chunk of a historical Strava to Fitbit workout backfill': () => {
+          const chunks = splitDateRange(
+            { startDate: '2023-01-01', endDate: '2023-12-31' },
+            chunkDaysFor('strava', 30),
+          );
+          return buildHistoricalChunkRequested({
+            jobId: 'job_0c7c6b3a-52f4-4d0b-9f1e-2a3b4c5d6e7f',
+            userId: 'pact-user-1',
+            chunkIndex: 0,
+            totalChunks: chunks.length,
+            dateRange: chunks[0]!,
+            sourceConnectionId: 'conn_7c9e6679-7425-40de-944b-e07fc1f90ae7',
+            destinationConnectionId: 'conn_1b4e28ba-2fa1-4d2b-883f-0016d3cca427',
+            sourceProvider: 'strava',
+            destinationProvider: 'fitbit',
+            dataType: 'workout',
+            priority: 'low',
+          });
+        },
         // What receiveStravaEvent enqueues for an activity creation (server/handlers/webhooks.ts).
         'a buffered Strava activity event': () =>
           buildWebhookEventReceived({

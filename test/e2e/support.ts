@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import type { CloudProvider, ConflictStrategy, DataType, SyncJob } from '../../core/domain/types.js';
 import { freePort } from '../../infra/local/freePort.js';
+import type { PersonaOptions } from '../../infra/local/sandbox/persona.js';
 import { startHarness, testEnv, type Harness } from '../support/harness.js';
 import { startWorker, type RunningWorker } from '../../worker/main.js';
 
@@ -152,10 +153,15 @@ export async function waitForJob(
   );
 }
 
-export async function connectedUser(e: E2E, providers: CloudProvider[], name?: string) {
+export async function connectedUser(
+  e: E2E,
+  providers: CloudProvider[],
+  name?: string,
+  persona?: PersonaOptions,
+) {
   const userId = e.h.newUserId('e2e');
   const token = await e.h.token(userId, { tier: 'PRO' });
-  const person = e.h.stack.sandbox.createUser(name ? { name } : {});
+  const person = e.h.stack.sandbox.createUser({ ...(name ? { name } : {}), ...(persona ? { persona } : {}) });
   const connections = {} as Record<CloudProvider, string>;
   for (const provider of providers)
     connections[provider] = await connectProvider(e.h, token, provider, person.sandboxUserId);

@@ -113,16 +113,6 @@ describe('sync jobs', () => {
     expect(list.body.syncJobs).to.have.length(0);
   });
 
-  it('answers the cold path with 501 until it ships', async () => {
-    const { h, token, body } = await setup();
-    const r = await h.request('POST', '/v1/sync-jobs', {
-      token,
-      body: { ...body, mode: 'historical', dateRange: { startDate: '2025-01-01', endDate: '2025-03-31' } },
-    });
-    expect(r.status).to.equal(501);
-    expect(r.body).to.include({ code: 'not_implemented' });
-  });
-
   it('lists recent jobs newest first with a cursor, and rejects a forged cursor', async () => {
     const { h, token, body } = await setup();
     const ids: string[] = [];

@@ -11,6 +11,7 @@ import { createDynamoJson } from '../../core/store/dynamoJson.js';
 import { ConnectionRepository, type ConnectionRecord } from '../../core/store/connectionRepository.js';
 import { createDocumentClient } from '../../core/store/dynamoClient.js';
 import { SyncConfigRepository, type SyncConfigRecord } from '../../core/store/syncConfigRepository.js';
+import { SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import { mintDevToken, type MintOptions } from '../../infra/local/devIssuer.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { startApi, type RunningApi } from '../../server/main.js';
@@ -38,6 +39,7 @@ export interface RequestOptions {
 export class Harness {
   readonly connections: ConnectionRepository;
   readonly syncConfigs: SyncConfigRepository;
+  readonly syncJobs: SyncJobRepository;
   readonly sqs: ReturnType<typeof createSqsClient>;
   private readonly writer: BatchWriter;
 
@@ -50,6 +52,7 @@ export class Harness {
     this.writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 0);
     this.connections = new ConnectionRepository(db, config.TABLE_NAME, this.writer);
     this.syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, this.writer);
+    this.syncJobs = new SyncJobRepository(db, config.TABLE_NAME, this.writer);
     this.sqs = createSqsClient(config);
   }
 
@@ -119,24 +122,32 @@ export class Harness {
 
   /** Receives (and deletes) hot-path messages until `predicate` matches or the wait ends. */
   async receiveHotPath(predicate: (m: Message) => boolean, waitMs = 5000): Promise<Message[]> {
+    return this.receive(this.config.HOT_PATH_QUEUE_URL, predicate, { waitMs });
+  }
+
+  /**
+   * Receives (and deletes) messages from a queue until `want` of them match or `waitMs` passes;
+   * returns the matches. Messages that do not match are deleted too.
+   */
+  async receive(
+    queueUrl: string | undefined,
+    predicate: (m: Message) => boolean,
+    { waitMs = 5000, want = 1 }: { waitMs?: number; want?: number } = {},
+  ): Promise<Message[]> {
+    if (!queueUrl) throw new Error('queue not configured');
     const deadline = Date.now() + waitMs;
     const matched: Message[] = [];
-    while (Date.now() < deadline && matched.length === 0) {
+    while (Date.now() < deadline && matched.length < want) {
       const out = await this.sqs.send(
         new ReceiveMessageCommand({
-          QueueUrl: this.config.HOT_PATH_QUEUE_URL,
+          QueueUrl: queueUrl,
           MaxNumberOfMessages: 10,
           WaitTimeSeconds: 1,
           MessageSystemAttributeNames: ['All'],
         }),
       );
       for (const m of out.Messages ?? []) {
-        await this.sqs.send(
-          new DeleteMessageCommand({
-            QueueUrl: this.config.HOT_PATH_QUEUE_URL,
-            ReceiptHandle: m.ReceiptHandle,
-          }),
-        );
+        await this.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
         if (predicate(m)) matched.push(m);
       }
     }

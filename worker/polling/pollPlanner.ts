@@ -2,7 +2,7 @@
 // pre-flight check of a connection. The wait is half the time since new data was last seen,
 // between POLL_MIN_INTERVAL_SECONDS (15 min: an active user) and POLL_MAX_INTERVAL_SECONDS (24 h:
 // an idle one). So checks come every 15 min right after activity and thin out geometrically
-// (×1.5 per empty check): from 15 min to a day in about ten checks. A connection never seen with
+// (×1.5 per empty check): from 15 min to a day in about fifteen checks. A connection never seen with
 // new data counts as idle.
 
 export interface PollIntervals {
