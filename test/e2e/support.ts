@@ -107,12 +107,13 @@ export async function createSyncConfig(
   destination: string,
   dataType: DataType,
   conflictStrategy: ConflictStrategy = 'newest_wins',
-): Promise<void> {
-  const res = await h.request('POST', '/v1/sync-configs', {
+): Promise<string> {
+  const res = await h.request<{ configId: string }>('POST', '/v1/sync-configs', {
     token,
     body: { sourceConnectionId: source, destinationConnectionId: destination, dataType, conflictStrategy },
   });
   expect(res.status, res.text).to.equal(201);
+  return res.body.configId;
 }
 
 export async function requestSync(

@@ -128,12 +128,12 @@ export class AdaptivePoller {
    * After a hot-path sync: a polled source gets its next check. Jobs the checker itself started
    * (`poll`) are skipped, it already scheduled one. Best effort: the sync's outcome stands anyway.
    */
-  async afterSync(message: HotPathSyncRequested, result: SyncRunResult, finishedAt: Date): Promise<void> {
+  async afterSync(message: HotPathSyncRequested, result: SyncRunResult, readUpTo: Date): Promise<void> {
     if (message.trigger === 'poll' || !this.isPolled(message.sourceProvider)) return;
     try {
       const target = await this.targetOf(message.userId, message.sourceConnectionId);
       if (target)
-        await this.scheduleNext(target, { checkedAt: finishedAt, newData: result.recordsWritten > 0 });
+        await this.scheduleNext(target, { checkedAt: readUpTo, newData: result.recordsWritten > 0 });
     } catch (error) {
       this.d.logger.warn({ err: error, connectionId: message.sourceConnectionId }, 'next poll not scheduled');
     }

@@ -207,4 +207,81 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
     expect(report.jobsEnqueued).to.equal(0);
     expect((await drainQueue()).size).to.equal(0);
   });
+  it('hands sources without webhooks to the adaptive poller: a chain check instead of a full sync', async () => {
+    const userId = 'sched-polled';
+    const at = now.toISOString();
+    const googleFit = newConnectionId();
+    const strava = newConnectionId();
+    const writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 2);
+    const config_ = (source: string, destination: string) => ({
+      PK: `USER#${userId}`,
+      SK: `SYNCCONFIG#${source}##workout`,
+      Entity: 'SYNCCONFIG',
+      ConfigId: `cfg_${randomUUID()}`,
+      SourceConnectionId: source,
+      DestinationConnectionId: destination,
+      DataType: 'workout',
+      ConflictStrategy: 'newest_wins',
+      IsEnabled: true,
+      version: 1,
+      CreatedAt: at,
+      UpdatedAt: at,
+    });
+    await Promise.all([
+      writer.put({
+        PK: `USER#${userId}`,
+        SK: 'PROFILE',
+        Entity: 'PROFILE',
+        UserId: userId,
+        SubscriptionLevel: 'PRO',
+        version: 1,
+        CreatedAt: at,
+        UpdatedAt: at,
+        SyncTierShardId: syncTierShardId('PRO', userId, config.SCHEDULER_SHARDS),
+        NextSyncTimestamp: now.getTime(),
+      }),
+      ...(
+        [
+          [googleFit, 'google_fit'],
+          [strava, 'strava'],
+        ] as const
+      ).map(([id, provider]) =>
+        writer.put({
+          PK: `USER#${userId}`,
+          SK: `CONN#${id}`,
+          Entity: 'CONN',
+          ConnectionId: id,
+          Provider: provider,
+          Status: 'active',
+          CredentialArn: null,
+          CreatedAt: at,
+          UpdatedAt: at,
+        }),
+      ),
+      // Google Fit (no webhooks) → Strava, and Strava (webhooks) → Google Fit.
+      writer.put(config_(googleFit, strava)),
+      writer.put(config_(strava, googleFit)),
+    ]);
+    await writer.drain();
+    tierOf.set(userId, 'PRO');
+    const chains: Array<[string, string]> = [];
+    const report = await new TieredScheduler({
+      config,
+      logger,
+      db,
+      userConfig: cache.userConfig,
+      hotPathQueue: new HotPathQueue(new SqsQueueSender(sqsJson, config.HOT_PATH_QUEUE_URL, 0)),
+      poller: {
+        isPolled: (provider) => provider === 'google_fit',
+        ensureChain: async (user, connectionId) => {
+          chains.push([user, connectionId]);
+          return true;
+        },
+      },
+    }).runTick(new Date(now.getTime() + 2 * config.SCHEDULER_TICK_SECONDS * 1000));
+    expect(report).to.include({ dueUsers: 1, jobsEnqueued: 1, pollChainsStarted: 1 });
+    expect(chains).to.deep.equal([[userId, googleFit]]);
+    const perUser = await drainQueue();
+    expect([...perUser]).to.deep.equal([[userId, 1]]);
+  });
 });

@@ -44,8 +44,11 @@ export interface HotPathJobDeps {
   syncManager: SyncManager;
   syncJobs: SyncJobRepository;
   events: EventBus;
-  /** Runs after every successful sync (the adaptive poller schedules a polled source's next check). */
-  afterSync?: (message: HotPathSyncRequested, result: SyncRunResult, finishedAt: Date) => Promise<void>;
+  /**
+   * Runs after every successful sync (the adaptive poller schedules a polled source's next check).
+   * `readUpTo`: the source was read at least up to this instant (the job's start).
+   */
+  afterSync?: (message: HotPathSyncRequested, result: SyncRunResult, readUpTo: Date) => Promise<void>;
   now?: () => Date;
 }
 
@@ -248,7 +251,7 @@ export class HotPathJob {
             finishedAt: finishedAt.toISOString(),
           },
         });
-      await this.d.afterSync?.(message, result, finishedAt);
+      await this.d.afterSync?.(message, result, startedAt);
       log.info(
         {
           ...jobResult,

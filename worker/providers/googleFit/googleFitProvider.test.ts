@@ -240,6 +240,30 @@ describe('GoogleFitProvider against the sandbox', () => {
     expect(afterMove.map((w) => w.value)).to.deep.equal([72.1]);
   });
 
+  it('hasNewData sees a session uploaded late: by modification, not by when it ended', async () => {
+    const since = new Date(NOW.getTime() - 60_000);
+    expect(await provider.hasNewData(ctx, 'workout', since)).to.equal(false);
+    // Yesterday's ride, uploaded just now (the phone was offline).
+    const start = NOW.getTime() - DAY;
+    const grant = issueTokens(sandbox, 'google_fit', user.sandboxUserId);
+    const put = await fetch(
+      `${providerEndpoints('google_fit', sandbox.url).apiBaseUrl}/users/me/sessions/late-${start}`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${grant.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          startTimeMillis: String(start),
+          endTimeMillis: String(start + 3_600_000),
+          activityType: 1,
+          application: { packageName: 'com.example.bike' },
+        }),
+      },
+    );
+    expect(put.status).to.equal(200);
+    expect(await provider.hasNewData(ctx, 'workout', since)).to.equal(true);
+    expect(await provider.hasNewData(ctx, 'sleep_session', since)).to.equal(false);
+  });
+
   it('hasNewData makes one cheap request per type', async () => {
     expect(await provider.hasNewData(ctx, 'steps', new Date(NOW.getTime() - 3 * DAY))).to.equal(true);
     expect(await provider.hasNewData(ctx, 'weight', new Date(NOW.getTime() - 60_000))).to.equal(false);

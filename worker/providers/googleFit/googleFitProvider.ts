@@ -498,17 +498,22 @@ export class GoogleFitProvider implements DataProvider {
     const to = this.now().getTime();
     if (to <= from) return false;
     if (dataType === 'workout' || dataType === 'sleep_session') {
-      // Sessions that ended since `since` (Google's range selects by end time).
+      // Sessions MODIFIED since `since`: without a time range (and page token) sessions.list
+      // returns the sessions modified in the last 30 days. A range would select by end time and
+      // miss a session uploaded late (phone offline, watch synced the next day).
       const res = await ctx.http.request({
         path: '/users/me/sessions',
-        query: {
-          startTime: since.toISOString(),
-          endTime: new Date(to).toISOString(),
-          ...(dataType === 'sleep_session' ? { activityType: FIT_SLEEP } : {}),
-        },
+        query: dataType === 'sleep_session' ? { activityType: FIT_SLEEP } : {},
       });
       const body = parsePayload('google_fit', 'sessions list', fitSessionListSchema, res.body);
-      return body.session.some((s) => (dataType === 'sleep_session') === (s.activityType === FIT_SLEEP));
+      const changed = body.session.some(
+        (s) =>
+          (dataType === 'sleep_session') === (s.activityType === FIT_SLEEP) &&
+          // A session without a modification time counts by its end.
+          Number(s.modifiedTimeMillis ?? s.endTimeMillis) > from,
+      );
+      // More than a page changed in 30 days: no need to read on, something is there to sync.
+      return changed || body.hasMoreData === true;
     }
     if (dataType === 'steps') {
       const res = await ctx.http.request({
