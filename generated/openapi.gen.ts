@@ -365,13 +365,13 @@ export interface paths {
         };
         /**
          * Strava subscription validation
-         * @description Strava calls this once when the push subscription is created. If `hub.verify_token` equals the configured token, echo `hub.challenge` within 2 seconds; otherwise 403 `forbidden`. Answers 501 `not_implemented` until Strava webhooks ship.
+         * @description Strava calls this once when the push subscription is created. If `hub.verify_token` equals the configured token, echo `hub.challenge` within 2 seconds; otherwise 403 `forbidden`.
          */
         get: operations["verifyStravaSubscription"];
         put?: never;
         /**
          * Strava event
-         * @description Strava pushes one event per call and expects a 200 within 2 seconds, so the handler only enqueues a `WebhookEventReceived` message on the coalescing buffer and answers. Events for unknown athletes are acknowledged and dropped. Answers 501 `not_implemented` until Strava webhooks ship.
+         * @description Strava pushes one event per call and expects a 200 within 2 seconds, so the handler only enqueues a `WebhookEventReceived` message on the coalescing buffer and answers. Events for unknown athletes are acknowledged and dropped.
          */
         post: operations["receiveStravaEvent"];
         delete?: never;
@@ -395,7 +395,7 @@ export interface paths {
         put?: never;
         /**
          * Fitbit notifications
-         * @description Fitbit posts a batch of change notifications and expects a 204 within 5 seconds. `X-Fitbit-Signature` is the Base64 HMAC-SHA1 of the raw body keyed with `<client secret>&`; a bad signature is answered 404 `not_found` (as Fitbit recommends) and the batch is dropped. Valid notifications are enqueued as `WebhookEventReceived` messages. Answers 501 `not_implemented` until Fitbit webhooks ship.
+         * @description Fitbit posts a batch of change notifications and expects a 204 within 5 seconds. `X-Fitbit-Signature` is the Base64 HMAC-SHA1 of the raw body keyed with `<client secret>&`; a bad signature is answered 404 `not_found` (as Fitbit recommends) and the batch is dropped. Valid notifications are enqueued as `WebhookEventReceived` messages.
          */
         post: operations["receiveFitbitNotifications"];
         delete?: never;
@@ -415,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * Garmin push/ping notification
-         * @description Garmin Health API pushes summaries (or pings with a `callbackURL` to pull them) keyed by summary type. Each entry becomes a `WebhookEventReceived` message. Items may carry the full summary, so unknown item fields are allowed. Answers 501 `not_implemented` until Garmin webhooks ship.
+         * @description Garmin Health API pushes summaries (or pings with a `callbackURL` to pull them) keyed by summary type. Each entry becomes a `WebhookEventReceived` message. Items may carry the full summary, so unknown item fields are allowed.
          */
         post: operations["receiveGarminNotification"];
         delete?: never;
@@ -562,7 +562,7 @@ export interface components {
         ExportJobId: string;
         /**
          * Problem
-         * @description RFC 9457 problem details, served as `application/problem+json` for every error. `code` is the stable, machine-readable reason clients should branch on (`title` and `detail` are for humans and may change). Stable codes: validation_failed, malformed_json, idempotency_key_required, unauthenticated, token_expired, forbidden, not_found, route_not_found, sync_config_exists, version_conflict, precondition_failed, precondition_required, idempotency_key_reused, idempotency_key_in_use, payload_too_large, unsupported_media_type, rate_limited, not_implemented, internal_error, service_unavailable, connection_not_found, invalid_cursor. New codes may be added; clients must treat unknown codes by HTTP status.
+         * @description RFC 9457 problem details, served as `application/problem+json` for every error. `code` is the stable, machine-readable reason clients should branch on (`title` and `detail` are for humans and may change). Stable codes: validation_failed, malformed_json, idempotency_key_required, unauthenticated, token_expired, forbidden, not_found, route_not_found, method_not_allowed, connection_not_found, sync_config_exists, same_connection, version_conflict, precondition_failed, precondition_required, idempotency_key_reused, idempotency_key_in_use, payload_too_large, unsupported_media_type, invalid_cursor, invalid_date_range, date_range_too_long, rate_limited, not_implemented, internal_error, service_unavailable, connection_not_active, redirect_uri_not_allowed, provider_not_configured, provider_unavailable, oauth_code_rejected, oauth_denied. New codes may be added; clients must treat unknown codes by HTTP status.
          * @example {
          *       "type": "https://api.syncwell.example/problems/not_found",
          *       "title": "Not Found",
@@ -660,7 +660,7 @@ export interface components {
         SyncJobStatus: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
         /**
          * SyncMode
-         * @description How a sync job runs: `manual` uses the hot path (recent data, SQS FIFO + worker); `historical` backfills a date range through the cold path (post-MVP).
+         * @description How a sync job runs: `manual` uses the hot path (recent data, SQS FIFO + worker); `historical` backfills a date range through the cold path (chunked, low priority, with progress).
          * @example manual
          * @enum {string}
          */

@@ -1,7 +1,8 @@
-// Sync jobs through the SDK: createSyncJob (202 and the 400 without a key), getSyncJob (200 and
-// 404 for another user's job) and listSyncJobs. Matchers stand where the API picks the value (job
-// ids, timestamps, prose); exact values where the contract fixes them (enums, codes) or the
-// provider state does (the ids, status, priority and data type it sets up).
+// Sync jobs through the SDK: createSyncJob (a manual job, a historical backfill, a reversed date
+// range and the 400 without a key), getSyncJob (200 and 404 for another user's job) and
+// listSyncJobs. Matchers stand where the API picks the value (job ids, timestamps, prose); exact
+// values where the contract fixes them (enums, codes) or the provider state does (the ids, status,
+// priority and data type it sets up).
 import { MatchersV3 } from '@pact-foundation/pact';
 import { expect } from 'chai';
 import {
@@ -31,6 +32,16 @@ const LISTED_JOB_ID = 'job_8e1d4c7b-2a5f-4e9d-b3c6-5f8a1d4e7b2c';
 const FOREIGN_JOB_ID = 'job_9a7c6b5d-4e3f-4a2b-8c1d-0e9f8a7b6c5d';
 const QUEUED_JOB_ID = 'job_5d0c2f8a-6b1e-4c3d-9a7f-2e4b6c8d0a1f';
 const CREATE_JOB_KEY = '6f9619ff-8b86-4011-b42d-00c04fc964ff';
+const BACKFILL_KEY = '3b241101-e2bb-4255-8caf-4136c566a962';
+const BAD_RANGE_KEY = '9c858901-8a57-4791-81fe-4c455b099bc9';
+
+const historicalJob = {
+  sourceConnectionId: SOURCE_CONNECTION_ID,
+  destinationConnectionId: DESTINATION_CONNECTION_ID,
+  dataType: 'workout' as const,
+  mode: 'historical' as const,
+  dateRange: { startDate: '2023-01-01', endDate: '2023-12-31' },
+};
 
 const manualJob = {
   sourceConnectionId: SOURCE_CONNECTION_ID,
@@ -105,6 +116,52 @@ describe('syncwell-mobile-sdk → syncwell-api: sync jobs', () => {
           idempotencyKey: CREATE_JOB_KEY,
         });
         expect(queued).to.deep.equal({ jobId: QUEUED_JOB_ID, status: 'QUEUED' });
+      });
+  });
+
+  it('createSyncJob queues a historical backfill', async () => {
+    await pact
+      .addInteraction()
+      .given(TWO_ACTIVE_CONNECTIONS.state, TWO_ACTIVE_CONNECTIONS.params)
+      .uponReceiving('a request to backfill a year of workouts')
+      .withRequest('POST', '/v1/sync-jobs', (b) =>
+        b.headers(jsonMutationHeaders(BACKFILL_KEY)).jsonBody(historicalJob),
+      )
+      .willRespondWith(202, (b) =>
+        b
+          .headers({
+            'Content-Type': JSON_TYPE,
+            Location: regex(`^/v1/sync-jobs/${JOB_ID}$`, `/v1/sync-jobs/${QUEUED_JOB_ID}`),
+          })
+          .jsonBody({ jobId: regex(`^${JOB_ID}$`, QUEUED_JOB_ID), status: 'QUEUED' }),
+      )
+      .executeTest(async (mockServer) => {
+        const queued = await sdkFor(mockServer.url).createSyncJob(historicalJob, {
+          idempotencyKey: BACKFILL_KEY,
+        });
+        expect(queued).to.deep.equal({ jobId: QUEUED_JOB_ID, status: 'QUEUED' });
+      });
+  });
+
+  it('createSyncJob with a reversed date range is invalid_date_range', async () => {
+    const reversed = { ...historicalJob, dateRange: { startDate: '2023-12-31', endDate: '2023-01-01' } };
+    await pact
+      .addInteraction()
+      .given(TWO_ACTIVE_CONNECTIONS.state, TWO_ACTIVE_CONNECTIONS.params)
+      .uponReceiving('a request to backfill a date range that ends before it starts')
+      .withRequest('POST', '/v1/sync-jobs', (b) =>
+        b.headers(jsonMutationHeaders(BAD_RANGE_KEY)).jsonBody(reversed),
+      )
+      .willRespondWith(400, (b) =>
+        b
+          .headers({ 'Content-Type': PROBLEM_TYPE })
+          .jsonBody(problem(400, 'invalid_date_range', 'Invalid date range')),
+      )
+      .executeTest(async (mockServer) => {
+        const failure = await apiErrorOf(
+          sdkFor(mockServer.url).createSyncJob(reversed, { idempotencyKey: BAD_RANGE_KEY }),
+        );
+        expect(failure).to.include({ status: 400, code: 'invalid_date_range' });
       });
   });
 
