@@ -103,12 +103,12 @@ const schema = z.object({
     .int()
     .min(1)
     .default(15 * 60),
-  /** The longest wait between two checks of an idle user. */
+  /** The longest wait between two checks of an idle user (worker/polling/pollPlanner.ts says why 12 h). */
   POLL_MAX_INTERVAL_SECONDS: z.coerce
     .number()
     .int()
     .min(1)
-    .default(24 * 3600),
+    .default(12 * 3600),
   /** Longest single SQS delay (SQS allows 900); longer waits hop. Smaller only in tests. */
   POLL_MAX_HOP_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
 
