@@ -31,7 +31,15 @@ import { PollState } from '../worker/polling/pollState.js';
 import type { WorkerStats } from '../worker/compose.js';
 import { REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
 import { percentile, round } from './lib/stats.js';
-import { createUsers, inBatches, json, startStack, systemEnv, WIDE, type User } from './lib/system.js';
+import {
+  createUsers,
+  inBatches,
+  json,
+  startStack,
+  systemEnv,
+  type User,
+  widenSandboxLimits,
+} from './lib/system.js';
 
 process.removeAllListeners('warning');
 
@@ -504,17 +512,7 @@ async function partB(o: PartBOptions, logDir: string) {
       POLL_MAX_HOP_SECONDS: '900',
     });
     const sandboxUrl = env.PROVIDER_SANDBOX_URL!;
-    for (const [provider, settings] of [
-      ['strava', { shortLimit: WIDE, dailyLimit: WIDE, readShortLimit: WIDE, readDailyLimit: WIDE }],
-      ['google_fit', { rateLimitPerMinute: WIDE }],
-    ] as const)
-      await json(
-        await fetch(`${sandboxUrl}/_sandbox/configure`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ provider, settings }),
-        }),
-      );
+    await widenSandboxLimits(sandboxUrl);
     const api = spawnNode({
       name: 'api',
       script: 'server/main.ts',

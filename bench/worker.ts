@@ -14,7 +14,7 @@ import { loadConfig } from '../core/config/config.js';
 import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
 import { processCpuMicros, REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
-import { createUsers, json, startStack, WIDE, type User, systemEnv } from './lib/system.js';
+import { createUsers, json, startStack, type User, systemEnv, widenSandboxLimits } from './lib/system.js';
 import { percentile, round } from './lib/stats.js';
 
 process.removeAllListeners('warning');
@@ -119,17 +119,7 @@ async function main(): Promise<void> {
       SYNC_INITIAL_LOOKBACK_DAYS: '30',
     });
     const sandboxUrl = env.PROVIDER_SANDBOX_URL!;
-    for (const [provider, settings] of [
-      ['strava', { shortLimit: WIDE, dailyLimit: WIDE, readShortLimit: WIDE, readDailyLimit: WIDE }],
-      ['google_fit', { rateLimitPerMinute: WIDE }],
-    ] as const)
-      await json(
-        await fetch(`${sandboxUrl}/_sandbox/configure`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ provider, settings }),
-        }),
-      );
+    await widenSandboxLimits(sandboxUrl);
 
     const api = spawnNode({
       name: 'api',

@@ -14,7 +14,7 @@ export function disablePactTracking(): void {
   process.env.PACT_DO_NOT_TRACK ??= 'true';
 }
 
-/** Message pacts: the worker consumes what the API produces on the hot-path queue. */
+/** Message pacts: the worker consumes what the API (and the worker's own poller) put on its queues. */
 export const WORKER_CONSUMER = 'syncwell-worker';
 export const MESSAGE_PACT_FILE = path.join(PACT_DIR, `${WORKER_CONSUMER}-${PROVIDER}.json`);
 

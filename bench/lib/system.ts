@@ -153,3 +153,18 @@ export function systemEnv(
     ...extra,
   };
 }
+
+/** Lifts the sandbox's own Strava and Google Fit limits: a benchmark measures SyncWell, not them. */
+export async function widenSandboxLimits(sandboxUrl: string): Promise<void> {
+  for (const [provider, settings] of [
+    ['strava', { shortLimit: WIDE, dailyLimit: WIDE, readShortLimit: WIDE, readDailyLimit: WIDE }],
+    ['google_fit', { rateLimitPerMinute: WIDE }],
+  ] as const)
+    await json(
+      await fetch(`${sandboxUrl}/_sandbox/configure`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ provider, settings }),
+      }),
+    );
+}

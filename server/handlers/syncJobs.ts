@@ -21,6 +21,14 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
       const { key, reservedId, recovered } = idempotencyOf(ctx);
       if (body.sourceConnectionId === body.destinationConnectionId)
         throw new AppError(400, 'same_connection');
+      const now = new Date();
+      if (body.mode === 'historical') {
+        const problem = checkDateRange(body.dateRange, { today: now, maxDays: d.config.HISTORICAL_MAX_DAYS });
+        if (problem)
+          throw new AppError(400, problem.code, {
+            params: { ...body.dateRange, ...(problem.code === 'date_range_too_long' ? problem : {}) },
+          });
+      }
       const [source, destination] = await Promise.all([
         ownedConnection(d, caller.userId, body.sourceConnectionId),
         ownedConnection(d, caller.userId, body.destinationConnectionId),
@@ -31,15 +39,28 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
             params: { connectionId: c.connectionId, status: c.status },
           });
 
-      const now = new Date();
+      const base = {
+        userId: caller.userId,
+        // Derived from the idempotency reservation: a retry after a crash re-sends the same job.
+        jobId: `job_${reservedId}`,
+        status: 'QUEUED' as const,
+        priority: body.priority ?? 'medium',
+        sourceConnectionId: source.connectionId,
+        destinationConnectionId: destination.connectionId,
+        dataType: body.dataType,
+        createdAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+        expiresAt: Math.floor(now.getTime() / 1000) + d.config.JOB_TTL_DAYS * 86_400,
+      };
+      const accepted = (jobId: string) => ({
+        status: 202 as const,
+        body: { jobId, status: 'QUEUED' as const },
+        headers: { Location: `/v1/sync-jobs/${jobId}` },
+      });
+
       if (body.mode === 'historical') {
-        // The cold path: check the range, split it, then the JOB item (with its progress) BEFORE
-        // the chunks, so every chunk finds the job it reports to.
-        const problem = checkDateRange(body.dateRange, { today: now, maxDays: d.config.HISTORICAL_MAX_DAYS });
-        if (problem)
-          throw new AppError(400, problem.code, {
-            params: { ...body.dateRange, ...(problem.code === 'date_range_too_long' ? problem : {}) },
-          });
+        // The cold path: the JOB item (with its progress) BEFORE the chunks, so every chunk finds
+        // the job it reports to.
         if (!d.historicalQueue)
           throw new AppError(503, 'service_unavailable', {
             params: { retryAfterSeconds: 60 },
@@ -50,20 +71,11 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
           chunkDaysFor(source.provider, d.config.HISTORICAL_CHUNK_DAYS),
         );
         const job: SyncJobRecord = {
-          userId: caller.userId,
-          jobId: `job_${reservedId}`,
-          status: 'QUEUED',
+          ...base,
           mode: 'historical',
-          priority: body.priority ?? 'medium',
           trigger: 'historical',
-          sourceConnectionId: source.connectionId,
-          destinationConnectionId: destination.connectionId,
-          dataType: body.dataType,
           dateRange: body.dateRange,
-          createdAt: now.toISOString(),
-          updatedAt: now.toISOString(),
           progress: { totalChunks: chunks.length, processedChunks: 0, failedChunks: 0 },
-          expiresAt: Math.floor(now.getTime() / 1000) + d.config.JOB_TTL_DAYS * 86_400,
         };
         // A retry after a crash must not reset the progress of chunks that already ran.
         await (recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
@@ -84,27 +96,10 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
             priority: 'low',
           })),
         );
-        return {
-          status: 202,
-          body: { jobId: job.jobId, status: 'QUEUED' },
-          headers: { Location: `/v1/sync-jobs/${job.jobId}` },
-        };
+        return accepted(job.jobId);
       }
-      const job: SyncJobRecord = {
-        userId: caller.userId,
-        // Derived from the idempotency reservation: a retry after a crash re-sends the same job.
-        jobId: `job_${reservedId}`,
-        status: 'QUEUED',
-        mode: 'manual',
-        priority: body.priority ?? 'medium',
-        trigger: 'manual',
-        sourceConnectionId: source.connectionId,
-        destinationConnectionId: destination.connectionId,
-        dataType: body.dataType,
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-        expiresAt: Math.floor(now.getTime() / 1000) + d.config.JOB_TTL_DAYS * 86_400,
-      };
+
+      const job: SyncJobRecord = { ...base, mode: 'manual', trigger: 'manual' };
       // The message first, then the JOB item in the same BatchWriteItem as the idempotency record:
       // three backend calls per job. Should the process die between the two, the retried request
       // recovers the reservation and writes the job, and the worker creates a missing JOB item
@@ -127,11 +122,7 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
         { userId: caller.userId, idempotencyKey: key },
       );
       ctx.deferredWrites.push(recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
-      return {
-        status: 202,
-        body: { jobId: job.jobId, status: 'QUEUED' },
-        headers: { Location: `/v1/sync-jobs/${job.jobId}` },
-      };
+      return accepted(job.jobId);
     },
 
     async getSyncJob({ params }, ctx) {

@@ -16,6 +16,7 @@ import type { ProfileRepository } from '../../core/store/profileRepository.js';
 import type { ProviderUserIndex } from '../../core/store/providerUserIndex.js';
 import type { WebhookEventReceived } from '../../generated/messages.gen.js';
 import type { Disposition, ReceivedJob } from '../sync/hotPathJob.js';
+import { parseReceived, POISON } from '../queue/poison.js';
 
 const REVOCATIONS = new Set([
   'athlete.deauthorize',
@@ -67,19 +68,9 @@ export class Coalescer {
   }
 
   async handle(received: ReceivedJob): Promise<Disposition> {
-    let event: WebhookEventReceived;
-    try {
-      event = assertMessage<WebhookEventReceived>(
-        'WebhookEventReceived',
-        JSON.parse(received.body) as unknown,
-      );
-    } catch (error) {
-      this.d.logger.error(
-        { messageId: received.originMessageId, reason: String(error).slice(0, 300) },
-        'poison webhook event',
-      );
-      return { action: 'retry', delaySeconds: 0 };
-    }
+    const parsed = parseReceived(received, parseWebhookEvent, this.d.logger, 'webhook event');
+    if (!parsed.ok) return POISON;
+    const event = parsed.message;
     this.stats.events += 1;
     const link =
       event.userId && event.connectionId

@@ -10,11 +10,11 @@ import { windowOfDateRange } from '../../core/domain/historicalRange.js';
 import type { EventBus } from '../../core/events/eventBus.js';
 import type { Logger } from '../../core/logging/logger.js';
 import { parseHistoricalChunk } from '../../core/messages/historicalQueue.js';
-import { MessageValidationError } from '../../core/messages/messageSchemas.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { HistoricalChunkRequested } from '../../generated/messages.gen.js';
 import { backoffSeconds, type Disposition, type ReceivedJob } from '../sync/hotPathJob.js';
 import { classifyFailure } from '../sync/jobErrors.js';
+import { parseReceived, POISON } from '../queue/poison.js';
 import type { SyncManager, SyncRunResult } from '../sync/syncManager.js';
 
 export interface HistoricalChunkDeps {
@@ -41,17 +41,9 @@ export class HistoricalChunkJob {
   }
 
   async handle(received: ReceivedJob, signal?: AbortSignal): Promise<ChunkOutcome> {
-    let chunk: HistoricalChunkRequested;
-    try {
-      chunk = parseHistoricalChunk(received.body);
-    } catch (error) {
-      const reason = error instanceof MessageValidationError ? error.message : 'body is not JSON';
-      this.d.logger.error(
-        { messageId: received.originMessageId, reason: reason.slice(0, 500) },
-        'poison chunk',
-      );
-      return { disposition: { action: 'retry', delaySeconds: 0 }, kind: 'poison' };
-    }
+    const parsed = parseReceived(received, parseHistoricalChunk, this.d.logger, 'chunk');
+    if (!parsed.ok) return { disposition: POISON, kind: 'poison' };
+    const chunk = parsed.message;
     const log = this.d.logger.child({ jobId: chunk.jobId, userId: chunk.userId, chunk: chunk.chunkIndex });
     const state = await this.d.syncJobs.historicalState(chunk.userId, chunk.jobId);
     if (!state?.record.progress) {

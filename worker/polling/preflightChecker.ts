@@ -9,13 +9,12 @@ import type { Config } from '../../core/config/config.js';
 import type { DataType } from '../../core/domain/types.js';
 import type { Logger } from '../../core/logging/logger.js';
 import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
-import { MessageValidationError } from '../../core/messages/messageSchemas.js';
 import { parsePollScheduled, type PollQueue } from '../../core/messages/pollQueue.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
-import type { PollScheduled } from '../../generated/messages.gen.js';
 import type { ProviderManager } from '../providers/providerManager.js';
 import { backoffSeconds, type Disposition, type ReceivedJob } from '../sync/hotPathJob.js';
 import { classifyFailure } from '../sync/jobErrors.js';
+import { parseReceived, POISON } from '../queue/poison.js';
 import type { ProviderContexts } from '../sync/providerContexts.js';
 import type { AdaptivePoller } from './adaptivePoller.js';
 import type { PollState } from './pollState.js';
@@ -67,17 +66,9 @@ export class PreflightChecker {
   }
 
   async handle(received: ReceivedJob): Promise<Disposition> {
-    let poll: PollScheduled;
-    try {
-      poll = parsePollScheduled(received.body);
-    } catch (error) {
-      const reason = error instanceof MessageValidationError ? error.message : 'body is not JSON';
-      this.d.logger.error(
-        { messageId: received.originMessageId, reason: reason.slice(0, 500) },
-        'poison poll',
-      );
-      return { action: 'retry', delaySeconds: 0 };
-    }
+    const parsed = parseReceived(received, parsePollScheduled, this.d.logger, 'poll');
+    if (!parsed.ok) return POISON;
+    const poll = parsed.message;
     if (!(await this.d.state.isCurrent(poll.connectionId, poll.scheduledFor))) {
       this.stats.superseded += 1;
       return { action: 'delete' };

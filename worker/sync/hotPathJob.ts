@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../core/config/config.js';
 import type { EventBus, SyncEvent } from '../../core/events/eventBus.js';
 import type { Logger } from '../../core/logging/logger.js';
-import { assertMessage, MessageValidationError } from '../../core/messages/messageSchemas.js';
+import { assertMessage } from '../../core/messages/messageSchemas.js';
+import { parseReceived, POISON } from '../queue/poison.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
 import type { SyncJob } from '../../core/domain/types.js';
@@ -151,22 +152,14 @@ export class HotPathJob {
   }
 
   async handle(received: ReceivedJob, signal?: AbortSignal): Promise<JobOutcome> {
-    let message: HotPathSyncRequested;
-    try {
-      message = parseHotPathMessage(received.body);
-    } catch (error) {
-      // Poison: nothing to run. Let it reach the DLQ after the queue's maxReceiveCount.
-      const reason = error instanceof MessageValidationError ? error.message : 'body is not JSON';
-      this.d.logger.error(
-        { messageId: received.originMessageId, reason: reason.slice(0, 500) },
-        'poison message',
-      );
+    const parsed = parseReceived(received, parseHotPathMessage, this.d.logger, 'message');
+    if (!parsed.ok)
       return {
-        disposition: { action: 'retry', delaySeconds: 0 },
-        failure: { kind: 'fail', code: 'invalid_message', message: reason },
+        disposition: POISON,
+        failure: { kind: 'fail', code: 'invalid_message', message: parsed.reason },
         jobWrites: 0,
       };
-    }
+    const message = parsed.message;
     const log = this.d.logger.child({
       jobId: message.jobId,
       userId: message.userId,
