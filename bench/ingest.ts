@@ -12,9 +12,9 @@ import { loadConfig } from '../core/config/config.js';
 import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
 import { stravaEvent } from '../infra/local/sandbox/webhooks.js';
-import { processCpuMicros, REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
+import { processCpuMicros, REPO_ROOT, spawnNode, type NodeChild } from './lib/proc.js';
 import { percentile, round } from './lib/stats.js';
-import { createUsers, json, startStack, systemEnv } from './lib/system.js';
+import { startApiProcess, createUsers, json, startStack, systemEnv } from './lib/system.js';
 
 process.removeAllListeners('warning');
 
@@ -71,14 +71,7 @@ async function main(): Promise<void> {
         Attributes: { DelaySeconds: String(DELAY) },
       }),
     );
-    const api = spawnNode({
-      name: 'api',
-      script: 'server/main.ts',
-      env,
-      logFile: path.join(LOG_DIR, 'ingest-bench-api.log'),
-    });
-    children.push(api);
-    await waitForHttp(`${apiUrl}/healthz`, api);
+    const api = await startApiProcess(env, path.join(LOG_DIR, 'ingest-bench-api.log'), children);
     const worker = spawnNode({
       name: 'worker',
       script: 'worker/main.ts',

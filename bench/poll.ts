@@ -29,9 +29,10 @@ import type { PreflightStats } from '../worker/polling/preflightChecker.js';
 import { nextPollDelaySeconds } from '../worker/polling/pollPlanner.js';
 import { PollState } from '../worker/polling/pollState.js';
 import type { WorkerStats } from '../worker/compose.js';
-import { REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
+import { REPO_ROOT, spawnNode, type NodeChild } from './lib/proc.js';
 import { percentile, round } from './lib/stats.js';
 import {
+  startApiProcess,
   createUsers,
   inBatches,
   json,
@@ -513,14 +514,7 @@ async function partB(o: PartBOptions, logDir: string) {
     });
     const sandboxUrl = env.PROVIDER_SANDBOX_URL!;
     await widenSandboxLimits(sandboxUrl);
-    const api = spawnNode({
-      name: 'api',
-      script: 'server/main.ts',
-      env,
-      logFile: path.join(logDir, 'poll-bench-api.log'),
-    });
-    children.push(api);
-    await waitForHttp(`${apiUrl}/healthz`, api);
+    await startApiProcess(env, path.join(logDir, 'poll-bench-api.log'), children);
     const worker = spawnNode({
       name: 'worker',
       script: 'bench/poll.ts',

@@ -13,8 +13,16 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/cli
 import { loadConfig } from '../core/config/config.js';
 import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
-import { processCpuMicros, REPO_ROOT, spawnNode, waitForHttp, type NodeChild } from './lib/proc.js';
-import { createUsers, json, startStack, type User, systemEnv, widenSandboxLimits } from './lib/system.js';
+import { processCpuMicros, REPO_ROOT, spawnNode, type NodeChild } from './lib/proc.js';
+import {
+  startApiProcess,
+  createUsers,
+  json,
+  startStack,
+  type User,
+  systemEnv,
+  widenSandboxLimits,
+} from './lib/system.js';
 import { percentile, round } from './lib/stats.js';
 
 process.removeAllListeners('warning');
@@ -121,14 +129,7 @@ async function main(): Promise<void> {
     const sandboxUrl = env.PROVIDER_SANDBOX_URL!;
     await widenSandboxLimits(sandboxUrl);
 
-    const api = spawnNode({
-      name: 'api',
-      script: 'server/main.ts',
-      env,
-      logFile: path.join(LOG_DIR, 'worker-bench-api.log'),
-    });
-    children.push(api);
-    await waitForHttp(`${apiUrl}/healthz`, api);
+    await startApiProcess(env, path.join(LOG_DIR, 'worker-bench-api.log'), children);
     const worker = spawnNode({
       name: 'worker',
       script: 'worker/main.ts',

@@ -23,7 +23,7 @@ import { ProviderManager } from './providers/providerManager.js';
 import { Coalescer } from './coalescer/coalescer.js';
 import { TieredScheduler } from './scheduler/tieredScheduler.js';
 import { HotPathQueue } from '../core/messages/hotPathQueue.js';
-import { SqsQueueSender } from '../core/queue/sqs.js';
+import { createSqsJsonClient, SqsQueueSender } from '../core/queue/sqs.js';
 import { ProfileRepository } from '../core/store/profileRepository.js';
 import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
 import { SqsConsumer } from './queue/sqsConsumer.js';
@@ -116,8 +116,6 @@ export async function createWorker(
     config,
     logger,
     providers,
-    credentials,
-    limiter,
     contexts,
     confidence: new SyncConfidence(redis, config.SYNC_CONFIDENCE_THRESHOLD, logger),
     ledger: new LedgerRepository(db, config.TABLE_NAME, writer),
@@ -126,13 +124,7 @@ export async function createWorker(
     connections,
   });
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
-  const sqsSender = new AwsJsonClient({
-    service: 'sqs',
-    targetPrefix: 'AmazonSQS',
-    region: config.AWS_REGION,
-    endpoint: config.SQS_ENDPOINT,
-    credentials: credentialsFor(config),
-  });
+  const sqsSender = createSqsJsonClient(config);
   // Adaptive polling (seed §3f) for sources without webhooks: Tier 1 schedules, Tier 2 checks.
   const pollQueue = config.POLL_SCHEDULE_QUEUE_URL
     ? new PollQueue(
@@ -172,35 +164,7 @@ export async function createWorker(
       timeoutMs: (config.WORKER_WAIT_TIME_SECONDS + 10) * 1000,
     }),
   ) as unknown as SQSClient;
-  const consumer = new SqsConsumer({
-    name: 'hot-path',
-    sqs,
-    queueUrl: config.HOT_PATH_QUEUE_URL,
-    concurrency: config.WORKER_CONCURRENCY,
-    waitTimeSeconds: config.WORKER_WAIT_TIME_SECONDS,
-    visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
-    maxReceiveCount: config.MAX_RECEIVE_COUNT,
-    batchWindowMs: config.BATCH_WINDOW_MS,
-    logger,
-    // Degraded mode: without Redis there is no rate limiter, so no provider may be called.
-    isHealthy: () => redis.status === 'ready',
-    onCritical: hooks.onCritical,
-    handle: async (job, signal) => {
-      const outcome = await hotPath.handle(job, signal);
-      stats.jobs += 1;
-      stats.jobWrites += outcome.jobWrites;
-      if (outcome.result) {
-        stats.succeeded += 1;
-        stats.providerCalls += outcome.result.providerCalls;
-        stats.itemsWritten += outcome.result.itemsWritten;
-      } else if (outcome.disposition.action === 'defer') stats.deferred += 1;
-      else stats.failed += 1;
-      hooks.onJob?.(outcome);
-      return outcome.disposition;
-    },
-  });
-
-  // The side queues' consumers share the hot path's settings, each with its own concurrency.
+  // Every consumer shares these settings; each has its own queue, concurrency and handler.
   const consumerFor = (
     name: string,
     queueUrl: string,
@@ -217,11 +181,31 @@ export async function createWorker(
       maxReceiveCount: config.MAX_RECEIVE_COUNT,
       batchWindowMs: config.BATCH_WINDOW_MS,
       logger,
-      // Every one of them needs Redis (rate limits, windows, poll state).
+      // Degraded mode: without Redis there is no rate limiter (nor windows, nor poll state), so
+      // nothing is received and no provider is called.
       isHealthy: () => redis.status === 'ready',
       onCritical: hooks.onCritical,
       handle,
     });
+
+  const consumer = consumerFor(
+    'hot-path',
+    config.HOT_PATH_QUEUE_URL,
+    config.WORKER_CONCURRENCY,
+    async (job, signal) => {
+      const outcome = await hotPath.handle(job, signal);
+      stats.jobs += 1;
+      stats.jobWrites += outcome.jobWrites;
+      if (outcome.result) {
+        stats.succeeded += 1;
+        stats.providerCalls += outcome.result.providerCalls;
+        stats.itemsWritten += outcome.result.itemsWritten;
+      } else if (outcome.disposition.action === 'defer') stats.deferred += 1;
+      else stats.failed += 1;
+      hooks.onJob?.(outcome);
+      return outcome.disposition;
+    },
+  );
 
   // Scheduler, coalescer and pre-flight checker all produce hot-path jobs.
   const hotPathQueue = new HotPathQueue(
@@ -329,6 +313,7 @@ export async function createWorker(
         redis.disconnect();
         subscriber.disconnect();
         sqs.destroy();
+        sqsSender.destroy();
         db.destroy();
         dynamoJson.destroy();
       })()),

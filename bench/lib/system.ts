@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CloudProvider } from '../../core/domain/types.js';
 import { mintDevToken } from '../../infra/local/devIssuer.js';
-import { baseEnv, logTail, spawnNode, type NodeChild } from './proc.js';
+import { baseEnv, logTail, spawnNode, waitForHttp, type NodeChild } from './proc.js';
 import type { CountersMessage, StackReadyMessage } from './stackProcess.js';
 
 export const WIDE = 1_000_000;
@@ -167,4 +167,16 @@ export async function widenSandboxLimits(sandboxUrl: string): Promise<void> {
         body: JSON.stringify({ provider, settings }),
       }),
     );
+}
+
+/** Starts an API process on `env`'s PORT and waits until it answers /healthz. */
+export async function startApiProcess(
+  env: Record<string, string>,
+  logFile: string,
+  children: NodeChild[],
+): Promise<NodeChild> {
+  const api = spawnNode({ name: 'api', script: 'server/main.ts', env, logFile });
+  children.push(api);
+  await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`, api);
+  return api;
 }

@@ -78,10 +78,25 @@ export class AdaptivePoller {
       minSeconds: this.d.config.POLL_MIN_INTERVAL_SECONDS,
       maxSeconds: this.d.config.POLL_MAX_INTERVAL_SECONDS,
     });
-    const scheduledFor = new Date(now.getTime() + wait * 1000).toISOString();
+    return this.enqueue(target, {
+      now,
+      waitSeconds: wait,
+      lastCheckedAt: seen.checkedAt.toISOString(),
+      ...(seen.newData ? { newDataAt: now } : {}),
+    });
+  }
+
+  /** Moves the connection's chain head, then sends the check (or its first hop). */
+  private async enqueue(
+    target: PollTarget,
+    next: { now: Date; waitSeconds: number; lastCheckedAt: string | null; newDataAt?: Date },
+  ): Promise<PollScheduled> {
+    const id = target.connection.connectionId;
+    const scheduledFor = new Date(next.now.getTime() + next.waitSeconds * 1000).toISOString();
     // The chain head first: should the send fail, the previous chain is dropped at its next hop
-    // and the error reaches the caller, whose message is then received again and reschedules.
-    await this.d.state.schedule(id, scheduledFor, seen.newData ? now : undefined);
+    // and the error reaches the caller (its message is received again and reschedules, or the
+    // scheduler's ensureChain finds the chain overdue and starts it again).
+    await this.d.state.schedule(id, scheduledFor, next.newDataAt);
     return this.d.queue.send(
       {
         userId: target.connection.userId,
@@ -89,9 +104,9 @@ export class AdaptivePoller {
         provider: target.connection.provider,
         dataTypes: target.dataTypes,
         scheduledFor,
-        lastCheckedAt: seen.checkedAt.toISOString(),
+        lastCheckedAt: next.lastCheckedAt,
       },
-      wait,
+      next.waitSeconds,
     );
   }
 
@@ -107,20 +122,8 @@ export class AdaptivePoller {
     if (next && Date.parse(next) + graceMs > now.getTime()) return false;
     const target = await this.targetOf(userId, connectionId);
     if (!target) return false;
-    const scheduledFor = now.toISOString();
-    await this.d.state.schedule(connectionId, scheduledFor);
-    await this.d.queue.send(
-      {
-        userId,
-        connectionId,
-        provider: target.connection.provider,
-        dataTypes: target.dataTypes,
-        scheduledFor,
-        // Never checked by this chain: the check looks back one longest interval.
-        lastCheckedAt: null,
-      },
-      0,
-    );
+    // Never checked by this chain: the check looks back one longest interval.
+    await this.enqueue(target, { now, waitSeconds: 0, lastCheckedAt: null });
     return true;
   }
 

@@ -8,7 +8,6 @@ import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { ConflictStrategy, DataType } from '../../core/domain/types.js';
 import type { Logger } from '../../core/logging/logger.js';
-import type { RedisRateLimiter } from '../../core/ratelimit/tokenBucket.js';
 import type { ConnectionRecord, ConnectionRepository } from '../../core/store/connectionRepository.js';
 import type { LedgerPair, LedgerRecord, LedgerRepository } from '../../core/store/ledgerRepository.js';
 import type { SyncCursorRepository } from '../../core/store/syncCursorRepository.js';
@@ -21,9 +20,8 @@ import {
   type Decision,
   type LedgerEntry,
 } from './conflictResolution.js';
-import type { CredentialManager } from './credentials.js';
 import { JobError } from './jobErrors.js';
-import { ProviderContexts } from './providerContexts.js';
+import type { ProviderContexts } from './providerContexts.js';
 import type { SyncConfidence } from './syncConfidence.js';
 
 /** Whole-hour time-zone bugs shift records by up to 14 h: read the destination that much wider. */
@@ -45,15 +43,13 @@ export interface SyncManagerDeps {
   config: Config;
   logger: Logger;
   providers: ProviderManager;
-  credentials: CredentialManager;
-  limiter: RedisRateLimiter;
   confidence: SyncConfidence;
   ledger: LedgerRepository;
   cursors: SyncCursorRepository;
   userConfig: UserConfigCache;
   connections: ConnectionRepository;
-  /** Shared with the pre-flight checker; built from the deps above when not given. */
-  contexts?: ProviderContexts;
+  /** Authorised, rate-limited provider HTTP per connection (shared with the pre-flight checker). */
+  contexts: ProviderContexts;
   now?: () => Date;
 }
 
@@ -78,11 +74,8 @@ export interface SyncRunContext {
 export class SyncManager {
   private readonly now: () => Date;
 
-  private readonly contexts: ProviderContexts;
-
   constructor(private readonly d: SyncManagerDeps) {
     this.now = d.now ?? (() => new Date());
-    this.contexts = d.contexts ?? new ProviderContexts(d);
   }
 
   private async connectionsFor(message: SyncRequest): Promise<{
@@ -177,8 +170,8 @@ export class SyncManager {
     };
     const window = ctx.window ?? (await this.windowFor(pair));
     const counter = { calls: 0 };
-    const sourceCtx = this.contexts.forConnection(source, message.priority, counter, ctx.signal);
-    const destinationCtx = this.contexts.forConnection(destination, message.priority, counter, ctx.signal);
+    const sourceCtx = this.d.contexts.forConnection(source, message.priority, counter, ctx.signal);
+    const destinationCtx = this.d.contexts.forConnection(destination, message.priority, counter, ctx.signal);
 
     try {
       const summaries = await sourceProvider.fetchMetadata(sourceCtx, message.dataType, window);
