@@ -87,22 +87,44 @@ export default tseslint.config(
       'pact/**/*.ts',
       'test/**/*.ts',
     ];
+    const envRule = {
+      selector: "MemberExpression[object.name='process'][property.name='env']",
+      message: 'Read configuration through core/config (the only reader of process.env).',
+    };
+    // Everything that runs as part of the system reads the time from core/clock, so tests and the
+    // date matrix can run it at any date (tests, benchmarks and scripts measure real time).
+    const clockMessage = 'Read the current time from core/clock/clock.ts (clock.now(), clock.date()).';
+    const clockRules = [
+      {
+        selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+        message: clockMessage,
+      },
+      { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: clockMessage },
+    ];
+    const system = ['core/**/*.ts', 'worker/**/*.ts', 'server/**/*.ts', 'infra/**/*.ts'];
+    const notSystem = ['**/*.test.ts', 'core/config/**'];
     return [
       {
         files: ['**/*.ts', '**/*.js', '**/*.mjs'],
         ignores: [...allowed, ...tooling],
-        rules: {
-          'no-restricted-syntax': [
-            'error',
-            {
-              selector: "MemberExpression[object.name='process'][property.name='env']",
-              message: 'Read configuration through core/config (the only reader of process.env).',
-            },
-            ...tokenRules,
-          ],
-        },
+        rules: { 'no-restricted-syntax': ['error', envRule, ...tokenRules] },
       },
       { files: tooling, ignores: allowed, rules: { 'no-restricted-syntax': ['error', ...tokenRules] } },
+      {
+        files: system,
+        ignores: [...allowed, ...tooling, ...notSystem],
+        rules: { 'no-restricted-syntax': ['error', envRule, ...tokenRules, ...clockRules] },
+      },
+      {
+        files: allowed.filter((f) => f !== '**/*.test.ts'),
+        ignores: notSystem,
+        rules: { 'no-restricted-syntax': ['error', envRule, ...clockRules] },
+      },
+      {
+        files: ['infra/**/*.ts'],
+        ignores: [...allowed, ...notSystem],
+        rules: { 'no-restricted-syntax': ['error', ...tokenRules, ...clockRules] },
+      },
     ];
   })(),
 );

@@ -4,6 +4,7 @@
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { assertSyncEvents, type EventBus, type SyncEvent } from './eventBus.js';
+import { clock } from '../clock/clock.js';
 
 export type LocalEventRecord = SyncEvent & { publishedAt: string };
 
@@ -13,7 +14,7 @@ export class LocalEventBus implements EventBus {
 
   constructor(
     private readonly file: string,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date = () => clock.date(),
   ) {}
 
   private open(): Promise<FileHandle> {

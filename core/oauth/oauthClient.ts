@@ -9,6 +9,7 @@ import type { CloudProvider } from '../domain/types.js';
 import type { ProviderEndpointSpec } from '../providers/endpoints.js';
 import { ProviderTokens } from '../secrets/providerTokens.js';
 import type { AppCredentials } from './appCredentials.js';
+import { clock } from '../clock/clock.js';
 
 /** The provider refused the grant (invalid_grant, invalid_client, ...): retrying will not help. */
 export class OAuthGrantError extends Error {
@@ -186,7 +187,7 @@ export async function exchangeAuthorizationCode(
     },
     options,
   );
-  return toTokens(data, options.now?.() ?? Date.now(), null);
+  return toTokens(data, options.now?.() ?? clock.now(), null);
 }
 
 /** One refresh grant. With rotating refresh tokens the presented one is dead afterwards. */
@@ -204,7 +205,7 @@ export async function refreshAccessToken(
     { grant_type: 'refresh_token', refresh_token: refreshToken },
     options,
   );
-  return toTokens(data, options.now?.() ?? Date.now(), refreshToken);
+  return toTokens(data, options.now?.() ?? clock.now(), refreshToken);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudProvider } from '../domain/types.js';
 import { isConditionalCheckFailed, type DocumentClient } from '../store/dynamoClient.js';
+import { clock } from '../clock/clock.js';
 
 export interface OAuthStateRecord {
   state: string;
@@ -68,7 +69,7 @@ export class OAuthStateRepository {
    */
   async consume(
     state: string,
-    nowMs = Date.now(),
+    nowMs = clock.now(),
   ): Promise<(OAuthStateRecord & { expired: boolean }) | undefined> {
     try {
       const out = await this.db.send(

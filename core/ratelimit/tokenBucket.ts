@@ -23,6 +23,7 @@ import type { Redis } from '../cache/redis.js';
 import type { CloudProvider } from '../domain/types.js';
 import type { BucketPolicy, RateLimitPolicies } from './policies.js';
 import type { RateLimitObservation } from './types.js';
+import { clock } from '../clock/clock.js';
 
 export type RateLimitPriority = 'high' | 'medium' | 'low';
 
@@ -147,8 +148,9 @@ return { 1, 0 }
 `;
 
 // KEYS: buckets. ARGV: now ('' = Redis TIME), then per bucket: capacity, refill per second, the
-// largest share of capacity it may hold (-1: no limit), block until (epoch ms, 0: none), block for
-// (ms from now, 0: none). Only ever lowers tokens and lengthens blocks. Returns the number of keys.
+// largest share of capacity it may hold (-1: no limit), empty and block for (ms from now, 0: none),
+// block for (ms from now, 0: none). Only ever lowers tokens and lengthens blocks. Returns the
+// number of keys. Both blocks are relative: the caller's clock and Redis TIME never meet.
 const ADJUST_SCRIPT = `${LUA_COMMON}
 local now = clock(ARGV[1])
 for i = 1, #KEYS do
@@ -156,14 +158,14 @@ for i = 1, #KEYS do
   local cap = tonumber(ARGV[base])
   local rate = tonumber(ARGV[base + 1]) / 1000
   local share = tonumber(ARGV[base + 2])
-  local blockUntil = tonumber(ARGV[base + 3])
+  local emptyFor = tonumber(ARGV[base + 3])
   local blockFor = tonumber(ARGV[base + 4])
   local tokens, ts, blocked = load(KEYS[i], cap, rate, now)
   if share >= 0 and tokens > cap * share then tokens = cap * share end
   -- A window the provider reports as used up: empty until it resets.
-  if blockUntil > now then
+  if emptyFor > 0 then
     tokens = 0
-    if blockUntil > blocked then blocked = blockUntil end
+    if now + emptyFor > blocked then blocked = now + emptyFor end
   end
   -- A 429's Retry-After: no request until then; tokens keep refilling (a daily bucket is not
   -- emptied by a short penalty).
@@ -189,7 +191,8 @@ interface Adjustment {
   bucket: BucketPolicy;
   /** Largest share of capacity the bucket may hold after the adjustment (-1: unchanged). */
   share: number;
-  blockUntil: number;
+  /** Empty the bucket and block it for this long (a provider window used up until its reset). */
+  emptyForMs: number;
   blockForMs: number;
 }
 
@@ -247,17 +250,20 @@ export class RedisRateLimiter {
   ): Promise<void> {
     const buckets = this.policyOf(provider);
     const byBucket = new Map<BucketPolicy, Adjustment>();
+    // Reset instants come from the provider's headers, read on this process's clock: they travel
+    // as durations, so the scripts' clock (Redis TIME) never compares against them.
+    const nowMs = this.now ? this.now() : clock.now();
     for (const w of observation.windows) {
       if (!(w.limit > 0) || !Number.isFinite(w.used)) continue;
       const target = nearestBucket(buckets, w.scope, w.windowSeconds);
       if (!target) continue;
       const share = Math.min(1, Math.max(0, (w.limit - w.used) / w.limit));
-      const blockUntil = w.used >= w.limit && w.resetAt !== undefined ? w.resetAt : 0;
+      const emptyForMs = w.used >= w.limit && w.resetAt !== undefined ? Math.max(0, w.resetAt - nowMs) : 0;
       const prev = byBucket.get(target);
       byBucket.set(target, {
         bucket: target,
         share: prev ? Math.min(prev.share, share) : share,
-        blockUntil: Math.max(prev?.blockUntil ?? 0, blockUntil),
+        emptyForMs: Math.max(prev?.emptyForMs ?? 0, emptyForMs),
         blockForMs: 0,
       });
     }
@@ -286,7 +292,7 @@ export class RedisRateLimiter {
     await this.adjust(
       provider,
       providerUserId,
-      targets.map((bucket) => ({ bucket, share: -1, blockUntil: 0, blockForMs })),
+      targets.map((bucket) => ({ bucket, share: -1, emptyForMs: 0, blockForMs })),
     );
   }
 
@@ -301,7 +307,7 @@ export class RedisRateLimiter {
     );
     const args: (string | number)[] = [this.clockArg()];
     for (const a of adjustments)
-      args.push(a.bucket.capacity, a.bucket.refillPerSecond, a.share, a.blockUntil, a.blockForMs);
+      args.push(a.bucket.capacity, a.bucket.refillPerSecond, a.share, a.emptyForMs, a.blockForMs);
     await this.run(ADJUST, keys, args);
   }
 

@@ -1,3 +1,4 @@
+import { clock } from '../clock/clock.js';
 // A user's OAuth tokens for one provider connection (spec §2). The class is built so that a careless
 // log line, error, JSON body or copy cannot carry the secrets anywhere:
 // - every field is a JS private field (#), so JSON.stringify, spread, Object.keys/entries,
@@ -108,7 +109,7 @@ export class ProviderTokens {
   }
 
   /** True when the access token expires within `ms` of `now` (or has already expired). */
-  expiresWithin(ms: number, now: number = Date.now()): boolean {
+  expiresWithin(ms: number, now: number = clock.now()): boolean {
     return this.#expiresAt - now <= ms;
   }
 

@@ -7,6 +7,7 @@ import type { BatchWriter } from './batchWriter.js';
 import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
 import type { DynamoJson } from './dynamoJson.js';
 import { idempotencyKey } from './keys.js';
+import { clock } from '../clock/clock.js';
 
 export interface StoredResponse {
   status: number;
@@ -47,7 +48,7 @@ export class IdempotencyRepository {
 
   async begin(userId: string, key: string, fingerprint: string, reservedId: string): Promise<BeginResult> {
     const id = idempotencyKey(userId, key);
-    const now = Date.now();
+    const now = clock.now();
     const item = this.item(id, 'INPROGRESS', fingerprint, reservedId, now);
     try {
       const out = await this.hot.putItem({
@@ -101,7 +102,7 @@ export class IdempotencyRepository {
     reservedId: string,
     response: StoredResponse,
   ): Promise<void> {
-    const item = this.item(idempotencyKey(userId, key), 'COMPLETED', fingerprint, reservedId, Date.now());
+    const item = this.item(idempotencyKey(userId, key), 'COMPLETED', fingerprint, reservedId, clock.now());
     item.Response = response;
     return this.writer.put({ ...item });
   }

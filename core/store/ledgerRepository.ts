@@ -7,6 +7,7 @@ import type { DataType } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
 import type { DocumentClient } from './dynamoClient.js';
 import { userPk } from './keys.js';
+import { clock } from '../clock/clock.js';
 
 export interface LedgerPair {
   userId: string;
@@ -77,7 +78,7 @@ export class LedgerRepository {
 
   /** Records writes through the shared BatchWriteItem batcher. */
   async record(pair: LedgerPair, entries: readonly LedgerRecord[]): Promise<void> {
-    const ttl = Math.floor(Date.now() / 1000) + LEDGER_TTL_DAYS * 86_400;
+    const ttl = Math.floor(clock.now() / 1000) + LEDGER_TTL_DAYS * 86_400;
     await Promise.all(
       entries.map((e) => {
         const item: LedgerItem = {

@@ -6,6 +6,7 @@ import type { SubscriptionLevel, UserSettings } from '../domain/types.js';
 import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
 import { VersionConflictError } from './errors.js';
 import { PROFILE_SK, userPk } from './keys.js';
+import { clock } from '../clock/clock.js';
 
 export interface UserProfile {
   userId: string;
@@ -78,7 +79,7 @@ export class ProfileRepository {
     const existing = await this.get(userId);
     if (existing && existing.subscriptionLevel !== init.tier) return this.changeTier(existing, init.tier);
     if (existing) return existing;
-    const now = new Date();
+    const now = clock.date();
     const item: ProfileItem = {
       PK: userPk(userId),
       SK: PROFILE_SK,
@@ -124,7 +125,7 @@ export class ProfileRepository {
             ':tier': tier,
             ':old': profile.subscriptionLevel,
             ':shard': syncTierShardId(tier, profile.userId, this.schedulerShards),
-            ':now': new Date().toISOString(),
+            ':now': clock.date().toISOString(),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -151,7 +152,7 @@ export class ProfileRepository {
           ConditionExpression: 'attribute_exists(PK) AND version = :expected',
           ExpressionAttributeValues: {
             ':s': settings,
-            ':now': new Date().toISOString(),
+            ':now': clock.date().toISOString(),
             ':one': 1,
             ':expected': expectedVersion,
           },

@@ -8,6 +8,8 @@ import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js
 import { AlreadyExistsError, VersionConflictError } from './errors.js';
 import { SK_PREFIX, syncConfigSk, userPk } from './keys.js';
 import { queryPartition } from './queryPartition.js';
+import { byCreation } from './creationOrder.js';
+import { clock } from '../clock/clock.js';
 
 export type SyncConfigRecord = SyncConfig & { userId: string };
 
@@ -71,7 +73,7 @@ export class SyncConfigRepository {
         consistentRead: true,
       },
     );
-    return items.map(toRecord);
+    return items.map(toRecord).sort(byCreation((r) => r.configId));
   }
 
   /** Creates the configuration; AlreadyExistsError carries the one already stored for that key. */
@@ -117,7 +119,7 @@ export class SyncConfigRepository {
     const values: Record<string, unknown> = {
       ':expected': expectedVersion,
       ':one': 1,
-      ':now': new Date().toISOString(),
+      ':now': clock.date().toISOString(),
     };
     const sets = ['UpdatedAt = :now', 'version = version + :one'];
     for (const [field, value] of Object.entries(changes) as [keyof SyncConfigChanges, unknown][]) {

@@ -7,6 +7,7 @@ import type { DataType } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
 import type { DocumentClient } from './dynamoClient.js';
 import { userPk } from './keys.js';
+import { clock } from '../clock/clock.js';
 
 export interface SyncCursorKey {
   userId: string;
@@ -64,7 +65,7 @@ export class SyncCursorRepository {
       SK: cursorSk(key),
       Entity: 'CURSOR',
       Watermark: watermark.toISOString(),
-      UpdatedAt: new Date().toISOString(),
+      UpdatedAt: clock.date().toISOString(),
     });
   }
 }

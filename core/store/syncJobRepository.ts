@@ -15,6 +15,7 @@ import type {
 import type { BatchWriter } from './batchWriter.js';
 import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
 import { INDEX, jobSk, userPk } from './keys.js';
+import { clock } from '../clock/clock.js';
 
 export interface SyncJobRecord {
   userId: string;
@@ -165,7 +166,7 @@ export class SyncJobRepository {
     );
     if (!out.Item) return undefined;
     const record = toRecord(out.Item as SyncJobItem);
-    return isLive(record, Date.now() / 1000) ? record : undefined;
+    return isLive(record, clock.now() / 1000) ? record : undefined;
   }
 
   /** Newest first. Throws InvalidCursorError for a cursor this listing did not issue. */
@@ -175,7 +176,7 @@ export class SyncJobRepository {
     cursor?: string,
   ): Promise<{ jobs: SyncJobRecord[]; nextCursor: string | null }> {
     const start = cursor ? { PK: userPk(userId), ...decodeCursor(cursor) } : undefined;
-    const nowSeconds = Date.now() / 1000;
+    const nowSeconds = clock.now() / 1000;
     const jobs: SyncJobRecord[] = [];
     let exclusiveStart: Record<string, unknown> | undefined = start;
     let last: Record<string, unknown> | undefined;

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { clock } from '../../core/clock/clock.js';
 
 export const DEV_PROJECT_ID = 'syncwell-local';
 export const DEV_ISSUER = `https://securetoken.google.com/${DEV_PROJECT_ID}`;
@@ -53,7 +54,7 @@ async function createKeys(keyFile: string): Promise<void> {
     version: 1,
     kid: await calculateJwkThumbprint({ kty: 'RSA', n: privateJwk.n, e: privateJwk.e }),
     privateJwk,
-    createdAt: new Date().toISOString(),
+    createdAt: clock.date().toISOString(),
   };
   // Write aside, then link into place: link fails if another process won the race, and both use its key.
   const temp = `${keyFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -108,7 +109,7 @@ export async function mintDevToken(userId: string, options: MintOptions = {}): P
     throw new Error('tier must be PRO or FREE');
   }
   const { kid, privateKey } = await loadDevKeys(options.keyFile);
-  const now = options.issuedAtSeconds ?? Math.floor(Date.now() / 1000);
+  const now = options.issuedAtSeconds ?? Math.floor(clock.now() / 1000);
   const email = options.email ?? `${userId}@example.test`;
   return new SignJWT({
     user_id: userId,

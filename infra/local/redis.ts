@@ -4,6 +4,7 @@ import { access, constants } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from './freePort.js';
+import { clock } from '../../core/clock/clock.js';
 
 export interface RedisHandle {
   url: string;
@@ -86,8 +87,8 @@ async function startOnce(binary: string, port: number, timeoutMs: number): Promi
     clearTimeout(timer);
   };
 
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = clock.now() + timeoutMs;
+  while (clock.now() < deadline) {
     if (spawnError || child.exitCode !== null || child.signalCode !== null) break;
     if (await ping(port)) return { url: `redis://127.0.0.1:${port}`, port, stop };
     await new Promise((r) => setTimeout(r, 50));

@@ -17,6 +17,7 @@ import { mintDevToken } from './devIssuer.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, purgeQueues, resetTable } from './resources.js';
 import { readRuntimeState } from './runtimeState.js';
 import { loadTerraformResources } from './terraform.js';
+import { clock } from '../../core/clock/clock.js';
 
 interface FixtureUser {
   userId: string;
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
   const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
   const syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, writer);
-  const now = new Date().toISOString();
+  const now = clock.date().toISOString();
 
   for (const user of FIXTURE_USERS) {
     await profiles.ensure(user.userId, { email: `${user.userId}@example.test`, tier: user.tier });

@@ -3,6 +3,7 @@
 // revoked upstream stops being trusted at once instead of up to an hour later. Refetches are
 // rate-limited so tokens with unknown kids cannot turn into a request storm against the issuer.
 import { importJWK, type JWK, type CryptoKey } from 'jose';
+import { clock } from '../../core/clock/clock.js';
 
 interface CachedSet {
   keys: Map<string, CryptoKey>;
@@ -26,7 +27,7 @@ export class JwksCache {
 
   /** The key for `kid`, refreshing the set when it is stale or does not know the kid (at most once per cooldown). */
   async getKey(kid: string): Promise<CryptoKey | undefined> {
-    const now = Date.now();
+    const now = clock.now();
     let set = this.cached;
     if (!set || now - set.fetchedAt > this.ttlMs) set = await this.refresh();
     const key = set.keys.get(kid);
@@ -51,7 +52,7 @@ export class JwksCache {
   }
 
   private async fetchSet(): Promise<CachedSet> {
-    this.lastFetchAt = Date.now();
+    this.lastFetchAt = clock.now();
     const response = await fetch(this.url, { signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new Error(`JWKS fetch failed: HTTP ${response.status}`);
     const body = (await response.json()) as { keys?: JWK[] };
@@ -60,7 +61,7 @@ export class JwksCache {
       if (!jwk.kid || (jwk.alg && jwk.alg !== 'RS256') || jwk.kty !== 'RSA') continue;
       keys.set(jwk.kid, (await importJWK(jwk, 'RS256')) as CryptoKey);
     }
-    this.cached = { keys, fetchedAt: Date.now() };
+    this.cached = { keys, fetchedAt: clock.now() };
     return this.cached;
   }
 }

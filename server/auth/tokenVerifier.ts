@@ -6,6 +6,7 @@ import { LRUCache } from 'lru-cache';
 import type { SubscriptionLevel } from '../../core/domain/types.js';
 import { AppError } from '../../core/errors/AppError.js';
 import type { JwksCache } from './jwksCache.js';
+import { clock } from '../../core/clock/clock.js';
 
 export interface AuthUser {
   userId: string;
@@ -56,6 +57,7 @@ export class TokenVerifier {
           audience: this.projectId,
           algorithms: ['RS256'],
           requiredClaims: ['sub', 'iat', 'exp'],
+          currentDate: clock.date(),
         },
       );
       payload = result.payload;
@@ -75,7 +77,7 @@ export class TokenVerifier {
     if (
       !payload.sub ||
       !USER_ID.test(payload.sub) ||
-      (authTime !== undefined && authTime > Date.now() / 1000 + 60)
+      (authTime !== undefined && authTime > clock.now() / 1000 + 60)
     )
       throw unauthenticated();
 
@@ -86,7 +88,7 @@ export class TokenVerifier {
       tier: payload.tier === 'PRO' ? 'PRO' : 'FREE',
       kid,
     };
-    const ttl = (payload.exp ?? 0) * 1000 - Date.now();
+    const ttl = (payload.exp ?? 0) * 1000 - clock.now();
     if (ttl > 0) this.verified.set(token, user, { ttl: Math.min(ttl, this.verified.ttl) });
     return user;
   }

@@ -19,6 +19,7 @@ import type { HandlerMap } from '../http/operationTypes.js';
 import { toConnectionView } from './connections.js';
 import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
 import type { ProviderTokens } from '../../core/secrets/providerTokens.js';
+import { clock } from '../../core/clock/clock.js';
 
 const RETRY_UNCONFIGURED_SECONDS = 3600;
 const RETRY_PROVIDER_SECONDS = 30;
@@ -62,7 +63,7 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
           ],
         });
 
-      const now = new Date();
+      const now = clock.date();
       // Derived from the idempotency reservation: a retried request reuses the same connection.
       const connectionId = `conn_${reservedId}`;
       const state = randomUUID();
@@ -171,7 +172,7 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
         throw providerUnavailable(provider, error);
       }
 
-      const now = new Date().toISOString();
+      const now = clock.date().toISOString();
       // Reconnecting the same provider account revives the existing connection (its sync
       // configurations keep pointing at it); the pending one is dropped.
       const previous = providerUserId

@@ -12,6 +12,7 @@ import {
 } from '../http/preconditions.js';
 import { ownedConnection } from './connections.js';
 import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
+import { clock } from '../../core/clock/clock.js';
 
 const toView = ({ userId: _userId, ...config }: SyncConfigRecord): SyncConfig => config;
 const location = (configId: string) => `/v1/sync-configs/${configId}`;
@@ -47,7 +48,7 @@ export function syncConfigHandlers(d: HandlerDependencies): Pick<HandlerMap, Syn
       const { userId } = callerOf(ctx);
       const { reservedId } = idempotencyOf(ctx);
       await checkPair(userId, body.sourceConnectionId, body.destinationConnectionId);
-      const now = new Date().toISOString();
+      const now = clock.date().toISOString();
       // The id comes from the idempotency reservation: a retry after a crash finds "its" config.
       const configId = `cfg_${reservedId}`;
       let created: SyncConfigRecord;

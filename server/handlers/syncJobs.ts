@@ -8,6 +8,7 @@ import { InvalidCursorError, type SyncJobRecord } from '../../core/store/syncJob
 import type { HandlerMap } from '../http/operationTypes.js';
 import { ownedConnection } from './connections.js';
 import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
+import { clock } from '../../core/clock/clock.js';
 
 const toView = ({ userId: _u, expiresAt: _e, ...job }: SyncJobRecord): SyncJob => job;
 const syncJobNotFound = () => new AppError(404, 'not_found', { params: { resource: 'sync job' } });
@@ -21,7 +22,7 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
       const { key, reservedId, recovered } = idempotencyOf(ctx);
       if (body.sourceConnectionId === body.destinationConnectionId)
         throw new AppError(400, 'same_connection');
-      const now = new Date();
+      const now = clock.date();
       if (body.mode === 'historical') {
         const problem = checkDateRange(body.dateRange, { today: now, maxDays: d.config.HISTORICAL_MAX_DAYS });
         if (problem)
@@ -119,7 +120,7 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
           requestedAt: job.createdAt,
           correlationId: ctx.correlationId,
         },
-        { userId: caller.userId, idempotencyKey: key },
+        { idempotencyKey: key },
       );
       ctx.deferredWrites.push(recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
       return accepted(job.jobId);

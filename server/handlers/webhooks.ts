@@ -9,6 +9,7 @@ import { appCredentials } from '../../core/oauth/appCredentials.js';
 import type { DataType } from '../../core/domain/types.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import type { HandlerDependencies } from './dependencies.js';
+import { clock } from '../../core/clock/clock.js';
 
 type WebhookOps =
   | 'verifyStravaSubscription'
@@ -52,7 +53,7 @@ export function webhookHandlers(d: HandlerDependencies): Pick<HandlerMap, Webhoo
       });
     await Promise.all(events.map((e) => d.coalescingQueue!.send(e)));
   }
-  const now = () => new Date().toISOString();
+  const now = () => clock.date().toISOString();
 
   return {
     async verifyStravaSubscription({ query }) {

@@ -4,6 +4,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../core/errors/AppError.js';
+import { clock } from '../../core/clock/clock.js';
 
 interface Bucket {
   tokens: number;
@@ -16,7 +17,7 @@ export function rateLimitPerUser(perMinute: number) {
   return (_req: Request, res: Response, next: NextFunction) => {
     const userId = res.locals.ctx.auth?.userId;
     if (perMinute <= 0 || !userId) return next();
-    const now = Date.now();
+    const now = clock.now();
     const bucket = buckets.get(userId) ?? { tokens: perMinute, updatedAt: now };
     bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.updatedAt) * perMs);
     bucket.updatedAt = now;

@@ -17,6 +17,7 @@ import type { ProviderUserIndex } from '../../core/store/providerUserIndex.js';
 import type { WebhookEventReceived } from '../../generated/messages.gen.js';
 import type { Disposition, ReceivedJob } from '../sync/hotPathJob.js';
 import { parseReceived, POISON } from '../queue/poison.js';
+import { clock } from '../../core/clock/clock.js';
 
 const REVOCATIONS = new Set([
   'athlete.deauthorize',
@@ -48,7 +49,7 @@ export class Coalescer {
   readonly stats = { events: 0, jobs: 0, coalesced: 0, unknownOwners: 0, revoked: 0 };
 
   constructor(private readonly d: CoalescerDeps) {
-    this.now = d.now ?? (() => new Date());
+    this.now = d.now ?? (() => clock.date());
   }
 
   /** First event of the window for this configuration? Redis trouble: let FIFO dedup decide. */

@@ -16,6 +16,7 @@ import { backoffSeconds, type Disposition, type ReceivedJob } from '../sync/hotP
 import { classifyFailure } from '../sync/jobErrors.js';
 import { parseReceived, POISON } from '../queue/poison.js';
 import type { SyncManager, SyncRunResult } from '../sync/syncManager.js';
+import { clock } from '../../core/clock/clock.js';
 
 export interface HistoricalChunkDeps {
   config: Config;
@@ -37,7 +38,7 @@ export class HistoricalChunkJob {
   private readonly now: () => Date;
 
   constructor(private readonly d: HistoricalChunkDeps) {
-    this.now = d.now ?? (() => new Date());
+    this.now = d.now ?? (() => clock.date());
   }
 
   async handle(received: ReceivedJob, signal?: AbortSignal): Promise<ChunkOutcome> {

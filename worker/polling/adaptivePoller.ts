@@ -14,6 +14,7 @@ import type { ProviderManager } from '../providers/providerManager.js';
 import type { SyncRunResult } from '../sync/syncManager.js';
 import { nextPollDelaySeconds } from './pollPlanner.js';
 import type { PollState } from './pollState.js';
+import { clock } from '../../core/clock/clock.js';
 
 /** A polled source connection and its enabled sync configurations. */
 export interface PollTarget {
@@ -37,7 +38,7 @@ export class AdaptivePoller {
   private readonly now: () => Date;
 
   constructor(private readonly d: AdaptivePollerDeps) {
-    this.now = d.now ?? (() => new Date());
+    this.now = d.now ?? (() => clock.date());
   }
 
   /** True for providers SyncWell must poll (no webhooks). */

@@ -18,6 +18,7 @@ import { parseReceived, POISON } from '../queue/poison.js';
 import type { ProviderContexts } from '../sync/providerContexts.js';
 import type { AdaptivePoller } from './adaptivePoller.js';
 import type { PollState } from './pollState.js';
+import { clock } from '../../core/clock/clock.js';
 
 export interface PreflightDeps {
   config: Config;
@@ -62,7 +63,7 @@ export class PreflightChecker {
   private readonly now: () => Date;
 
   constructor(private readonly d: PreflightDeps) {
-    this.now = d.now ?? (() => new Date());
+    this.now = d.now ?? (() => clock.date());
   }
 
   async handle(received: ReceivedJob): Promise<Disposition> {

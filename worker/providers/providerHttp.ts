@@ -10,6 +10,7 @@ import {
   ProviderRequestError,
   ProviderUnavailableError,
 } from './errors.js';
+import { clock } from '../../core/clock/clock.js';
 
 export interface ProviderRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -70,7 +71,7 @@ function retryAfterSeconds(headers: Headers): number | undefined {
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return Math.max(0, seconds);
   const at = Date.parse(raw);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - clock.now()) / 1000));
 }
 
 export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {

@@ -15,6 +15,7 @@ import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
 import { isConditionalCheckFailed, type DocumentClient } from '../../core/store/dynamoClient.js';
 import { INDEX, PROFILE_SK } from '../../core/store/keys.js';
 import type { AdaptivePoller } from '../polling/adaptivePoller.js';
+import { clock } from '../../core/clock/clock.js';
 
 const TIERS: readonly SubscriptionLevel[] = ['PRO', 'FREE'];
 
@@ -158,7 +159,7 @@ export class TieredScheduler {
   }
 
   /** Every tier and shard this worker can claim for the tick that contains `now`. */
-  async runTick(now = new Date()): Promise<TickReport> {
+  async runTick(now = clock.date()): Promise<TickReport> {
     const tick = Math.floor(now.getTime() / (this.d.config.SCHEDULER_TICK_SECONDS * 1000));
     const shards = TIERS.flatMap((tier) =>
       Array.from({ length: this.d.config.SCHEDULER_SHARDS }, (_, shard) => ({ tier, shard })),

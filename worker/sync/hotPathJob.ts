@@ -15,6 +15,7 @@ import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
 import type { SyncJob } from '../../core/domain/types.js';
 import { classifyFailure, type ClassifiedFailure } from './jobErrors.js';
 import type { SyncManager, SyncRunResult } from './syncManager.js';
+import { clock } from '../../core/clock/clock.js';
 
 export type Disposition =
   /** Done (or a duplicate): delete the message. */
@@ -90,7 +91,7 @@ export class HotPathJob {
   private readonly now: () => Date;
 
   constructor(private readonly d: HotPathJobDeps) {
-    this.now = d.now ?? (() => new Date());
+    this.now = d.now ?? (() => clock.date());
   }
 
   private jobRecordFrom(
@@ -217,7 +218,14 @@ export class HotPathJob {
         ...(signal ? { signal } : {}),
       });
       const finishedAt = this.now();
-      const jobResult = { recordsWritten: result.recordsWritten, recordsSkipped: result.recordsSkipped };
+      const jobResult = {
+        recordsWritten: result.recordsWritten,
+        recordsSkipped: result.recordsSkipped,
+        // What the user (and a test) needs to know which records this job could have moved.
+        ...(result.window
+          ? { window: { since: result.window.since.toISOString(), until: result.window.until.toISOString() } }
+          : {}),
+      };
       if (tracked) {
         const finished = await this.finish(message, received, {
           status: 'SUCCEEDED',

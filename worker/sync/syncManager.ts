@@ -23,6 +23,7 @@ import {
 import { JobError } from './jobErrors.js';
 import type { ProviderContexts } from './providerContexts.js';
 import type { SyncConfidence } from './syncConfidence.js';
+import { clock } from '../../core/clock/clock.js';
 
 /** Whole-hour time-zone bugs shift records by up to 14 h: read the destination that much wider. */
 const DESTINATION_MARGIN_MS = 14 * 3_600_000;
@@ -37,6 +38,8 @@ export interface SyncRunResult {
   providerCalls: number;
   /** DynamoDB items this job wrote (ledger + cursor), excluding the JOB item. */
   itemsWritten: number;
+  /** The span of source data this run read (absent when it stopped before reading). */
+  window?: TimeWindow;
 }
 
 export interface SyncManagerDeps {
@@ -75,7 +78,7 @@ export class SyncManager {
   private readonly now: () => Date;
 
   constructor(private readonly d: SyncManagerDeps) {
-    this.now = d.now ?? (() => new Date());
+    this.now = d.now ?? (() => clock.date());
   }
 
   private async connectionsFor(message: SyncRequest): Promise<{
@@ -169,6 +172,7 @@ export class SyncManager {
       dataType: message.dataType,
     };
     const window = ctx.window ?? (await this.windowFor(pair));
+    result.window = window;
     const counter = { calls: 0 };
     const sourceCtx = this.d.contexts.forConnection(source, message.priority, counter, ctx.signal);
     const destinationCtx = this.d.contexts.forConnection(destination, message.priority, counter, ctx.signal);

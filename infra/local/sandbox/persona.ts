@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { CloudProvider, WorkoutType } from '../../../core/domain/types.js';
 import { lastDstChange, localDate, zonedToUtc } from './time.js';
+import { clock } from '../../../core/clock/clock.js';
 
 export interface PersonaWorkout {
   /** Stable id of the real-world event (not a provider id). */
@@ -93,7 +94,7 @@ function rng(seed: string): () => number {
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export function buildPersona(name: string, options: PersonaOptions = {}): Persona {
-  const now = options.now ?? new Date();
+  const now = options.now ?? clock.date();
   const persona: Persona = { name, homeTimezone: HOME, workouts: [], sleeps: [], steps: [], weights: [] };
   if (options.empty) return persona;
   const days = options.days ?? 21;

@@ -19,6 +19,7 @@ import type {
   SandboxReply,
   SandboxRequest,
 } from './types.js';
+import { clock } from '../../../core/clock/clock.js';
 
 export const SANDBOX_PROVIDERS: readonly CloudProvider[] = ['strava', 'fitbit', 'garmin', 'google_fit'];
 
@@ -80,7 +81,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startProviderSandbox(options: SandboxOptions = {}): Promise<ProviderSandbox> {
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? (() => clock.date());
   const users = new Map<string, SandboxUser>();
   const providerUserIds = new Map<CloudProvider, Map<string, string>>();
   const counts = Object.fromEntries(SANDBOX_PROVIDERS.map((p) => [p, 0])) as Record<CloudProvider, number>;

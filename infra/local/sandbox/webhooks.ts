@@ -3,6 +3,7 @@
 // notifications signed with X-Fitbit-Signature (base64 HMAC-SHA1 keyed with `client_secret&`);
 // Garmin posts ping notifications (callback URLs) keyed by summary type.
 import { createHmac } from 'node:crypto';
+import { clock } from '../../../core/clock/clock.js';
 
 export interface DeliveryResult {
   status: number;
@@ -27,7 +28,7 @@ export function stravaEvent(
   ownerId: string,
   options: { objectId?: number; aspect?: 'create' | 'update' | 'delete'; deauthorize?: boolean } = {},
 ) {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(clock.now() / 1000);
   return options.deauthorize
     ? {
         object_type: 'athlete',
@@ -68,7 +69,7 @@ export function sendFitbitNotifications(
 ): Promise<DeliveryResult> {
   const body = notifications.map((n) => ({
     ownerType: 'user',
-    date: n.date ?? new Date().toISOString().slice(0, 10),
+    date: n.date ?? clock.date().toISOString().slice(0, 10),
     ...n,
   }));
   return post(`${apiUrl}/v1/webhooks/fitbit`, body, {
@@ -82,7 +83,7 @@ export function sendGarminPing(
   type: 'activities' | 'dailies' | 'sleeps' | 'bodyComps',
   garminUserId: string,
 ): Promise<DeliveryResult> {
-  const end = Math.floor(Date.now() / 1000);
+  const end = Math.floor(clock.now() / 1000);
   const start = end - 3600;
   return post(`${apiUrl}/v1/webhooks/garmin`, {
     [type]: [

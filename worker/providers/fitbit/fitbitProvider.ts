@@ -54,6 +54,7 @@ import {
   type FitbitStepsDay,
   type FitbitWeightLog,
 } from './fitbitSchemas.js';
+import { clock } from '../../../core/clock/clock.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -69,7 +70,7 @@ const MAX_PAGES = 1000;
  */
 export function parseFitbitRateLimit(
   headers: Headers,
-  now: Date = new Date(),
+  now: Date = clock.date(),
 ): RateLimitObservation | undefined {
   const number = (name: string) => {
     const raw = headers.get(name);
@@ -141,7 +142,7 @@ export class FitbitProvider implements DataProvider {
 
   constructor(options: FitbitProviderOptions = {}) {
     this.pageSize = Math.min(100, Math.max(1, options.pageSize ?? 100));
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? (() => clock.date());
   }
 
   private job(ctx: ProviderContext): JobCache {

@@ -43,6 +43,7 @@ import {
   garminSleepSchema,
   garminUserIdSchema,
 } from './garminSchemas.js';
+import { clock } from '../../../core/clock/clock.js';
 
 export const GARMIN_MAX_UPLOAD_WINDOW_SECONDS = 86_400;
 export const GARMIN_MAX_BACKFILL_SECONDS = 90 * 86_400;
@@ -130,7 +131,7 @@ export class GarminProvider implements DataProvider {
   private readonly cache = new Map<string, { summaryId: string }>();
 
   constructor(options: GarminProviderOptions = {}) {
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? (() => clock.date());
     this.maxUploadLagSeconds = options.maxUploadLagSeconds ?? DEFAULT_MAX_UPLOAD_LAG_SECONDS;
   }
 

@@ -48,6 +48,7 @@ import {
   fitSessionListSchema,
   type FitSession,
 } from './googleFitSchemas.js';
+import { clock } from '../../../core/clock/clock.js';
 
 export const FIT_STEPS = 'com.google.step_count.delta';
 export const FIT_WEIGHT = 'com.google.weight';
@@ -98,7 +99,7 @@ export class GoogleFitProvider implements DataProvider {
   private readonly sourceIds = new Map<string, string>();
 
   constructor(options: GoogleFitProviderOptions = {}) {
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? (() => clock.date());
     this.timezone = options.timezone ?? null;
     this.streamName = options.dataStreamName ?? 'SyncWell';
     this.appName = options.applicationName ?? 'SyncWell';

@@ -23,6 +23,7 @@ import {
   StravaSummaryActivityListSchema,
   StravaSummaryActivitySchema,
 } from './stravaSchemas.js';
+import { clock } from '../../../core/clock/clock.js';
 
 const SHORT_WINDOW_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;
@@ -49,7 +50,7 @@ function tighter(
  */
 export function parseStravaRateLimit(
   headers: Headers,
-  now: Date = new Date(),
+  now: Date = clock.date(),
 ): RateLimitObservation | undefined {
   const limit = pair(headers.get('x-ratelimit-limit'));
   const usage = pair(headers.get('x-ratelimit-usage'));
@@ -120,7 +121,7 @@ export class StravaProvider implements DataProvider {
   constructor(options: StravaProviderOptions = {}) {
     this.pageSize = Math.min(200, Math.max(1, options.pageSize ?? 200));
     this.detailConcurrency = Math.max(1, options.detailConcurrency ?? 4);
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? (() => clock.date());
   }
 
   private supported(dataType: DataType): void {
