@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { buildHotPathSyncRequested, deduplicationIdOf, HotPathQueue } from './hotPathQueue.js';
+import {
+  buildHotPathSyncRequested,
+  deduplicationIdOf,
+  HotPathQueue,
+  messageGroupIdOf,
+} from './hotPathQueue.js';
 import { MessageValidationError } from './messageSchemas.js';
 import type { OutgoingMessage, QueueSender } from '../queue/QueueSender.js';
 
@@ -29,7 +34,7 @@ describe('HotPathSyncRequested producer', () => {
     expect(() => buildHotPathSyncRequested({ ...input, jobId: 'job_1' })).to.throw(MessageValidationError);
   });
 
-  it("uses the idempotency key as deduplication id (hashed past SQS's 128 characters) and the user as group", async () => {
+  it("uses the idempotency key as deduplication id (hashed past SQS's 128 characters) and the sync pair as group", async () => {
     const sent: OutgoingMessage[] = [];
     const sender: QueueSender = {
       send: async (m) => {
@@ -38,10 +43,33 @@ describe('HotPathSyncRequested producer', () => {
       },
       drain: async () => undefined,
     };
-    await new HotPathQueue(sender).send(input, { userId: 'user-1', idempotencyKey: 'key-1' });
-    expect(sent[0]).to.include({ groupId: 'user-1', deduplicationId: 'key-1' });
+    await new HotPathQueue(sender).send(input, { idempotencyKey: 'key-1' });
+    expect(sent[0]).to.include({
+      groupId: `user-1:${input.sourceConnectionId}:${input.destinationConnectionId}:workout`,
+      deduplicationId: 'key-1',
+    });
     const long = 'k'.repeat(200);
     expect(deduplicationIdOf(long)).to.match(/^[A-Za-z0-9_-]{43}$/);
     expect(deduplicationIdOf(long)).to.equal(deduplicationIdOf(long));
+  });
+
+  it('groups by sync pair: one pair stays in order, another pair or data type of the same user does not wait', () => {
+    const group = messageGroupIdOf(input);
+    // Another job of the same pair (another trigger, priority, job id): same group, so in order.
+    expect(
+      messageGroupIdOf({
+        ...input,
+        jobId: 'job_5f2b8c1e-9d4a-4b7e-8c2a-1f0e9d8c7b6a',
+        trigger: 'schedule',
+      } as never),
+    ).to.equal(group);
+    expect(messageGroupIdOf({ ...input, dataType: 'sleep_session' })).to.not.equal(group);
+    expect(messageGroupIdOf({ ...input, sourceConnectionId: 'conn_other' })).to.not.equal(group);
+    expect(messageGroupIdOf({ ...input, destinationConnectionId: 'conn_other' })).to.not.equal(group);
+    expect(messageGroupIdOf({ ...input, userId: 'user-2' })).to.not.equal(group);
+    // Firebase uids may be 128 characters: the group id stays within SQS's limit, still per pair.
+    const longUser = { ...input, userId: 'u'.repeat(128) };
+    expect(messageGroupIdOf(longUser)).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(messageGroupIdOf({ ...longUser, dataType: 'steps' })).to.not.equal(messageGroupIdOf(longUser));
   });
 });

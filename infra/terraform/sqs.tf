@@ -2,9 +2,10 @@
 # aws_sqs_queue_redrive_policy resources whose jsonencode() infra/local parses deliberately.
 # Retention: 4 days for work queues, 14 days (the maximum) for DLQs to leave time to redrive.
 
-# Hot path: POST /v1/sync-jobs -> worker. MessageGroupId = userId (per-user order),
-# MessageDeduplicationId = the request's Idempotency-Key. High-throughput FIFO mode: dedup and
-# throughput are per message group, so one busy user cannot slow the others.
+# Hot path: POST /v1/sync-jobs -> worker. MessageGroupId = the job's sync pair (user, source,
+# destination, data type: per-pair order), MessageDeduplicationId = the request's Idempotency-Key.
+# High-throughput FIFO mode: dedup and throughput are per message group, so one busy user (or one
+# rate-limited pair) cannot slow the others.
 resource "aws_sqs_queue" "hot_path_sync" {
   name                        = "syncwell-hot-path-sync.fifo"
   fifo_queue                  = true

@@ -62,7 +62,10 @@ describe('sync jobs', () => {
 
     const [message] = await h.receiveHotPath((m) => JSON.parse(m.Body ?? '{}').jobId === r.body.jobId);
     expect(message, 'message on the hot-path queue').to.not.equal(undefined);
-    expect(message!.Attributes?.MessageGroupId).to.equal(user);
+    // Grouped by sync pair: this pair's jobs stay in order, the user's other pairs do not wait.
+    expect(message!.Attributes?.MessageGroupId).to.equal(
+      `${user}:${source.connectionId}:${destination.connectionId}:workout`,
+    );
     expect(message!.Attributes?.MessageDeduplicationId).to.equal(key);
     const payload = assertMessage<Record<string, unknown>>(
       'HotPathSyncRequested',
