@@ -4,7 +4,9 @@
 // it (`coalesce##{configId}`, SET NX EX window in Redis) and sends the job; the job's
 // deduplication id is derived from the configuration and the window, so even without Redis the
 // FIFO queue drops a second job of the same window. Unknown owners are acknowledged and dropped;
-// a deauthorization marks the connection revoked.
+// a deauthorization marks the connection revoked. A configuration whose destination is missing or
+// not active gets no job (it could only fail): it is counted, and logged once per window.
+import { LRUCache } from 'lru-cache';
 import type { Redis } from '../../core/cache/redis.js';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
@@ -46,10 +48,20 @@ export function parseWebhookEvent(body: string): WebhookEventReceived {
 export class Coalescer {
   private readonly now: () => Date;
   /** For tests and benchmarks. */
-  readonly stats = { events: 0, jobs: 0, coalesced: 0, unknownOwners: 0, revoked: 0 };
+  readonly stats = {
+    events: 0,
+    jobs: 0,
+    coalesced: 0,
+    unknownOwners: 0,
+    revoked: 0,
+    inactiveDestinations: 0,
+  };
+  /** Destinations already reported as inactive in this window (one log line, not one per event). */
+  private readonly reportedInactive: LRUCache<string, true>;
 
   constructor(private readonly d: CoalescerDeps) {
     this.now = d.now ?? (() => clock.date());
+    this.reportedInactive = new LRUCache({ max: 10_000, ttl: d.config.COALESCING_WINDOW_SECONDS * 1000 });
   }
 
   /** First event of the window for this configuration? Redis trouble: let FIFO dedup decide. */
@@ -110,12 +122,27 @@ export class Coalescer {
     const tier = (await this.d.profiles.get(link.userId))?.subscriptionLevel ?? 'FREE';
     const window = Math.floor(this.now().getTime() / 1000 / this.d.config.COALESCING_WINDOW_SECONDS);
     for (const config of configs) {
+      // Before the window's claim: a destination re-authorized a moment later gets its job at once.
+      const destination = snapshot.connections.find((c) => c.connectionId === config.destinationConnectionId);
+      if (destination?.status !== 'active') {
+        this.stats.inactiveDestinations += 1;
+        if (!this.reportedInactive.has(config.destinationConnectionId)) {
+          this.reportedInactive.set(config.destinationConnectionId, true);
+          this.d.logger.info(
+            {
+              configId: config.configId,
+              destinationConnectionId: config.destinationConnectionId,
+              status: destination?.status ?? 'missing',
+            },
+            'webhook sync skipped: the destination connection is not active',
+          );
+        }
+        continue;
+      }
       if (!(await this.claimWindow(config.configId))) {
         this.stats.coalesced += 1;
         continue;
       }
-      const destination = snapshot.connections.find((c) => c.connectionId === config.destinationConnectionId);
-      if (!destination) continue;
       await this.d.hotPathQueue.sendSystemJob({
         seed: `${config.configId}#${window}`,
         userId: link.userId,
