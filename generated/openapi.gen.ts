@@ -886,6 +886,23 @@ export interface components {
             recordsWritten: number;
             /** @description Records not written (already present, or conflict resolution kept the destination's). */
             recordsSkipped: number;
+            window?: components["schemas"]["SyncWindow"];
+        };
+        /**
+         * SyncWindow
+         * @description The span of source data a manual, scheduled, webhook or poll job read: from the previous sync's high-water mark (less a small overlap, for late uploads) or, on a first sync, from the initial look-back, until the moment the job ran. Records that start outside it were not considered by this job. Historical jobs report their `dateRange` instead.
+         */
+        SyncWindow: {
+            /**
+             * Format: date-time
+             * @description Start of the span (inclusive).
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @description End of the span (exclusive).
+             */
+            until: string;
         };
         /**
          * SyncJob

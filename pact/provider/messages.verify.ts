@@ -10,6 +10,7 @@ import { buildHotPathSyncRequested } from '../../core/messages/hotPathQueue.js';
 import { PollQueue, type PollScheduledInput } from '../../core/messages/pollQueue.js';
 import type { QueueSender } from '../../core/queue/QueueSender.js';
 import { MESSAGE_PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
+import { clock } from '../../core/clock/clock.js';
 
 /**
  * What the adaptive poller sends for a connection through PollQueue.send (which computes the hop
@@ -51,8 +52,8 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
               connectionId: 'conn_a8098c1a-f86e-41d0-a9b6-0f3c2d5e7b91',
               provider: 'garmin',
               dataTypes: ['workout', 'sleep_session'],
-              scheduledFor: new Date(Date.now() + 3_600_000).toISOString(),
-              lastCheckedAt: new Date().toISOString(),
+              scheduledFor: new Date(clock.now() + 3_600_000).toISOString(),
+              lastCheckedAt: clock.date().toISOString(),
             },
             3600,
           ),
@@ -64,7 +65,7 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
               connectionId: 'conn_a8098c1a-f86e-41d0-a9b6-0f3c2d5e7b91',
               provider: 'garmin',
               dataTypes: ['workout'],
-              scheduledFor: new Date().toISOString(),
+              scheduledFor: clock.date().toISOString(),
               lastCheckedAt: null,
             },
             0,
@@ -100,7 +101,7 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
             eventType: 'activity.create',
             objectId: '1360128428',
             dataType: 'workout',
-            receivedAt: new Date().toISOString(),
+            receivedAt: clock.date().toISOString(),
             rawEventId: 'strava:120475:1360128428:create:1709373600',
           }),
         'a hot-path sync request for a manual job': () =>
@@ -115,7 +116,7 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
             priority: 'medium',
             trigger: 'manual',
             tier: 'FREE',
-            requestedAt: new Date().toISOString(),
+            requestedAt: clock.date().toISOString(),
             correlationId: '0f6f7d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f',
           }),
       },

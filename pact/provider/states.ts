@@ -20,6 +20,7 @@ import { AlreadyExistsError } from '../../core/store/errors.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
 import type { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
+import { clock } from '../../core/clock/clock.js';
 
 export interface StateFixtures {
   connections: ConnectionRepository;
@@ -78,7 +79,7 @@ async function activeConnection(
   connectionId: string,
   provider: CloudProvider,
 ): Promise<void> {
-  const now = new Date().toISOString();
+  const now = clock.date().toISOString();
   try {
     await f.connections.create({
       userId,
@@ -105,7 +106,7 @@ function manualJob(
   fields: Pick<SyncJobRecord, 'userId' | 'jobId' | 'sourceConnectionId' | 'destinationConnectionId'> &
     Partial<SyncJobRecord>,
 ): SyncJobRecord {
-  const now = new Date();
+  const now = clock.date();
   return {
     status: 'QUEUED',
     mode: 'manual',
@@ -138,7 +139,7 @@ export function providerStates(f: StateFixtures): StateHandlers {
       const userId = text(params, 'userId');
       const connectionId = text(params, 'connectionId');
       const state = text(params, 'state');
-      const now = new Date().toISOString();
+      const now = clock.date().toISOString();
       await f.connections.delete(userId, connectionId);
       await f.connections.create({
         userId,
@@ -157,7 +158,7 @@ export function providerStates(f: StateFixtures): StateHandlers {
         provider: 'strava',
         codeVerifier: null,
         appRedirectUri: null,
-        expiresAt: Date.now() + 10 * 60_000,
+        expiresAt: clock.now() + 10 * 60_000,
       });
       const person = f.sandbox.createUser({ persona: { empty: true } });
       const consent = f.sandbox.oauth.strava.authorize({
@@ -228,7 +229,7 @@ export function providerStates(f: StateFixtures): StateHandlers {
           (c.sourceConnectionId === sourceConnectionId && c.dataType === dataType)
         )
           await f.syncConfigs.delete(c);
-      const now = new Date();
+      const now = clock.date();
       await f.syncConfigs.create({
         userId,
         configId,
@@ -254,7 +255,7 @@ export function providerStates(f: StateFixtures): StateHandlers {
         if (ownerUserId === userId) throw new Error('ownerUserId must differ from userId');
         const owned = await f.syncConfigs.listByUser(ownerUserId);
         if (!owned.some((c) => c.configId === configId)) {
-          const now = new Date().toISOString();
+          const now = clock.date().toISOString();
           await f.syncConfigs.create({
             userId: ownerUserId,
             configId,
@@ -292,7 +293,7 @@ export function providerStates(f: StateFixtures): StateHandlers {
     async 'a sync job exists'(params) {
       const userId = text(params, 'userId');
       const status = text(params, 'status') as SyncJobStatus;
-      const createdAt = new Date(Date.now() - 7_000).toISOString();
+      const createdAt = new Date(clock.now() - 7_000).toISOString();
       await f.syncJobs.put(
         manualJob(f, {
           userId,

@@ -17,6 +17,7 @@ import {
   waitForJob,
   type E2E,
 } from './support.js';
+import { clock } from '../../core/clock/clock.js';
 
 const DAY_MS = 86_400_000;
 const GARMIN_WIDE = (JSON.parse(FAST_WORKER.RATE_LIMIT_OVERRIDES!) as { garmin: unknown[] }).garmin;
@@ -62,7 +63,7 @@ describe('historical sync end to end', function () {
   });
 
   function requestBackfill(token: string, source: string, destination: string, days: number) {
-    const today = Date.parse(`${isoDay(Date.now())}T00:00:00Z`);
+    const today = Date.parse(`${isoDay(clock.now())}T00:00:00Z`);
     return e.h.request<{ jobId: string }>('POST', '/v1/sync-jobs', {
       token,
       body: {
@@ -83,7 +84,7 @@ describe('historical sync end to end', function () {
     // A Garmin chunk scans one upload day per request (7 days + Garmin's upload lag): lift the
     // sandbox's per-minute limit so this test is about chunks, not Garmin's 429s.
     e.h.stack.sandbox.fakes.garmin.configure!({ rateLimitPerMinute: 100_000 });
-    const today = Date.parse(`${isoDay(Date.now())}T00:00:00Z`);
+    const today = Date.parse(`${isoDay(clock.now())}T00:00:00Z`);
     const dateRange = { startDate: isoDay(today - 62 * DAY_MS), endDate: isoDay(today) };
     const created = await requestBackfill(token, connections.garmin, connections.strava, 62);
     expect(created.status, created.text).to.equal(202);
@@ -98,11 +99,11 @@ describe('historical sync end to end', function () {
     // goes back to the queue).
     const first = await e.startWorker({ RATE_LIMIT_OVERRIDES: WIDE_LIMITS });
     let seen: SyncJob;
-    const deadline = Date.now() + 60_000;
+    const deadline = clock.now() + 60_000;
     do {
       await new Promise((r) => setTimeout(r, 100));
       seen = await progressOf(e, token, jobId);
-    } while ((seen.progress?.processedChunks ?? 0) < 3 && Date.now() < deadline);
+    } while ((seen.progress?.processedChunks ?? 0) < 3 && clock.now() < deadline);
     expect(seen.status).to.equal('RUNNING');
     await first.stop();
     const afterFirst = (await progressOf(e, token, jobId)).progress!;
@@ -116,8 +117,8 @@ describe('historical sync end to end', function () {
     const secondStats = second.worker.historical!.stats;
     // Every chunk ran to completion exactly once across both workers; none was redone.
     // The job turns SUCCEEDED inside the last chunk's handler, just before it returns.
-    const settle = Date.now() + 5000;
-    while (firstStats.synced + secondStats.synced < 9 && Date.now() < settle)
+    const settle = clock.now() + 5000;
+    while (firstStats.synced + secondStats.synced < 9 && clock.now() < settle)
       await new Promise((r) => setTimeout(r, 20));
     expect(firstStats.synced + secondStats.synced).to.equal(9);
     expect(firstStats.synced).to.equal(afterFirst.processedChunks);
@@ -158,8 +159,8 @@ describe('historical sync end to end', function () {
         ),
       }),
     );
-    const until = Date.now() + 15_000;
-    while (second.worker.historical!.stats.duplicates < 1 && Date.now() < until)
+    const until = clock.now() + 15_000;
+    while (second.worker.historical!.stats.duplicates < 1 && clock.now() < until)
       await new Promise((r) => setTimeout(r, 100));
     expect(second.worker.historical!.stats.duplicates).to.equal(1);
     expect(e.h.stack.sandbox.requestCounts().garmin).to.equal(calls);
@@ -185,12 +186,12 @@ describe('historical sync end to end', function () {
       );
       expect(created.status, created.text).to.equal(202);
       const stats = worker.worker.historical!.stats;
-      const deadline = Date.now() + 60_000;
-      while (stats.deferred === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const deadline = clock.now() + 60_000;
+      while (stats.deferred === 0 && clock.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(stats.deferred, 'chunks deferred for budget').to.be.greaterThan(0);
 
       const other = await connectedUser(e, ['garmin', 'strava'], 'in-a-hurry', { days: 4 });
-      const started = Date.now();
+      const started = clock.now();
       const jobId = await requestSync(
         e.h,
         other.token,
@@ -200,7 +201,7 @@ describe('historical sync end to end', function () {
       );
       const job = await waitForJob(e.h, other.token, jobId, 20_000);
       expect(job.status, JSON.stringify(job.error)).to.equal('SUCCEEDED');
-      expect(Date.now() - started).to.be.lessThan(15_000);
+      expect(clock.now() - started).to.be.lessThan(15_000);
       const backfill = await progressOf(e, backfiller.token, created.body.jobId);
       expect(backfill.status).to.equal('RUNNING');
       expect(backfill.progress!.processedChunks).to.be.lessThan(9);

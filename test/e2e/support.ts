@@ -7,6 +7,7 @@ import { freePort } from '../../infra/local/freePort.js';
 import type { PersonaOptions } from '../../infra/local/sandbox/persona.js';
 import { startHarness, testEnv, type Harness } from '../support/harness.js';
 import { startWorker, type RunningWorker } from '../../worker/main.js';
+import { clock } from '../../core/clock/clock.js';
 
 export interface E2E {
   h: Harness;
@@ -139,9 +140,9 @@ export async function waitForJob(
   jobId: string,
   timeoutMs = 30_000,
 ): Promise<SyncJob> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = clock.now() + timeoutMs;
   let last: SyncJob | undefined;
-  while (Date.now() < deadline) {
+  while (clock.now() < deadline) {
     const res = await h.request<SyncJob>('GET', `/v1/sync-jobs/${jobId}`, { token });
     if (res.status === 200) {
       last = res.body;
@@ -167,4 +168,20 @@ export async function connectedUser(
   for (const provider of providers)
     connections[provider] = await connectProvider(e.h, token, provider, person.sandboxUserId);
   return { userId, token, person, connections };
+}
+
+/**
+ * Whether an instant lies in the span of source data a finished job read (its result's `window`).
+ * Expectations are filtered through it, so they follow the window the job really used whatever day
+ * the suite runs on (the persona's history and the job's look-back need not line up).
+ */
+export function inJobWindow(job: SyncJob): (instant: string) => boolean {
+  const window = job.result?.window;
+  expect(window, `job ${job.jobId} reports the window it read`).to.not.equal(undefined);
+  const since = Date.parse(window!.since);
+  const until = Date.parse(window!.until);
+  return (instant) => {
+    const t = Date.parse(instant);
+    return t >= since && t < until;
+  };
 }

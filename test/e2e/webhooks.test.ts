@@ -5,7 +5,9 @@ import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import { readLocalEvents } from '../../core/events/localEventBus.js';
 import { sendFitbitNotifications, sendStravaEvent, stravaEvent } from '../../infra/local/sandbox/webhooks.js';
-import { connectedUser, createSyncConfig, startE2E, type E2E } from './support.js';
+import type { SyncJob } from '../../core/domain/types.js';
+import { connectedUser, createSyncConfig, inJobWindow, startE2E, type E2E } from './support.js';
+import { clock } from '../../core/clock/clock.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -14,9 +16,9 @@ async function until(
   timeoutMs: number,
   what: string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = clock.now() + timeoutMs;
   while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (clock.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
 }
@@ -62,8 +64,12 @@ describe('webhooks → coalescer → one sync job', function () {
     const events = await succeeded();
     expect(events).to.have.length(1);
     // The job really synced: every Strava workout of the person is now at Fitbit, once.
+    const jobs = await e.h.request<{ syncJobs: SyncJob[] }>('GET', '/v1/sync-jobs', { token });
+    const webhookJob = jobs.body.syncJobs.find((j) => j.trigger === 'webhook');
+    expect(webhookJob?.status).to.equal('SUCCEEDED');
+    const inWindow = inJobWindow(webhookJob!);
     const stravaWorkouts = person.persona.workouts.filter(
-      (w) => w.recordedBy.includes('strava') && !w.recordedBy.includes('fitbit'),
+      (w) => w.recordedBy.includes('strava') && !w.recordedBy.includes('fitbit') && inWindow(w.start),
     );
     expect(events[0]!.type === 'SyncSucceeded' && events[0]!.detail.recordsWritten).to.equal(
       stravaWorkouts.length,

@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import type { Problem } from '../../core/domain/types.js';
 import { isSecretRef } from '../../core/secrets/secretStore.js';
 import { getHarness } from './hooks.js';
+import { clock } from '../../core/clock/clock.js';
 
 interface Authorization {
   connectionId: string;
@@ -48,7 +49,7 @@ describe('connecting a provider (OAuth)', () => {
     expect(url.searchParams.get('client_id')).to.equal('sandbox-fitbit-client');
     expect(url.searchParams.get('code_challenge_method')).to.equal('S256');
     expect(url.searchParams.get('redirect_uri')).to.match(/\/v1\/oauth\/fitbit\/callback$/);
-    expect(Date.parse(auth.expiresAt) - Date.now()).to.be.within(9 * 60_000, 10 * 60_000 + 1000);
+    expect(Date.parse(auth.expiresAt) - clock.now()).to.be.within(9 * 60_000, 10 * 60_000 + 1000);
 
     const pending = await h.request<{ connections: { connectionId: string; status: string }[] }>(
       'GET',

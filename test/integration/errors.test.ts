@@ -2,6 +2,7 @@
 // a stack trace, and all validation errors are listed at once.
 import { expect } from 'chai';
 import { getHarness } from './hooks.js';
+import { clock } from '../../core/clock/clock.js';
 
 interface Problem {
   type: string;
@@ -60,7 +61,7 @@ describe('errors and validation', () => {
     const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, aud: 'other-project' })).toString('base64url')}.${signature}`;
     expectProblem(await h.request('GET', '/v1/connections', { token: forged }), 401, 'unauthenticated');
     const expired = await h.token(h.newUserId(), {
-      issuedAtSeconds: Math.floor(Date.now() / 1000) - 7200,
+      issuedAtSeconds: Math.floor(clock.now() / 1000) - 7200,
       expiresInSeconds: 3600,
     });
     expectProblem(await h.request('GET', '/v1/connections', { token: expired }), 401, 'token_expired');

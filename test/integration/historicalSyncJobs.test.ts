@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { Message } from '@aws-sdk/client-sqs';
 import { parseHistoricalChunk } from '../../core/messages/historicalQueue.js';
 import { getHarness } from './hooks.js';
+import { clock } from '../../core/clock/clock.js';
 
 interface Job {
   jobId: string;
@@ -154,7 +155,7 @@ describe('historical sync jobs (cold path)', () => {
       idempotencyKey: randomUUID(),
     });
     const jobId = r.body.jobId;
-    const now = new Date();
+    const now = clock.date();
     await h.syncJobs.markRunning(user, jobId, now);
     const chunk = (index: number, failed = false) =>
       h.syncJobs.recordChunk(user, jobId, {

@@ -15,6 +15,7 @@ import { SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import { mintDevToken, type MintOptions } from '../../infra/local/devIssuer.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { startApi, type RunningApi } from '../../server/main.js';
+import { clock } from '../../core/clock/clock.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const STRAVA_VERIFY_TOKEN = 'test-strava-verify-token';
@@ -87,7 +88,7 @@ export class Harness {
     provider: CloudProvider,
     status: ConnectionStatus = 'active',
   ): Promise<ConnectionRecord> {
-    const now = new Date().toISOString();
+    const now = clock.date().toISOString();
     return this.connections.create({
       userId,
       connectionId: newConnectionId(),
@@ -105,7 +106,7 @@ export class Harness {
     destination: string,
     dataType: DataType,
   ): Promise<SyncConfigRecord> {
-    const now = new Date().toISOString();
+    const now = clock.date().toISOString();
     return this.syncConfigs.create({
       userId,
       configId: `cfg_${randomUUID()}`,
@@ -135,9 +136,9 @@ export class Harness {
     { waitMs = 5000, want = 1 }: { waitMs?: number; want?: number } = {},
   ): Promise<Message[]> {
     if (!queueUrl) throw new Error('queue not configured');
-    const deadline = Date.now() + waitMs;
+    const deadline = clock.now() + waitMs;
     const matched: Message[] = [];
-    while (Date.now() < deadline && matched.length < want) {
+    while (clock.now() < deadline && matched.length < want) {
       const out = await this.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
