@@ -13,28 +13,40 @@ import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
 import { stravaEvent } from '../infra/local/sandbox/webhooks.js';
 import { processCpuMicros, REPO_ROOT, spawnNode, type NodeChild } from './lib/proc.js';
+import { nonFiniteFigures, positive, resultsFile, smokeVerdict, smokeWatchdog } from './lib/smoke.js';
 import { percentile, round } from './lib/stats.js';
 import { startApiProcess, createUsers, json, startStack, systemEnv } from './lib/system.js';
 
 process.removeAllListeners('warning');
 
-const { values: args } = parseArgs({
+const { values: given } = parseArgs({
   options: {
-    events: { type: 'string', default: '5000' },
-    users: { type: 'string', default: '500' },
-    concurrency: { type: 'string', default: '50' },
-    delay: { type: 'string', default: '5' },
+    events: { type: 'string' },
+    users: { type: 'string' },
+    concurrency: { type: 'string' },
+    delay: { type: 'string' },
     out: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
+const SMOKE = given.smoke ?? false;
+// The full run's defaults, or the smoke run's (bench/lib/smoke.ts): the same storm, a hundred events.
+const defaults = SMOKE
+  ? { events: '100', users: '10', concurrency: '10', delay: '1' }
+  : { events: '5000', users: '500', concurrency: '50', delay: '5' };
+// parseArgs leaves options that were not given out of `given`: those take the defaults.
+const args = { ...defaults, ...given };
 if (args.help) {
   console.log(`npm run bench:ingest -- [options]
   --events N        Strava webhook deliveries in the storm             [5000]
   --users N         users they are spread over (each with a sync config) [500]
   --concurrency N   deliveries in flight                               [50]
   --delay S         the buffer queue's delivery delay for the run, s     [5]
-  --out FILE        JSON results                                        [bench/results/ingest-latest.json]`);
+  --out FILE        JSON results                                        [bench/results/ingest-latest.json]
+  --smoke           100 deliveries over 10 users, 10 in flight, 1 s delay (options above override):
+                    exit 1 unless every event was accepted and coalesced into jobs; targets not
+                    checked; writes bench/results/ingest-smoke.json.tmp`);
   process.exit(0);
 }
 const int = (name: string, v: string | undefined) => {
@@ -46,6 +58,7 @@ const EVENTS = int('events', args.events);
 const USERS = int('users', args.users);
 const CONCURRENCY = int('concurrency', args.concurrency);
 const DELAY = int('delay', args.delay);
+const OUT = resultsFile('ingest', SMOKE, args.out, 'bench/results/ingest-latest.json');
 const LOG_DIR = path.join(REPO_ROOT, '.state', 'bench');
 mkdirSync(LOG_DIR, { recursive: true });
 
@@ -174,13 +187,21 @@ async function main(): Promise<void> {
         `${result.apiCpuMicrosPerEvent} µs API CPU/event, ${failures} failed)\n` +
         `${events} events → ${jobs} sync jobs (coalescing ratio ${result.coalescingRatio}; ${USERS} users)`,
     );
-    const file = args.out ?? path.join(REPO_ROOT, 'bench', 'results', 'ingest-latest.json');
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`results: ${path.relative(REPO_ROOT, file)}`);
-    if (failures > 0 || events < EVENTS) process.exitCode = 1;
+    writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`results: ${path.relative(REPO_ROOT, OUT)}`);
+    if (SMOKE)
+      process.exitCode = smokeVerdict('ingest', [
+        ...(failures > 0 ? [`${failures} of ${EVENTS} deliveries were not answered 200`] : []),
+        ...(events < EVENTS ? [`the coalescer saw ${events} of ${EVENTS} events`] : []),
+        ...positive('events/s accepted', result.acceptedPerSecond),
+        ...positive('jobs produced', result.jobsProduced),
+        ...nonFiniteFigures(result),
+      ]);
+    else if (failures > 0 || events < EVENTS) process.exitCode = 1;
   } finally {
     for (const child of children.reverse()) await child.stop(30_000);
   }
 }
 
+if (SMOKE) smokeWatchdog('ingest', 180);
 await main();

@@ -30,6 +30,7 @@ import { nextPollDelaySeconds } from '../worker/polling/pollPlanner.js';
 import { PollState } from '../worker/polling/pollState.js';
 import type { WorkerStats } from '../worker/compose.js';
 import { REPO_ROOT, spawnNode, type NodeChild } from './lib/proc.js';
+import { nonFiniteFigures, positive, resultsFile, smokeVerdict, smokeWatchdog } from './lib/smoke.js';
 import { percentile, round } from './lib/stats.js';
 import {
   startApiProcess,
@@ -826,19 +827,27 @@ async function partB(o: PartBOptions, logDir: string) {
 // ---- main ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({
+  const { values: given } = parseArgs({
     options: {
-      'sim-users': { type: 'string', default: '1000' },
+      'sim-users': { type: 'string' },
       seed: { type: 'string', default: '42' },
-      users: { type: 'string', default: '200' },
-      'new-share': { type: 'string', default: '0.05' },
-      late: { type: 'string', default: '5' },
-      rounds: { type: 'string', default: '10' },
+      users: { type: 'string' },
+      'new-share': { type: 'string' },
+      late: { type: 'string' },
+      rounds: { type: 'string' },
       'sim-only': { type: 'boolean', default: false },
       out: { type: 'string' },
+      smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
+  const smoke = given.smoke ?? false;
+  // The full run's defaults, or the smoke run's (bench/lib/smoke.ts): both parts, few users.
+  const runDefaults = smoke
+    ? { 'sim-users': '100', users: '20', 'new-share': '0.1', late: '2', rounds: '1' }
+    : { 'sim-users': '1000', users: '200', 'new-share': '0.05', late: '5', rounds: '10' };
+  // parseArgs leaves options that were not given out of `given`: those take the defaults.
+  const args = { ...runDefaults, ...given };
   if (args.help) {
     console.log(`npm run bench:poll -- [options]
   --sim-users N    Part A: simulated Google Fit users per population          [1000]
@@ -848,9 +857,14 @@ async function main(): Promise<void> {
   --late N         Part B: users uploading a session that ended before their last check [5]
   --rounds N       Part B: measured rounds of "nothing new" checks            [10]
   --sim-only       Part A only (no stack; writes a file only with --out)
-  --out FILE       JSON results                                               [bench/results/poll-latest.json]`);
+  --out FILE       JSON results                                               [bench/results/poll-latest.json]
+  --smoke          both parts, small: 100 simulated users, 20 real ones, 1 measured round, 2 late
+                   uploads (options above override): exit 1 unless every check, hop and job was
+                   counted and every figure is a number; targets not checked; writes
+                   bench/results/poll-smoke.json.tmp`);
     return;
   }
+  const file = resultsFile('poll', smoke, args.out, 'bench/results/poll-latest.json');
   const num = (name: string, v: string | undefined, min: number) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
@@ -913,7 +927,7 @@ async function main(): Promise<void> {
   // How the share depends on how idle users are: one user type at a time.
   const byIdleness = [0.25, 1, 2, 3.5, 7, 14].map((days) => {
     const [row] = simulate({
-      users: 500,
+      users: Math.min(500, simUsers),
       seed,
       ...intervals,
       types: [{ name: `${days} d`, share: 1, describe: '', meanGapHours: () => days * 24 }],
@@ -981,9 +995,14 @@ async function main(): Promise<void> {
     ),
     sensitivity: { byIdleness, byMaxInterval: sensitivityMax },
   };
+  const partAProblems = [
+    ...positive('Part A: checks per user and day, mostly idle', idleAll.checksPerUserDay),
+    ...nonFiniteFigures(partA, 'partA'),
+  ];
   if (args['sim-only']) {
     if (args.out)
       writeFileSync(args.out, `${JSON.stringify({ when: new Date().toISOString(), partA }, null, 2)}\n`);
+    if (smoke) process.exitCode = smokeVerdict('poll', partAProblems);
     return;
   }
 
@@ -1107,28 +1126,42 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  const file = args.out ?? path.join(REPO_ROOT, 'bench', 'results', 'poll-latest.json');
+  const partBFigures = { summary, costPerUserDay, ...partBResult };
   writeFileSync(
     file,
-    `${JSON.stringify({ when: new Date().toISOString(), partA, partB: { summary, costPerUserDay, ...partBResult } }, null, 2)}\n`,
+    `${JSON.stringify({ when: new Date().toISOString(), partA, partB: partBFigures }, null, 2)}\n`,
   );
   console.log(`results: ${path.relative(REPO_ROOT, file)}`);
+  const problems: string[] = [];
   const ok =
     m.jobsEnqueued === m.usersWithNewSession &&
     m.triggeredJobsSucceeded === m.jobsEnqueued &&
     m.newSessionsOnStrava === m.usersWithNewSession &&
     idle.every((p) => p.checks === partBResult.users && p.jobsEnqueued === 0);
-  if (!ok) {
-    console.error('a check went wrong: jobs ≠ users with new data, a job failed, or a round lost checks');
-    process.exitCode = 1;
-  }
-  if (lu && (lu.detected !== lu.uploads || lu.jobsEnqueued !== lu.uploads || lu.onStrava !== lu.uploads)) {
-    console.error(
+  if (!ok)
+    problems.push('a check went wrong: jobs ≠ users with new data, a job failed, or a round lost checks');
+  if (lu && (lu.detected !== lu.uploads || lu.jobsEnqueued !== lu.uploads || lu.onStrava !== lu.uploads))
+    problems.push(
       `late uploads: ${lu.detected} of ${lu.uploads} detected, ${lu.onStrava} on Strava (expected all)`,
     );
-    process.exitCode = 1;
+  if (smoke) {
+    process.exitCode = smokeVerdict('poll', [
+      ...problems,
+      ...partAProblems,
+      ...positive('Part B: first sync records written', partBResult.firstSync.recordsWritten),
+      ...positive('Part B: empty checks per second', e.perSecond),
+      ...positive('Part B: provider calls per empty check', e.providerCalls),
+      ...positive('Part B: hops per second', h.perSecond),
+      ...nonFiniteFigures(partBFigures, 'partB'),
+    ]);
+    return;
   }
+  for (const p of problems) console.error(p);
+  if (problems.length) process.exitCode = 1;
 }
 
 if (process.env.BENCH_POLL_ROLE === 'worker') await workerChild();
-else await main();
+else {
+  if (process.argv.includes('--smoke')) smokeWatchdog('poll', 180);
+  await main();
+}

@@ -23,22 +23,31 @@ import {
   systemEnv,
   widenSandboxLimits,
 } from './lib/system.js';
+import { nonFiniteFigures, positive, resultsFile, smokeVerdict, smokeWatchdog } from './lib/smoke.js';
 import { percentile, round } from './lib/stats.js';
 
 process.removeAllListeners('warning');
 
-const { values: args } = parseArgs({
+const { values: given } = parseArgs({
   options: {
-    'empty-jobs': { type: 'string', default: '1000' },
-    'empty-users': { type: 'string', default: '200' },
-    'sync-users': { type: 'string', default: '40' },
-    rate: { type: 'string', default: '100' },
+    'empty-jobs': { type: 'string' },
+    'empty-users': { type: 'string' },
+    'sync-users': { type: 'string' },
+    rate: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
     'cpu-prof': { type: 'string' },
     out: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
+const SMOKE = given.smoke ?? false;
+// The full run's defaults, or the smoke run's (bench/lib/smoke.ts): the same phases, a few jobs each.
+const defaults = SMOKE
+  ? { 'empty-jobs': '20', 'empty-users': '5', 'sync-users': '2', rate: '20' }
+  : { 'empty-jobs': '1000', 'empty-users': '200', 'sync-users': '40', rate: '100' };
+// parseArgs leaves options that were not given out of `given`: those take the defaults.
+const args = { ...defaults, ...given };
 if (args.help) {
   console.log(`npm run bench:worker -- [options]
   --empty-jobs N     jobs in each "nothing new" phase                         [1000]
@@ -47,7 +56,10 @@ if (args.help) {
   --rate R           POST /v1/sync-jobs per second                            [100]
   --log-level L      the worker's and the API's LOG_LEVEL                     [warn]
   --cpu-prof DIR     run the worker with --cpu-prof (profile written to DIR on exit; bench/profileSummary.ts)
-  --out FILE         JSON results                                             [bench/results/worker-latest.json]`);
+  --out FILE         JSON results                                             [bench/results/worker-latest.json]
+  --smoke            20 jobs per empty phase over 5 users, 2 real syncs, 20 POST/s (options above
+                     override): exit 1 unless every phase ran and measured; targets not checked;
+                     writes bench/results/worker-smoke.json.tmp`);
   process.exit(0);
 }
 const int = (name: string, v: string | undefined) => {
@@ -59,6 +71,8 @@ const EMPTY_JOBS = int('empty-jobs', args['empty-jobs']);
 const EMPTY_USERS = int('empty-users', args['empty-users']);
 const SYNC_USERS = int('sync-users', args['sync-users']);
 const RATE = int('rate', args.rate);
+const WARMUP_JOBS = SMOKE ? 10 : 100;
+const OUT = resultsFile('worker', SMOKE, args.out, 'bench/results/worker-latest.json');
 const LOG_DIR = path.join(REPO_ROOT, '.state', 'bench');
 mkdirSync(LOG_DIR, { recursive: true });
 
@@ -336,7 +350,7 @@ async function main(): Promise<void> {
     }
 
     console.log('warm-up...');
-    await measure('warm-up (discarded)', 100, () => postJobs(emptyUsers, 100));
+    await measure('warm-up (discarded)', WARMUP_JOBS, () => postJobs(emptyUsers, WARMUP_JOBS));
     console.log('');
     const phases: Phase[] = [];
     phases.push(
@@ -355,14 +369,27 @@ async function main(): Promise<void> {
     );
     sqs.destroy();
 
-    const out = args.out ?? path.join(REPO_ROOT, 'bench', 'results', 'worker-latest.json');
     writeFileSync(
-      out,
+      OUT,
       `${JSON.stringify({ when: new Date().toISOString(), rate: RATE, emptyUsers: EMPTY_USERS, syncUsers: SYNC_USERS, phases }, null, 2)}\n`,
     );
-    console.log(`\nresults: ${path.relative(REPO_ROOT, out)}`);
+    console.log(`\nresults: ${path.relative(REPO_ROOT, OUT)}`);
     const failed = phases.reduce((n, p) => n + p.failed, 0);
-    if (failed > 0) {
+    if (SMOKE)
+      process.exitCode = smokeVerdict('worker', [
+        ...(failed > 0 ? [`${failed} jobs failed; see ${path.relative(REPO_ROOT, worker.logFile)}`] : []),
+        ...phases.flatMap((p) => [
+          ...positive(`${p.name}: jobs/s`, p.jobsPerSecond),
+          // Every job asks its source at least once, even when there is nothing new.
+          ...positive(`${p.name}: provider calls per job`, p.providerCallsPerJob),
+        ]),
+        ...positive(
+          'first sync: records written per job',
+          phases.find((p) => p.name.startsWith('first sync'))?.recordsWrittenPerJob,
+        ),
+        ...nonFiniteFigures(phases, 'phases'),
+      ]);
+    else if (failed > 0) {
       console.error(`${failed} jobs failed; see ${path.relative(REPO_ROOT, worker.logFile)}`);
       process.exitCode = 1;
     }
@@ -371,4 +398,5 @@ async function main(): Promise<void> {
   }
 }
 
+if (SMOKE) smokeWatchdog('worker', 180);
 await main();

@@ -106,6 +106,14 @@ export interface SpawnOptions {
   nodeArgs?: string[];
 }
 
+/** Children started by spawnNode and not yet stopped. */
+const running = new Set<NodeChild>();
+
+/** Stops every child still running (a smoke run's watchdog), the latest started first. */
+export async function stopAllChildren(graceMs = 5000): Promise<void> {
+  for (const child of [...running].reverse()) await child.stop(graceMs);
+}
+
 /** `node --import tsx [nodeArgs] <script>`, cwd = repository root, stdout+stderr to `logFile`. */
 export function spawnNode(o: SpawnOptions): NodeChild {
   const fd = openSync(o.logFile, 'w');
@@ -124,7 +132,7 @@ export function spawnNode(o: SpawnOptions): NodeChild {
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   let stopping: Promise<void> | undefined;
-  return {
+  const handle: NodeChild = {
     name: o.name,
     pid: child.pid,
     process: child,
@@ -139,10 +147,13 @@ export function spawnNode(o: SpawnOptions): NodeChild {
           clearTimeout(timer);
         }
         process.removeListener('exit', killOnExit);
+        running.delete(handle);
       })();
       return stopping;
     },
   };
+  running.add(handle);
+  return handle;
 }
 
 /** The last lines of a child's log, for error messages. */

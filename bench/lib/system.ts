@@ -130,6 +130,15 @@ export async function createUsers(
 }
 
 /**
+ * What a production-mode process needs for the local stack's secret store (a temporary directory):
+ * a key of its own, generated for the run. Production refuses to start without LOCAL_SECRET_KEY
+ * (a generated key file is for local use only); the API and the worker of one run share this key.
+ */
+export function localSecretKeyEnv(): { LOCAL_SECRET_KEY: string } {
+  return { LOCAL_SECRET_KEY: randomBytes(32).toString('base64') };
+}
+
+/**
  * The API's and worker's environment for a benchmark: the stack's endpoints, production mode,
  * wide rate limits and no scheduler (a run counts only its own jobs).
  */
@@ -143,7 +152,7 @@ export function systemEnv(
     ...stackEnv,
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    LOCAL_SECRET_KEY: randomBytes(32).toString('base64'),
+    ...localSecretKeyEnv(),
     RATE_LIMIT_OVERRIDES: WIDE_LIMITS,
     OAUTH_REDIRECT_BASE_URL: `http://127.0.0.1:${port}`,
     PORT: port,
