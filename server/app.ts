@@ -7,6 +7,7 @@ import type { Config } from '../core/config/config.js';
 import { AppError } from '../core/errors/AppError.js';
 import type { Logger } from '../core/logging/logger.js';
 import type { IdempotencyRepository } from '../core/store/idempotencyRepository.js';
+import type { ProfileRepository } from '../core/store/profileRepository.js';
 import type { TokenVerifier } from './auth/tokenVerifier.js';
 import { docsRouter } from './docs.js';
 import { operationAdapter } from './http/operationAdapter.js';
@@ -14,6 +15,7 @@ import type { HandlerMap, OperationId } from './http/operationTypes.js';
 import { RouteMatcher } from './http/routeMatcher.js';
 import { BUNDLED_SPEC_PATH, loadRouteTable, type Route } from './http/routeTable.js';
 import { authenticateAdmin, authenticateUser, requireIdempotencyKey } from './middleware/authenticate.js';
+import { ensureProfile } from './middleware/ensureProfile.js';
 import { errorHandler } from './middleware/errorHandler.js';
 import { rateLimitPerUser } from './middleware/rateLimit.js';
 import { requestContext } from './middleware/requestContext.js';
@@ -23,6 +25,8 @@ export interface AppOptions {
   logger: Logger;
   tokenVerifier: TokenVerifier;
   idempotency: IdempotencyRepository;
+  /** Every signed-in user gets a profile (the scheduler's index), with the token's tier. */
+  profiles: Pick<ProfileRepository, 'ensure'>;
   handlers: HandlerMap;
   routes?: Route[];
 }
@@ -89,6 +93,9 @@ export function buildApp(o: AppOptions): express.Express {
       ajvFormats: { mode: 'full' },
     }),
   );
+
+  // After validation, so refused requests cost no backend call.
+  app.use(when(isUserRoute, ensureProfile(o.profiles)));
 
   const adapters = new Map(
     routes.map((route) => [

@@ -122,6 +122,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     logger,
     tokenVerifier,
     idempotency,
+    profiles,
     handlers: createHandlers(dependencies),
   });
   return {

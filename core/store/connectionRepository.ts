@@ -135,18 +135,27 @@ export class ConnectionRepository {
     return this.setStatus(userId, connectionId, 'active', changes, 'attribute_exists(PK)');
   }
 
-  /** A refresh failed for good (invalid_grant) or the user revoked us: the user must reconnect. */
-  markNeedsReauth(userId: string, connectionId: string, now: string): Promise<ConnectionRecord | undefined> {
-    return this.setStatus(
-      userId,
-      connectionId,
-      'needs_reauth',
-      { now },
-      'attribute_exists(PK) AND #s = :active',
-      {
-        ':active': 'active',
-      },
-    );
+  /**
+   * A refresh failed for good (invalid_grant), the user revoked us, or the stored credentials are
+   * gone: the user must reconnect. With `credentialRef`, only while the connection still points at
+   * those credentials (null: at none), so a reconnect that just stored new ones is not undone.
+   */
+  markNeedsReauth(
+    userId: string,
+    connectionId: string,
+    now: string,
+    options: { credentialRef?: string | null } = {},
+  ): Promise<ConnectionRecord | undefined> {
+    let condition = 'attribute_exists(PK) AND #s = :active';
+    const values: Record<string, unknown> = { ':active': 'active' };
+    if (options.credentialRef === null) {
+      condition += ' AND (attribute_not_exists(CredentialArn) OR attribute_type(CredentialArn, :nullType))';
+      values[':nullType'] = 'NULL';
+    } else if (options.credentialRef !== undefined) {
+      condition += ' AND CredentialArn = :expectedRef';
+      values[':expectedRef'] = options.credentialRef;
+    }
+    return this.setStatus(userId, connectionId, 'needs_reauth', { now }, condition, values);
   }
 
   /** The user revoked SyncWell at the provider (a deauthorization webhook): nothing to retry. */

@@ -108,24 +108,31 @@ export class ProfileRepository {
       if (!isConditionalCheckFailed(error)) throw error;
       const winner = await this.get(userId);
       if (!winner) throw error;
-      return winner;
+      return winner.subscriptionLevel === init.tier ? winner : this.changeTier(winner, init.tier);
     }
   }
 
-  /** A targeted update: it leaves the settings (and their version) alone. */
+  /**
+   * A targeted update: it leaves the settings (and their version) alone. The user moves to the new
+   * tier's scheduler shard and is due at once: the new tier's interval starts at the next tick, not
+   * when the old tier's would have ended (a day away for FREE).
+   */
   private async changeTier(profile: UserProfile, tier: SubscriptionLevel): Promise<UserProfile> {
+    const now = clock.date();
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { PK: userPk(profile.userId), SK: PROFILE_SK },
-          UpdateExpression: 'SET SubscriptionLevel = :tier, SyncTierShardId = :shard, UpdatedAt = :now',
+          UpdateExpression:
+            'SET SubscriptionLevel = :tier, SyncTierShardId = :shard, NextSyncTimestamp = :due, UpdatedAt = :now',
           ConditionExpression: 'SubscriptionLevel = :old',
           ExpressionAttributeValues: {
             ':tier': tier,
             ':old': profile.subscriptionLevel,
             ':shard': syncTierShardId(tier, profile.userId, this.schedulerShards),
-            ':now': clock.date().toISOString(),
+            ':due': now.getTime(),
+            ':now': now.toISOString(),
           },
           ReturnValues: 'ALL_NEW',
         }),

@@ -142,4 +142,63 @@ describe('CredentialManager', function () {
     expect(stored?.status).to.equal('needs_reauth');
     expect(stored?.reAuthStatus).to.equal('pending_user_action');
   });
+
+  async function refusal(manager: CredentialManager, conn: ConnectionRecord): Promise<unknown> {
+    try {
+      await manager.tokenSource(conn).accessToken();
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  }
+
+  it('marks a connection that has no stored credentials needs_reauth (the seed’s fixtures), so nothing retries it', async () => {
+    const now = new Date().toISOString();
+    const conn = await connections.create({
+      userId: `u-${randomUUID().slice(0, 8)}`,
+      connectionId: `conn_${randomUUID()}`,
+      provider: 'strava',
+      status: 'active',
+      credentialRef: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const manager = new CredentialManager({ config, secrets, connections, logger });
+    expect(await refusal(manager, conn)).to.be.instanceOf(ProviderAuthError);
+    const stored = await connections.get(conn.userId, conn.connectionId);
+    expect(stored?.status).to.equal('needs_reauth');
+    expect(stored?.reAuthStatus).to.equal('pending_user_action');
+  });
+
+  it('marks a connection whose secret is gone from the store needs_reauth', async () => {
+    const { conn } = await connection('strava', Date.now() + 3_600_000);
+    await secrets.delete(conn.credentialRef!);
+    const manager = new CredentialManager({ config, secrets, connections, logger });
+    expect(await refusal(manager, conn)).to.be.instanceOf(ProviderAuthError);
+    expect((await connections.get(conn.userId, conn.connectionId))?.status).to.equal('needs_reauth');
+  });
+
+  it('does not undo a reconnect: a stale copy pointing at the deleted old secret leaves the connection active', async () => {
+    const { conn } = await connection('strava', Date.now() + 3_600_000);
+    // The user reconnects: new tokens under a new ref, the old secret deleted (connectionOAuth.ts).
+    const fresh = await secrets.create(
+      new ProviderTokens({
+        accessToken: 'a',
+        refreshToken: 'r',
+        expiresAt: Date.now() + 3_600_000,
+        scope: '',
+      }),
+    );
+    await connections.activate(conn.userId, conn.connectionId, {
+      credentialRef: fresh,
+      now: new Date().toISOString(),
+    });
+    await secrets.delete(conn.credentialRef!);
+    // A worker still holding the connection as it was before (its cached user config).
+    const manager = new CredentialManager({ config, secrets, connections, logger });
+    expect(await refusal(manager, conn)).to.be.instanceOf(ProviderAuthError);
+    const stored = await connections.get(conn.userId, conn.connectionId);
+    expect(stored?.status).to.equal('active');
+    expect(stored?.credentialRef).to.equal(fresh);
+  });
 });

@@ -4,7 +4,8 @@
 // refreshes would make the provider refuse the second and, read naively, revoke a healthy
 // connection. So refreshes are single-flight, and an invalid_grant is re-checked against the
 // store (another process may have rotated the token first) before the connection is marked
-// needs_reauth.
+// needs_reauth. So is a connection whose credentials are not in the store at all (none stored, or
+// deleted, or unusable): only the user can fix that, so it stops being synced until they reconnect.
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../../core/config/config.js';
 import type { CloudProvider } from '../../core/domain/types.js';
@@ -13,7 +14,11 @@ import { appCredentials } from '../../core/oauth/appCredentials.js';
 import { OAuthGrantError, refreshAccessToken } from '../../core/oauth/oauthClient.js';
 import { providerEndpoints } from '../../core/providers/endpoints.js';
 import type { ProviderTokens } from '../../core/secrets/providerTokens.js';
-import type { SecretStore } from '../../core/secrets/secretStore.js';
+import {
+  SecretCorruptedError,
+  SecretNotFoundError,
+  type SecretStore,
+} from '../../core/secrets/secretStore.js';
 import type { ConnectionRecord, ConnectionRepository } from '../../core/store/connectionRepository.js';
 import { ProviderAuthError, ProviderUnavailableError } from '../providers/errors.js';
 import type { AccessTokenSource } from '../providers/providerHttp.js';
@@ -66,26 +71,32 @@ export class CredentialManager {
     const key = this.key(connection);
     const cached = this.cache.get(key);
     if (cached) return Promise.resolve(cached);
-    if (!connection.credentialRef)
-      return Promise.reject(
-        new ProviderAuthError(connection.provider as CloudProvider, 'connection has no stored credentials'),
-      );
     let load = this.loading.get(key);
     if (!load) {
-      this.stats.storeReads += 1;
-      load = this.o.secrets
-        .get(connection.credentialRef)
-        .then((tokens) => {
-          // A refresh that finished meanwhile is newer than what the store returned before it.
-          const newer = this.cache.get(key);
-          if (newer) return newer;
-          this.cache.set(key, tokens);
-          return tokens;
-        })
-        .finally(() => this.loading.delete(key));
+      load = this.readStored(connection).finally(() => this.loading.delete(key));
       this.loading.set(key, load);
     }
     return load;
+  }
+
+  /** The stored tokens; credentials that are missing or unusable for good need the user. */
+  private async readStored(connection: ConnectionRecord): Promise<ProviderTokens> {
+    const ref = connection.credentialRef;
+    if (!ref) return this.revoke(connection, 'no credentials stored');
+    this.stats.storeReads += 1;
+    let tokens: ProviderTokens;
+    try {
+      tokens = await this.o.secrets.get(ref);
+    } catch (error) {
+      if (error instanceof SecretNotFoundError || error instanceof SecretCorruptedError)
+        return this.revoke(connection, error.message);
+      throw error;
+    }
+    // A refresh that finished meanwhile is newer than what the store returned before it.
+    const newer = this.cache.get(this.key(connection));
+    if (newer) return newer;
+    this.cache.set(this.key(connection), tokens);
+    return tokens;
   }
 
   private refresh(connection: ConnectionRecord, current: ProviderTokens): Promise<ProviderTokens> {
@@ -148,10 +159,13 @@ export class CredentialManager {
 
   private async revoke(connection: ConnectionRecord, why: string): Promise<never> {
     this.cache.delete(this.key(connection));
+    // Only if the connection still points at the credentials that failed: a reconnect that stored
+    // new ones meanwhile (this copy of the connection may be a cached one) is not undone.
     await this.o.connections.markNeedsReauth(
       connection.userId,
       connection.connectionId,
       new Date(this.now()).toISOString(),
+      { credentialRef: connection.credentialRef },
     );
     await this.o
       .onConnectionChanged?.(connection.userId)
