@@ -1,18 +1,18 @@
-// The complete handler map. Typed as HandlerMap: an operation of the contract without a handler
-// here is a compile error.
+// The complete handler map. Typed as HandlerMap: an operation of the contract with neither a
+// handler here nor a place in the pending list is a compile error, and so is one in both.
 import type { HandlerMap } from '../http/operationTypes.js';
 import { adminHandlers } from './admin.js';
 import { connectionHandlers } from './connections.js';
 import type { HandlerDependencies } from './dependencies.js';
 import { healthHandlers } from './health.js';
-import { notYetImplementedHandlers } from './notYetImplemented.js';
+import { PENDING_OPERATIONS, withPendingStubs } from './notYetImplemented.js';
 import { syncConfigHandlers } from './syncConfigs.js';
 import { syncJobHandlers } from './syncJobs.js';
 import { userHandlers } from './users.js';
 import { webhookHandlers } from './webhooks.js';
 
 export function createHandlers(d: HandlerDependencies): HandlerMap {
-  return {
+  const implemented = {
     ...connectionHandlers(d),
     ...syncConfigHandlers(d),
     ...syncJobHandlers(d),
@@ -20,6 +20,6 @@ export function createHandlers(d: HandlerDependencies): HandlerMap {
     ...healthHandlers(d),
     ...adminHandlers(d),
     ...webhookHandlers(d),
-    ...notYetImplementedHandlers(),
   };
+  return withPendingStubs(implemented, PENDING_OPERATIONS);
 }
