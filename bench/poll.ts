@@ -21,6 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { clock } from '../core/clock/clock.js';
 import { loadConfig } from '../core/config/config.js';
 import { PollQueue } from '../core/messages/pollQueue.js';
 import { createSqsJsonClient, SqsQueueSender } from '../core/queue/sqs.js';
@@ -552,7 +553,7 @@ async function partB(o: PartBOptions, logDir: string) {
       destination: 'strava',
     });
     const tokens = new Map<string, string>();
-    const yesterday = Date.now() - DAY * 1000;
+    const yesterday = clock.now() - DAY * 1000;
     await inBatches(users, 20, async (u) => {
       tokens.set(u.userId, await googleFitToken(sandboxUrl, u.sandboxUserId));
       await uploadSession(
@@ -649,7 +650,7 @@ async function partB(o: PartBOptions, logDir: string) {
       wait = 0,
       until: (c0: ChildStats, c: ChildStats) => boolean = checksAndJobsDone(targets.length),
     ): Promise<PhaseResult> {
-      const scheduledFor = new Date(Date.now() + wait * 1000).toISOString();
+      const scheduledFor = new Date(clock.now() + wait * 1000).toISOString();
       await inBatches(targets, 50, (u) => pollState.schedule(u.source, scheduledFor));
       const before = await snapshot();
       const t0 = performance.now();
@@ -712,12 +713,12 @@ async function partB(o: PartBOptions, logDir: string) {
           `reads/msg ${p.dynamoReadCallsPerMessage}  SQS/msg ${p.workerSqsCallsPerMessage}  Redis/msg ${p.redisCommandsPerMessage}`,
       );
 
-    let lastChecked = new Date();
+    let lastChecked = clock.date();
     console.log('\nwarm-up (discarded)...');
     for (let r = 1; r <= 2; r += 1) show(await phase(`warm-up ${r} (discarded)`, users, lastChecked));
     const idle: PhaseResult[] = [];
     for (let r = 1; r <= o.rounds; r += 1) {
-      const at = new Date();
+      const at = clock.date();
       const p = await phase(`nothing new, round ${r}`, users, lastChecked);
       lastChecked = at;
       show(p);
@@ -740,9 +741,9 @@ async function partB(o: PartBOptions, logDir: string) {
     const step = Math.max(1, Math.round(1 / o.newShare));
     const fresh = users.filter((_, i) => i % step === 0);
     const late = users.filter((_, i) => i % step === Math.floor(step / 2)).slice(0, o.late);
-    const checkedAt = new Date();
+    const checkedAt = clock.date();
     await sleep(20);
-    const uploadedAt = Date.now();
+    const uploadedAt = clock.now();
     await Promise.all(
       fresh.map((u) =>
         uploadSession(
@@ -777,7 +778,7 @@ async function partB(o: PartBOptions, logDir: string) {
     // check, so the next check should see it and its job copy it.
     let lateUploads: (PhaseResult & { uploads: number; detected: number; onStrava: number }) | null = null;
     if (late.length > 0) {
-      const lateCheckedAt = new Date();
+      const lateCheckedAt = clock.date();
       await sleep(20);
       await Promise.all(
         late.map((u) =>

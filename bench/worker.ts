@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { clock } from '../core/clock/clock.js';
 import { loadConfig } from '../core/config/config.js';
 import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
@@ -288,7 +289,8 @@ async function main(): Promise<void> {
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const user = users[i % users.length]!;
         const p = (async () => {
-          const at = Date.now();
+          // The process clock, as the worker's finishedAt: latency = finishedAt - at.
+          const at = clock.now();
           const res = await json<{ jobId: string }>(
             await fetch(`${apiUrl}/v1/sync-jobs`, {
               method: 'POST',
@@ -339,7 +341,7 @@ async function main(): Promise<void> {
                   priority: 'low',
                   trigger: 'schedule',
                   tier: 'PRO',
-                  requestedAt: new Date().toISOString(),
+                  requestedAt: clock.date().toISOString(),
                 }),
               };
             }),

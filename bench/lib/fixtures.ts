@@ -1,6 +1,7 @@
 // Benchmark users, created through the same repositories the API uses (as test/support/harness.ts
 // does): each user gets two active connections and a dev token from the local issuer.
 import { randomUUID } from 'node:crypto';
+import { clock } from '../../core/clock/clock.js';
 import { loadConfig } from '../../core/config/config.js';
 import { newConnectionId } from '../../core/domain/ids.js';
 import type { CloudProvider } from '../../core/domain/types.js';
@@ -38,7 +39,7 @@ export async function createUsers(env: Record<string, string>, count: number): P
   try {
     const ids = Array.from({ length: count }, (_, i) => `bench-${run}-${String(i).padStart(4, '0')}`);
     return await inBatches(ids, 25, async (userId) => {
-      const now = new Date().toISOString();
+      const now = clock.date().toISOString();
       const [source, destination] = await Promise.all(
         PROVIDERS.map((provider) =>
           connections.create({

@@ -4,6 +4,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { clockEnvForChild } from '../../core/clock/clock.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PARENT_WATCH = fileURLToPath(new URL('./parentWatch.ts', import.meta.url));
@@ -165,10 +166,16 @@ export function logTail(child: NodeChild, lines = 30): string {
   }
 }
 
-/** The environment a child starts from: only what Node needs, never the caller's configuration. */
+/**
+ * The environment a child starts from: only what Node needs and this process's clock (so a run
+ * under SYNCWELL_CLOCK_START has every process at the same date), never the caller's configuration.
+ */
 export function baseEnv(): Record<string, string> {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'];
-  return Object.fromEntries(keep.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));
+  return {
+    ...Object.fromEntries(keep.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))),
+    ...clockEnvForChild(),
+  };
 }
 
 /** Polls `url` until it answers 200; fails early if the child exits. */
