@@ -14,7 +14,7 @@ import type {
 } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
 import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
-import { INDEX, jobSk, userPk } from './keys.js';
+import { INDEX, jobSk, userPk, type ItemKey } from './keys.js';
 import { clock } from '../clock/clock.js';
 
 export interface SyncJobRecord {
@@ -57,6 +57,14 @@ interface SyncJobItem {
   Error?: SyncJob['error'];
   ttl: number;
 }
+
+/** A historical job's item: its chunk tallies live beside the job's fields. */
+type HistoricalJobItem = SyncJobItem & {
+  DoneChunks?: Set<number>;
+  ChunkWritten?: number;
+  ChunkSkipped?: number;
+  ChunkError?: SyncJob['error'];
+};
 
 const toRecord = (i: SyncJobItem): SyncJobRecord => ({
   userId: i.PK.slice('USER#'.length),
@@ -372,23 +380,18 @@ export class SyncJobRepository {
     userId: string,
     jobId: string,
   ): Promise<{ record: SyncJobRecord; finishedChunks: ReadonlySet<number> } | undefined> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { PK: userPk(userId), SK: jobSk(jobId) },
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return undefined;
-    const item = out.Item as SyncJobItem & { DoneChunks?: Set<number> };
+    const item = await this.readHistorical({ PK: userPk(userId), SK: jobSk(jobId) });
+    if (!item) return undefined;
     return { record: toRecord(item), finishedChunks: new Set(item.DoneChunks ?? []) };
   }
 
   /**
    * Records one chunk's outcome, exactly once per chunk index (a redelivered chunk that ran again
    * is not counted twice), and finishes the job after its last chunk: SUCCEEDED when every chunk
-   * succeeded, FAILED (with the first chunk error) otherwise. Returns `duplicate` when the chunk
-   * was already counted and `missing` when the job is gone (expired or never written).
+   * succeeded, FAILED (with the first chunk error) otherwise. Returns `finished` when this call
+   * gave the job its final status (also for a chunk counted before whose job still lacked it),
+   * `duplicate` when the chunk was already counted and `missing` when the job is gone (expired or
+   * never written).
    */
   async recordChunk(
     userId: string,
@@ -403,7 +406,7 @@ export class SyncJobRepository {
     },
   ): Promise<'recorded' | 'finished' | 'duplicate' | 'missing'> {
     const key = { PK: userPk(userId), SK: jobSk(jobId) };
-    let after: SyncJobItem & { ChunkWritten?: number; ChunkSkipped?: number; ChunkError?: SyncJob['error'] };
+    let after: HistoricalJobItem;
     try {
       const out = await this.db.send(
         new UpdateCommand({
@@ -432,13 +435,48 @@ export class SyncJobRepository {
       after = out.Attributes as typeof after;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const state = await this.historicalState(userId, jobId);
-      return state?.record.progress ? 'duplicate' : 'missing';
+      const job = await this.readHistorical(key);
+      if (!job?.Progress) return 'missing';
+      // Counted before; the job may still lack its final status (see finishHistorical).
+      return (await this.finishIfAllCounted(key, job, chunk.now)) ? 'finished' : 'duplicate';
     }
     const progress = after.Progress!;
     if (progress.processedChunks < progress.totalChunks) return 'recorded';
+    return (await this.finalizeHistorical(key, after, chunk.now)) ? 'finished' : 'recorded';
+  }
+
+  /**
+   * The second half of counting the last chunk, on its own: moves a historical job whose chunks
+   * are all counted to its final status. Finishing takes two updates (the count, then this), so a
+   * failure or a crash between them leaves every chunk counted and the job RUNNING; a redelivered
+   * chunk, dropped as already counted, calls this to finish the job. Returns true when this call
+   * made the transition (false: chunks still missing, already final, or no such job).
+   */
+  async finishHistorical(userId: string, jobId: string, now: Date): Promise<boolean> {
+    const key = { PK: userPk(userId), SK: jobSk(jobId) };
+    const job = await this.readHistorical(key);
+    return job ? this.finishIfAllCounted(key, job, now) : false;
+  }
+
+  private finishIfAllCounted(key: ItemKey, job: HistoricalJobItem, now: Date): Promise<boolean> {
+    const progress = job.Progress;
+    if (!progress || progress.processedChunks < progress.totalChunks) return Promise.resolve(false);
+    if (job.Status !== 'QUEUED' && job.Status !== 'RUNNING') return Promise.resolve(false);
+    return this.finalizeHistorical(key, job, now);
+  }
+
+  private async readHistorical(key: ItemKey): Promise<HistoricalJobItem | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    return out.Item as HistoricalJobItem | undefined;
+  }
+
+  /** SUCCEEDED when every chunk succeeded, FAILED with the first chunk error otherwise; once. */
+  private async finalizeHistorical(key: ItemKey, job: HistoricalJobItem, now: Date): Promise<boolean> {
+    const progress = job.Progress!;
     const failed = progress.failedChunks > 0;
-    const firstError = after.ChunkError;
+    const firstError = job.ChunkError;
     try {
       await this.db.send(
         new UpdateCommand({
@@ -449,10 +487,10 @@ export class SyncJobRepository {
           ExpressionAttributeNames: { '#s': 'Status', '#r': 'Result', ...(failed ? { '#e': 'Error' } : {}) },
           ExpressionAttributeValues: {
             ':final': failed ? 'FAILED' : 'SUCCEEDED',
-            ':now': chunk.now.toISOString(),
+            ':now': now.toISOString(),
             ':queued': 'QUEUED',
             ':running': 'RUNNING',
-            ':result': { recordsWritten: after.ChunkWritten ?? 0, recordsSkipped: after.ChunkSkipped ?? 0 },
+            ':result': { recordsWritten: job.ChunkWritten ?? 0, recordsSkipped: job.ChunkSkipped ?? 0 },
             ...(failed
               ? {
                   ':error': {
@@ -466,9 +504,10 @@ export class SyncJobRepository {
           },
         }),
       );
+      return true;
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
     }
-    return 'finished';
   }
 }

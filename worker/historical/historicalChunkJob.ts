@@ -52,6 +52,16 @@ export class HistoricalChunkJob {
       return { disposition: { action: 'delete' }, kind: 'orphan' };
     }
     if (state.finishedChunks.has(chunk.chunkIndex) || isFinal(state.record)) {
+      // Every chunk counted but no final status: the update after the last count failed (or its
+      // worker died in between), and this delivery is that chunk's retry. Finish the job here.
+      const progress = state.record.progress;
+      if (!isFinal(state.record) && progress.processedChunks >= progress.totalChunks) {
+        const now = this.now();
+        if (await this.d.syncJobs.finishHistorical(chunk.userId, chunk.jobId, now)) {
+          log.info('every chunk was counted: job finished on redelivery');
+          await this.announce(chunk, now);
+        }
+      }
       log.info('chunk already counted: dropped');
       return { disposition: { action: 'delete' }, kind: 'duplicate' };
     }
@@ -97,7 +107,7 @@ export class HistoricalChunkJob {
     }
   }
 
-  /** Counts the chunk; after the last one, announces the job's outcome. */
+  /** Counts the chunk; the count that finishes the job announces its outcome. */
   private async count(
     chunk: HistoricalChunkRequested,
     outcome: { failed: boolean; result?: SyncRunResult; error?: { code: string; message: string } },
@@ -111,7 +121,11 @@ export class HistoricalChunkJob {
       ...(outcome.error ? { error: outcome.error } : {}),
       now,
     });
-    if (recorded !== 'finished') return;
+    if (recorded === 'finished') await this.announce(chunk, now);
+  }
+
+  /** Publishes the job's outcome, once: by the call that gave the job its final status. */
+  private async announce(chunk: HistoricalChunkRequested, now: Date): Promise<void> {
     const job = (await this.d.syncJobs.historicalState(chunk.userId, chunk.jobId))?.record;
     if (!job || !isFinal(job)) return;
     const base = {
