@@ -253,7 +253,7 @@ describe('sync engine end to end', function () {
     expect(list.body.connections.every((c) => c.status === 'active')).to.equal(true);
   });
 
-  it('fails a job whose destination revoked access, marks the connection needs_reauth and dead-letters the message', async () => {
+  it('fails a job whose destination revoked access, marks the connection needs_reauth and ends it once', async () => {
     await e.h.sqs.send(new PurgeQueueCommand({ QueueUrl: e.h.config.HOT_PATH_DLQ_URL }));
     const { userId, token, person, connections } = await connectedUser(e, ['garmin', 'strava']);
     e.h.stack.sandbox.oauth.strava.revokeUser(person.sandboxUserId);
@@ -273,8 +273,9 @@ describe('sync engine end to end', function () {
     expect(items.find((i) => i.SK === `CONN#${connections.strava}`)?.ReAuthStatus).to.equal(
       'pending_user_action',
     );
-    // The queue redrives it after 5 receives, with no further provider calls.
-    const deadline = clock.now() + 20_000;
+    // Failed for good: the message is deleted, never received again nor dead-lettered (the old
+    // behaviour walked it through 5 receives to the DLQ within a few seconds).
+    const deadline = clock.now() + 5000;
     let dead: string | undefined;
     while (!dead && clock.now() < deadline) {
       const out = await e.h.sqs.send(
@@ -282,11 +283,11 @@ describe('sync engine end to end', function () {
       );
       dead = out.Messages?.find((m) => m.Body?.includes(jobId))?.Body;
     }
-    expect(dead, 'message in the DLQ').to.be.a('string');
+    expect(dead, 'message in the DLQ').to.equal(undefined);
     const events = (await readLocalEvents(e.h.config.EVENT_LOG_FILE)).filter(
       (ev) => ev.detail.jobId === jobId,
     );
-    expect(events.some((ev) => ev.type === 'SyncFailed' && ev.detail.retryable === false)).to.equal(true);
+    expect(events.map((ev) => ev.type === 'SyncFailed' && ev.detail.retryable)).to.deep.equal([false]);
   });
 
   it('writes nothing to DynamoDB for a scheduled sync that finds nothing (write-avoidance)', async () => {

@@ -125,9 +125,10 @@ export class HotPathJob {
   }
 
   /**
-   * The final transition. The API writes the JOB item after sending the message, so a late write
-   * of that QUEUED item can land on top of our claim; then we claim again (same message) and
-   * finish. Anything else (a newer claim by another delivery) wins over this attempt.
+   * The final transition. The API writes the JOB item after sending the message; should that
+   * QUEUED write land on top of our claim (an API request slower than its idempotency lock), we
+   * claim again (same message) and finish. Anything else (a newer claim by another delivery) wins
+   * over this attempt.
    */
   private async finish(
     message: HotPathSyncRequested,
@@ -178,8 +179,7 @@ export class HotPathJob {
         now: startedAt,
       });
       jobWrites += 1;
-      // The API writes the JOB item just after sending the message: give it a moment rather than
-      // create the item ourselves and have the API's late write land on top of our claim.
+      // The API writes the JOB item just after sending the message: give it a moment.
       for (const waitMs of [50, 150, 400]) {
         if (claim.claimed || claim.record) break;
         await new Promise((r) => setTimeout(r, waitMs));
@@ -191,7 +191,24 @@ export class HotPathJob {
         jobWrites += 1;
       }
       if (!claim.claimed && !claim.record) {
-        // Still missing: the API died before writing it. Recreate it from the message.
+        // Still missing. The API's write of it is unconditional (it shares a BatchWriteItem with
+        // other requests' writes), so an item created here could be overwritten by it later:
+        // QUEUED on top of this job's outcome, for good. While the API's request may still write
+        // it (until its idempotency lock times out; a retry that takes over writes only if absent),
+        // wait without counting toward the DLQ. After that the API died: recreate it from the message.
+        const lockMs = this.d.config.IDEMPOTENCY_LOCK_TIMEOUT_MS;
+        const apiMayWriteMs = Math.min(
+          Date.parse(message.requestedAt) + lockMs - startedAt.getTime(),
+          lockMs,
+        );
+        if (apiMayWriteMs > 0) {
+          log.info({ apiMayWriteMs }, 'job not written by the API yet: waiting for it');
+          const delaySeconds = Math.min(
+            Math.ceil(apiMayWriteMs / 1000),
+            backoffSeconds(received.receiveCount, this.d.config),
+          );
+          return { disposition: { action: 'defer', delaySeconds }, jobWrites };
+        }
         await this.d.syncJobs.putIfAbsent(this.jobRecordFrom(message, 'QUEUED', startedAt));
         claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
           originMessageId: received.originMessageId,
@@ -202,10 +219,6 @@ export class HotPathJob {
       }
       if (!claim.claimed) {
         const status = claim.record?.status;
-        if (status === 'FAILED') {
-          // Failed for good earlier: keep walking it to the DLQ without touching providers.
-          return { disposition: { action: 'retry', delaySeconds: 0 }, jobWrites };
-        }
         log.info({ status }, 'duplicate delivery of a finished or running job: dropped');
         return { disposition: { action: 'delete' }, jobWrites };
       }
@@ -309,11 +322,12 @@ export class HotPathJob {
           failedAt: failedAt.toISOString(),
         },
       });
-      // Permanent: straight on toward the DLQ (no provider calls on the remaining receives).
-      const delaySeconds =
-        failure.kind === 'fail'
-          ? 0
-          : backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds);
+      // Failed for good: the job is over, and its outcome is on the JOB item and in SyncFailed.
+      // The message is deleted: every further receive would only fail again, publish again and
+      // (for jobs without a claim) call the providers again. Transient failures come back after a
+      // backoff; after the last one (FAILED above) SQS moves the message to the DLQ.
+      if (failure.kind === 'fail') return { disposition: { action: 'delete' }, failure, jobWrites };
+      const delaySeconds = backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds);
       return { disposition: { action: 'retry', delaySeconds }, failure, jobWrites };
     }
   }
