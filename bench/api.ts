@@ -87,7 +87,7 @@ const SMOKE = given.smoke ?? false;
 const defaults = SMOKE
   ? {
       runs: '1',
-      'fixed-seconds': '2',
+      'fixed-seconds': '1',
       'saturation-seconds': '1',
       'warmup-seconds': '1',
       'post-rate': '40',
@@ -132,7 +132,7 @@ if (args.help) {
                             request time, AWS call latency by operation, event-loop delay
   --check                   exit 1 when a target fails (invalid measurements always exit 1)
   --smoke                   a few seconds of tiny load through the same phases and processes
-                            (1 run, 2 s fixed at 40 / 100 req/s on 4 connections, 1 s saturation,
+                            (1 run, 1 s fixed at 40 / 100 req/s on 4 connections, 1 s saturation,
                             10 users; options above override): exit 1 unless every figure is a
                             valid measurement; targets not checked; writes api-smoke.json.tmp`);
   process.exit(0);
