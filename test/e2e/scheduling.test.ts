@@ -78,22 +78,27 @@ describe('scheduler end to end', function () {
     expect(created.length, 'the scheduled job wrote to Strava').to.be.greaterThan(0);
   });
 
-  it('moves the user to the new tier’s shard when the token’s tier changes, without /v1/users/me', async () => {
+  it('moves the user to the new tier’s shard when the token’s tier changes, due at once, without /v1/users/me', async () => {
     const userId = e.h.newUserId('tier');
     const shard = shardOf(userId, e.h.config.SCHEDULER_SHARDS);
-    const pro = await e.h.token(userId, { tier: 'PRO' });
-    expect((await e.h.request('GET', '/v1/users/me', { token: pro })).status).to.equal(200);
-    expect((await profileOf(userId))?.SyncTierShardId).to.equal(`PRO#${shard}`);
-
-    // Billing downgraded the user: the next token carries tier FREE; the app only lists connections.
     const free = await e.h.token(userId, { tier: 'FREE' });
-    const before = clock.now();
-    expect((await e.h.request('GET', '/v1/connections', { token: free })).status).to.equal(200);
+    expect((await e.h.request('GET', '/v1/users/me', { token: free })).status).to.equal(200);
+    expect((await profileOf(userId))?.SyncTierShardId).to.equal(`FREE#${shard}`);
+    // The first tick runs the new FREE user and schedules the next run a day later.
+    await until(
+      async () => ((await profileOf(userId))?.NextSyncTimestamp as number) > clock.now() + 3_600_000,
+      15_000,
+      'the scheduler to move the FREE user a day on',
+    );
+
+    // Billing upgraded the user: the next token carries tier PRO; the app only lists connections.
+    const pro = await e.h.token(userId, { tier: 'PRO' });
+    expect((await e.h.request('GET', '/v1/connections', { token: pro })).status).to.equal(200);
     const profile = await profileOf(userId);
-    expect(profile?.SyncTierShardId).to.equal(`FREE#${shard}`);
-    expect(profile?.SubscriptionLevel).to.equal('FREE');
-    // Due at the next tick in the new tier, not whenever the old tier's interval would have ended.
-    expect(profile?.NextSyncTimestamp as number).to.be.at.most(before + 60_000);
+    expect(profile?.SubscriptionLevel).to.equal('PRO');
+    expect(profile?.SyncTierShardId).to.equal(`PRO#${shard}`);
+    // Due at the next tick in the new tier, not when the FREE day would have ended.
+    expect(profile?.NextSyncTimestamp as number).to.be.below(clock.now() + 60_000);
   });
 
   it('stops scheduling jobs for connections that cannot authenticate (the seed’s fixtures): one failure, then needs_reauth', async () => {
