@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { clockStartFromEnv } from '../config/clockStart.js';
+import { clockOffsetFromEnv, clockStartFromEnv } from '../config/clockStart.js';
 import { ManualClock, clock, clockEnvForChild, startProcessClockAt } from './clock.js';
 
 describe('core/clock', () => {
@@ -43,15 +43,21 @@ describe('core/clock', () => {
       expect(clock.date().toISOString().slice(0, 10)).to.be.oneOf(['2028-02-29', '2028-03-01']);
     });
 
-    it('hands a shifted reading to child processes, and nothing when unshifted', () => {
+    it('hands its exact offset to child processes, and clears an inherited setting when unshifted', () => {
       startProcessClockAt(new Date('2027-01-01T12:00:00Z'));
       const env = clockEnvForChild();
-      expect(Date.parse(env.SYNCWELL_CLOCK_START!) - Date.parse('2027-01-01T12:00:00Z')).to.be.within(
-        0,
-        1000,
-      );
+      const childNow = Date.now() + clockOffsetFromEnv(env)!;
+      expect(Math.abs(childNow - clock.now())).to.be.below(5);
+      expect(env.SYNCWELL_CLOCK_START).to.equal('');
       startProcessClockAt(Date.now());
-      expect(clockEnvForChild()).to.deep.equal({});
+      expect(clockEnvForChild()).to.deep.equal({ SYNCWELL_CLOCK_OFFSET_MS: '', SYNCWELL_CLOCK_START: '' });
+    });
+
+    it('reads an offset from the environment, refusing anything but whole milliseconds', () => {
+      expect(clockOffsetFromEnv({ SYNCWELL_CLOCK_OFFSET_MS: '-3600000' })).to.equal(-3_600_000);
+      expect(clockOffsetFromEnv({})).to.equal(undefined);
+      for (const raw of ['1.5', 'soon', '1e3'])
+        expect(() => clockOffsetFromEnv({ SYNCWELL_CLOCK_OFFSET_MS: raw }), raw).to.throw(RangeError);
     });
 
     it('can be passed around as a plain function', () => {

@@ -2,7 +2,7 @@
 // (API, worker, scheduler, poller, provider sandbox, personas, dev token issuer) calls `clock`, so
 // a test or the date matrix (`npm run test:dates`) can run the whole system at a chosen date and
 // the suite cannot depend on the day it runs. ESLint forbids `Date.now()` and `new Date()` elsewhere.
-import { clockStartFromEnv } from '../config/clockStart.js';
+import { clockOffsetFromEnv, clockStartFromEnv } from '../config/clockStart.js';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -29,11 +29,17 @@ class ShiftedClock implements Clock {
   get shifted(): boolean {
     return this.offsetMs !== 0;
   }
+
+  get offset(): number {
+    return this.offsetMs;
+  }
 }
 
 const start = clockStartFromEnv();
-// eslint-disable-next-line no-restricted-syntax -- the one read of the system clock
-const processClock = new ShiftedClock(start === undefined ? 0 : start - Date.now());
+const processClock = new ShiftedClock(
+  // eslint-disable-next-line no-restricted-syntax -- the one read of the system clock
+  clockOffsetFromEnv() ?? (start === undefined ? 0 : start - Date.now()),
+);
 
 /** The process clock: the system clock, or the date `SYNCWELL_CLOCK_START` chose. */
 export const clock: Clock = processClock;
@@ -47,11 +53,14 @@ export function startProcessClockAt(instant: Date | number): void {
 }
 
 /**
- * The environment a child process needs to share this process's clock (benchmarks and `npm start`
- * spawn processes): the current reading, so parent and child agree to within the spawn time.
+ * The environment a child process needs to share this process's clock (benchmarks and tests spawn
+ * workers): the offset itself, so the child reads exactly the parent's time however long it takes
+ * to start (an instant would leave it behind by its start-up time).
  */
 export function clockEnvForChild(): Record<string, string> {
-  return processClock.shifted ? { SYNCWELL_CLOCK_START: processClock.date().toISOString() } : {};
+  return processClock.shifted
+    ? { SYNCWELL_CLOCK_OFFSET_MS: String(processClock.offset), SYNCWELL_CLOCK_START: '' }
+    : { SYNCWELL_CLOCK_OFFSET_MS: '', SYNCWELL_CLOCK_START: '' };
 }
 
 /** A clock that moves only when told to (unit tests). */

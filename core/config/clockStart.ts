@@ -3,6 +3,22 @@
 // the provider sandbox, its personas and the dev token issuer.
 
 /**
+ * `SYNCWELL_CLOCK_OFFSET_MS`: what a process hands its children (core/clock `clockEnvForChild`): the
+ * exact distance from the system clock, so parent and child read the same time however long the
+ * child takes to start. Wins over `SYNCWELL_CLOCK_START`.
+ */
+export function clockOffsetFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.SYNCWELL_CLOCK_OFFSET_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const offset = Number(raw);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(offset))
+    throw new RangeError(
+      `SYNCWELL_CLOCK_OFFSET_MS must be an integer (milliseconds), got ${JSON.stringify(raw)}`,
+    );
+  return offset;
+}
+
+/**
  * `SYNCWELL_CLOCK_START`: an ISO-8601 instant. When set, the process clock reads that instant when
  * the process starts and runs at real speed from there, so a whole process (API, worker, sandbox,
  * scheduler, poller) lives at a chosen date. Unset (always, in production): the system clock.
