@@ -8,6 +8,7 @@ import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js
 import { AlreadyExistsError } from './errors.js';
 import { connectionSk, SK_PREFIX, userPk } from './keys.js';
 import { queryPartition } from './queryPartition.js';
+import { byCreation } from './creationOrder.js';
 
 export type ReAuthStatus = 'ok' | 'pending_user_action' | 'failed';
 
@@ -78,7 +79,7 @@ export class ConnectionRepository {
       userPk(userId),
       SK_PREFIX.connection,
     );
-    return items.map(toRecord);
+    return items.map(toRecord).sort(byCreation((r) => r.connectionId));
   }
 
   async get(userId: string, connectionId: string): Promise<ConnectionRecord | undefined> {

@@ -62,4 +62,31 @@ describe('connections', () => {
     expect(r.status).to.equal(404);
     expect(await h.connections.get(owner, conn.connectionId)).to.not.equal(undefined);
   });
+
+  it('lists connections oldest first (createdAt, then id for equal times), whatever the ids', async () => {
+    const h = getHarness();
+    const user = h.newUserId();
+    // Ids in reverse order of creation, two created in the same millisecond: the table's own
+    // (id) order is the opposite of the contract's.
+    const created = [
+      ['conn_ffffffff-ffff-4fff-bfff-ffffffffffff', '2026-01-05T10:00:00.000Z', 'strava'],
+      ['conn_cccccccc-cccc-4ccc-bccc-cccccccccccc', '2026-01-05T10:00:01.000Z', 'fitbit'],
+      ['conn_aaaaaaaa-aaaa-4aaa-baaa-aaaaaaaaaaaa', '2026-01-05T10:00:02.000Z', 'garmin'],
+      ['conn_bbbbbbbb-bbbb-4bbb-bbbb-bbbbbbbbbbbb', '2026-01-05T10:00:02.000Z', 'google_fit'],
+      ['conn_11111111-1111-4111-b111-111111111111', '2026-01-05T10:00:03.000Z', 'strava'],
+    ] as const;
+    for (const [connectionId, createdAt, provider] of created)
+      await h.connections.create({
+        userId: user,
+        connectionId,
+        provider,
+        status: 'active',
+        credentialRef: null,
+        createdAt,
+        updatedAt: createdAt,
+      });
+    const r = await h.request<ConnectionList>('GET', '/v1/connections', { token: await h.token(user) });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body.connections.map((c) => c.connectionId)).to.deep.equal(created.map(([id]) => id));
+  });
 });
