@@ -15,6 +15,7 @@ import { parsePollScheduled } from '../../core/messages/pollQueue.js';
 import { parseWebhookEvent } from '../../worker/coalescer/coalescer.js';
 import { parseHotPathMessage } from '../../worker/sync/hotPathJob.js';
 import { MESSAGE_PACT_FILE, PACT_DIR, PROVIDER, WORKER_CONSUMER, disablePactTracking } from '../pactFiles.js';
+import { asyncApi } from '../messageMetadata.js';
 
 const { like, regex, datetime, date, integer, eachLike } = MatchersV3;
 // Not imported from ./support.js: its root hook deletes the SDK's pact file.
@@ -35,7 +36,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
     await pact
       .addAsynchronousInteraction()
       .expectsToReceive('a hot-path sync request for a manual job', (b) =>
-        b.withJSONContent({
+        b.withMetadata(asyncApi('HotPathSyncRequested', 'hotPathSync')).withJSONContent({
           schemaVersion: 1,
           jobId: regex(`^${JOB_ID}$`, 'job_3f2b8c1e-9d4a-4b7e-8c2a-1f0e9d8c7b6a'),
           userId: like('8fJ2kQ1xYbTz0pWc3nLd5RaVh7U2'),
@@ -62,7 +63,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
     await pact
       .addAsynchronousInteraction()
       .expectsToReceive('a buffered Strava activity event', (b) =>
-        b.withJSONContent({
+        b.withMetadata(asyncApi('WebhookEventReceived', 'coalescingBuffer')).withJSONContent({
           schemaVersion: 1,
           provider: 'strava',
           providerUserId: like('134815'),
@@ -94,7 +95,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
     await pact
       .addAsynchronousInteraction()
       .expectsToReceive('a poll hop with 2700 seconds still to wait', (b) =>
-        b.withJSONContent({
+        b.withMetadata(asyncApi('PollScheduled', 'pollSchedule')).withJSONContent({
           schemaVersion: 1,
           userId: like('8fJ2kQ1xYbTz0pWc3nLd5RaVh7U2'),
           connectionId: regex(`^${CONNECTION_ID}$`, 'conn_a8098c1a-f86e-41d0-a9b6-0f3c2d5e7b91'),
@@ -119,7 +120,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
     await pact
       .addAsynchronousInteraction()
       .expectsToReceive('a first poll check due now', (b) =>
-        b.withJSONContent({
+        b.withMetadata(asyncApi('PollScheduled', 'pollSchedule')).withJSONContent({
           schemaVersion: 1,
           userId: like('8fJ2kQ1xYbTz0pWc3nLd5RaVh7U2'),
           connectionId: regex(`^${CONNECTION_ID}$`, 'conn_a8098c1a-f86e-41d0-a9b6-0f3c2d5e7b91'),
@@ -147,7 +148,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
     await pact
       .addAsynchronousInteraction()
       .expectsToReceive('the first chunk of a historical Strava to Fitbit workout backfill', (b) =>
-        b.withJSONContent({
+        b.withMetadata(asyncApi('HistoricalChunkRequested', 'historicalSync')).withJSONContent({
           schemaVersion: 1,
           jobId: regex(`^${JOB_ID}$`, 'job_9a7c6b5d-4e3f-4a2b-8c1d-0e9f8a7b6c5d'),
           userId: like('8fJ2kQ1xYbTz0pWc3nLd5RaVh7U2'),

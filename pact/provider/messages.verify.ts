@@ -2,7 +2,7 @@
 // createSyncJob handler, the webhook endpoints and the worker's adaptive poller send through)
 // produce every message the worker's pact expects. A change to a builder or the schema that
 // breaks the worker fails here.
-import { Verifier } from '@pact-foundation/pact';
+import { Verifier, providerWithMetadata, type MessageProvider } from '@pact-foundation/pact';
 import { chunkDaysFor, splitDateRange } from '../../core/domain/historicalRange.js';
 import { buildWebhookEventReceived } from '../../core/messages/coalescingQueue.js';
 import { buildHistoricalChunkRequested } from '../../core/messages/historicalQueue.js';
@@ -11,6 +11,7 @@ import { PollQueue, type PollScheduledInput } from '../../core/messages/pollQueu
 import type { QueueSender } from '../../core/queue/QueueSender.js';
 import { MESSAGE_PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
 import { clock } from '../../core/clock/clock.js';
+import { asyncApi } from '../messageMetadata.js';
 
 /**
  * What the adaptive poller sends for a connection through PollQueue.send (which computes the hop
@@ -33,6 +34,28 @@ async function pollMessage(
   return JSON.parse(sent[0]!) as unknown;
 }
 
+/** Which AsyncAPI message (and channel) each producer below sends: its messages carry the names. */
+const PRODUCES: Record<string, Record<string, string>> = {
+  'a poll hop with 2700 seconds still to wait': asyncApi('PollScheduled', 'pollSchedule'),
+  'a first poll check due now': asyncApi('PollScheduled', 'pollSchedule'),
+  'the first chunk of a historical Strava to Fitbit workout backfill': asyncApi(
+    'HistoricalChunkRequested',
+    'historicalSync',
+  ),
+  'a buffered Strava activity event': asyncApi('WebhookEventReceived', 'coalescingBuffer'),
+  'a hot-path sync request for a manual job': asyncApi('HotPathSyncRequested', 'hotPathSync'),
+};
+
+function producing(providers: Record<string, MessageProvider>): Record<string, MessageProvider> {
+  return Object.fromEntries(
+    Object.entries(providers).map(([description, provide]) => {
+      const names = PRODUCES[description];
+      if (!names) throw new Error(`no AsyncAPI message named for the producer of '${description}'`);
+      return [description, providerWithMetadata(provide, names)];
+    }),
+  );
+}
+
 describe(`${PROVIDER} produces the messages its consumers expect`, () => {
   disablePactTracking();
 
@@ -42,7 +65,7 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
       provider: PROVIDER,
       pactUrls: [MESSAGE_PACT_FILE],
       logLevel: 'warn',
-      messageProviders: {
+      messageProviders: producing({
         // AdaptivePoller.scheduleNext for a check due in an hour: the first hop waits SQS's
         // maximum of 900 s and carries the other 2700 s (worker/polling/adaptivePoller.ts).
         'a poll hop with 2700 seconds still to wait': () =>
@@ -119,7 +142,7 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
             requestedAt: clock.date().toISOString(),
             correlationId: '0f6f7d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f',
           }),
-      },
+      }),
     }).verifyProvider();
   });
 });
