@@ -4,7 +4,8 @@
 //   openapi.gen.ts           openapi-typescript types (server handlers, core domain types, SDK)
 //   messages.gen.ts          Modelina types for every AsyncAPI message payload (one file)
 //   schemas/*.schema.json    ajv-ready JSON Schema per message (message builders and consumers)
-//   docs/                    Redoc and AsyncAPI HTML, served at /docs
+//   docs/                    Redoc and AsyncAPI HTML (self-contained: no CDN) and both bundled
+//                            contracts (openapi.yaml, asyncapi.yaml), served at /docs
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -157,8 +158,15 @@ async function messageArtifacts(out: string): Promise<void> {
 async function docs(bundlePath: string, out: string): Promise<void> {
   const dir = join(out, 'docs');
   mkdirSync(dir, { recursive: true });
-  run(bin('redocly'), ['build-docs', bundlePath, '--output', join(dir, 'openapi.html')]);
+  // --inlineBundle puts Redoc's script in the page: without it the page loads it from a CDN and,
+  // offline, renders only the introduction.
+  run(bin('redocly'), ['build-docs', bundlePath, '--inlineBundle', '--output', join(dir, 'openapi.html')]);
   prependHtmlBanner(join(dir, 'openapi.html'));
+  // The contracts themselves, one self-contained file each, for Postman/Insomnia import.
+  writeFileSync(join(dir, 'openapi.yaml'), `# ${BANNER}\n${readFileSync(bundlePath, 'utf8')}`);
+  const asyncApiBundle = join(dir, 'asyncapi.yaml');
+  run(bin('redocly'), ['bundle', 'contracts/asyncapi.yaml', '-o', asyncApiBundle]);
+  writeFileSync(asyncApiBundle, `# ${BANNER}\n${readFileSync(asyncApiBundle, 'utf8')}`);
 
   const tmp = mkdtempSync(join(tmpdir(), 'syncwell-asyncapi-'));
   try {
@@ -176,7 +184,7 @@ async function docs(bundlePath: string, out: string): Promise<void> {
   }
   writeFileSync(
     join(dir, 'index.html'),
-    `<!-- ${BANNER} -->\n<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>SyncWell API documentation</title></head>\n<body><h1>SyncWell API documentation</h1><ul>\n<li><a href="openapi.html">REST API (OpenAPI)</a></li>\n<li><a href="asyncapi.html">Messages and events (AsyncAPI)</a></li>\n</ul></body></html>\n`,
+    `<!-- ${BANNER} -->\n<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>SyncWell API documentation</title></head>\n<body><h1>SyncWell API documentation</h1><ul>\n<li><a href="openapi.html">REST API (OpenAPI)</a> (<a href="openapi.yaml">openapi.yaml</a>)</li>\n<li><a href="asyncapi.html">Messages and events (AsyncAPI)</a> (<a href="asyncapi.yaml">asyncapi.yaml</a>)</li>\n</ul></body></html>\n`,
   );
 }
 
