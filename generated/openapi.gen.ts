@@ -11,13 +11,13 @@ export interface paths {
         };
         /**
          * List the user's connections
-         * @description Returns every provider connection of the signed-in user, in creation order.
+         * @description Returns every provider connection of the signed-in user, oldest first (by `createdAt`, then `connectionId` for equal times).
          */
         get: operations["listConnections"];
         put?: never;
         /**
          * Start connecting a provider
-         * @description Creates a `pending` connection and returns the provider's OAuth 2.0 authorization URL. The app opens it in a browser; the provider redirects to `GET /v1/oauth/{provider}/callback` with `state`, which activates the connection. The `state` expires at `expiresAt` (10 minutes). Apple Health cannot be connected this way (it is device-only). `redirectUri` must start with one of the server's allowed prefixes (400 `redirect_uri_not_allowed`). A provider this deployment has no app credentials for answers 503 `provider_not_configured`.
+         * @description Creates a `pending` connection and returns the provider's OAuth 2.0 authorization URL. The app opens it in a browser; the provider redirects to `GET /v1/oauth/{provider}/callback` with `state`, which activates the connection. The `state` expires at `expiresAt` (10 minutes). Apple Health cannot be connected this way (it is device-only). With a `redirectUri` (the app's deep link, such as `syncwell://oauth/complete`), the callback ends by sending the browser there (see completeOAuth), which closes ASWebAuthenticationSession or Custom Tabs; it must use one of the app schemes the server allows, or an allowed https prefix (400 `redirect_uri_not_allowed`). A provider this deployment has no app credentials for answers 503 `provider_not_configured`.
          */
         post: operations["createConnection"];
         delete?: never;
@@ -35,7 +35,9 @@ export interface paths {
         };
         /**
          * OAuth redirect target
-         * @description The provider redirects the user's browser here after consent. `state` identifies the pending connection (so no bearer token is needed); `code` is exchanged for tokens, which are stored in the secrets store, and the connection becomes `active`. If the provider sent `error` instead (for example `access_denied`), the pending connection is removed and the answer is 400 `validation_failed` pointing at `/error`. Unknown, used or expired `state` is 404 `not_found` (a state works once). A code the provider refuses is 400 `oauth_code_rejected`; an unreachable token endpoint is 503 `provider_unavailable` (the state is spent: start again with createConnection). Reconnecting an account that already has a connection (same provider user) re-activates that connection and removes the pending one, so its sync configurations keep working.
+         * @description The provider redirects the user's browser here after consent. `state` identifies the pending connection (so no bearer token is needed); `code` is exchanged for tokens, which are stored in the secrets store, and the connection becomes `active`. If the provider sent `error` instead (for example `access_denied`), the pending connection is removed and the answer is 400 `oauth_denied` pointing at `/error`. Unknown, used or expired `state` is 404 `not_found` (a state works once). A code the provider refuses is 400 `oauth_code_rejected`; an unreachable token endpoint is 503 `provider_unavailable` (the state is spent: start again with createConnection). Reconnecting an account that already has a connection (same provider user) re-activates that connection and removes the pending one, so its sync configurations keep working. Parameters the provider adds (`scope`, `authuser`, `iss`...) are accepted and ignored.
+         *
+         *     When the connection was created with a `redirectUri`, every outcome is a 302 to it instead, with the outcome added to its query: `connectionId` and `status` on success, or `error` set to the problem code the JSON answer would carry (`oauth_denied`, `not_found` for an expired state or one presented to another provider, `oauth_code_rejected`, `provider_unavailable`, `provider_not_configured`, `internal_error`). The redirect never carries a code, token or state. A state the server does not know names no redirect target, so it is answered 404 `not_found` as problem+json.
          */
         get: operations["completeOAuth"];
         put?: never;
@@ -75,7 +77,7 @@ export interface paths {
         };
         /**
          * List sync configs
-         * @description Returns every sync config of the signed-in user (a user has at most a few dozen, so the list is not paged).
+         * @description Returns every sync config of the signed-in user, oldest first (by `createdAt`, then `configId` for equal times). A user has at most a few dozen, so the list is not paged.
          */
         get: operations["listSyncConfigs"];
         put?: never;
@@ -389,7 +391,7 @@ export interface paths {
         };
         /**
          * Fitbit subscriber verification
-         * @description Fitbit calls this twice when the subscriber is configured: with the correct verification code (answer 204) and with a wrong one (answer 404 `not_found`). Answers 501 `not_implemented` until Fitbit webhooks ship.
+         * @description Fitbit calls this twice when the subscriber is configured: with the correct verification code (answer 204) and with a wrong one (answer 404 `not_found`, also when no verification code is configured).
          */
         get: operations["verifyFitbitSubscriber"];
         put?: never;
@@ -721,7 +723,7 @@ export interface components {
          * @description All of the user's connections.
          */
         ConnectionList: {
-            /** @description The connections, oldest first. */
+            /** @description The connections, oldest first (by `createdAt`, then `connectionId`). */
             connections: components["schemas"]["Connection"][];
         };
         /**
@@ -732,7 +734,7 @@ export interface components {
             provider: components["schemas"]["CloudProvider"];
             /**
              * Format: uri
-             * @description Where to send the user's browser after the callback (for example the app's deep link); must be on the server's allow-list. Defaults to the app's registered deep link.
+             * @description Where the callback sends the user's browser when the flow ends, with the outcome in the query (see completeOAuth): the app's deep link (one of the app schemes the server allows, such as `syncwell://`) or an https page under an allowed prefix. Without it the callback answers JSON.
              */
             redirectUri?: string;
         };
@@ -786,7 +788,7 @@ export interface components {
          * @description All of the user's sync configs.
          */
         SyncConfigList: {
-            /** @description The sync configs, oldest first. */
+            /** @description The sync configs, oldest first (by `createdAt`, then `configId`). */
             syncConfigs: components["schemas"]["SyncConfig"][];
         };
         /**
@@ -797,7 +799,7 @@ export interface components {
             sourceConnectionId: components["schemas"]["ConnectionId"];
             destinationConnectionId: components["schemas"]["ConnectionId"];
             dataType: components["schemas"]["DataType"];
-            /** @default newest_wins */
+            /** @description How conflicts are settled. Omitted: the user's `conflictResolutionStrategy` setting (`newest_wins` when the user has not chosen one). */
             conflictStrategy?: components["schemas"]["ConflictStrategy"];
             /**
              * @description Whether automatic syncs run for this config.
@@ -947,9 +949,8 @@ export interface components {
          * @description User preferences; every key is optional (defaults apply). The PRD's `AI_POWERED_MERGE` conflict strategy is post-MVP and not accepted.
          */
         UserSettings: {
+            /** @description The strategy a new sync config gets when createSyncConfig names none (default `newest_wins`). Changing it leaves existing sync configs as they are. */
             conflictResolutionStrategy?: components["schemas"]["ConflictStrategy"];
-            /** @description Whether the user gets push notifications about syncs. */
-            notificationsEnabled?: boolean;
             /**
              * @description IANA time-zone name used for daily totals and schedules.
              * @example America/New_York
@@ -1928,7 +1929,6 @@ export interface operations {
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1977,10 +1977,18 @@ export interface operations {
                     "application/json": components["schemas"]["Connection"];
                 };
             };
+            /** @description The connection was created with a `redirectUri`: the browser is sent back to the app with the outcome in the query (no body). */
+            302: {
+                headers: {
+                    /** @description The connection's `redirectUri` with `connectionId` and `status` added, or `error` (a problem code) when the flow failed. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2291,7 +2299,6 @@ export interface operations {
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2762,7 +2769,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
         };
     };
     receiveStravaEvent: {
@@ -2791,7 +2797,6 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2820,7 +2825,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
         };
     };
     receiveFitbitNotifications: {
@@ -2854,7 +2858,6 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2882,7 +2885,6 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -20,6 +20,9 @@ export interface OAuthStateRecord {
   expiresAt: number;
 }
 
+/** A state taken out of the table; an expired one is still returned, so the caller can clean up. */
+export type ConsumedState = OAuthStateRecord & { expired: boolean };
+
 interface OAuthStateItem {
   PK: string;
   SK: string;
@@ -67,10 +70,7 @@ export class OAuthStateRepository {
    * Takes the state out of the table (single use). Returns undefined for an unknown or already
    * used state; an expired one is returned with `expired: true` so the caller can clean up.
    */
-  async consume(
-    state: string,
-    nowMs = clock.now(),
-  ): Promise<(OAuthStateRecord & { expired: boolean }) | undefined> {
+  async consume(state: string, nowMs = clock.now()): Promise<ConsumedState | undefined> {
     try {
       const out = await this.db.send(
         new DeleteCommand({

@@ -33,21 +33,36 @@ interface ProfileItem {
   NextSyncTimestamp: number;
 }
 
+// Settings the contract has. Profiles written before a setting left the contract may still hold it
+// (`notificationsEnabled` until notifications exist); it is dropped on read, never answered.
+// The compiler checks this list against the contract's UserSettings, both ways.
+const SETTING_KEYS: Record<keyof UserSettings, true> = {
+  conflictResolutionStrategy: true,
+  timezone: true,
+  unitSystem: true,
+  locale: true,
+};
+
+function knownSettings(stored: Record<string, unknown>): UserSettings {
+  return Object.fromEntries(
+    Object.entries(stored).filter(([key]) => Object.hasOwn(SETTING_KEYS, key)),
+  ) as UserSettings;
+}
+
 const toProfile = (i: ProfileItem): UserProfile => ({
   userId: i.UserId,
   email: i.Email ?? null,
   subscriptionLevel: i.SubscriptionLevel,
-  settings: i.Settings ?? {},
+  settings: knownSettings(i.Settings ?? {}),
   version: i.version,
   createdAt: i.CreatedAt,
   updatedAt: i.UpdatedAt,
 });
 
-export const DEFAULT_SETTINGS: UserSettings = {
+export const DEFAULT_SETTINGS = {
   conflictResolutionStrategy: 'newest_wins',
-  notificationsEnabled: true,
   unitSystem: 'metric',
-};
+} satisfies UserSettings;
 
 export class ProfileRepository {
   constructor(

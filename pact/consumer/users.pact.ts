@@ -27,12 +27,15 @@ const DELETE_USER_KEY = 'bc2b7fe3-def0-4192-a304-06e12cd3f41b';
 
 const SETTINGS_V2 = {
   conflictResolutionStrategy: 'newest_wins' as const,
-  notificationsEnabled: true,
   timezone: 'America/New_York',
   unitSystem: 'metric' as const,
   locale: 'en-US',
 };
-const NEW_SETTINGS = { ...SETTINGS_V2, notificationsEnabled: false, unitSystem: 'imperial' as const };
+const NEW_SETTINGS = {
+  ...SETTINGS_V2,
+  conflictResolutionStrategy: 'source_wins' as const,
+  unitSystem: 'imperial' as const,
+};
 
 const SETTINGS_AT_VERSION_2 = {
   state: 'a user with settings at version N',
@@ -54,13 +57,13 @@ describe('syncwell-mobile-sdk → syncwell-api: users', () => {
           email: like('ada@example.org'),
           subscriptionLevel: 'PRO',
           createdAt: datetime(ISO_TIMESTAMP, '2024-02-11T09:28:00.000Z'),
-          settings: like({ conflictResolutionStrategy: 'newest_wins', notificationsEnabled: true }),
+          settings: like({ conflictResolutionStrategy: 'newest_wins', unitSystem: 'metric' }),
         }),
       )
       .executeTest(async (mockServer) => {
         const user = await sdkFor(mockServer.url).getCurrentUser();
         expect(user).to.include({ userId: USER_ID, subscriptionLevel: 'PRO' });
-        expect(user.settings).to.include({ notificationsEnabled: true });
+        expect(user.settings).to.include({ conflictResolutionStrategy: 'newest_wins' });
       });
   });
 

@@ -6,6 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../core/errors/AppError.js';
 import { appCredentials } from '../../core/oauth/appCredentials.js';
 import {
+  appRedirectLocation,
+  isAllowedAppRedirect,
+  parseAppRedirectAllowList,
+} from '../../core/oauth/appRedirect.js';
+import type { ConsumedState } from '../../core/oauth/oauthStateRepository.js';
+import {
   buildAuthorizationUrl,
   createPkcePair,
   exchangeAuthorizationCode,
@@ -15,7 +21,7 @@ import {
 import { providerEndpoints } from '../../core/providers/endpoints.js';
 import type { CloudProvider } from '../../core/domain/types.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
-import type { HandlerMap } from '../http/operationTypes.js';
+import type { HandlerMap, OperationRequest, RequestContext } from '../http/operationTypes.js';
 import { toConnectionView } from './connections.js';
 import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
 import type { ProviderTokens } from '../../core/secrets/providerTokens.js';
@@ -40,9 +46,121 @@ function providerUnavailable(provider: CloudProvider, cause: unknown) {
 type OAuthOps = 'createConnection' | 'completeOAuth';
 
 export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap, OAuthOps> {
-  const allowedPrefixes = d.config.OAUTH_ALLOWED_REDIRECT_PREFIXES.split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const allowedRedirects = parseAppRedirectAllowList(d.config.OAUTH_ALLOWED_REDIRECT_PREFIXES);
+
+  /**
+   * The callback's work once the state is consumed: exchanges the code, stores the tokens and
+   * activates the connection; every failure is an AppError with the problem code the answer uses.
+   */
+  async function finishAuthorization(
+    pending: ConsumedState | undefined,
+    provider: CloudProvider,
+    query: OperationRequest<'completeOAuth'>['query'],
+    ctx: RequestContext,
+  ): Promise<ConnectionRecord> {
+    // A state for another provider is as unknown as a made-up one.
+    if (!pending || pending.provider !== provider)
+      throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+    const dropPending = async () => {
+      const conn = await d.connections.get(pending.userId, pending.connectionId);
+      if (conn?.status === 'pending') await d.connections.delete(pending.userId, pending.connectionId);
+      await d.userConfig.invalidate(pending.userId);
+    };
+    if (pending.expired) {
+      await dropPending();
+      throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+    }
+    if (query.error || !query.code) {
+      await dropPending();
+      const error = query.error ?? 'missing_code';
+      throw new AppError(400, 'oauth_denied', {
+        params: { provider, error },
+        errors: [
+          {
+            location: 'query',
+            path: query.error ? '/error' : '/code',
+            message: query.error_description ?? error,
+            code: error,
+          },
+        ],
+      });
+    }
+    const credentials = appCredentials(d.config, provider);
+    if (!credentials)
+      throw new AppError(503, 'provider_not_configured', {
+        params: { provider, retryAfterSeconds: RETRY_UNCONFIGURED_SECONDS },
+        headers: { 'Retry-After': String(RETRY_UNCONFIGURED_SECONDS) },
+      });
+    const spec = providerEndpoints(provider, d.config.PROVIDER_SANDBOX_URL);
+    let tokens: ProviderTokens;
+    let providerUserId: string | undefined;
+    try {
+      tokens = await exchangeAuthorizationCode(provider, spec, credentials, {
+        code: query.code,
+        redirectUri: callbackUrl(d, provider),
+        codeVerifier: pending.codeVerifier,
+      });
+      providerUserId = await fetchProviderUserId(provider, spec, tokens);
+    } catch (error) {
+      await dropPending();
+      if (error instanceof OAuthGrantError)
+        throw new AppError(400, 'oauth_code_rejected', {
+          params: { provider, oauthError: error.oauthError },
+          errors: [
+            {
+              location: 'query',
+              path: '/code',
+              message: 'refused by the provider',
+              code: error.oauthError,
+            },
+          ],
+        });
+      throw providerUnavailable(provider, error);
+    }
+
+    const now = clock.date().toISOString();
+    // Reconnecting the same provider account revives the existing connection (its sync
+    // configurations keep pointing at it); the pending one is dropped.
+    const previous = providerUserId
+      ? await d.connections.findByProviderUser(pending.userId, provider, providerUserId)
+      : undefined;
+    const target = previous ?? (await d.connections.get(pending.userId, pending.connectionId));
+    if (!target) throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+    const credentialRef = await d.secrets.create(tokens);
+    const activated: ConnectionRecord | undefined = await d.connections.activate(
+      pending.userId,
+      target.connectionId,
+      {
+        credentialRef,
+        ...(providerUserId ? { providerUserId } : {}),
+        now,
+      },
+    );
+    if (!activated) {
+      await d.secrets.delete(credentialRef).catch(() => undefined);
+      throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+    }
+    // The old secret of a revived connection is replaced, not left behind.
+    if (previous?.credentialRef && previous.credentialRef !== credentialRef)
+      await d.secrets
+        .delete(previous.credentialRef)
+        .catch((error: unknown) =>
+          ctx.logger.warn({ err: error, connectionId: previous.connectionId }, 'old credentials not deleted'),
+        );
+    if (previous && previous.connectionId !== pending.connectionId) await dropPending();
+    // Webhooks name only the provider's user: link it to this connection for the coalescer.
+    if (providerUserId)
+      await d.providerUsers.link(provider, providerUserId, {
+        userId: pending.userId,
+        connectionId: activated.connectionId,
+      });
+    await d.userConfig.invalidate(pending.userId);
+    ctx.logger.info(
+      { connectionId: activated.connectionId, provider, revived: Boolean(previous) },
+      'connection activated',
+    );
+    return activated;
+  }
 
   return {
     async createConnection({ body }, ctx) {
@@ -55,9 +173,9 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
           params: { provider, retryAfterSeconds: RETRY_UNCONFIGURED_SECONDS },
           headers: { 'Retry-After': String(RETRY_UNCONFIGURED_SECONDS) },
         });
-      if (body.redirectUri && !allowedPrefixes.some((p) => body.redirectUri!.startsWith(p)))
+      if (body.redirectUri !== undefined && !isAllowedAppRedirect(body.redirectUri, allowedRedirects))
         throw new AppError(400, 'redirect_uri_not_allowed', {
-          params: { allowed: allowedPrefixes.join(', ') },
+          params: { allowed: d.config.OAUTH_ALLOWED_REDIRECT_PREFIXES },
           errors: [
             { location: 'body', path: '/redirectUri', message: 'not on the allow-list', code: 'not_allowed' },
           ],
@@ -110,113 +228,30 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
     },
 
     async completeOAuth({ params, query }, ctx) {
-      const provider = params.provider;
       const pending = await d.oauthStates.consume(query.state);
-      // A state for another provider is as unknown as a made-up one.
-      if (!pending || pending.provider !== provider)
-        throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
-      const dropPending = async () => {
-        const conn = await d.connections.get(pending.userId, pending.connectionId);
-        if (conn?.status === 'pending') await d.connections.delete(pending.userId, pending.connectionId);
-        await d.userConfig.invalidate(pending.userId);
-      };
-      if (pending.expired) {
-        await dropPending();
-        throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+      const appRedirectUri = pending?.appRedirectUri;
+      if (!appRedirectUri) {
+        const activated = await finishAuthorization(pending, params.provider, query, ctx);
+        return { status: 200, body: toConnectionView(activated, d.config.ASSET_BASE_URL) };
       }
-      if (query.error || !query.code) {
-        await dropPending();
-        const error = query.error ?? 'missing_code';
-        throw new AppError(400, 'oauth_denied', {
-          params: { provider, error },
-          errors: [
-            {
-              location: 'query',
-              path: query.error ? '/error' : '/code',
-              message: query.error_description ?? error,
-              code: error,
-            },
-          ],
-        });
-      }
-      const credentials = appCredentials(d.config, provider);
-      if (!credentials)
-        throw new AppError(503, 'provider_not_configured', {
-          params: { provider, retryAfterSeconds: RETRY_UNCONFIGURED_SECONDS },
-          headers: { 'Retry-After': String(RETRY_UNCONFIGURED_SECONDS) },
-        });
-      const spec = providerEndpoints(provider, d.config.PROVIDER_SANDBOX_URL);
-      let tokens: ProviderTokens;
-      let providerUserId: string | undefined;
+      // The app waits for its link (ASWebAuthenticationSession, Custom Tabs): every outcome goes
+      // there, a failure as its problem code.
+      let outcome: Parameters<typeof appRedirectLocation>[1];
       try {
-        tokens = await exchangeAuthorizationCode(provider, spec, credentials, {
-          code: query.code,
-          redirectUri: callbackUrl(d, provider),
-          codeVerifier: pending.codeVerifier,
-        });
-        providerUserId = await fetchProviderUserId(provider, spec, tokens);
+        const activated = await finishAuthorization(pending, params.provider, query, ctx);
+        outcome = { connectionId: activated.connectionId, status: activated.status };
       } catch (error) {
-        await dropPending();
-        if (error instanceof OAuthGrantError)
-          throw new AppError(400, 'oauth_code_rejected', {
-            params: { provider, oauthError: error.oauthError },
-            errors: [
-              {
-                location: 'query',
-                path: '/code',
-                message: 'refused by the provider',
-                code: error.oauthError,
-              },
-            ],
-          });
-        throw providerUnavailable(provider, error);
+        const appError = error instanceof AppError ? error : undefined;
+        if (!appError || appError.status >= 500)
+          ctx.logger.error({ err: appError?.cause ?? error, code: appError?.code }, 'OAuth callback failed');
+        else ctx.logger.debug({ code: appError.code }, 'OAuth callback rejected');
+        outcome = { error: appError?.code ?? 'internal_error' };
       }
-
-      const now = clock.date().toISOString();
-      // Reconnecting the same provider account revives the existing connection (its sync
-      // configurations keep pointing at it); the pending one is dropped.
-      const previous = providerUserId
-        ? await d.connections.findByProviderUser(pending.userId, provider, providerUserId)
-        : undefined;
-      const target = previous ?? (await d.connections.get(pending.userId, pending.connectionId));
-      if (!target) throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
-      const credentialRef = await d.secrets.create(tokens);
-      const activated: ConnectionRecord | undefined = await d.connections.activate(
-        pending.userId,
-        target.connectionId,
-        {
-          credentialRef,
-          ...(providerUserId ? { providerUserId } : {}),
-          now,
-        },
-      );
-      if (!activated) {
-        await d.secrets.delete(credentialRef).catch(() => undefined);
-        throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
-      }
-      // The old secret of a revived connection is replaced, not left behind.
-      if (previous?.credentialRef && previous.credentialRef !== credentialRef)
-        await d.secrets
-          .delete(previous.credentialRef)
-          .catch((error: unknown) =>
-            ctx.logger.warn(
-              { err: error, connectionId: previous.connectionId },
-              'old credentials not deleted',
-            ),
-          );
-      if (previous && previous.connectionId !== pending.connectionId) await dropPending();
-      // Webhooks name only the provider's user: link it to this connection for the coalescer.
-      if (providerUserId)
-        await d.providerUsers.link(provider, providerUserId, {
-          userId: pending.userId,
-          connectionId: activated.connectionId,
-        });
-      await d.userConfig.invalidate(pending.userId);
-      ctx.logger.info(
-        { connectionId: activated.connectionId, provider, revived: Boolean(previous) },
-        'connection activated',
-      );
-      return { status: 200, body: toConnectionView(activated, d.config.ASSET_BASE_URL) };
+      return {
+        status: 302,
+        body: undefined,
+        headers: { Location: appRedirectLocation(appRedirectUri, outcome) },
+      };
     },
   };
 }

@@ -1,6 +1,7 @@
 // Sync configurations: CRUD with optimistic locking (ETag / version) and ownership checks.
 import { AppError } from '../../core/errors/AppError.js';
-import type { SyncConfig } from '../../core/domain/types.js';
+import type { ConflictStrategy, SyncConfig } from '../../core/domain/types.js';
+import { DEFAULT_SETTINGS } from '../../core/store/profileRepository.js';
 import { AlreadyExistsError, VersionConflictError } from '../../core/store/errors.js';
 import type { SyncConfigRecord } from '../../core/store/syncConfigRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
@@ -28,6 +29,12 @@ export function syncConfigHandlers(d: HandlerDependencies): Pick<HandlerMap, Syn
     const found = syncConfigs.find((c) => c.configId === configId);
     if (!found) throw syncConfigNotFound();
     return found;
+  }
+
+  /** The user's setting; the documented default when the user has no profile or left it unset. */
+  async function defaultConflictStrategy(userId: string): Promise<ConflictStrategy> {
+    const profile = await d.profiles.get(userId);
+    return profile?.settings.conflictResolutionStrategy ?? DEFAULT_SETTINGS.conflictResolutionStrategy;
   }
 
   async function checkPair(userId: string, sourceConnectionId: string, destinationConnectionId: string) {
@@ -59,7 +66,7 @@ export function syncConfigHandlers(d: HandlerDependencies): Pick<HandlerMap, Syn
           sourceConnectionId: body.sourceConnectionId,
           destinationConnectionId: body.destinationConnectionId,
           dataType: body.dataType,
-          conflictStrategy: body.conflictStrategy ?? 'newest_wins',
+          conflictStrategy: body.conflictStrategy ?? (await defaultConflictStrategy(userId)),
           isEnabled: body.isEnabled ?? true,
           version: 1,
           createdAt: now,

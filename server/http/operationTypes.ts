@@ -22,9 +22,13 @@ type BodyOf<K extends OperationId> =
 
 type Responses<K extends OperationId> = Op<K>['responses'];
 type ContentOf<R> = R extends { content: { 'application/json': infer B } } ? B : undefined;
-/** Statuses a handler may return: the 2xx ones, plus any other the contract answers with plain JSON (e.g. readiness 503). Errors are thrown as AppError. */
+/**
+ * Statuses a handler may return: the 2xx ones, a redirect (302, its target in the Location header),
+ * plus any other the contract answers with plain JSON (e.g. readiness 503). Errors are thrown as
+ * AppError.
+ */
 type ReturnableStatus<K extends OperationId> = {
-  [S in keyof Responses<K>]: S extends 200 | 201 | 202 | 204
+  [S in keyof Responses<K>]: S extends 200 | 201 | 202 | 204 | 302
     ? S
     : Responses<K>[S] extends { content: { 'application/json': unknown } }
       ? S

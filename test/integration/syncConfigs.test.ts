@@ -68,6 +68,38 @@ describe('sync configurations', () => {
     expect(gone.status).to.equal(404);
   });
 
+  it("takes the user's conflictResolutionStrategy setting when the request names no strategy", async () => {
+    const { h, token, strava, fitbit, garmin } = await setup();
+    const settings = await h.request('PUT', '/v1/users/me/settings', {
+      token,
+      headers: { 'if-match': '*' },
+      body: { settings: { conflictResolutionStrategy: 'source_wins' } },
+    });
+    expect(settings.status, settings.text).to.equal(200);
+    const implicit = await h.request<SyncConfig>('POST', '/v1/sync-configs', {
+      token,
+      body: {
+        sourceConnectionId: strava.connectionId,
+        destinationConnectionId: fitbit.connectionId,
+        dataType: 'workout',
+      },
+    });
+    expect(implicit.status, implicit.text).to.equal(201);
+    expect(implicit.body.conflictStrategy).to.equal('source_wins');
+    // A strategy in the request wins over the setting.
+    const explicit = await h.request<SyncConfig>('POST', '/v1/sync-configs', {
+      token,
+      body: {
+        sourceConnectionId: garmin.connectionId,
+        destinationConnectionId: fitbit.connectionId,
+        dataType: 'workout',
+        conflictStrategy: 'dest_wins',
+      },
+    });
+    expect(explicit.status, explicit.text).to.equal(201);
+    expect(explicit.body.conflictStrategy).to.equal('dest_wins');
+  });
+
   it('refuses a second configuration for the same source and data type (409 sync_config_exists)', async () => {
     const { h, token, strava, fitbit, garmin } = await setup();
     const body = {
@@ -165,5 +197,31 @@ describe('sync configurations', () => {
     expect((await h.request('DELETE', path, { token: intruder })).status).to.equal(404);
     const [stored] = await h.syncConfigs.listByUser(user);
     expect(stored).to.deep.include({ isEnabled: true, version: 1 });
+  });
+
+  it('lists configurations oldest first (createdAt, then id for equal times), whatever the ids', async () => {
+    const { h, user, token, strava, fitbit, garmin } = await setup();
+    const created = [
+      ['cfg_ffffffff-ffff-4fff-bfff-ffffffffffff', '2026-01-05T10:00:00.000Z', strava, 'workout'],
+      ['cfg_aaaaaaaa-aaaa-4aaa-baaa-aaaaaaaaaaaa', '2026-01-05T10:00:01.000Z', fitbit, 'sleep_session'],
+      ['cfg_dddddddd-dddd-4ddd-bddd-dddddddddddd', '2026-01-05T10:00:01.000Z', garmin, 'steps'],
+      ['cfg_11111111-1111-4111-b111-111111111111', '2026-01-05T10:00:02.000Z', strava, 'weight'],
+    ] as const;
+    for (const [configId, createdAt, source, dataType] of created)
+      await h.syncConfigs.create({
+        userId: user,
+        configId,
+        sourceConnectionId: source.connectionId,
+        destinationConnectionId: source === strava ? fitbit.connectionId : strava.connectionId,
+        dataType,
+        conflictStrategy: 'newest_wins',
+        isEnabled: true,
+        version: 1,
+        createdAt,
+        updatedAt: createdAt,
+      });
+    const r = await h.request<{ syncConfigs: SyncConfig[] }>('GET', '/v1/sync-configs', { token });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body.syncConfigs.map((c) => c.configId)).to.deep.equal(created.map(([id]) => id));
   });
 });

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { PROFILE_SK, userPk } from '../../core/store/keys.js';
 import { getHarness } from './hooks.js';
 
 interface Envelope {
@@ -18,9 +21,9 @@ describe('users and settings', () => {
     }>('GET', '/v1/users/me', { token: await h.token(user, { tier: 'PRO', email: 'runner@example.test' }) });
     expect(r.status, r.text).to.equal(200);
     expect(r.body).to.include({ userId: user, email: 'runner@example.test', subscriptionLevel: 'PRO' });
-    expect(r.body.settings).to.include({
+    expect(r.body.settings).to.deep.equal({
       conflictResolutionStrategy: 'newest_wins',
-      notificationsEnabled: true,
+      unitSystem: 'metric',
     });
     // The tier follows the token when billing changes it.
     const later = await h.request<{ subscriptionLevel: string }>('GET', '/v1/users/me', {
@@ -39,14 +42,14 @@ describe('users and settings', () => {
     const put = await h.request<Envelope>('PUT', '/v1/users/me/settings', {
       token,
       headers: { 'if-match': got.headers.get('etag')! },
-      body: { settings: { unitSystem: 'imperial', timezone: 'Europe/Berlin', notificationsEnabled: false } },
+      body: { settings: { unitSystem: 'imperial', timezone: 'Europe/Berlin', locale: 'de-DE' } },
     });
     expect(put.status, put.text).to.equal(200);
     expect(put.body.version).to.equal(got.body.version + 1);
     expect(put.body.settings).to.include({
       unitSystem: 'imperial',
       timezone: 'Europe/Berlin',
-      notificationsEnabled: false,
+      locale: 'de-DE',
     });
     // Keys left out fall back to their defaults: PUT replaces the document.
     expect(put.body.settings).to.include({ conflictResolutionStrategy: 'newest_wins' });
@@ -87,6 +90,36 @@ describe('users and settings', () => {
     expect(r.status).to.equal(400);
     expect(r.body.code).to.equal('validation_failed');
     expect(r.body.errors.length).to.be.at.least(2);
+  });
+
+  // Nothing sends notifications yet, so no setting may pretend to switch them off: the contract has
+  // no notificationsEnabled until the work that sends notifications brings it back with them.
+  it('has no notificationsEnabled setting: rejected on PUT, never answered from an older profile', async () => {
+    const h = getHarness();
+    const user = h.newUserId();
+    const token = await h.token(user);
+    const put = await h.request<{ code: string; errors: Array<{ path: string }> }>(
+      'PUT',
+      '/v1/users/me/settings',
+      { token, headers: { 'if-match': '*' }, body: { settings: { notificationsEnabled: false } } },
+    );
+    expect(put.status).to.equal(400);
+    expect(put.body.code).to.equal('validation_failed');
+    // A profile written while the setting existed still holds it.
+    expect((await h.request('GET', '/v1/users/me', { token })).status).to.equal(200);
+    await createDocumentClient(h.config).send(
+      new UpdateCommand({
+        TableName: h.config.TABLE_NAME,
+        Key: { PK: userPk(user), SK: PROFILE_SK },
+        UpdateExpression: 'SET Settings = :s',
+        ExpressionAttributeValues: {
+          ':s': { conflictResolutionStrategy: 'dest_wins', notificationsEnabled: true },
+        },
+      }),
+    );
+    const got = await h.request<Envelope>('GET', '/v1/users/me/settings', { token });
+    expect(got.status, got.text).to.equal(200);
+    expect(got.body.settings).to.deep.equal({ conflictResolutionStrategy: 'dest_wins' });
   });
 
   it('answers account deletion with 501 until the deletion pipeline ships', async () => {
