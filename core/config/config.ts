@@ -64,7 +64,11 @@ const schema = z.object({
   /** Public origin of this API, for OAuth redirect URIs; defaults to http://HOST:PORT. */
   OAUTH_REDIRECT_BASE_URL: optionalUrl,
   OAUTH_STATE_TTL_SECONDS: intFromEnv(600),
-  /** Comma-separated prefixes a createConnection `redirectUri` may start with (the apps' deep links). */
+  /**
+   * Where the OAuth callback may send the browser back to (createConnection `redirectUri`),
+   * comma-separated: app schemes (`syncwell://`: any link of the scheme) and https prefixes (same
+   * origin, path below). Other entries stop the API at start-up (core/oauth/appRedirect.ts).
+   */
   OAUTH_ALLOWED_REDIRECT_PREFIXES: z.string().default('syncwell://'),
   /** Refresh an access token this long before it expires. */
   TOKEN_REFRESH_SKEW_SECONDS: intFromEnv(300),
