@@ -1,10 +1,23 @@
 // `npm start`: the whole system on this machine. Emulators (DynamoDB, SQS, S3), redis-server, the
-// dev token issuer and the API, all on 127.0.0.1. Ctrl-C stops everything it started.
+// dev token issuer and the API, all on 127.0.0.1. Ctrl-C (or SIGTERM, or closing the terminal)
+// stops everything it started and removes its temporary folder and state file; one run per checkout.
+// package.json runs it as `exec node --import tsx …`: no tsx CLI parent (it SIGKILLs a child that
+// takes over 30 ms to acknowledge a relayed signal, cutting the clean-up short) and no shell in
+// between (npm's shell died on Ctrl-C, so npm returned before the clean-up had finished).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi, type RunningApi } from '../../server/main.js';
 import { startWorker, type RunningWorker } from '../../worker/main.js';
-import { clearRuntimeState, STATE_DIR, writeRuntimeState } from './runtimeState.js';
+import {
+  claimRuntimeState,
+  releaseRuntimeState,
+  STATE_DIR,
+  TEMP_DIR_PREFIX,
+  writeRuntimeState,
+} from './runtimeState.js';
+import { runShutdown } from './shutdown.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 
 // The AWS SDK versions are pinned in package-lock.json; its notice that releases after January 2027
@@ -12,28 +25,74 @@ import { startLocalStack, type LocalStack } from './stack.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const DATA_DIR = join(STATE_DIR, 'local');
+// Longer than the worker's grace for in-flight jobs (WORKER_SHUTDOWN_GRACE_MS, 25 s by default).
+const SHUTDOWN_DEADLINE_MS = 40_000;
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+// A closed terminal (SIGHUP) turns later writes into EIO/EPIPE errors: they must not stop the stop.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function main(): Promise<void> {
+  // This run's secrets (local secret-store key, encrypted provider tokens) and event log.
+  const tempDir = mkdtempSync(join(tmpdir(), TEMP_DIR_PREFIX));
+  let deadOwner: number | undefined;
+  try {
+    ({ deadOwner } = claimRuntimeState({ pid: process.pid, tempDir }));
+  } catch (error) {
+    rmSync(tempDir, { recursive: true, force: true });
+    console.error(messageOf(error));
+    process.exit(1);
+  }
+  // However this process ends (a stop, an uncaught error, a process.exit anywhere), these go too.
+  const cleanUp = () => {
+    rmSync(tempDir, { recursive: true, force: true });
+    releaseRuntimeState(process.pid);
+  };
+  process.on('exit', cleanUp);
+  if (deadOwner !== undefined)
+    console.log(
+      `The local system of pid ${deadOwner} did not stop cleanly: removed its state file and temporary folder.`,
+    );
+
   let stack: LocalStack | undefined;
   let api: RunningApi | undefined;
   let worker: RunningWorker | undefined;
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nstopping the local system...');
-    await worker?.stop().catch((e: unknown) => console.error('worker stop failed:', e));
-    await api?.stop().catch((e: unknown) => console.error('API stop failed:', e));
-    await stack?.stop().catch((e: unknown) => console.error('stack stop failed:', e));
-    clearRuntimeState();
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  let stopping: Promise<void> | undefined;
+  let stopRequestedAt = 0;
+  const stop = (code: number) =>
+    (stopping ??= (async () => {
+      console.log('\nstopping the local system...');
+      const clean = await runShutdown(
+        [
+          { name: 'worker', run: async () => worker?.stop() },
+          { name: 'API', run: async () => api?.stop() },
+          { name: 'local stack', run: async () => stack?.stop() },
+        ],
+        { deadlineMs: SHUTDOWN_DEADLINE_MS, report: (line) => console.error(line) },
+      );
+      cleanUp();
+      process.exit(clean ? code : Math.max(code, 1));
+    })());
+  // Every signal, not just the first: npm relays a terminal's Ctrl-C, so one press can arrive twice,
+  // and a second press must not cut the clean-up short either.
+  for (const signal of STOP_SIGNALS)
+    process.on(signal, () => {
+      if (!stopping) stopRequestedAt = performance.now();
+      else if (performance.now() - stopRequestedAt > 1000)
+        console.log(`still stopping (at most ${SHUTDOWN_DEADLINE_MS / 1000} s); nothing will be left behind`);
+      void stop(0);
+    });
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+    process.on(event, (error: unknown) => {
+      console.error(`local system: unexpected error, stopping: ${messageOf(error)}`);
+      void stop(1);
+    });
 
   try {
     // DynamoDB persists across restarts under .state/local; queues and Redis start empty.
-    stack = await startLocalStack({ dataDir: DATA_DIR });
+    stack = await startLocalStack({ dataDir: DATA_DIR, stateDir: tempDir });
     const port = process.env.PORT ?? '8080';
     const adminKey = process.env.ADMIN_API_KEY ?? randomBytes(24).toString('base64url');
     api = await startApi({
@@ -55,7 +114,13 @@ async function main(): Promise<void> {
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     });
-    writeRuntimeState({ pid: process.pid, apiUrl: api.url, env: stack.env, resources: stack.resources });
+    writeRuntimeState({
+      pid: process.pid,
+      tempDir,
+      apiUrl: api.url,
+      env: stack.env,
+      resources: stack.resources,
+    });
 
     console.log(
       [
@@ -77,7 +142,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(messageOf(error));
     await stop(1);
   }
 }
