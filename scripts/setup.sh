@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# One-command install for a fresh Debian/Ubuntu machine: system packages, then npm dependencies.
+# One-command install for a fresh Debian/Ubuntu machine (or a Mac with redis from Homebrew): system
+# packages, then npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v redis-server >/dev/null 2>&1; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "redis-server not found: install it first (macOS: brew install redis), then run make setup again" >&2
+    exit 1
+  fi
   echo "redis-server not found: installing it from Debian packages"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq

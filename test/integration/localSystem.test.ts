@@ -1,8 +1,9 @@
 // The README's commands, for real: `npm start` (infra/local/start.ts) brings the system up and
 // prints the API line, `npm run seed` resets it to the same demo users every time, the token CLI
-// prints a token the system accepts, and Ctrl-C stops everything.
+// prints a token the system accepts, the README's quick start runs as written on a port that is not
+// the default, and Ctrl-C stops everything.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -18,7 +19,7 @@ const tsx = (script: string, args: string[], env: NodeJS.ProcessEnv) =>
   });
 
 describe('the local system (npm start, npm run seed, npm run token)', function () {
-  this.timeout(90_000);
+  this.timeout(180_000);
   let stateDir: string;
   let env: NodeJS.ProcessEnv;
   let system: ChildProcess | undefined;
@@ -82,6 +83,46 @@ describe('the local system (npm start, npm run seed, npm run token)', function (
       'fitbit:conn_00000000-0000-4000-8000-000000000001',
       'strava:conn_00000000-0000-4000-8000-000000000002',
     ]);
+  });
+
+  it("runs the README's quick start as written (sh, on whatever port npm start chose)", () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const section = /^## Three commands\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+    const blocks = [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+    expect(blocks[0], 'the first block is make setup / npm start / npm test').to.contain('npm start');
+    expect(readme, 'no hard-coded port in the commands').not.to.match(
+      /curl[^\n]*(localhost|127\.0\.0\.1):8080/,
+    );
+    // Every later block, in order, in one shell, then what the test checks.
+    const script = [...blocks.slice(1), 'printf "PERSON=%s GARMIN=%s\\n" "$PERSON" "$GARMIN"'].join('\n');
+    const { API: _api, SANDBOX: _sandbox, ...shellEnv } = env;
+    const run = spawnSync('sh', ['-c', script], {
+      cwd: REPO,
+      env: shellEnv,
+      encoding: 'utf8',
+      timeout: 150_000,
+    });
+    const out = run.stdout;
+    expect(run.error, run.stderr).to.equal(undefined);
+    // First block: the seeded connections and their jobs.
+    expect(out).to.contain('"connectionId":"conn_00000000-0000-4000-8000-000000000001"');
+    expect(out).to.match(/^\{"syncJobs":\[/m);
+    // Second block: the OAuth-connected sync and the backfill, both polled until they finished.
+    const finished = [...out.matchAll(/^\{\n[\s\S]*?^\}$/gm)].map(
+      (m) => JSON.parse(m[0]) as { status: string; mode: string; result?: { recordsWritten: number } },
+    );
+    expect(
+      finished.map((j) => [j.mode, j.status]),
+      `${out}\n${run.stderr}`,
+    ).to.deep.equal([
+      ['manual', 'SUCCEEDED'],
+      ['historical', 'SUCCEEDED'],
+    ]);
+    expect(finished[0]?.result?.recordsWritten, 'Garmin workouts written to Strava').to.be.greaterThan(0);
+    // Third block: one sandbox person's accounts.
+    expect(out).to.match(/^PERSON=sbx\d+ GARMIN=conn_[0-9a-f-]+$/m);
+    // Besides wait_job's QUEUED / RUNNING lines, nothing on stderr (no warnings, no errors).
+    expect(run.stderr.replace(/^(QUEUED|RUNNING)\b.*\n/gm, '')).to.equal('');
   });
 
   it('stops everything on Ctrl-C', async () => {
