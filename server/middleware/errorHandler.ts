@@ -6,7 +6,10 @@ export function errorHandler(bodyLimit: string) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const ctx = res.locals.ctx;
     const appError = toAppError(error, req, bodyLimit);
-    if (appError.status >= 500)
+    // A 501 is an operation the contract declares but that is not built yet: expected, not a fault.
+    if (appError.code === 'not_implemented')
+      ctx.logger.info({ code: appError.code, ...appError.params }, 'operation not implemented yet');
+    else if (appError.status >= 500)
       ctx.logger.error({ err: appError.cause ?? error, code: appError.code }, 'request failed');
     else ctx.logger.debug({ code: appError.code }, 'request rejected');
     if (res.headersSent) return res.end();
