@@ -23,15 +23,13 @@ interface DateCase {
 
 // The persona (infra/local/sandbox/persona.ts) has 21 days of history at home in New York, days
 // 8–10 before "now" in Berlin, and a run 30 minutes before the last New York DST change when it
-// falls within 35 days. These dates put each of those edges inside a sync's window.
+// falls within 35 days. These dates put each of those edges inside a sync's window: New York's
+// changes on their day (the run in the skipped or repeated hour is then in every window), Berlin's
+// nine days later (the trip is when the persona lives in Berlin's time). Eight runs, two at a time,
+// keep `npm test` well under its budget; the day before a change, or Berlin's change seen from New
+// York, added nothing these do not cover.
 export const DATE_CASES: readonly DateCase[] = [
   { name: 'today', start: undefined, tz: 'UTC', why: 'the day the suite runs' },
-  {
-    name: 'ny-spring-eve',
-    start: '2027-03-13T15:00:00Z',
-    tz: 'America/New_York',
-    why: 'the day before New York springs forward',
-  },
   {
     name: 'ny-spring',
     start: '2027-03-14T15:00:00Z',
@@ -39,22 +37,10 @@ export const DATE_CASES: readonly DateCase[] = [
     why: 'New York sprang forward this morning: a run spans the skipped hour',
   },
   {
-    name: 'berlin-spring',
-    start: '2027-03-28T10:00:00Z',
-    tz: 'Europe/Berlin',
-    why: 'Berlin sprang forward this morning',
-  },
-  {
     name: 'berlin-spring-trip',
     start: '2027-04-06T12:00:00Z',
     tz: 'UTC',
     why: 'the Berlin trip (days 8–10 ago) straddles Berlin springing forward',
-  },
-  {
-    name: 'berlin-autumn',
-    start: '2027-10-31T10:00:00Z',
-    tz: 'Europe/Berlin',
-    why: 'Berlin fell back this morning',
   },
   {
     name: 'ny-autumn',
