@@ -4,20 +4,9 @@
 // can only fail: it skips the configuration, counts it, and nothing reaches the worker.
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
-import { clock } from '../../core/clock/clock.js';
 import { readLocalEvents } from '../../core/events/localEventBus.js';
 import { sendFitbitNotifications, sendStravaEvent, stravaEvent } from '../../infra/local/sandbox/webhooks.js';
-import { connectedUser, createSyncConfig, startE2E, type E2E } from './support.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = clock.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (clock.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { connectedUser, createSyncConfig, startE2E, type E2E, sleep, until } from './support.js';
 
 describe('coalescer: a destination that is no longer active gets no job', function () {
   this.timeout(120_000);

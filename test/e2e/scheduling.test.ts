@@ -12,17 +12,7 @@ import { newConnectionId } from '../../core/domain/ids.js';
 import { shardOf } from '../../core/domain/shard.js';
 import { readLocalEvents, type LocalEventRecord } from '../../core/events/localEventBus.js';
 import { createDocumentClient } from '../../core/store/dynamoClient.js';
-import { connectedUser, createSyncConfig, startE2E, type E2E } from './support.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = clock.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (clock.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+import { connectedUser, createSyncConfig, startE2E, type E2E, sleep, until } from './support.js';
 
 describe('scheduler end to end', function () {
   this.timeout(120_000);

@@ -185,3 +185,18 @@ export function inJobWindow(job: SyncJob): (instant: string) => boolean {
     return t >= since && t < until;
   };
 }
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `predicate` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function until(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = clock.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (clock.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}

@@ -6,22 +6,7 @@ import { expect } from 'chai';
 import { readLocalEvents } from '../../core/events/localEventBus.js';
 import { sendFitbitNotifications, sendStravaEvent, stravaEvent } from '../../infra/local/sandbox/webhooks.js';
 import type { SyncJob } from '../../core/domain/types.js';
-import { connectedUser, createSyncConfig, inJobWindow, startE2E, type E2E } from './support.js';
-import { clock } from '../../core/clock/clock.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = clock.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (clock.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { connectedUser, createSyncConfig, inJobWindow, startE2E, type E2E, sleep, until } from './support.js';
 
 describe('webhooks → coalescer → one sync job', function () {
   this.timeout(120_000);
