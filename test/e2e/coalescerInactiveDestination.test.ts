@@ -2,11 +2,18 @@
 // us (a signed `userRevokedAccess` notification) that the user revoked SyncWell, then Strava reports
 // a new activity for the Strava → Fitbit configuration. The coalescer must not enqueue a job that
 // can only fail: it skips the configuration, counts it, and nothing reaches the worker.
-import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import { readLocalEvents } from '../../core/events/localEventBus.js';
 import { sendFitbitNotifications, sendStravaEvent, stravaEvent } from '../../infra/local/sandbox/webhooks.js';
-import { connectedUser, createSyncConfig, startE2E, type E2E, sleep, until } from './support.js';
+import {
+  connectedUser,
+  createSyncConfig,
+  startE2E,
+  type E2E,
+  sleep,
+  until,
+  shortenWebhookBuffer,
+} from './support.js';
 
 describe('coalescer: a destination that is no longer active gets no job', function () {
   this.timeout(120_000);
@@ -14,12 +21,7 @@ describe('coalescer: a destination that is no longer active gets no job', functi
 
   before(async () => {
     e = await startE2E({ COALESCING_WINDOW_SECONDS: '30' });
-    await e.h.sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: e.h.config.COALESCING_QUEUE_URL,
-        Attributes: { DelaySeconds: '1' },
-      }),
-    );
+    await shortenWebhookBuffer(e);
   });
   after(async () => {
     await e?.stop();

@@ -8,19 +8,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
-import {
-  GetQueueAttributesCommand,
-  PurgeQueueCommand,
-  SendMessageCommand,
-  SetQueueAttributesCommand,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import { clock, clockEnvForChild } from '../../core/clock/clock.js';
 import type { SyncTrigger } from '../../core/domain/types.js';
 import { readLocalEvents, type LocalEventRecord } from '../../core/events/localEventBus.js';
 import { sendStravaEvent, stravaEvent } from '../../infra/local/sandbox/webhooks.js';
 import { DynamoFaultProxy } from '../support/dynamoFaultProxy.js';
-import { connectedUser, createSyncConfig, requestSync, startE2E, waitForJob, type E2E } from './support.js';
+import {
+  connectedUser,
+  createSyncConfig,
+  requestSync,
+  startE2E,
+  waitForJob,
+  type E2E,
+  shortenWebhookBuffer,
+} from './support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DAY_MS = 86_400_000;
@@ -55,13 +58,7 @@ describe('job state end to end', function () {
     proxy = await DynamoFaultProxy.start();
     e = await startE2E({ DYNAMODB_ENDPOINT: proxy.url }, { worker: false });
     proxy.forwardTo(e.h.stack.env.DYNAMODB_ENDPOINT!);
-    // Webhook events wait 60 s in the buffer in AWS; 1 s here.
-    await e.h.sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: e.h.config.COALESCING_QUEUE_URL,
-        Attributes: { DelaySeconds: '1' },
-      }),
-    );
+    await shortenWebhookBuffer(e);
     // A worker process of its own, so that its log lines can be counted.
     worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
       env: { ...process.env, ...e.workerEnv, LOG_LEVEL: 'info', ...clockEnvForChild() },

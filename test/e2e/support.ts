@@ -1,6 +1,7 @@
 // End-to-end support: the real local stack (emulators, Redis, provider sandbox), the API and a
 // worker, driven only through the public HTTP API and the sandbox — the way the mobile app and
 // the third parties see SyncWell.
+import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import type { CloudProvider, ConflictStrategy, DataType, SyncJob } from '../../core/domain/types.js';
 import { freePort } from '../../infra/local/freePort.js';
@@ -199,4 +200,17 @@ export async function until(
     if (clock.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/**
+ * Webhook events wait 60 s in the coalescing buffer in AWS (the queue's DelaySeconds); the suites
+ * shorten it to 1 s so a test does not wait a minute. The coalescing window is left as configured.
+ */
+export async function shortenWebhookBuffer(e: E2E): Promise<void> {
+  await e.h.sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: e.h.config.COALESCING_QUEUE_URL,
+      Attributes: { DelaySeconds: '1' },
+    }),
+  );
 }

@@ -1,12 +1,20 @@
 // Event-driven ingestion end to end: the sandbox delivers real webhooks to the API, the API
 // buffers them, the worker's coalescer turns a burst into ONE hot-path job, and the job syncs.
 // The buffer queue's 60 s delivery delay is shortened to 1 s here; the window stays 30 s.
-import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import { readLocalEvents } from '../../core/events/localEventBus.js';
 import { sendFitbitNotifications, sendStravaEvent, stravaEvent } from '../../infra/local/sandbox/webhooks.js';
 import type { SyncJob } from '../../core/domain/types.js';
-import { connectedUser, createSyncConfig, inJobWindow, startE2E, type E2E, sleep, until } from './support.js';
+import {
+  connectedUser,
+  createSyncConfig,
+  inJobWindow,
+  startE2E,
+  type E2E,
+  sleep,
+  until,
+  shortenWebhookBuffer,
+} from './support.js';
 
 describe('webhooks → coalescer → one sync job', function () {
   this.timeout(120_000);
@@ -14,12 +22,7 @@ describe('webhooks → coalescer → one sync job', function () {
 
   before(async () => {
     e = await startE2E({ COALESCING_WINDOW_SECONDS: '30' });
-    await e.h.sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: e.h.config.COALESCING_QUEUE_URL,
-        Attributes: { DelaySeconds: '1' },
-      }),
-    );
+    await shortenWebhookBuffer(e);
   });
   after(async () => {
     await e?.stop();
