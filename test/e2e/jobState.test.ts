@@ -5,12 +5,12 @@
 //   message gone, no provider call repeated.
 // The API, a worker process and the test share one DynamoDB emulator through a fault-injecting
 // proxy (test/support/dynamoFaultProxy.ts), which holds or fails chosen calls.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
-import { clock, clockEnvForChild } from '../../core/clock/clock.js';
+import { clock } from '../../core/clock/clock.js';
 import type { SyncTrigger } from '../../core/domain/types.js';
 import { readLocalEvents, type LocalEventRecord } from '../../core/events/localEventBus.js';
 import { sendStravaEvent, stravaEvent } from '../../infra/local/sandbox/webhooks.js';
@@ -23,6 +23,7 @@ import {
   waitForJob,
   type E2E,
   shortenWebhookBuffer,
+  spawnWorkerProcess,
 } from './support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,10 +61,7 @@ describe('job state end to end', function () {
     proxy.forwardTo(e.h.stack.env.DYNAMODB_ENDPOINT!);
     await shortenWebhookBuffer(e);
     // A worker process of its own, so that its log lines can be counted.
-    worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      env: { ...process.env, ...e.workerEnv, LOG_LEVEL: 'info', ...clockEnvForChild() },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    worker = spawnWorkerProcess(e, 'info', ['ignore', 'pipe', 'inherit']);
     createInterface({ input: worker.stdout! }).on('line', (line) => {
       try {
         logs.push(JSON.parse(line) as LogLine);

@@ -1,11 +1,10 @@
 // Two promises of the sync engine that cut across everything: no raw health data is persisted
 // anywhere (DynamoDB, Redis, logs), and without Redis the worker makes no third-party call and
 // loses nothing — jobs wait in the queue and finish once Redis is back.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { clockEnvForChild } from '../../core/clock/clock.js';
 import { createDocumentClient } from '../../core/store/dynamoClient.js';
 import type { Persona } from '../../infra/local/sandbox/persona.js';
 import { startRedis, type RedisHandle } from '../../infra/local/redis.js';
@@ -17,6 +16,7 @@ import {
   startE2E,
   waitForJob,
   type E2E,
+  spawnWorkerProcess,
 } from './support.js';
 
 /** Values only a copy of the person's health records could contain. */
@@ -73,10 +73,7 @@ describe('no raw health data is persisted (DynamoDB, Redis, logs)', function () 
   before(async () => {
     e = await startE2E({}, { worker: false });
     // A worker process with every log line on, so the scan sees everything it could have logged.
-    child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      env: { ...process.env, ...e.workerEnv, ...clockEnvForChild(), LOG_LEVEL: 'trace' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawnWorkerProcess(e, 'trace', ['ignore', 'pipe', 'pipe']);
     child.stdout!.on('data', (c: Buffer) => (logs += c.toString('utf8')));
     child.stderr!.on('data', (c: Buffer) => (logs += c.toString('utf8')));
   });

@@ -1,6 +1,7 @@
 // End-to-end support: the real local stack (emulators, Redis, provider sandbox), the API and a
 // worker, driven only through the public HTTP API and the sandbox — the way the mobile app and
 // the third parties see SyncWell.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import type { CloudProvider, ConflictStrategy, DataType, SyncJob } from '../../core/domain/types.js';
@@ -8,7 +9,7 @@ import { freePort } from '../../infra/local/freePort.js';
 import type { PersonaOptions } from '../../infra/local/sandbox/persona.js';
 import { startHarness, testEnv, type Harness } from '../support/harness.js';
 import { startWorker, type RunningWorker } from '../../worker/main.js';
-import { clock } from '../../core/clock/clock.js';
+import { clock, clockEnvForChild } from '../../core/clock/clock.js';
 
 export interface E2E {
   h: Harness;
@@ -213,4 +214,12 @@ export async function shortenWebhookBuffer(e: E2E): Promise<void> {
       Attributes: { DelaySeconds: '1' },
     }),
   );
+}
+
+/** A worker in a child process of its own (to kill it, or to read its log), on this process's clock. */
+export function spawnWorkerProcess(e: E2E, logLevel: string, stdio: StdioOptions): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    env: { ...process.env, ...e.workerEnv, ...clockEnvForChild(), LOG_LEVEL: logLevel },
+    stdio,
+  });
 }

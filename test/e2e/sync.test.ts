@@ -2,7 +2,6 @@
 // sync, POST /v1/sync-jobs, wait for SUCCEEDED, then read the destination sandbox and check that
 // exactly the expected records arrived — no duplicates, right instants, right units. Then the
 // same under duplicate delivery, a killed worker, 429 storms, expired and revoked tokens.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -19,8 +18,9 @@ import {
   startE2E,
   waitForJob,
   type E2E,
+  spawnWorkerProcess,
 } from './support.js';
-import { clock, clockEnvForChild } from '../../core/clock/clock.js';
+import { clock } from '../../core/clock/clock.js';
 
 const sameInstant = (a: string, b: string) => Math.abs(Date.parse(a) - Date.parse(b)) < 1000;
 const apiCreated = (views: SandboxRecordView[]) => views.filter((v) => v.createdBy === 'api');
@@ -343,10 +343,7 @@ describe('sync engine end to end', function () {
       pathPrefix: '/api/v3/activities',
       times: 100,
     });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      env: { ...process.env, ...e.workerEnv, ...clockEnvForChild(), LOG_LEVEL: 'silent' },
-      stdio: 'ignore',
-    });
+    const child = spawnWorkerProcess(e, 'silent', 'ignore');
     try {
       const jobId = await requestSync(e.h, token, connections.garmin, connections.strava, 'workout');
       const deadline = clock.now() + 30_000;
