@@ -7,8 +7,7 @@
 // proxy (test/support/dynamoFaultProxy.ts), which holds or fails chosen calls.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { randomUUID } from 'node:crypto';
-import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import { clock } from '../../core/clock/clock.js';
 import type { SyncTrigger } from '../../core/domain/types.js';
@@ -24,6 +23,7 @@ import {
   type E2E,
   shortenWebhookBuffer,
   spawnWorkerProcess,
+  sendScheduledJob,
 } from './support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -229,27 +229,11 @@ describe('job state end to end', function () {
       const { userId, token, connections: real } = await connectedUser(e, ['garmin']);
       const connections = { ...real, strava: (await e.h.connection(userId, 'strava')).connectionId };
       await createSyncConfig(e.h, token, connections.garmin, connections.strava, 'workout');
-      await e.h.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: e.h.config.HOT_PATH_QUEUE_URL,
-          MessageBody: JSON.stringify({
-            schemaVersion: 1,
-            jobId: `job_${randomUUID()}`,
-            userId,
-            sourceConnectionId: connections.garmin,
-            destinationConnectionId: connections.strava,
-            sourceProvider: 'garmin',
-            destinationProvider: 'strava',
-            dataType: 'workout',
-            priority: 'low',
-            trigger: 'schedule',
-            tier: 'PRO',
-            requestedAt: clock.date().toISOString(),
-          }),
-          MessageGroupId: userId,
-          MessageDeduplicationId: randomUUID(),
-        }),
-      );
+      await sendScheduledJob(e, {
+        userId: userId,
+        sourceConnectionId: connections.garmin,
+        destinationConnectionId: connections.strava,
+      });
       await expectEndedOnce(userId, await firstFailure(userId, 'schedule'));
     });
 

@@ -2,7 +2,9 @@
 // worker, driven only through the public HTTP API and the sandbox — the way the mobile app and
 // the third parties see SyncWell.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
+import { SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { buildHotPathSyncRequested, messageGroupIdOf } from '../../core/messages/hotPathQueue.js';
 import { expect } from 'chai';
 import type { CloudProvider, ConflictStrategy, DataType, SyncJob } from '../../core/domain/types.js';
 import { freePort } from '../../infra/local/freePort.js';
@@ -222,4 +224,34 @@ export function spawnWorkerProcess(e: E2E, logLevel: string, stdio: StdioOptions
     env: { ...process.env, ...e.workerEnv, ...clockEnvForChild(), LOG_LEVEL: logLevel },
     stdio,
   });
+}
+
+/**
+ * A scheduled Garmin → Strava workout job put straight on the hot-path queue, built and grouped by
+ * the producer's own code (what the scheduler sends), for tests that need a system-triggered job now.
+ */
+export async function sendScheduledJob(
+  e: E2E,
+  job: { userId: string; sourceConnectionId: string; destinationConnectionId: string },
+): Promise<string> {
+  const message = buildHotPathSyncRequested({
+    jobId: `job_${randomUUID()}`,
+    ...job,
+    sourceProvider: 'garmin',
+    destinationProvider: 'strava',
+    dataType: 'workout',
+    priority: 'low',
+    trigger: 'schedule',
+    tier: 'PRO',
+    requestedAt: clock.date().toISOString(),
+  });
+  await e.h.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: e.h.config.HOT_PATH_QUEUE_URL,
+      MessageBody: JSON.stringify(message),
+      MessageGroupId: messageGroupIdOf(message),
+      MessageDeduplicationId: randomUUID(),
+    }),
+  );
+  return message.jobId;
 }

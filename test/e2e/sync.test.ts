@@ -19,6 +19,7 @@ import {
   waitForJob,
   type E2E,
   spawnWorkerProcess,
+  sendScheduledJob,
 } from './support.js';
 import { clock } from '../../core/clock/clock.js';
 
@@ -300,27 +301,7 @@ describe('sync engine end to end', function () {
     const itemsBefore = await itemsOf(e, userId);
     const jobsBefore = e.worker!.worker.stats.succeeded;
     const callsBefore = e.h.stack.sandbox.requestCounts().garmin;
-    await e.h.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: e.h.config.HOT_PATH_QUEUE_URL,
-        MessageBody: JSON.stringify({
-          schemaVersion: 1,
-          jobId: `job_${randomUUID()}`,
-          userId,
-          sourceConnectionId: garmin,
-          destinationConnectionId: strava,
-          sourceProvider: 'garmin',
-          destinationProvider: 'strava',
-          dataType: 'workout',
-          priority: 'low',
-          trigger: 'schedule',
-          tier: 'PRO',
-          requestedAt: clock.date().toISOString(),
-        }),
-        MessageGroupId: userId,
-        MessageDeduplicationId: randomUUID(),
-      }),
-    );
+    await sendScheduledJob(e, { userId, sourceConnectionId: garmin, destinationConnectionId: strava });
     const deadline = clock.now() + 10_000;
     while (e.worker!.worker.stats.succeeded === jobsBefore && clock.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));

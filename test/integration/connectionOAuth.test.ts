@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import type { Problem } from '../../core/domain/types.js';
 import { isSecretRef } from '../../core/secrets/secretStore.js';
 import { getHarness } from './hooks.js';
+import { consentAtSandbox } from '../support/harness.js';
 import { clock } from '../../core/clock/clock.js';
 
 interface Authorization {
@@ -22,17 +23,6 @@ async function start(provider: string, token: string) {
   const res = await h.request<Authorization>('POST', '/v1/connections', { token, body: { provider } });
   expect(res.status, res.text).to.equal(201);
   return res.body;
-}
-
-/** The provider's consent page for `sandboxUserId`; returns the callback path the browser is sent to. */
-async function consent(authorizationUrl: string, sandboxUserId: string, deny = false): Promise<string> {
-  const url = new URL(authorizationUrl);
-  url.searchParams.set('sandbox_user', sandboxUserId);
-  if (deny) url.searchParams.set('sandbox_deny', '1');
-  const res = await fetch(url, { redirect: 'manual' });
-  expect(res.status).to.equal(302);
-  const location = new URL(res.headers.get('location')!);
-  return `${location.pathname}${location.search}`;
 }
 
 describe('connecting a provider (OAuth)', () => {
@@ -62,7 +52,7 @@ describe('connecting a provider (OAuth)', () => {
 
     const activated = await h.request<{ connectionId: string; status: string; provider: string }>(
       'GET',
-      await consent(auth.authorizationUrl, person.sandboxUserId),
+      await consentAtSandbox(auth.authorizationUrl, person.sandboxUserId),
     );
     expect(activated.status, activated.text).to.equal(200);
     expect(activated.body).to.include({
@@ -87,7 +77,7 @@ describe('connecting a provider (OAuth)', () => {
     const person = h.stack.sandbox.createUser({ persona: { empty: true } });
     const auth = await start('strava', token);
     expect(new URL(auth.authorizationUrl).searchParams.get('code_challenge')).to.equal(null); // Strava has no PKCE
-    const callback = await consent(auth.authorizationUrl, person.sandboxUserId);
+    const callback = await consentAtSandbox(auth.authorizationUrl, person.sandboxUserId);
     expect((await h.request('GET', callback)).status).to.equal(200);
     const replay = await h.request<Problem>('GET', callback);
     expect(replay.status).to.equal(404);
@@ -110,7 +100,10 @@ describe('connecting a provider (OAuth)', () => {
     const userId = h.newUserId();
     const token = await h.token(userId);
     const auth = await start('google_fit', token);
-    const res = await h.request<Problem>('GET', await consent(auth.authorizationUrl, 'nobody', true));
+    const res = await h.request<Problem>(
+      'GET',
+      await consentAtSandbox(auth.authorizationUrl, 'nobody', true),
+    );
     expect(res.status).to.equal(400);
     expect(res.body.code).to.equal('oauth_denied');
     expect(res.body.errors?.[0]).to.include({ location: 'query', path: '/error', code: 'access_denied' });
@@ -132,7 +125,7 @@ describe('connecting a provider (OAuth)', () => {
 
     const person = h.stack.sandbox.createUser({ persona: { empty: true } });
     const down = await start('strava', token);
-    const callback = await consent(down.authorizationUrl, person.sandboxUserId);
+    const callback = await consentAtSandbox(down.authorizationUrl, person.sandboxUserId);
     h.stack.sandbox.faults.add({
       provider: 'strava',
       kind: 'status',
@@ -192,12 +185,12 @@ describe('connecting a provider (OAuth)', () => {
     const token = await h.token(userId);
     const person = h.stack.sandbox.createUser({ persona: { empty: true } });
     const first = await start('garmin', token);
-    await h.request('GET', await consent(first.authorizationUrl, person.sandboxUserId));
+    await h.request('GET', await consentAtSandbox(first.authorizationUrl, person.sandboxUserId));
     const before = await h.connections.get(userId, first.connectionId);
     const second = await start('garmin', token);
     const revived = await h.request<{ connectionId: string; status: string }>(
       'GET',
-      await consent(second.authorizationUrl, person.sandboxUserId),
+      await consentAtSandbox(second.authorizationUrl, person.sandboxUserId),
     );
     expect(revived.status).to.equal(200);
     expect(revived.body).to.include({ connectionId: first.connectionId, status: 'active' });
@@ -215,7 +208,7 @@ describe('connecting a provider (OAuth)', () => {
     const token = await h.token(userId);
     const person = h.stack.sandbox.createUser({ persona: { empty: true } });
     const auth = await start('strava', token);
-    await h.request('GET', await consent(auth.authorizationUrl, person.sandboxUserId));
+    await h.request('GET', await consentAtSandbox(auth.authorizationUrl, person.sandboxUserId));
     const ref = (await h.connections.get(userId, auth.connectionId))!.credentialRef!;
     expect(await readdir(h.config.SECRET_STORE_DIR)).to.include(`${ref}.secret`);
     expect((await h.request('DELETE', `/v1/connections/${auth.connectionId}`, { token })).status).to.equal(

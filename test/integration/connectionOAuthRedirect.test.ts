@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { Problem } from '../../core/domain/types.js';
 import { createDocumentClient } from '../../core/store/dynamoClient.js';
 import { startApi } from '../../server/main.js';
-import { testEnv } from '../support/harness.js';
+import { consentAtSandbox, testEnv } from '../support/harness.js';
 import { getHarness } from './hooks.js';
 
 const APP_LINK = 'syncwell://oauth/complete';
@@ -25,17 +25,6 @@ async function start(token: string, provider: string, redirectUri?: string): Pro
   });
   expect(res.status, res.text).to.equal(201);
   return res.body;
-}
-
-/** The provider's consent page; returns the callback path the provider sends the browser to. */
-async function consent(authorizationUrl: string, sandboxUserId: string, deny = false): Promise<string> {
-  const url = new URL(authorizationUrl);
-  url.searchParams.set('sandbox_user', sandboxUserId);
-  if (deny) url.searchParams.set('sandbox_deny', '1');
-  const res = await fetch(url, { redirect: 'manual' });
-  expect(res.status).to.equal(302);
-  const location = new URL(res.headers.get('location')!);
-  return `${location.pathname}${location.search}`;
 }
 
 /** The callback as the browser sees it (redirects not followed). */
@@ -63,7 +52,9 @@ describe('OAuth callback returning to the app (redirectUri)', () => {
 
     // Strava adds the scopes the athlete granted, Google `scope` and `authuser`; RFC 9207 adds `iss`.
     const extras = '&scope=read,activity:read_all&authuser=0&iss=https://www.strava.com';
-    const res = await callback(`${await consent(auth.authorizationUrl, person.sandboxUserId)}${extras}`);
+    const res = await callback(
+      `${await consentAtSandbox(auth.authorizationUrl, person.sandboxUserId)}${extras}`,
+    );
     expect(res.status, res.text).to.equal(302);
     expect(outcome(res.location)).to.deep.equal({
       target: APP_LINK,
@@ -76,7 +67,7 @@ describe('OAuth callback returning to the app (redirectUri)', () => {
     const h = getHarness();
     const userId = h.newUserId();
     const auth = await start(await h.token(userId), 'fitbit', APP_LINK);
-    const res = await callback(await consent(auth.authorizationUrl, 'nobody', true));
+    const res = await callback(await consentAtSandbox(auth.authorizationUrl, 'nobody', true));
     expect(res.status, res.text).to.equal(302);
     expect(outcome(res.location)).to.deep.equal({ target: APP_LINK, params: { error: 'oauth_denied' } });
     expect(await h.connections.get(userId, auth.connectionId)).to.equal(undefined);
@@ -106,7 +97,7 @@ describe('OAuth callback returning to the app (redirectUri)', () => {
 
     const person = h.stack.sandbox.createUser({ persona: { empty: true } });
     const down = await start(token, 'strava', APP_LINK);
-    const path = await consent(down.authorizationUrl, person.sandboxUserId);
+    const path = await consentAtSandbox(down.authorizationUrl, person.sandboxUserId);
     h.stack.sandbox.faults.add({
       provider: 'strava',
       kind: 'status',
@@ -158,13 +149,16 @@ describe('OAuth callback returning to the app (redirectUri)', () => {
     const auth = await start(token, 'strava');
     const ok = await h.request<{ connectionId: string; status: string }>(
       'GET',
-      await consent(auth.authorizationUrl, person.sandboxUserId),
+      await consentAtSandbox(auth.authorizationUrl, person.sandboxUserId),
     );
     expect(ok.status, ok.text).to.equal(200);
     expect(ok.body).to.include({ connectionId: auth.connectionId, status: 'active' });
 
     const denied = await start(token, 'strava');
-    const problem = await h.request<Problem>('GET', await consent(denied.authorizationUrl, 'nobody', true));
+    const problem = await h.request<Problem>(
+      'GET',
+      await consentAtSandbox(denied.authorizationUrl, 'nobody', true),
+    );
     expect(problem.status).to.equal(400);
     expect(problem.headers.get('content-type')).to.match(/^application\/problem\+json/);
     expect(problem.body.code).to.equal('oauth_denied');

@@ -186,3 +186,21 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
     throw error;
   }
 }
+
+/**
+ * The sandbox provider's consent page, as a browser visits it for `sandboxUserId` (or refuses it with
+ * `deny`); returns the path and query of the API callback the provider redirects to.
+ */
+export async function consentAtSandbox(
+  authorizationUrl: string,
+  sandboxUserId: string,
+  deny = false,
+): Promise<string> {
+  const url = new URL(authorizationUrl);
+  url.searchParams.set('sandbox_user', sandboxUserId);
+  if (deny) url.searchParams.set('sandbox_deny', '1');
+  const res = await fetch(url, { redirect: 'manual' });
+  if (res.status !== 302) throw new Error(`the consent page answered ${res.status}, not a redirect`);
+  const location = new URL(res.headers.get('location')!);
+  return `${location.pathname}${location.search}`;
+}
