@@ -2,24 +2,10 @@
 // Days are UTC calendar days: chunk i covers [startDate 00:00Z, endDate + 1 day 00:00Z), so
 // consecutive chunks meet exactly and no instant falls into two of them. (A record's local day
 // can differ from its UTC day; the chunks still cover the whole range without gaps or overlaps.)
+import { PROVIDER_PROFILES } from '../providers/profiles.js';
 import type { DateRange, Provider } from './types.js';
 
 const DAY_MS = 86_400_000;
-
-/**
- * The longest chunk each source provider serves comfortably in one job, in days. Every provider's
- * listing pages through any range, so the limits come from the cost of one chunk: Garmin scans
- * one upload day per request (30 days + its upload lag ≈ 44 requests against 100 / hour / user),
- * Fitbit's sleep and body logs take at most 100 / 31 days per request, Strava and Google Fit page
- * freely. 30 days keeps a chunk well inside the visibility heartbeat for all of them.
- */
-export const MAX_CHUNK_DAYS: Readonly<Record<Provider, number>> = {
-  strava: 30,
-  fitbit: 30,
-  garmin: 30,
-  google_fit: 30,
-  apple_health: 30,
-};
 
 export type DateRangeProblem =
   | { code: 'invalid_date_range'; reason: 'end_before_start' | 'starts_in_future' | 'not_a_date' }
@@ -79,7 +65,10 @@ export function windowOfDateRange(range: DateRange): { since: Date; until: Date 
   return { since: new Date(dayMs(range.startDate)), until: new Date(dayMs(range.endDate) + DAY_MS) };
 }
 
-/** Chunk length for a job: the configured length, never more than the source provider allows. */
+/**
+ * Chunk length for a job: the configured length, never more than the source provider serves
+ * comfortably in one job (its profile's `maxHistoricalChunkDays`).
+ */
 export function chunkDaysFor(provider: Provider, configured: number): number {
-  return Math.max(1, Math.min(configured, MAX_CHUNK_DAYS[provider]));
+  return Math.max(1, Math.min(configured, PROVIDER_PROFILES[provider].maxHistoricalChunkDays));
 }

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { CloudProvider } from '../domain/types.js';
 import type { ProviderEndpointSpec } from '../providers/endpoints.js';
+import { cloudProfile } from '../providers/profiles.js';
 import { ProviderTokens } from '../secrets/providerTokens.js';
 import type { AppCredentials } from './appCredentials.js';
 import { clock } from '../clock/clock.js';
@@ -209,8 +210,8 @@ export async function refreshAccessToken(
 }
 
 /**
- * The provider's id for the user who just consented. Strava and Fitbit name it in the token
- * response; Garmin has a dedicated call; Google Fit needs none (its API is always `users/me`).
+ * The provider's id for the user who just consented: from the token response, or from the call
+ * the provider's profile names (`oauth.userId`; Garmin's), or none (Google Fit's API is `users/me`).
  */
 export async function fetchProviderUserId(
   provider: CloudProvider,
@@ -219,17 +220,18 @@ export async function fetchProviderUserId(
   options: OAuthClientOptions = {},
 ): Promise<string | undefined> {
   if (tokens.providerUserId) return tokens.providerUserId;
-  if (provider !== 'garmin') return undefined;
+  const lookup = cloudProfile(provider).oauth.userId;
+  if (lookup.from !== 'api') return undefined;
   let res: Response;
   try {
-    res = await fetch(`${spec.apiBaseUrl}/wellness-api/rest/user/id`, {
+    res = await fetch(`${spec.apiBaseUrl}${lookup.path}`, {
       headers: { authorization: `Bearer ${tokens.revealAccessToken()}`, accept: 'application/json' },
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
   } catch (error) {
-    throw new OAuthUnavailableError(provider, 'garmin user id lookup failed', { cause: error });
+    throw new OAuthUnavailableError(provider, `${provider} user id lookup failed`, { cause: error });
   }
-  if (!res.ok) throw new OAuthUnavailableError(provider, `garmin user id lookup answered ${res.status}`);
+  if (!res.ok) throw new OAuthUnavailableError(provider, `${provider} user id lookup answered ${res.status}`);
   const body = (await res.json().catch(() => ({}))) as { userId?: unknown };
   return typeof body.userId === 'string' ? body.userId : undefined;
 }

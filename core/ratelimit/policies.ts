@@ -3,24 +3,8 @@
 // refill of limit / windowSeconds tokens per second (a bucket never holds more than one window's
 // worth, so a burst can never exceed what the provider allows in a window).
 //
-// Published limits, and where a number is not published, the conservative choice made here:
-//
-// - Strava: 200 requests / 15 minutes and 2,000 / day per APPLICATION (all users together).
-//   https://developers.strava.com/docs/rate-limits/ — no per-user limit is published, so Strava has
-//   app buckets only.
-// - Fitbit (legacy Web API): 150 requests / hour per USER.
-//   https://dev.fitbit.com/build/reference/web-api/developer-guide/application-design/#Rate-Limits
-// - Google Fit (REST): the Fitness API's quotas are per project and shown in the Cloud Console; no
-//   fixed figure is published for it. Its successor, the Google Health API, publishes 300 requests /
-//   minute per user, 120,000 / minute and 86.4 M / day per project
-//   (https://developers.google.com/health/rate-limits). UNCLEAR for Google Fit, so we take half of
-//   those per-minute figures: 150 / minute per user and 60,000 / minute per app, and leave the daily
-//   figure (far above what the per-minute bucket lets through) out.
-// - Garmin Health API: the limits are only in the partner-only (confidential) API specification
-//   ("API Rate Limiting or Excessive Usage"); nothing public gives numbers. UNCLEAR, so conservative
-//   values: 100 requests / minute per application and 100 / hour per user. Garmin's model is
-//   ping/pull or push, so a sync needs few calls per user; raise these once the partner agreement's
-//   figures are known (RATE_LIMIT_OVERRIDES does it without a release).
+// The published limits, and where a number is not published the conservative choice made, are in
+// each provider's profile (core/providers/<provider>/profile.ts, `rateLimits`).
 //
 // RATE_LIMIT_OVERRIDES (JSON) replaces a provider's whole list of buckets, e.g. for tests, load runs
 // or a raised Strava limit:
@@ -28,6 +12,7 @@
 // `refillPerSecond` may be given; it defaults to capacity / windowSeconds.
 import { z } from 'zod';
 import type { CloudProvider } from '../domain/types.js';
+import { CLOUD_PROVIDERS, cloudProfile } from '../providers/profiles.js';
 
 export type BucketScope = 'app' | 'user';
 
@@ -44,23 +29,22 @@ export interface BucketPolicy {
 export type ProviderPolicy = readonly BucketPolicy[];
 export type RateLimitPolicies = Readonly<Record<CloudProvider, ProviderPolicy>>;
 
-export const RATE_LIMITED_PROVIDERS: readonly CloudProvider[] = ['strava', 'fitbit', 'garmin', 'google_fit'];
+export const RATE_LIMITED_PROVIDERS: readonly CloudProvider[] = CLOUD_PROVIDERS;
 
 /** A bucket for "`limit` requests per `windowSeconds`". */
 export function bucket(scope: BucketScope, limit: number, windowSeconds: number): BucketPolicy {
   return Object.freeze({ scope, capacity: limit, refillPerSecond: limit / windowSeconds, windowSeconds });
 }
 
-const MINUTE = 60;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-export const DEFAULT_POLICIES: RateLimitPolicies = Object.freeze({
-  strava: Object.freeze([bucket('app', 200, 15 * MINUTE), bucket('app', 2000, DAY)]),
-  fitbit: Object.freeze([bucket('user', 150, HOUR)]),
-  garmin: Object.freeze([bucket('app', 100, MINUTE), bucket('user', 100, HOUR)]),
-  google_fit: Object.freeze([bucket('app', 60_000, MINUTE), bucket('user', 150, MINUTE)]),
-});
+/** Every cloud provider's buckets, from its profile's published limits. */
+export const DEFAULT_POLICIES: RateLimitPolicies = Object.freeze(
+  Object.fromEntries(
+    RATE_LIMITED_PROVIDERS.map((provider) => [
+      provider,
+      Object.freeze(cloudProfile(provider).rateLimits.map((r) => bucket(r.scope, r.limit, r.windowSeconds))),
+    ]),
+  ) as Record<CloudProvider, ProviderPolicy>,
+);
 
 export class RateLimitPolicyError extends Error {
   override readonly name = 'RateLimitPolicyError';
@@ -91,12 +75,12 @@ const bucketListSchema = z
     });
   });
 
-const overridesSchema = z.strictObject({
-  strava: bucketListSchema.optional(),
-  fitbit: bucketListSchema.optional(),
-  garmin: bucketListSchema.optional(),
-  google_fit: bucketListSchema.optional(),
-});
+const overridesSchema = z.strictObject(
+  Object.fromEntries(RATE_LIMITED_PROVIDERS.map((p) => [p, bucketListSchema.optional()])) as Record<
+    CloudProvider,
+    z.ZodOptional<typeof bucketListSchema>
+  >,
+);
 
 /**
  * The default policies with RATE_LIMIT_OVERRIDES applied (a provider named there gets exactly the
