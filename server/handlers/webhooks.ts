@@ -1,12 +1,13 @@
 // Provider webhooks (seed §3 Model 4). The handlers answer within the providers' deadlines
 // (Strava 2 s, Fitbit 5 s) by doing one thing: put a normalised WebhookEventReceived on the
 // coalescing buffer queue. No provider call, no user lookup on the request path: the coalescer
-// resolves the provider's user id and turns a burst of events into one sync job.
+// resolves the provider's user id and turns a burst of events into one sync job. Which data type an
+// event concerns comes from the provider's profile (`changeNotifications.dataTypeOf`).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../core/errors/AppError.js';
 import type { WebhookEventInput } from '../../core/messages/coalescingQueue.js';
 import { appCredentials } from '../../core/oauth/appCredentials.js';
-import type { DataType } from '../../core/domain/types.js';
+import { webhookDataType } from '../../core/providers/profiles.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import type { HandlerDependencies } from './dependencies.js';
 import { clock } from '../../core/clock/clock.js';
@@ -17,26 +18,6 @@ type WebhookOps =
   | 'verifyFitbitSubscriber'
   | 'receiveFitbitNotifications'
   | 'receiveGarminNotification';
-
-const FITBIT_COLLECTIONS: Record<string, DataType | null> = {
-  activities: 'workout',
-  sleep: 'sleep_session',
-  body: 'weight',
-  foods: null,
-  userRevokedAccess: null,
-  deleteUser: null,
-};
-
-const GARMIN_TYPES: Record<string, DataType | null> = {
-  activities: 'workout',
-  activityDetails: 'workout',
-  dailies: 'steps',
-  epochs: 'steps',
-  sleeps: 'sleep_session',
-  bodyComps: 'weight',
-  deregistrations: null,
-  userPermissionsChange: null,
-};
 
 const sameSecret = (a: string, b: string) => {
   const x = Buffer.from(a);
@@ -74,7 +55,7 @@ export function webhookHandlers(d: HandlerDependencies): Pick<HandlerMap, Webhoo
           connectionId: null,
           eventType: deauthorized ? 'athlete.deauthorize' : `${body.object_type}.${body.aspect_type}`,
           objectId: String(body.object_id),
-          dataType: body.object_type === 'activity' ? 'workout' : null,
+          dataType: webhookDataType('strava', body.object_type),
           receivedAt: now(),
           rawEventId: `strava:${body.subscription_id}:${body.object_id}:${body.aspect_type}:${body.event_time}`,
         },
@@ -112,7 +93,7 @@ export function webhookHandlers(d: HandlerDependencies): Pick<HandlerMap, Webhoo
           connectionId: null,
           eventType: n.collectionType,
           objectId: null,
-          dataType: FITBIT_COLLECTIONS[n.collectionType] ?? null,
+          dataType: webhookDataType('fitbit', n.collectionType),
           receivedAt: now(),
           rawEventId: `fitbit:${n.subscriptionId}:${n.collectionType}:${n.date ?? ''}`,
         })),
@@ -136,7 +117,7 @@ export function webhookHandlers(d: HandlerDependencies): Pick<HandlerMap, Webhoo
             connectionId: null,
             eventType: type,
             objectId: entry.summaryId ?? null,
-            dataType: GARMIN_TYPES[type] ?? null,
+            dataType: webhookDataType('garmin', type),
             receivedAt: now(),
             rawEventId: `garmin:${type}:${entry.userId}:${entry.summaryId ?? entry.uploadStartTimeInSeconds ?? ''}`,
           });

@@ -4,13 +4,15 @@
 // it (`coalesce##{configId}`, SET NX EX window in Redis) and sends the job; the job's
 // deduplication id is derived from the configuration and the window, so even without Redis the
 // FIFO queue drops a second job of the same window. Unknown owners are acknowledged and dropped;
-// a deauthorization marks the connection revoked. A configuration whose destination is missing or
-// not active gets no job (it could only fail): it is counted, and logged once per window.
+// a deauthorization (an event in the provider profile's `revocationEvents`) marks the connection
+// revoked. A configuration whose destination is missing or not active gets no job (it could only
+// fail): it is counted, and logged once per window.
 import { LRUCache } from 'lru-cache';
 import type { Redis } from '../../core/cache/redis.js';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { Logger } from '../../core/logging/logger.js';
+import { isRevocationEvent } from '../../core/providers/profiles.js';
 import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
 import { assertMessage } from '../../core/messages/messageSchemas.js';
 import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
@@ -20,13 +22,6 @@ import type { WebhookEventReceived } from '../../generated/messages.gen.js';
 import type { Disposition, ReceivedJob } from '../sync/hotPathJob.js';
 import { parseReceived, POISON } from '../queue/poison.js';
 import { clock } from '../../core/clock/clock.js';
-
-const REVOCATIONS = new Set([
-  'athlete.deauthorize',
-  'userRevokedAccess',
-  'deregistrations',
-  'userPermissionsChange',
-]);
 
 export interface CoalescerDeps {
   config: Config;
@@ -99,7 +94,7 @@ export class Coalescer {
       return { action: 'delete' };
     }
     const nowIso = this.now().toISOString();
-    if (REVOCATIONS.has(event.eventType)) {
+    if (isRevocationEvent(event.provider, event.eventType)) {
       await this.d.connections.markRevoked(link.userId, link.connectionId, nowIso);
       await this.d.userConfig.invalidate(link.userId);
       this.stats.revoked += 1;
