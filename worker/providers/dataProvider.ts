@@ -3,16 +3,12 @@
 // them. Metadata-first (seed §3b): `fetchMetadata` returns light summaries, the engine decides what
 // must be written, and only then `fetchPayloads` hydrates those records.
 import type { CanonicalByDataType, CloudProvider, DataType, WorkoutType } from '../../core/domain/types.js';
+import type { CloudProviderProfile, ProviderCapabilities } from '../../core/providers/profile.js';
+import type { JobCache } from './jobCache.js';
 import type { ProviderHttp } from './providerHttp.js';
 
-export interface DataTypeCapability {
-  read: boolean;
-  write: boolean;
-  /** The destination can replace an existing record in place (source_wins / newest_wins overwrite). */
-  update: boolean;
-}
-
-export type ProviderCapabilities = Readonly<Partial<Record<DataType, DataTypeCapability>>>;
+// Capabilities are a fact of the provider's profile (core/providers/<provider>/profile.ts).
+export type { DataTypeCapability, ProviderCapabilities } from '../../core/providers/profile.js';
 
 /** Half-open time window [since, until). */
 export interface TimeWindow {
@@ -49,10 +45,13 @@ export interface ProviderConnection {
   providerUserId?: string;
 }
 
+/** One job's access to one connection's provider: a new context per job. */
 export interface ProviderContext {
   connection: ProviderConnection;
   /** Authorised, rate-limited HTTP to this provider's API for this connection. */
   http: ProviderHttp;
+  /** What this job learned from the provider; dropped with the job (worker/providers/jobCache.ts). */
+  job: JobCache;
   signal?: AbortSignal;
 }
 
@@ -69,10 +68,11 @@ export type PushOutcome =
 
 export interface DataProvider {
   readonly id: CloudProvider;
+  /** The profile's capabilities. */
   readonly capabilities: ProviderCapabilities;
   /**
    * How SyncWell learns of new data: the provider's `webhook`s, or `poll` (adaptive polling with
-   * pre-flight checks, seed §3f) for providers that have none.
+   * pre-flight checks, seed §3f) for providers that have none (`changeNotificationsOf` its profile).
    */
   readonly changeNotifications: 'webhook' | 'poll';
 
@@ -95,4 +95,9 @@ export interface DataProvider {
 
   /** One cheap request: has anything changed since `since`? (pre-flight polling, seed §3f) */
   hasNewData(ctx: ProviderContext, dataType: DataType, since: Date): Promise<boolean>;
+}
+
+/** A DataProvider's `changeNotifications`, as its profile states them. */
+export function changeNotificationsOf(profile: CloudProviderProfile): DataProvider['changeNotifications'] {
+  return profile.changeNotifications.style === 'none' ? 'poll' : 'webhook';
 }

@@ -1,7 +1,9 @@
-// ProviderManager (spec §2, "provider plug-in model"): a registry from provider id to its
-// DataProvider and its rate-limit header parser. Adding a provider = implementing DataProvider
-// and registering it here.
+// ProviderManager (spec §2, "provider plug-in model"): a registry from cloud provider id to its
+// DataProvider and its rate-limit header parser. The provider's static facts are its profile
+// (core/providers/profiles.ts); adding a provider = its profile, its DataProvider, and one line
+// here (the Record makes the compiler ask for it).
 import type { CloudProvider, Provider } from '../../core/domain/types.js';
+import { isCloudProvider } from '../../core/providers/profiles.js';
 import type { RateLimitParser } from '../sync/requestBudget.js';
 import type { DataProvider } from './dataProvider.js';
 import { FitbitProvider, parseFitbitRateLimit } from './fitbit/fitbitProvider.js';
@@ -30,9 +32,12 @@ export class ProviderManager {
     > = DEFAULT_REGISTRY,
   ) {}
 
-  /** The provider's DataProvider (one stateless instance per process), or undefined if none is registered. */
+  /**
+   * The provider's DataProvider, or undefined if none is registered. One instance per process:
+   * it keeps nothing per job (that goes on the job's ProviderContext).
+   */
   get(provider: Provider): DataProvider | undefined {
-    if (provider === 'apple_health') return undefined;
+    if (!isCloudProvider(provider)) return undefined;
     let instance = this.instances.get(provider);
     if (!instance) {
       const registration = this.registry[provider];

@@ -8,6 +8,7 @@ import { providerEndpoints } from '../../core/providers/endpoints.js';
 import type { RedisRateLimiter } from '../../core/ratelimit/tokenBucket.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { ProviderContext } from '../providers/dataProvider.js';
+import { JobCache } from '../providers/jobCache.js';
 import { createProviderHttp } from '../providers/providerHttp.js';
 import type { ProviderManager } from '../providers/providerManager.js';
 import type { CredentialManager } from './credentials.js';
@@ -24,7 +25,7 @@ export interface ProviderContextDeps {
 export class ProviderContexts {
   constructor(private readonly d: ProviderContextDeps) {}
 
-  /** `counter.calls` counts the requests made through the context (for job stats). */
+  /** A new context for one job; `counter.calls` counts the requests made through it (for job stats). */
   forConnection(
     connection: ConnectionRecord,
     priority: SyncPriority,
@@ -57,6 +58,8 @@ export class ProviderContexts {
           counter.calls += 1;
         },
       }),
+      // A context serves one job: what the provider learns in it goes when the job does.
+      job: new JobCache(),
       ...(signal ? { signal } : {}),
     };
   }

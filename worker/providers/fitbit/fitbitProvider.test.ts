@@ -19,6 +19,7 @@ import {
   ProviderRequestError,
   ProviderUnavailableError,
 } from '../errors.js';
+import { JobCache } from '../jobCache.js';
 import { createProviderHttp, type ProviderHttp } from '../providerHttp.js';
 import { FitbitProvider, nextPageRequest, parseFitbitRateLimit } from './fitbitProvider.js';
 
@@ -61,6 +62,7 @@ describe('FitbitProvider (against the provider sandbox)', () => {
           baseUrl: providerEndpoints('fitbit', sandbox.url).apiBaseUrl,
           tokens: { accessToken: async () => grant.accessToken },
         }),
+      job: new JobCache(),
     };
   }
   const requests = () => sandbox.requestCounts().fitbit;

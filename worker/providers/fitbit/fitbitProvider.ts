@@ -6,18 +6,21 @@
 // ProviderHttp sends no Accept-Language, and without one Fitbit answers metric, which is what the
 // mapping assumes. If ProviderHttp ever sets a default Accept-Language, it must not be en_US.
 //
-// Times: the user's zone comes from the profile, fetched once per job (cached on the context).
+// Times: the user's zone comes from the Fitbit profile, fetched once per job (on the job's cache).
 import type { CanonicalByDataType, DataType } from '../../../core/domain/types.js';
 import type { RateLimitObservation } from '../../../core/ratelimit/types.js';
-import type {
-  DataProvider,
-  ProviderCapabilities,
-  ProviderContext,
-  PushOutcome,
-  PushWrite,
-  RecordSummary,
-  TimeWindow,
+import { fitbitProfile } from '../../../core/providers/fitbit/profile.js';
+import {
+  changeNotificationsOf,
+  type DataProvider,
+  type ProviderCapabilities,
+  type ProviderContext,
+  type PushOutcome,
+  type PushWrite,
+  type RecordSummary,
+  type TimeWindow,
 } from '../dataProvider.js';
+import { jobSlot } from '../jobCache.js';
 import { ProviderNotFoundError, ProviderPayloadError, ProviderRequestError } from '../errors.js';
 import { parsePayload, type ProviderRequest } from '../providerHttp.js';
 import {
@@ -98,11 +101,11 @@ type Schema<T> = Parameters<typeof parsePayload<T>>[2];
 
 type Native = FitbitActivityLog | FitbitSleepLog | FitbitWeightLog | FitbitStepsDay;
 
-/** What one job (one ProviderContext) has learned: the profile zone and the records it listed. */
-interface JobCache {
-  zone?: Promise<string>;
-  records: Map<DataType, Map<string, { native: Native; summary: RecordSummary }>>;
-}
+/** What one job has learned: the profile zone and the records it listed. */
+const FITBIT_JOB = jobSlot('fitbit', () => ({
+  zone: undefined as Promise<string> | undefined,
+  records: new Map<DataType, Map<string, { native: Native; summary: RecordSummary }>>(),
+}));
 
 export interface FitbitProviderOptions {
   /** Activity-list page size (Fitbit's maximum is 100). */
@@ -127,31 +130,16 @@ export function nextPageRequest(next: string): ProviderRequest {
 }
 
 export class FitbitProvider implements DataProvider {
-  readonly id = 'fitbit' as const;
-  readonly changeNotifications = 'webhook' as const;
-  readonly capabilities: ProviderCapabilities = {
-    workout: { read: true, write: true, update: false },
-    sleep_session: { read: true, write: true, update: false },
-    weight: { read: true, write: true, update: false },
-    steps: { read: true, write: false, update: false },
-  };
+  readonly id = fitbitProfile.id;
+  readonly changeNotifications = changeNotificationsOf(fitbitProfile);
+  readonly capabilities: ProviderCapabilities = fitbitProfile.capabilities;
 
-  private readonly jobs = new WeakMap<ProviderContext, JobCache>();
   private readonly pageSize: number;
   private readonly now: () => Date;
 
   constructor(options: FitbitProviderOptions = {}) {
     this.pageSize = Math.min(100, Math.max(1, options.pageSize ?? 100));
     this.now = options.now ?? (() => clock.date());
-  }
-
-  private job(ctx: ProviderContext): JobCache {
-    let cache = this.jobs.get(ctx);
-    if (!cache) {
-      cache = { records: new Map() };
-      this.jobs.set(ctx, cache);
-    }
-    return cache;
   }
 
   private async get<T>(
@@ -166,7 +154,7 @@ export class FitbitProvider implements DataProvider {
 
   /** The user's zone, from the profile, once per job. */
   private zone(ctx: ProviderContext): Promise<string> {
-    const cache = this.job(ctx);
+    const cache = ctx.job.get(FITBIT_JOB);
     if (!cache.zone) {
       const zone = this.get(ctx, { path: '/1/user/-/profile.json' }, 'profile', FitbitProfileSchema).then(
         (p) => profileZone(p.user),
@@ -181,7 +169,7 @@ export class FitbitProvider implements DataProvider {
   }
 
   private remember(ctx: ProviderContext, dataType: DataType, native: Native, summary: RecordSummary): void {
-    const records = this.job(ctx).records;
+    const records = ctx.job.get(FITBIT_JOB).records;
     let byId = records.get(dataType);
     if (!byId) records.set(dataType, (byId = new Map()));
     byId.set(summary.recordId, { native, summary });
@@ -290,7 +278,7 @@ export class FitbitProvider implements DataProvider {
   ): Promise<CanonicalByDataType[T][]> {
     if (summaries.length === 0) return [];
     const zone = await this.zone(ctx);
-    const cached = () => this.job(ctx).records.get(dataType);
+    const cached = () => ctx.job.get(FITBIT_JOB).records.get(dataType);
     const missing = summaries.filter((s) => !cached()?.has(s.recordId));
     if (missing.length) {
       const starts = missing.map((s) => Date.parse(s.startTime));

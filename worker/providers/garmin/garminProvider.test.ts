@@ -11,6 +11,7 @@ import { issueTokens } from '../../../infra/local/sandbox/testTokens.js';
 import { utcOffsetMinutes } from '../../../infra/local/sandbox/time.js';
 import type { ProviderContext } from '../dataProvider.js';
 import { ProviderRateLimitedError, ProviderRequestError, ProviderUnavailableError } from '../errors.js';
+import { JobCache } from '../jobCache.js';
 import { createProviderHttp } from '../providerHttp.js';
 import { offsetTimezone } from './garminMapping.js';
 import { GarminProvider, parseGarminRateLimit } from './garminProvider.js';
@@ -44,6 +45,7 @@ describe('GarminProvider against the sandbox', () => {
         tokens: { accessToken: async () => grant.accessToken },
         onCall: () => (calls += 1),
       }),
+      job: new JobCache(),
     };
   });
 

@@ -15,15 +15,18 @@ import type {
   DataType,
 } from '../../../core/domain/types.js';
 import type { RateLimitObservation } from '../../../core/ratelimit/types.js';
-import type {
-  DataProvider,
-  ProviderCapabilities,
-  ProviderContext,
-  PushOutcome,
-  PushWrite,
-  RecordSummary,
-  TimeWindow,
+import { garminProfile } from '../../../core/providers/garmin/profile.js';
+import {
+  changeNotificationsOf,
+  type DataProvider,
+  type ProviderCapabilities,
+  type ProviderContext,
+  type PushOutcome,
+  type PushWrite,
+  type RecordSummary,
+  type TimeWindow,
 } from '../dataProvider.js';
+import { jobSlot } from '../jobCache.js';
 import { ProviderNotFoundError, ProviderRequestError } from '../errors.js';
 import { parsePayload } from '../providerHttp.js';
 import {
@@ -48,7 +51,12 @@ import { clock } from '../../../core/clock/clock.js';
 export const GARMIN_MAX_UPLOAD_WINDOW_SECONDS = 86_400;
 export const GARMIN_MAX_BACKFILL_SECONDS = 90 * 86_400;
 const DEFAULT_MAX_UPLOAD_LAG_SECONDS = 14 * 86_400;
-const CACHE_LIMIT = 5_000;
+
+/**
+ * Summaries this job's scans returned, by data type and summary id, so fetchPayloads needs no
+ * second scan (Garmin has no get-by-id).
+ */
+const GARMIN_JOB = jobSlot('garmin', () => new Map<DataType, Map<string, { summaryId: string }>>());
 
 interface SummaryKind<Raw> {
   path: string;
@@ -116,28 +124,21 @@ export function parseGarminRateLimit(_headers: Headers): RateLimitObservation | 
 }
 
 export class GarminProvider implements DataProvider {
-  readonly id: CloudProvider = 'garmin';
-  readonly changeNotifications = 'webhook' as const;
-  readonly capabilities: ProviderCapabilities = {
-    workout: { read: true, write: false, update: false },
-    sleep_session: { read: true, write: false, update: false },
-    steps: { read: true, write: false, update: false },
-    weight: { read: true, write: false, update: false },
-  };
+  readonly id: CloudProvider = garminProfile.id;
+  readonly changeNotifications = changeNotificationsOf(garminProfile);
+  readonly capabilities: ProviderCapabilities = garminProfile.capabilities;
 
   private readonly now: () => Date;
   private readonly maxUploadLagSeconds: number;
-  /** Summaries seen by fetchMetadata, so fetchPayloads needs no second scan (Garmin has no get-by-id). */
-  private readonly cache = new Map<string, { summaryId: string }>();
 
   constructor(options: GarminProviderOptions = {}) {
     this.now = options.now ?? (() => clock.date());
     this.maxUploadLagSeconds = options.maxUploadLagSeconds ?? DEFAULT_MAX_UPLOAD_LAG_SECONDS;
   }
 
-  /** The Garmin user id of the connection (GET /wellness-api/rest/user/id). */
+  /** The Garmin user id of the connection (the profile's user-id call). */
   async fetchUserId(ctx: ProviderContext): Promise<string> {
-    const res = await ctx.http.request({ path: '/wellness-api/rest/user/id' });
+    const res = await ctx.http.request({ path: garminProfile.oauth.userId.path });
     return parsePayload('garmin', 'user id', garminUserIdSchema, res.body).userId;
   }
 
@@ -158,8 +159,11 @@ export class GarminProvider implements DataProvider {
     }
   }
 
-  private cacheKey(ctx: ProviderContext, dataType: DataType, summaryId: string): string {
-    return `${ctx.connection.connectionId}|${dataType}|${summaryId}`;
+  private seen(ctx: ProviderContext, dataType: DataType): Map<string, { summaryId: string }> {
+    const byType = ctx.job.get(GARMIN_JOB);
+    let byId = byType.get(dataType);
+    if (!byId) byType.set(dataType, (byId = new Map()));
+    return byId;
   }
 
   /** Every summary uploaded in [from, to), deduplicated by summaryId (a re-upload replaces). */
@@ -171,6 +175,7 @@ export class GarminProvider implements DataProvider {
   ): Promise<Map<string, { summaryId: string }>> {
     const k = KINDS[dataType];
     const found = new Map<string, { summaryId: string }>();
+    const seen = this.seen(ctx, dataType);
     for (let start = from; start < to; start += GARMIN_MAX_UPLOAD_WINDOW_SECONDS) {
       const end = Math.min(start + GARMIN_MAX_UPLOAD_WINDOW_SECONDS, to);
       const res = await ctx.http.request({
@@ -180,16 +185,10 @@ export class GarminProvider implements DataProvider {
       const list = parsePayload('garmin', `${k.path} summaries`, z.array(k.schema), res.body);
       for (const raw of list) {
         found.set(k.id(raw), raw);
-        this.remember(this.cacheKey(ctx, dataType, k.id(raw)), raw);
+        seen.set(k.id(raw), raw);
       }
     }
     return found;
-  }
-
-  private remember(key: string, raw: { summaryId: string }): void {
-    this.cache.delete(key);
-    this.cache.set(key, raw);
-    if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
   }
 
   async fetchMetadata(
@@ -217,13 +216,14 @@ export class GarminProvider implements DataProvider {
     const k = KINDS[dataType];
     const byId = new Map<string, { summaryId: string }>();
     const missing: RecordSummary[] = [];
+    const seen = this.seen(ctx, dataType);
     for (const s of summaries) {
-      const hit = this.cache.get(this.cacheKey(ctx, dataType, s.recordId));
+      const hit = seen.get(s.recordId);
       if (hit) byId.set(s.recordId, hit);
       else missing.push(s);
     }
     if (missing.length > 0) {
-      // Not seen by this process: rescan the uploads that can contain them.
+      // Not seen by this job: rescan the uploads that can contain them.
       const starts = missing.map((s) => toSeconds(new Date(s.startTime)));
       const from = Math.min(...starts);
       const to = Math.min(toSeconds(this.now()), Math.max(...starts) + 2 * 86_400 + this.maxUploadLagSeconds);

@@ -10,6 +10,7 @@ import {
 import { issueTokens } from '../../../infra/local/sandbox/testTokens.js';
 import type { ProviderContext } from '../dataProvider.js';
 import { ProviderRateLimitedError, ProviderUnavailableError } from '../errors.js';
+import { JobCache } from '../jobCache.js';
 import { createProviderHttp } from '../providerHttp.js';
 import { GoogleFitProvider, parseGoogleFitRateLimit } from './googleFitProvider.js';
 
@@ -38,6 +39,7 @@ describe('GoogleFitProvider against the sandbox', () => {
         baseUrl: providerEndpoints('google_fit', sandbox.url).apiBaseUrl,
         tokens: { accessToken: async () => grant.accessToken },
       }),
+      job: new JobCache(),
     };
   });
 

@@ -6,6 +6,7 @@
 // use. Google Fit has no time zones: workouts, sleep and weight read back with `timezone: null`, and
 // step days are those of the configured zone (UTC days without one).
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type {
   CanonicalByDataType,
   CanonicalSleepSession,
@@ -16,15 +17,18 @@ import type {
   DataType,
 } from '../../../core/domain/types.js';
 import type { RateLimitObservation } from '../../../core/ratelimit/types.js';
-import type {
-  DataProvider,
-  ProviderCapabilities,
-  ProviderContext,
-  PushOutcome,
-  PushWrite,
-  RecordSummary,
-  TimeWindow,
+import { googleFitProfile } from '../../../core/providers/googleFit/profile.js';
+import {
+  changeNotificationsOf,
+  type DataProvider,
+  type ProviderCapabilities,
+  type ProviderContext,
+  type PushOutcome,
+  type PushWrite,
+  type RecordSummary,
+  type TimeWindow,
 } from '../dataProvider.js';
+import { jobSlot } from '../jobCache.js';
 import { ProviderNotFoundError, ProviderPayloadError } from '../errors.js';
 import { parsePayload } from '../providerHttp.js';
 import {
@@ -61,6 +65,9 @@ const MAX_PAGES = 100;
 const NS = 1_000_000n;
 const nanosOf = (ms: number) => (BigInt(ms) * NS).toString();
 
+/** Sessions this job listed, by id: hydration needs no second listing (no get-by-id for sessions). */
+const FIT_JOB = jobSlot('google_fit', () => new Map<string, FitSession>());
+
 const FIELD_OF: Record<string, { name: string; format: 'integer' | 'floatPoint' }> = {
   [FIT_STEPS]: { name: 'steps', format: 'integer' },
   [FIT_WEIGHT]: { name: 'weight', format: 'floatPoint' },
@@ -73,6 +80,8 @@ export interface GoogleFitProviderOptions {
   /** Name of the raw streams SyncWell writes to. */
   dataStreamName?: string;
   applicationName?: string;
+  /** Data-source ids kept across jobs (entries). */
+  sourceIdCacheSize?: number;
 }
 
 /** Google sends no quota headers on Fitness API responses; only 429 RESOURCE_EXHAUSTED. */
@@ -81,28 +90,32 @@ export function parseGoogleFitRateLimit(_headers: Headers): RateLimitObservation
 }
 
 export class GoogleFitProvider implements DataProvider {
-  readonly id: CloudProvider = 'google_fit';
-  // Google Fit has no push notifications for REST clients.
-  readonly changeNotifications = 'poll' as const;
-  readonly capabilities: ProviderCapabilities = {
-    workout: { read: true, write: true, update: true },
-    sleep_session: { read: true, write: true, update: true },
-    steps: { read: true, write: true, update: true },
-    weight: { read: true, write: true, update: true },
-  };
+  readonly id: CloudProvider = googleFitProfile.id;
+  readonly changeNotifications = changeNotificationsOf(googleFitProfile);
+  readonly capabilities: ProviderCapabilities = googleFitProfile.capabilities;
 
   private readonly now: () => Date;
   private readonly timezone: string | null;
   private readonly streamName: string;
   private readonly appName: string;
-  private readonly sessionCache = new Map<string, FitSession>();
-  private readonly sourceIds = new Map<string, string>();
+  /**
+   * Connection + data type → id of the data source SyncWell writes to. It outlives the job on
+   * purpose: the id never changes once created, and knowing it saves a listing on every push job.
+   * Bounded (one entry per connection and written data type) and expiring, so a source the user
+   * deleted at Google is looked up again within the hour.
+   */
+  private readonly sourceIds: LRUCache<string, string>;
 
   constructor(options: GoogleFitProviderOptions = {}) {
     this.now = options.now ?? (() => clock.date());
     this.timezone = options.timezone ?? null;
     this.streamName = options.dataStreamName ?? 'SyncWell';
     this.appName = options.applicationName ?? 'SyncWell';
+    this.sourceIds = new LRUCache({
+      max: options.sourceIdCacheSize ?? 10_000,
+      ttl: 3_600_000,
+      perf: { now: () => this.now().getTime() },
+    });
   }
 
   // ---- sessions (workouts, sleep) -----------------------------------------------------------
@@ -131,18 +144,12 @@ export class GoogleFitProvider implements DataProvider {
         if (s.startTimeMillis < since || s.startTimeMillis >= until) continue;
         if (sleep ? s.activityType !== FIT_SLEEP : !isWorkoutSession(s)) continue;
         out.push(s);
-        this.remember(`${ctx.connection.connectionId}|${s.id}`, s);
+        ctx.job.get(FIT_JOB).set(s.id, s);
       }
       if (!body.hasMoreData || !body.nextPageToken) break;
       pageToken = body.nextPageToken;
     }
     return out.sort((a, b) => a.startTimeMillis - b.startTimeMillis);
-  }
-
-  private remember(key: string, s: FitSession): void {
-    this.sessionCache.delete(key);
-    this.sessionCache.set(key, s);
-    if (this.sessionCache.size > 5_000) this.sessionCache.delete(this.sessionCache.keys().next().value!);
   }
 
   private sessionId(sourceId: string, recordId: string): string {
@@ -336,8 +343,9 @@ export class GoogleFitProvider implements DataProvider {
     const sleep = dataType === 'sleep_session';
     const found = new Map<string, FitSession>();
     const missing: RecordSummary[] = [];
+    const listed = ctx.job.get(FIT_JOB);
     for (const s of summaries) {
-      const hit = this.sessionCache.get(`${sourceId}|${s.recordId}`);
+      const hit = listed.get(s.recordId);
       if (hit) found.set(s.recordId, hit);
       else missing.push(s);
     }

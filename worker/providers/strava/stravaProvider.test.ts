@@ -16,6 +16,7 @@ import {
   ProviderRequestError,
   ProviderUnavailableError,
 } from '../errors.js';
+import { JobCache } from '../jobCache.js';
 import { createProviderHttp, parsePayload } from '../providerHttp.js';
 import { localWallTime, parseStravaTimezone, workoutTypeFromStrava } from './stravaMapping.js';
 import { parseStravaRateLimit, StravaProvider } from './stravaProvider.js';
@@ -57,6 +58,7 @@ describe('StravaProvider', () => {
           calls += 1;
         },
       }),
+      job: new JobCache(),
     };
   });
 

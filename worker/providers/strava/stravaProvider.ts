@@ -5,14 +5,16 @@
 // a 15-minute and a daily window, reported on every response.
 import type { CanonicalByDataType, CanonicalWorkout, DataType } from '../../../core/domain/types.js';
 import type { RateLimitObservation, RateLimitWindowObservation } from '../../../core/ratelimit/types.js';
-import type {
-  DataProvider,
-  ProviderCapabilities,
-  ProviderContext,
-  PushOutcome,
-  PushWrite,
-  RecordSummary,
-  TimeWindow,
+import { stravaProfile } from '../../../core/providers/strava/profile.js';
+import {
+  changeNotificationsOf,
+  type DataProvider,
+  type ProviderCapabilities,
+  type ProviderContext,
+  type PushOutcome,
+  type PushWrite,
+  type RecordSummary,
+  type TimeWindow,
 } from '../dataProvider.js';
 import { ProviderRateLimitedError, ProviderRequestError } from '../errors.js';
 import { parsePayload, type ProviderRequest, type ProviderResponse } from '../providerHttp.js';
@@ -111,9 +113,9 @@ export interface StravaProviderOptions {
 }
 
 export class StravaProvider implements DataProvider {
-  readonly id = 'strava' as const;
-  readonly changeNotifications = 'webhook' as const;
-  readonly capabilities: ProviderCapabilities = { workout: { read: true, write: true, update: false } };
+  readonly id = stravaProfile.id;
+  readonly changeNotifications = changeNotificationsOf(stravaProfile);
+  readonly capabilities: ProviderCapabilities = stravaProfile.capabilities;
   private readonly pageSize: number;
   private readonly detailConcurrency: number;
   private readonly now: () => Date;
