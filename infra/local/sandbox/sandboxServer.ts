@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CloudProvider, DataType } from '../../../core/domain/types.js';
+import { CLOUD_PROVIDERS } from '../../../core/providers/profiles.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { basicCredentials, OAuthServer } from './oauthServer.js';
 import { buildPersona, type Persona, type PersonaOptions } from './persona.js';
@@ -21,7 +22,8 @@ import type {
 } from './types.js';
 import { clock } from '../../../core/clock/clock.js';
 
-export const SANDBOX_PROVIDERS: readonly CloudProvider[] = ['strava', 'fitbit', 'garmin', 'google_fit'];
+/** Every cloud provider of the registry; FACTORIES below must have a fake for each. */
+export const SANDBOX_PROVIDERS: readonly CloudProvider[] = CLOUD_PROVIDERS;
 
 const FACTORIES: Record<CloudProvider, (deps: ProviderFakeDeps) => ProviderFake> = {
   strava: createStravaFake,
