@@ -1,15 +1,11 @@
 // The one retry and backoff policy of the codebase: exponential growth with full jitter (the delay
-// is uniform in [0, min(max, base * 2^(attempt-1)))), from cockatiel. Two uses share it:
-// - `retrying()`: a call retried in process (AWS calls, unprocessed batch items, event publishing);
+// is uniform in [0, min(max, base * 2^(attempt-1))), cockatiel's generator). Two uses share it:
+// - `retrying()`: a call retried in process (AWS calls, unprocessed batch items, event publishing),
+//   and `retryingWhile()` for calls whose result, not an error, asks for another attempt;
 // - `backoffMs()`: how long a queue message waits before its next delivery (the message runtime).
 // A server's own hint (Retry-After, a rate-limit reset) is a floor, never replaced by a shorter jitter.
-import {
-  ExponentialBackoff,
-  fullJitterGenerator,
-  handleWhen,
-  retry,
-  type IExponentialBackoffOptions,
-} from 'cockatiel';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fullJitterGenerator, type IExponentialBackoffOptions } from 'cockatiel';
 
 export interface BackoffPolicy {
   /** The first retry waits up to this long. */
@@ -48,23 +44,60 @@ export interface RetryOptions extends BackoffPolicy {
   onRetry?(error: unknown, attempt: number): void;
 }
 
-/** Runs `fn` until it succeeds, throws an error `retryIf` refuses, or `attempts` are used up. */
+/**
+ * Runs `fn` until it succeeds, throws an error `retryIf` refuses, or `attempts` are used up (then
+ * the last error is thrown). An abort ends a wait at once and rejects with the signal's reason.
+ */
 export async function retrying<T>(
   fn: (signal: AbortSignal) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
-  const policy = retry(
-    handleWhen((error) => options.retryIf(error)),
-    {
-      maxAttempts: Math.max(0, options.attempts - 1),
-      backoff: new ExponentialBackoff(generatorOptions(options)),
-    },
-  );
-  if (options.onRetry) {
-    const onRetry = options.onRetry;
-    policy.onRetry((event) => {
-      if ('error' in event) onRetry(event.error, event.attempt);
-    });
+  // cockatiel's RetryPolicy sleeps through an abort and then calls once more, so the loop is ours.
+  const signal = options.signal ?? new AbortController().signal;
+  for (let attempt = 1; ; attempt += 1) {
+    signal.throwIfAborted();
+    try {
+      return await fn(signal);
+    } catch (error) {
+      if (attempt >= options.attempts || signal.aborted || !options.retryIf(error)) throw error;
+      options.onRetry?.(error, attempt);
+      await sleep(backoffMs(attempt, options), undefined, { signal });
+    }
   }
-  return policy.execute(({ signal }) => fn(signal), options.signal);
+}
+
+/** Carries a result `retryingWhile()` was told to try again after. */
+class RetryAfterResult<T> extends Error {
+  constructor(readonly result: T) {
+    super('the result asked for another attempt');
+  }
+}
+
+/**
+ * For calls that answer "try again" with a result rather than an error (a batch with unprocessed
+ * items, a claim that raced): runs `fn` until `again(result)` is false or `attempts` are used up,
+ * and resolves with the last result. Thrown errors are retried only when `retryIf` accepts them;
+ * `onRetry` sees a result-caused retry as an error whose `result` is that result.
+ */
+export async function retryingWhile<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+  again: (result: T) => boolean,
+  options: Omit<RetryOptions, 'retryIf'> & { retryIf?(error: unknown): boolean },
+): Promise<T> {
+  try {
+    return await retrying(
+      async (signal) => {
+        const result = await fn(signal);
+        if (again(result)) throw new RetryAfterResult(result);
+        return result;
+      },
+      {
+        ...options,
+        retryIf: (error) => error instanceof RetryAfterResult || (options.retryIf?.(error) ?? false),
+      },
+    );
+  } catch (error) {
+    if (error instanceof RetryAfterResult) return error.result as T;
+    throw error;
+  }
 }
