@@ -153,4 +153,40 @@ describe('AwsJsonClient', () => {
     expect(error).to.be.instanceOf(AwsServiceError).with.property('statusCode', 503);
     expect(received).to.have.length(3);
   });
+
+  it('retries a refused connection, maxAttempts calls in all', async () => {
+    let calls = 0;
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const refused = new AwsJsonClient({
+      service: 'dynamodb',
+      targetPrefix: 'DynamoDB_20120810',
+      region: 'eu-west-1',
+      endpoint: `http://127.0.0.1:${port}/`,
+      credentials: async () => {
+        calls += 1;
+        return credentials;
+      },
+    });
+    const error = await refused.call('GetItem', {}).catch((e: unknown) => e);
+    refused.destroy();
+    expect((error as NodeJS.ErrnoException).code).to.equal('ECONNREFUSED');
+    expect(calls).to.equal(3);
+  });
+
+  it('stops retrying once the caller aborts', async () => {
+    answers.push({ status: 503, body: {} }, { status: 200, body: { ok: true } });
+    const abort = new AbortController();
+    const aborting = client();
+    const call = aborting.call('PutItem', {}, abort.signal).catch((e: unknown) => e);
+    while (received.length === 0) await new Promise((r) => setTimeout(r, 1));
+    abort.abort();
+    expect(await call).to.be.instanceOf(Error);
+    // The wait before the second attempt (up to 100 ms) may end first: then that attempt sees the abort.
+    await new Promise((r) => setTimeout(r, 150));
+    aborting.destroy();
+    expect(received).to.have.length(1);
+  });
 });

@@ -8,6 +8,7 @@ import aws4 from 'aws4';
 import { Pool } from 'undici';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { Config } from '../config/config.js';
+import { retrying } from '../retry/backoff.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -64,6 +65,16 @@ const RETRYABLE_NETWORK = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
+/** Throttling, server errors and connection failures; never a client error such as a failed condition. */
+function isRetryable(error: unknown): boolean {
+  return error instanceof AwsServiceError
+    ? error.retryable
+    : RETRYABLE_NETWORK.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
+/** The retries wait up to 100 ms, then 200 ms, ... */
+const CALL_BACKOFF = { baseMs: 100, maxMs: 2000 };
+
 export class AwsJsonClient {
   private readonly url: URL;
   private readonly pool: Pool;
@@ -79,21 +90,13 @@ export class AwsJsonClient {
   }
 
   /** Calls `operation` with `input`; retries throttling, 5xx and connection errors with jittered backoff. */
-  async call<T>(operation: string, input: object, signal?: AbortSignal): Promise<T> {
-    const maxAttempts = this.o.maxAttempts ?? 3;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once<T>(operation, input, signal);
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        const retryable =
-          error instanceof AwsServiceError
-            ? error.retryable
-            : RETRYABLE_NETWORK.has((error as NodeJS.ErrnoException).code ?? '');
-        if (!retryable || attempt >= maxAttempts) throw error;
-        await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
-      }
-    }
+  call<T>(operation: string, input: object, signal?: AbortSignal): Promise<T> {
+    return retrying(() => this.once<T>(operation, input, signal), {
+      ...CALL_BACKOFF,
+      attempts: this.o.maxAttempts ?? 3,
+      retryIf: isRetryable,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   destroy(): void {
