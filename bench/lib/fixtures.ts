@@ -6,9 +6,8 @@ import { loadConfig } from '../../core/config/config.js';
 import { newConnectionId } from '../../core/domain/ids.js';
 import type { CloudProvider } from '../../core/domain/types.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
-import { createDynamoJson } from '../../core/store/dynamoJson.js';
 import { ConnectionRepository } from '../../core/store/connectionRepository.js';
-import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { createDocumentStore } from '../../core/store/dynamoClient.js';
 import { mintDevToken } from '../../infra/local/devIssuer.js';
 
 export interface BenchUser {
@@ -32,8 +31,8 @@ async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promis
 
 export async function createUsers(env: Record<string, string>, count: number): Promise<BenchUser[]> {
   const config = loadConfig(env);
-  const db = createDocumentClient(config);
-  const writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 0);
+  const db = createDocumentStore(config);
+  const writer = new BatchWriter(db, config.TABLE_NAME, 0);
   const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
   const run = randomUUID().slice(0, 8);
   try {

@@ -1,87 +1,106 @@
-// The Document client's `send(command)` for the handful of commands the worker's per-job path
-// uses, over the lean JSON client (core/aws/awsJsonClient.ts) with the SDK's own marshaller. The
-// AWS SDK v3 spends about 0.5 ms of CPU per call here; the worker makes several per job. Commands
-// are the SDK's own (GetCommand, UpdateCommand, ...): repositories do not know which client runs
-// them, so tests and the API keep using the SDK.
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+// The document store (core/store/documentStore.ts) over the lean JSON client
+// (core/aws/awsJsonClient.ts), with the SDK's own marshaller (util-dynamodb). The AWS SDK v3 spends
+// about 0.5 ms of CPU per call (middleware stack, endpoint rules); the API's hot path and the
+// worker make several per request or job, so every repository goes through this one client.
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type {
+  BatchGetInput,
+  BatchGetOutput,
+  BatchWriteRequest,
+  DeleteInput,
+  DocumentStore,
+  GetInput,
+  Item,
+  PutInput,
+  QueryInput,
+  QueryOutput,
+  UpdateInput,
+} from '../store/documentStore.js';
 import type { AwsJsonClient } from './awsJsonClient.js';
 
-type Item = Record<string, unknown>;
 type Wire = Record<string, unknown>;
 
-const toWire = (item: Item) =>
+const toWire = (item: Item): Wire =>
   marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false });
-const fromWire = (item: Wire) => unmarshall(item as Parameters<typeof unmarshall>[0]);
-const mapValues = <T, R>(o: Record<string, T>, f: (v: T) => R) =>
-  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)])) as Record<string, R>;
+const fromWire = (item: Wire): Item => unmarshall(item as Parameters<typeof unmarshall>[0]);
 
-/** Marshals the fields of a Document-client input that carry items or attribute values. */
-function inputToWire(input: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...input };
-  for (const field of ['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey'] as const)
-    if (input[field]) out[field] = toWire(input[field] as Item);
-  if (input.RequestItems)
-    out.RequestItems = mapValues(input.RequestItems as Record<string, unknown>, (v) => {
-      if (Array.isArray(v))
-        return v.map((r: { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }) =>
-          r.PutRequest
-            ? { PutRequest: { Item: toWire(r.PutRequest.Item) } }
-            : { DeleteRequest: { Key: toWire(r.DeleteRequest!.Key) } },
-        );
-      const keys = v as { Keys: Item[] } & Record<string, unknown>;
-      return { ...keys, Keys: keys.Keys.map(toWire) };
-    });
+/** Marshals the fields of an input that carry items or attribute values. */
+function inputToWire(input: object): Wire {
+  const out: Wire = { ...input };
+  for (const field of ['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey'] as const) {
+    const value = (input as Wire)[field];
+    if (value) out[field] = toWire(value as Item);
+  }
   return out;
 }
 
-function outputFromWire(output: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...output };
-  for (const field of ['Item', 'Attributes', 'LastEvaluatedKey'] as const)
-    if (output[field]) out[field] = fromWire(output[field] as Wire);
-  if (Array.isArray(output.Items)) out.Items = (output.Items as Wire[]).map(fromWire);
-  if (output.Responses)
-    out.Responses = mapValues(output.Responses as Record<string, Wire[]>, (items) => items.map(fromWire));
-  if (output.UnprocessedKeys)
-    out.UnprocessedKeys = mapValues(output.UnprocessedKeys as Record<string, { Keys: Wire[] }>, (v) => ({
-      ...v,
-      Keys: v.Keys.map(fromWire),
-    }));
-  return out;
-}
+const attributesOf = (out: { Attributes?: Wire }) =>
+  out.Attributes ? { Attributes: fromWire(out.Attributes) } : {};
 
-const OPERATIONS = new Map<unknown, string>([
-  [GetCommand, 'GetItem'],
-  [PutCommand, 'PutItem'],
-  [UpdateCommand, 'UpdateItem'],
-  [DeleteCommand, 'DeleteItem'],
-  [QueryCommand, 'Query'],
-  [BatchGetCommand, 'BatchGetItem'],
-  [BatchWriteCommand, 'BatchWriteItem'],
-]);
-
-export class LeanDocumentClient {
+export class LeanDocumentClient implements DocumentStore {
   constructor(private readonly client: AwsJsonClient) {}
 
-  async send(command: { input: object; constructor: unknown }): Promise<Record<string, unknown>> {
-    const operation = OPERATIONS.get(command.constructor);
-    if (!operation)
-      throw new TypeError(
-        `LeanDocumentClient does not run ${String((command.constructor as { name?: string }).name)}`,
-      );
-    const output = await this.client.call<Record<string, unknown>>(
-      operation,
-      inputToWire(command.input as Record<string, unknown>),
+  async get(input: GetInput): Promise<{ Item?: Item }> {
+    const out = await this.client.call<{ Item?: Wire }>('GetItem', inputToWire(input));
+    return out.Item ? { Item: fromWire(out.Item) } : {};
+  }
+
+  async put(input: PutInput): Promise<{ Attributes?: Item }> {
+    return attributesOf(await this.client.call('PutItem', inputToWire(input)));
+  }
+
+  async update(input: UpdateInput): Promise<{ Attributes?: Item }> {
+    return attributesOf(await this.client.call('UpdateItem', inputToWire(input)));
+  }
+
+  async delete(input: DeleteInput): Promise<{ Attributes?: Item }> {
+    return attributesOf(await this.client.call('DeleteItem', inputToWire(input)));
+  }
+
+  async query(input: QueryInput): Promise<QueryOutput> {
+    const out = await this.client.call<{ Items?: Wire[]; LastEvaluatedKey?: Wire }>(
+      'Query',
+      inputToWire(input),
     );
-    return outputFromWire(output);
+    return {
+      Items: (out.Items ?? []).map(fromWire),
+      ...(out.LastEvaluatedKey ? { LastEvaluatedKey: fromWire(out.LastEvaluatedKey) } : {}),
+    };
+  }
+
+  async batchGet(input: BatchGetInput): Promise<BatchGetOutput> {
+    const { TableName, Keys, ConsistentRead } = input;
+    const out = await this.client.call<{
+      Responses?: Record<string, Wire[]>;
+      UnprocessedKeys?: Record<string, { Keys?: Wire[] }>;
+    }>('BatchGetItem', {
+      RequestItems: {
+        [TableName]: { Keys: Keys.map(toWire), ...(ConsistentRead ? { ConsistentRead } : {}) },
+      },
+    });
+    return {
+      Items: (out.Responses?.[TableName] ?? []).map(fromWire),
+      UnprocessedKeys: (out.UnprocessedKeys?.[TableName]?.Keys ?? []).map(fromWire),
+    };
+  }
+
+  async batchWrite(tableName: string, requests: readonly BatchWriteRequest[]): Promise<BatchWriteRequest[]> {
+    const wire = requests.map((r) =>
+      'PutRequest' in r
+        ? { PutRequest: { Item: toWire(r.PutRequest.Item) } }
+        : { DeleteRequest: { Key: toWire(r.DeleteRequest.Key) } },
+    );
+    const out = await this.client.call<{
+      UnprocessedItems?: Record<
+        string,
+        Array<{ PutRequest?: { Item: Wire }; DeleteRequest?: { Key: Wire } }>
+      >;
+    }>('BatchWriteItem', { RequestItems: { [tableName]: wire } });
+    return (out.UnprocessedItems?.[tableName] ?? []).map((u) =>
+      u.PutRequest
+        ? { PutRequest: { Item: fromWire(u.PutRequest.Item) } }
+        : { DeleteRequest: { Key: fromWire(u.DeleteRequest?.Key ?? {}) } },
+    );
   }
 
   destroy(): void {

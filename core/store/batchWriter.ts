@@ -1,19 +1,18 @@
 // Write-behind for unconditional puts and deletes: concurrent callers share BatchWriteItem calls
 // (25 items each); UnprocessedItems are retried with backoff before a caller sees an error.
 import { MicroBatcher } from '../batching/microBatcher.js';
-import type { BatchWriteRequest, DynamoJson } from './dynamoJson.js';
+import type { BatchWriteRequest, DocumentStore } from './documentStore.js';
 import type { ItemKey } from './keys.js';
+import { sendUntilProcessed } from './unprocessedItems.js';
 
 export type WriteRequest =
   { put: ItemKey & Record<string, unknown>; delete?: never } | { delete: ItemKey; put?: never };
-
-const MAX_ATTEMPTS = 6;
 
 export class BatchWriter {
   private readonly batcher: MicroBatcher<WriteRequest, void>;
 
   constructor(
-    private readonly db: DynamoJson,
+    private readonly db: DocumentStore,
     private readonly tableName: string,
     windowMs: number,
   ) {
@@ -46,23 +45,17 @@ export class BatchWriter {
 
   private async flush(items: WriteRequest[]) {
     const keyOf = (k: { PK?: unknown; SK?: unknown }) => `${String(k.PK)}\u0000${String(k.SK)}`;
-    let remaining: BatchWriteRequest[] = items.map((r) =>
+    const requests: BatchWriteRequest[] = items.map((r) =>
       r.put
         ? { PutRequest: { Item: r.put } }
         : { DeleteRequest: { Key: { PK: r.delete.PK, SK: r.delete.SK } } },
     );
-    const failed = new Set<string>();
-    for (let attempt = 1; remaining.length > 0; attempt++) {
-      const unprocessed = await this.db.batchWriteItem(this.tableName, remaining);
-      if (unprocessed.length === 0) break;
-      if (attempt >= MAX_ATTEMPTS) {
-        for (const u of unprocessed)
-          failed.add(keyOf('PutRequest' in u ? u.PutRequest.Item : u.DeleteRequest.Key));
-        break;
-      }
-      remaining = unprocessed;
-      await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
-    }
+    const unprocessed = await sendUntilProcessed(requests, (batch) =>
+      this.db.batchWrite(this.tableName, batch),
+    );
+    const failed = new Set(
+      unprocessed.map((u) => keyOf('PutRequest' in u ? u.PutRequest.Item : u.DeleteRequest.Key)),
+    );
     return items.map((r) =>
       failed.has(keyOf(r.put ?? r.delete))
         ? { ok: false as const, error: new Error('DynamoDB left the write unprocessed after retries') }

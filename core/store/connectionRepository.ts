@@ -1,12 +1,11 @@
 // CONN items: one per third-party connection. Credentials never live here: CredentialArn is a
 // random UUID pointer into the secret store (spec §2, secure configuration). ReAuthStatus is set
 // only while a connection needs re-authorization, which keeps the ReAuthStatusIndex sparse.
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudProvider, ConnectionStatus, Provider } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
-import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
+import { isConditionalCheckFailed, type DocumentStore } from './documentStore.js';
 import { AlreadyExistsError } from './errors.js';
-import { connectionSk, SK_PREFIX, userPk } from './keys.js';
+import { connectionSk, SK_PREFIX, userIdOfPk, userPk } from './keys.js';
 import { queryPartition } from './queryPartition.js';
 import { byCreation } from './creationOrder.js';
 
@@ -24,7 +23,7 @@ export interface ConnectionRecord {
   updatedAt: string;
 }
 
-interface ConnectionItem {
+type ConnectionItem = {
   PK: string;
   SK: string;
   Entity: 'CONN';
@@ -36,10 +35,10 @@ interface ConnectionItem {
   ProviderUserId?: string;
   CreatedAt: string;
   UpdatedAt: string;
-}
+};
 
 const toRecord = (i: ConnectionItem): ConnectionRecord => ({
-  userId: i.PK.slice('USER#'.length),
+  userId: userIdOfPk(i.PK),
   connectionId: i.ConnectionId,
   provider: i.Provider,
   status: i.Status,
@@ -67,7 +66,7 @@ const toItem = (r: ConnectionRecord): ConnectionItem => ({
 
 export class ConnectionRepository {
   constructor(
-    private readonly db: DocumentClient,
+    private readonly db: DocumentStore,
     private readonly tableName: string,
     private readonly writer: BatchWriter,
   ) {}
@@ -83,24 +82,20 @@ export class ConnectionRepository {
   }
 
   async get(userId: string, connectionId: string): Promise<ConnectionRecord | undefined> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { PK: userPk(userId), SK: connectionSk(connectionId) },
-      }),
-    );
+    const out = await this.db.get({
+      TableName: this.tableName,
+      Key: { PK: userPk(userId), SK: connectionSk(connectionId) },
+    });
     return out.Item ? toRecord(out.Item as ConnectionItem) : undefined;
   }
 
   async create(record: ConnectionRecord): Promise<ConnectionRecord> {
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(record),
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: toItem(record),
+        ConditionExpression: 'attribute_not_exists(PK)',
+      });
       return record;
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new AlreadyExistsError(record);
@@ -189,17 +184,15 @@ export class ConnectionRepository {
       values[':reauth'] = 'pending_user_action';
     } else update += ' REMOVE ReAuthStatus';
     try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { PK: userPk(userId), SK: connectionSk(connectionId) },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { '#s': 'Status' },
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.db.update({
+        TableName: this.tableName,
+        Key: { PK: userPk(userId), SK: connectionSk(connectionId) },
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#s': 'Status' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      });
       return out.Attributes ? toRecord(out.Attributes as ConnectionItem) : undefined;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;

@@ -2,11 +2,9 @@
 // key with a conditional put; the stored response is replayed to retries with the same request;
 // a different request under the same key is refused. Records expire after IDEMPOTENCY_TTL_HOURS
 // (checked on write and read; DynamoDB TTL only removes them eventually).
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchWriter } from './batchWriter.js';
-import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
-import type { DynamoJson } from './dynamoJson.js';
-import { idempotencyKey } from './keys.js';
+import { isConditionalCheckFailed, type DocumentStore } from './documentStore.js';
+import { idempotencyKey, singletonKey } from './keys.js';
 import { clock } from '../clock/clock.js';
 
 export interface StoredResponse {
@@ -23,7 +21,7 @@ export type BeginResult =
   | { kind: 'mismatch' }
   | { kind: 'in_progress' };
 
-interface IdempotencyItem {
+type IdempotencyItem = {
   PK: string;
   SK: string;
   Entity: 'IDEM';
@@ -34,13 +32,11 @@ interface IdempotencyItem {
   Reserved: string;
   Response?: StoredResponse;
   ttl: number;
-}
+};
 
 export class IdempotencyRepository {
   constructor(
-    private readonly db: DocumentClient,
-    /** The claim is on every state-changing request: it goes through the lean client. */
-    private readonly hot: DynamoJson,
+    private readonly db: DocumentStore,
     private readonly tableName: string,
     private readonly writer: BatchWriter,
     private readonly options: { ttlHours: number; lockTimeoutMs: number },
@@ -51,7 +47,7 @@ export class IdempotencyRepository {
     const now = clock.now();
     const item = this.item(id, 'INPROGRESS', fingerprint, reservedId, now);
     try {
-      const out = await this.hot.putItem({
+      const out = await this.db.put({
         TableName: this.tableName,
         Item: { ...item },
         // New key, an expired record, or the same request whose first attempt died holding the lock.
@@ -70,21 +66,21 @@ export class IdempotencyRepository {
       const takeover = previous && previous.ttl >= Math.floor(now / 1000) && previous.Reserved;
       if (!takeover) return { kind: 'started', reservedId, recovered: false };
       // Keep the first attempt's reservation so ids derived from it stay the same.
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { PK: id, SK: id },
-          UpdateExpression: 'SET Reserved = :r',
-          ExpressionAttributeValues: { ':r': previous.Reserved },
-        }),
-      );
+      await this.db.update({
+        TableName: this.tableName,
+        Key: singletonKey(id),
+        UpdateExpression: 'SET Reserved = :r',
+        ExpressionAttributeValues: { ':r': previous.Reserved },
+      });
       return { kind: 'started', reservedId: previous.Reserved, recovered: true };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { PK: id, SK: id }, ConsistentRead: true }),
-    );
+    const out = await this.db.get({
+      TableName: this.tableName,
+      Key: singletonKey(id),
+      ConsistentRead: true,
+    });
     const existing = out.Item as IdempotencyItem | undefined;
     // Deleted between our put and get (a released 5xx): the client's retry will take the key.
     if (!existing) return { kind: 'in_progress' };
@@ -130,15 +126,13 @@ export class IdempotencyRepository {
   async release(userId: string, key: string, fingerprint: string): Promise<void> {
     const id = idempotencyKey(userId, key);
     try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { PK: id, SK: id },
-          ConditionExpression: '#status = :inProgress AND Fingerprint = :fp',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':inProgress': 'INPROGRESS', ':fp': fingerprint },
-        }),
-      );
+      await this.db.delete({
+        TableName: this.tableName,
+        Key: singletonKey(id),
+        ConditionExpression: '#status = :inProgress AND Fingerprint = :fp',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':inProgress': 'INPROGRESS', ':fp': fingerprint },
+      });
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }

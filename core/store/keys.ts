@@ -1,15 +1,42 @@
-// Key builders for the single table SyncWellMetadata (see docs/architecture.md, "Data model").
-import type { DataType } from '../domain/types.js';
+// Every key of the single table SyncWellMetadata (see docs/architecture.md, "Data model"): no other
+// module spells a key prefix.
+import type { CloudProvider, DataType } from '../domain/types.js';
 
-export const userPk = (userId: string) => `USER#${userId}`;
-export const PROFILE_SK = 'PROFILE';
-export const connectionSk = (connectionId: string) => `CONN#${connectionId}`;
-export const syncConfigSk = (sourceConnectionId: string, dataType: DataType) =>
-  `SYNCCONFIG#${sourceConnectionId}##${dataType}`;
-export const jobSk = (jobId: string) => `JOB#${jobId}`;
-export const idempotencyKey = (userId: string, key: string) => `IDEM#${userId}#${key}`;
-
+const USER = 'USER#';
 export const SK_PREFIX = { connection: 'CONN#', syncConfig: 'SYNCCONFIG#', job: 'JOB#' } as const;
+
+export const userPk = (userId: string) => `${USER}${userId}`;
+/** The user id of a `USER#{userId}` partition key. */
+export const userIdOfPk = (pk: string) => pk.slice(USER.length);
+
+export const PROFILE_SK = 'PROFILE';
+export const connectionSk = (connectionId: string) => `${SK_PREFIX.connection}${connectionId}`;
+export const syncConfigSk = (sourceConnectionId: string, dataType: DataType) =>
+  `${SK_PREFIX.syncConfig}${sourceConnectionId}##${dataType}`;
+export const jobSk = (jobId: string) => `${SK_PREFIX.job}${jobId}`;
+
+/** A ledger entry: one source record written to one destination. */
+export const ledgerSk = (
+  pair: { destinationConnectionId: string; sourceConnectionId: string; dataType: DataType },
+  sourceRecordId: string,
+) => `LEDGER#${pair.destinationConnectionId}#${pair.sourceConnectionId}#${pair.dataType}#${sourceRecordId}`;
+
+/** A sync pair's watermark. */
+export const cursorSk = (pair: {
+  sourceConnectionId: string;
+  destinationConnectionId: string;
+  dataType: DataType;
+}) => `CURSOR#${pair.sourceConnectionId}#${pair.destinationConnectionId}#${pair.dataType}`;
+
+// Items in partitions of their own: PK and SK are the same string.
+export const idempotencyKey = (userId: string, key: string) => `IDEM#${userId}#${key}`;
+export const providerUserKey = (provider: CloudProvider, providerUserId: string) =>
+  `PROVIDERUSER#${provider}#${providerUserId}`;
+export const oauthStateKey = (state: string) => `OAUTHSTATE#${state}`;
+/** The scheduler's claim on one shard (`PRO#5`) of a tier. */
+export const schedulerLockKey = (shardId: string) => `SCHEDLOCK#${shardId}`;
+/** An item nobody writes: the API's readiness probe reads it to prove the table answers. */
+export const HEALTH_KEY = 'HEALTH';
 
 export const INDEX = {
   reAuth: 'ReAuthStatusIndex',
@@ -17,7 +44,10 @@ export const INDEX = {
   jobsByCreatedAt: 'JobsByCreatedAtIndex',
 } as const;
 
-export interface ItemKey {
+export type ItemKey = {
   PK: string;
   SK: string;
-}
+};
+
+/** The key of an item alone in its partition. */
+export const singletonKey = (id: string): ItemKey => ({ PK: id, SK: id });

@@ -2,11 +2,11 @@
 // record written to a destination: source record id → destination record id, and the source's
 // lastModified at the time, so a redelivered job or a later sync never writes the same record
 // twice and an edited record is recognised. Metadata only: no health values are stored.
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DataType } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
-import type { DocumentClient } from './dynamoClient.js';
-import { userPk } from './keys.js';
+import type { DocumentStore } from './documentStore.js';
+import { ledgerSk, userPk, type ItemKey } from './keys.js';
+import { sendUntilProcessed } from './unprocessedItems.js';
 import { clock } from '../clock/clock.js';
 
 export interface LedgerPair {
@@ -23,7 +23,7 @@ export interface LedgerRecord {
   writtenAt: string;
 }
 
-interface LedgerItem {
+type LedgerItem = {
   PK: string;
   SK: string;
   Entity: 'LEDGER';
@@ -32,19 +32,15 @@ interface LedgerItem {
   SourceLastModified: string;
   WrittenAt: string;
   ttl: number;
-}
+};
 
 /** Ledger entries outlive any lookback window the hot path reads again. */
 const LEDGER_TTL_DAYS = 400;
 const MAX_BATCH_GET = 100;
-const MAX_ATTEMPTS = 6;
-
-export const ledgerSk = (pair: LedgerPair, sourceRecordId: string) =>
-  `LEDGER#${pair.destinationConnectionId}#${pair.sourceConnectionId}#${pair.dataType}#${sourceRecordId}`;
 
 export class LedgerRepository {
   constructor(
-    private readonly db: DocumentClient,
+    private readonly db: DocumentStore,
     private readonly tableName: string,
     private readonly writer: BatchWriter,
   ) {}
@@ -54,24 +50,21 @@ export class LedgerRepository {
     const found = new Map<string, LedgerRecord>();
     const unique = [...new Set(sourceRecordIds)];
     for (let i = 0; i < unique.length; i += MAX_BATCH_GET) {
-      let keys: Record<string, unknown>[] = unique
+      const keys = unique
         .slice(i, i + MAX_BATCH_GET)
         .map((id) => ({ PK: userPk(pair.userId), SK: ledgerSk(pair, id) }));
-      for (let attempt = 0; keys.length > 0; attempt += 1) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('ledger read: keys left unprocessed after retries');
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-        const out = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
-        );
-        for (const item of (out.Responses?.[this.tableName] ?? []) as LedgerItem[])
+      const unprocessed = await sendUntilProcessed(keys, async (batch) => {
+        const out = await this.db.batchGet({ TableName: this.tableName, Keys: [...batch] });
+        for (const item of out.Items as LedgerItem[])
           found.set(item.SourceRecordId, {
             sourceRecordId: item.SourceRecordId,
             destinationRecordId: item.DestinationRecordId,
             sourceLastModified: item.SourceLastModified,
             writtenAt: item.WrittenAt,
           });
-        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      }
+        return out.UnprocessedKeys as ItemKey[];
+      });
+      if (unprocessed.length > 0) throw new Error('ledger read: keys left unprocessed after retries');
     }
     return found;
   }

@@ -1,11 +1,10 @@
 // PROFILE items: subscription level, settings (optimistic locking on `version`) and the
 // scheduler's GSI attributes (SyncTierShardId + NextSyncTimestamp).
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { syncTierShardId } from '../domain/shard.js';
 import type { SubscriptionLevel, UserSettings } from '../domain/types.js';
-import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
+import { isConditionalCheckFailed, type DocumentStore } from './documentStore.js';
 import { VersionConflictError } from './errors.js';
-import { PROFILE_SK, userPk } from './keys.js';
+import { INDEX, PROFILE_SK, userIdOfPk, userPk } from './keys.js';
 import { clock } from '../clock/clock.js';
 
 export interface UserProfile {
@@ -18,7 +17,7 @@ export interface UserProfile {
   updatedAt: string;
 }
 
-interface ProfileItem {
+type ProfileItem = {
   PK: string;
   SK: string;
   Entity: 'PROFILE';
@@ -31,7 +30,7 @@ interface ProfileItem {
   UpdatedAt: string;
   SyncTierShardId: string;
   NextSyncTimestamp: number;
-}
+};
 
 // Settings the contract has. Profiles written before a setting left the contract may still hold it
 // (`notificationsEnabled` until notifications exist); it is dropped on read, never answered.
@@ -59,6 +58,12 @@ const toProfile = (i: ProfileItem): UserProfile => ({
   updatedAt: i.UpdatedAt,
 });
 
+/** A user the scheduler found due, with the due time it read (the next write is conditional on it). */
+export interface DueUser {
+  userId: string;
+  nextSyncTimestamp: number;
+}
+
 export const DEFAULT_SETTINGS = {
   conflictResolutionStrategy: 'newest_wins',
   unitSystem: 'metric',
@@ -66,19 +71,17 @@ export const DEFAULT_SETTINGS = {
 
 export class ProfileRepository {
   constructor(
-    private readonly db: DocumentClient,
+    private readonly db: DocumentStore,
     private readonly tableName: string,
     private readonly schedulerShards: number,
   ) {}
 
   async get(userId: string): Promise<UserProfile | undefined> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { PK: userPk(userId), SK: PROFILE_SK },
-        ConsistentRead: true,
-      }),
-    );
+    const out = await this.db.get({
+      TableName: this.tableName,
+      Key: { PK: userPk(userId), SK: PROFILE_SK },
+      ConsistentRead: true,
+    });
     return out.Item ? toProfile(out.Item as ProfileItem) : undefined;
   }
 
@@ -111,13 +114,11 @@ export class ProfileRepository {
       NextSyncTimestamp: now.getTime(),
     };
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(PK)',
+      });
       return toProfile(item);
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -135,23 +136,21 @@ export class ProfileRepository {
   private async changeTier(profile: UserProfile, tier: SubscriptionLevel): Promise<UserProfile> {
     const now = clock.date();
     try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { PK: userPk(profile.userId), SK: PROFILE_SK },
-          UpdateExpression:
-            'SET SubscriptionLevel = :tier, SyncTierShardId = :shard, NextSyncTimestamp = :due, UpdatedAt = :now',
-          ConditionExpression: 'SubscriptionLevel = :old',
-          ExpressionAttributeValues: {
-            ':tier': tier,
-            ':old': profile.subscriptionLevel,
-            ':shard': syncTierShardId(tier, profile.userId, this.schedulerShards),
-            ':due': now.getTime(),
-            ':now': now.toISOString(),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.db.update({
+        TableName: this.tableName,
+        Key: { PK: userPk(profile.userId), SK: PROFILE_SK },
+        UpdateExpression:
+          'SET SubscriptionLevel = :tier, SyncTierShardId = :shard, NextSyncTimestamp = :due, UpdatedAt = :now',
+        ConditionExpression: 'SubscriptionLevel = :old',
+        ExpressionAttributeValues: {
+          ':tier': tier,
+          ':old': profile.subscriptionLevel,
+          ':shard': syncTierShardId(tier, profile.userId, this.schedulerShards),
+          ':due': now.getTime(),
+          ':now': now.toISOString(),
+        },
+        ReturnValues: 'ALL_NEW',
+      });
       return toProfile(out.Attributes as ProfileItem);
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -166,26 +165,67 @@ export class ProfileRepository {
     expectedVersion: number,
   ): Promise<UserProfile> {
     try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { PK: userPk(userId), SK: PROFILE_SK },
-          UpdateExpression: 'SET Settings = :s, UpdatedAt = :now, version = version + :one',
-          ConditionExpression: 'attribute_exists(PK) AND version = :expected',
-          ExpressionAttributeValues: {
-            ':s': settings,
-            ':now': clock.date().toISOString(),
-            ':one': 1,
-            ':expected': expectedVersion,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.db.update({
+        TableName: this.tableName,
+        Key: { PK: userPk(userId), SK: PROFILE_SK },
+        UpdateExpression: 'SET Settings = :s, UpdatedAt = :now, version = version + :one',
+        ConditionExpression: 'attribute_exists(PK) AND version = :expected',
+        ExpressionAttributeValues: {
+          ':s': settings,
+          ':now': clock.date().toISOString(),
+          ':one': 1,
+          ':expected': expectedVersion,
+        },
+        ReturnValues: 'ALL_NEW',
+      });
       return toProfile(out.Attributes as ProfileItem);
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       const current = await this.get(userId);
       throw new VersionConflictError(expectedVersion, current?.version);
+    }
+  }
+
+  /** One page of the shard's users due at `now` (SchedulerIndex); `next` continues the listing. */
+  async dueInShard(
+    shardId: string,
+    now: number,
+    start?: Record<string, unknown>,
+  ): Promise<{ users: DueUser[]; next?: Record<string, unknown> }> {
+    const page = await this.db.query({
+      TableName: this.tableName,
+      IndexName: INDEX.scheduler,
+      KeyConditionExpression: 'SyncTierShardId = :s AND NextSyncTimestamp <= :now',
+      ExpressionAttributeValues: { ':s': shardId, ':now': now },
+      ExclusiveStartKey: start,
+      Limit: 200,
+    });
+    return {
+      users: (page.Items as Pick<ProfileItem, 'PK' | 'NextSyncTimestamp'>[]).map((i) => ({
+        userId: userIdOfPk(i.PK),
+        nextSyncTimestamp: i.NextSyncTimestamp,
+      })),
+      ...(page.LastEvaluatedKey ? { next: page.LastEvaluatedKey } : {}),
+    };
+  }
+
+  /**
+   * Moves the user's next scheduled sync to `next`, only if it is still the `due` the scheduler
+   * read (a tier change or another tick meanwhile wins). Returns whether it moved.
+   */
+  async advanceNextSync(user: DueUser, next: number): Promise<boolean> {
+    try {
+      await this.db.update({
+        TableName: this.tableName,
+        Key: { PK: userPk(user.userId), SK: PROFILE_SK },
+        UpdateExpression: 'SET NextSyncTimestamp = :next',
+        ConditionExpression: 'NextSyncTimestamp = :old',
+        ExpressionAttributeValues: { ':next': next, ':old': user.nextSyncTimestamp },
+      });
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
     }
   }
 }

@@ -1,10 +1,9 @@
 // Reads every item of one user's partition whose sort key starts with a prefix, following
 // DynamoDB's pages (a user has few connections and configurations, but paging is never assumed away).
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { DocumentClient } from './dynamoClient.js';
+import type { DocumentStore } from './documentStore.js';
 
 export async function queryPartition<T>(
-  db: DocumentClient,
+  db: DocumentStore,
   tableName: string,
   pk: string,
   skPrefix: string,
@@ -13,15 +12,13 @@ export async function queryPartition<T>(
   const items: T[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const out = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-        ConsistentRead: options.consistentRead,
-        ExclusiveStartKey: start,
-      }),
-    );
+    const out = await db.query({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      ConsistentRead: options.consistentRead,
+      ExclusiveStartKey: start,
+    });
     items.push(...((out.Items ?? []) as T[]));
     start = out.LastEvaluatedKey;
   } while (start);

@@ -1,19 +1,18 @@
 // SYNCCONFIG items, keyed SYNCCONFIG#{sourceConnectionId}##{dataType}: at most one configuration
 // per source connection and data type. The public configId is an attribute; a user has few
 // configurations, so resolving it reads the user's list (served from the user config cache).
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConflictStrategy, DataType, SyncConfig } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
-import { isConditionalCheckFailed, type DocumentClient } from './dynamoClient.js';
+import { isConditionalCheckFailed, type DocumentStore } from './documentStore.js';
 import { AlreadyExistsError, VersionConflictError } from './errors.js';
-import { SK_PREFIX, syncConfigSk, userPk } from './keys.js';
+import { SK_PREFIX, syncConfigSk, userIdOfPk, userPk } from './keys.js';
 import { queryPartition } from './queryPartition.js';
 import { byCreation } from './creationOrder.js';
 import { clock } from '../clock/clock.js';
 
 export type SyncConfigRecord = SyncConfig & { userId: string };
 
-interface SyncConfigItem {
+type SyncConfigItem = {
   PK: string;
   SK: string;
   Entity: 'SYNCCONFIG';
@@ -26,10 +25,10 @@ interface SyncConfigItem {
   version: number;
   CreatedAt: string;
   UpdatedAt: string;
-}
+};
 
 const toRecord = (i: SyncConfigItem): SyncConfigRecord => ({
-  userId: i.PK.slice('USER#'.length),
+  userId: userIdOfPk(i.PK),
   configId: i.ConfigId,
   sourceConnectionId: i.SourceConnectionId,
   destinationConnectionId: i.DestinationConnectionId,
@@ -58,7 +57,7 @@ const ATTRIBUTE_OF: Record<keyof SyncConfigChanges, string> = {
 
 export class SyncConfigRepository {
   constructor(
-    private readonly db: DocumentClient,
+    private readonly db: DocumentStore,
     private readonly tableName: string,
     private readonly writer: BatchWriter,
   ) {}
@@ -92,13 +91,11 @@ export class SyncConfigRepository {
       UpdatedAt: record.updatedAt,
     };
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(PK)',
+      });
       return record;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -129,17 +126,15 @@ export class SyncConfigRepository {
       sets.push(`#${field} = :${field}`);
     }
     try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(current),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK) AND version = :expected',
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.db.update({
+        TableName: this.tableName,
+        Key: keyOf(current),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(PK) AND version = :expected',
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      });
       return toRecord(out.Attributes as SyncConfigItem);
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -151,18 +146,16 @@ export class SyncConfigRepository {
   /** Deletes the configuration; with `expectedVersion`, only if nobody changed it meanwhile. */
   async delete(current: SyncConfigRecord, expectedVersion?: number): Promise<void> {
     try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keyOf(current),
-          ...(expectedVersion === undefined
-            ? {}
-            : {
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeValues: { ':expected': expectedVersion },
-              }),
-        }),
-      );
+      await this.db.delete({
+        TableName: this.tableName,
+        Key: keyOf(current),
+        ...(expectedVersion === undefined
+          ? {}
+          : {
+              ConditionExpression: 'version = :expected',
+              ExpressionAttributeValues: { ':expected': expectedVersion },
+            }),
+      });
     } catch (error) {
       if (!isConditionalCheckFailed(error) || expectedVersion === undefined) throw error;
       const now = (await this.listByUser(current.userId)).find((c) => c.configId === current.configId);

@@ -1,12 +1,11 @@
 // Where the last successful sync of a (source, destination, data type) pair got to. The next hot
 // path sync reads from the watermark minus an overlap (late uploads, edits). Written only by jobs
 // that wrote something (write-avoidance): an empty sync leaves the watermark where it was.
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { LRUCache } from 'lru-cache';
 import type { DataType } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
-import type { DocumentClient } from './dynamoClient.js';
-import { userPk } from './keys.js';
+import type { DocumentStore } from './documentStore.js';
+import { cursorSk, userPk } from './keys.js';
 import { clock } from '../clock/clock.js';
 
 export interface SyncCursorKey {
@@ -15,9 +14,6 @@ export interface SyncCursorKey {
   destinationConnectionId: string;
   dataType: DataType;
 }
-
-const cursorSk = (k: SyncCursorKey) =>
-  `CURSOR#${k.sourceConnectionId}#${k.destinationConnectionId}#${k.dataType}`;
 
 /** "No watermark yet" is cached too: most pairs of an idle user have none. */
 const NONE = 0;
@@ -30,7 +26,7 @@ export class SyncCursorRepository {
   private readonly cache: LRUCache<string, number>;
 
   constructor(
-    private readonly db: DocumentClient,
+    private readonly db: DocumentStore,
     private readonly tableName: string,
     private readonly writer: BatchWriter,
     options: { cacheTtlMs?: number; cacheMax?: number } = {},
@@ -51,9 +47,10 @@ export class SyncCursorRepository {
   }
 
   private async read(key: SyncCursorKey): Promise<Date | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { PK: userPk(key.userId), SK: cursorSk(key) } }),
-    );
+    const out = await this.db.get({
+      TableName: this.tableName,
+      Key: { PK: userPk(key.userId), SK: cursorSk(key) },
+    });
     const raw = (out.Item as { Watermark?: string } | undefined)?.Watermark;
     return raw ? new Date(raw) : undefined;
   }

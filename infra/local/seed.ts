@@ -8,9 +8,8 @@ import { INVALIDATE_ALL, INVALIDATION_CHANNEL } from '../../core/cache/userConfi
 import { loadConfig } from '../../core/config/config.js';
 import type { CloudProvider, DataType, SubscriptionLevel } from '../../core/domain/types.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
-import { createDynamoJson } from '../../core/store/dynamoJson.js';
 import { ConnectionRepository } from '../../core/store/connectionRepository.js';
-import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { createDocumentStore } from '../../core/store/dynamoClient.js';
 import { ProfileRepository } from '../../core/store/profileRepository.js';
 import { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
 import { mintDevToken } from './devIssuer.js';
@@ -72,8 +71,8 @@ async function main(): Promise<void> {
   const deleted = await resetTable(dynamodb, model);
   await purgeQueues(sqs, state.resources);
 
-  const db = createDocumentClient(config);
-  const writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 0);
+  const db = createDocumentStore(config);
+  const writer = new BatchWriter(db, config.TABLE_NAME, 0);
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
   const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
   const syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, writer);

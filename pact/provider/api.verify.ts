@@ -3,7 +3,6 @@
 // goes through the auth middleware, the Idempotency-Key through the idempotency store, the job
 // into DynamoDB and its message onto the FIFO queue. Only the bearer token is swapped, because the
 // consumer's placeholder cannot be verified.
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { Verifier } from '@pact-foundation/pact';
 import type { RequestHandler } from 'express';
 import { createRedis, waitForRedis, type Redis } from '../../core/cache/redis.js';
@@ -11,8 +10,12 @@ import { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
-import { createDynamoJson } from '../../core/store/dynamoJson.js';
-import { createDocumentClient, type DocumentClient } from '../../core/store/dynamoClient.js';
+import {
+  createDocumentClient,
+  createDocumentStore,
+  type DocumentClient,
+} from '../../core/store/dynamoClient.js';
+import type { LeanDocumentClient } from '../../core/aws/leanDocumentClient.js';
 import { PROFILE_SK, userPk } from '../../core/store/keys.js';
 import { ProfileRepository } from '../../core/store/profileRepository.js';
 import { SyncJobRepository } from '../../core/store/syncJobRepository.js';
@@ -46,7 +49,9 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
   let writer: BatchWriter;
   let syncJobs: SyncJobRepository;
   let profiles: ProfileRepository;
-  let db: DocumentClient;
+  let db: LeanDocumentClient;
+  /** The OAuth state repository (core/oauth) still takes the SDK's Document client. */
+  let sdkDocumentClient: DocumentClient;
   let redis: Redis;
   /** The API's own cache class on a connection of ours: invalidate() reaches the API over pub/sub. */
   let userConfig: UserConfigCache;
@@ -57,8 +62,9 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
     this.timeout(60_000);
     harness = await startHarness();
     const { config } = harness;
-    db = createDocumentClient(config);
-    writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 0);
+    db = createDocumentStore(config);
+    sdkDocumentClient = createDocumentClient(config);
+    writer = new BatchWriter(db, config.TABLE_NAME, 0);
     syncJobs = new SyncJobRepository(db, config.TABLE_NAME, writer);
     profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
     const logger = createLogger({ level: 'silent', service: 'pact-states' });
@@ -99,7 +105,7 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
       pactUrls: [PACT_FILE, OPS_PACT_FILE],
       stateHandlers: providerStates({
         connections: harness.connections,
-        oauthStates: new OAuthStateRepository(db, harness.config.TABLE_NAME),
+        oauthStates: new OAuthStateRepository(sdkDocumentClient, harness.config.TABLE_NAME),
         sandbox: harness.stack.sandbox,
         callbackBase:
           harness.config.OAUTH_REDIRECT_BASE_URL ?? `http://${harness.config.HOST}:${harness.config.PORT}`,
@@ -109,12 +115,10 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
         jobTtlDays: harness.config.JOB_TTL_DAYS,
         invalidateUserConfig: (userId) => userConfig.invalidate(userId),
         deleteProfile: async (userId) => {
-          await db.send(
-            new DeleteCommand({
-              TableName: harness.config.TABLE_NAME,
-              Key: { PK: userPk(userId), SK: PROFILE_SK },
-            }),
-          );
+          await db.delete({
+            TableName: harness.config.TABLE_NAME,
+            Key: { PK: userPk(userId), SK: PROFILE_SK },
+          });
         },
         signIn: async (userId, tier) => {
           callerToken = await harness.token(userId, tier ? { tier } : {});

@@ -7,9 +7,8 @@ import type { CloudProvider, ConnectionStatus, DataType } from '../../core/domai
 import { newConnectionId } from '../../core/domain/ids.js';
 import { createSqsClient } from '../../core/queue/sqs.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
-import { createDynamoJson } from '../../core/store/dynamoJson.js';
 import { ConnectionRepository, type ConnectionRecord } from '../../core/store/connectionRepository.js';
-import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { createDocumentStore } from '../../core/store/dynamoClient.js';
 import { SyncConfigRepository, type SyncConfigRecord } from '../../core/store/syncConfigRepository.js';
 import { SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import { mintDevToken, type MintOptions } from '../../infra/local/devIssuer.js';
@@ -49,8 +48,8 @@ export class Harness {
     readonly api: RunningApi,
     readonly config: Config,
   ) {
-    const db = createDocumentClient(config);
-    this.writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 0);
+    const db = createDocumentStore(config);
+    this.writer = new BatchWriter(db, config.TABLE_NAME, 0);
     this.connections = new ConnectionRepository(db, config.TABLE_NAME, this.writer);
     this.syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, this.writer);
     this.syncJobs = new SyncJobRepository(db, config.TABLE_NAME, this.writer);

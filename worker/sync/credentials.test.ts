@@ -11,8 +11,7 @@ import { LocalSecretStore } from '../../core/secrets/localSecretStore.js';
 import { ProviderTokens } from '../../core/secrets/providerTokens.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
 import { ConnectionRepository, type ConnectionRecord } from '../../core/store/connectionRepository.js';
-import { createDocumentClient } from '../../core/store/dynamoClient.js';
-import { createDynamoJson } from '../../core/store/dynamoJson.js';
+import { createDocumentStore } from '../../core/store/dynamoClient.js';
 import { issueTokens } from '../../infra/local/sandbox/testTokens.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { ProviderAuthError } from '../providers/errors.js';
@@ -27,19 +26,15 @@ describe('CredentialManager', function () {
   let dir: string;
   let secrets: LocalSecretStore;
   let connections: ConnectionRepository;
-  let db: ReturnType<typeof createDocumentClient>;
+  let db: ReturnType<typeof createDocumentStore>;
 
   before(async () => {
     stack = await startLocalStack();
     config = loadConfig({ ...stack.env, NODE_ENV: 'test' });
     dir = await mkdtemp(path.join(tmpdir(), 'creds-'));
     secrets = new LocalSecretStore({ dir, key: randomBytes(32) });
-    db = createDocumentClient(config);
-    connections = new ConnectionRepository(
-      db,
-      config.TABLE_NAME,
-      new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 0),
-    );
+    db = createDocumentStore(config);
+    connections = new ConnectionRepository(db, config.TABLE_NAME, new BatchWriter(db, config.TABLE_NAME, 0));
   });
   after(async () => {
     db.destroy();

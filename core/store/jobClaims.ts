@@ -1,0 +1,155 @@
+// The worker's hold on a hot-path job: QUEUED → RUNNING by a claim naming the message's origin id,
+// with a lease; RUNNING → SUCCEEDED/FAILED or back to QUEUED only by the claim holder.
+import type { SyncJob } from '../domain/types.js';
+import { retryingWhile } from '../retry/backoff.js';
+import { isConditionalCheckFailed, type DocumentStore } from './documentStore.js';
+import { jobKey, toRecord, type SyncJobItem, type SyncJobRecord } from './syncJobRecords.js';
+
+export type ClaimOutcome =
+  { claimed: true; record: SyncJobRecord } | { claimed: false; record: SyncJobRecord | undefined };
+
+/** Three attempts in all; the race is a write landing between two calls, so the waits are short. */
+const CLAIM_RACE_RETRY = { attempts: 3, baseMs: 10, maxMs: 50 };
+
+export class JobClaims {
+  constructor(
+    private readonly db: DocumentStore,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * The worker's claim: QUEUED → RUNNING. A job already RUNNING may be claimed again only by the
+   * same logical message (a redelivery after a failed attempt: SQS shows one message to one
+   * consumer at a time) or once the previous claim's lease ran out (its worker died). Terminal
+   * jobs are never claimed: a duplicate delivery of a finished job does nothing.
+   */
+  async claim(
+    userId: string,
+    jobId: string,
+    claim: { originMessageId: string; leaseUntilMs: number; now: Date },
+  ): Promise<ClaimOutcome> {
+    // The item may appear (QUEUED) between a failed attempt and the read that explains it: retry.
+    return retryingWhile(
+      () => this.tryClaim(userId, jobId, claim),
+      (outcome) => !outcome.claimed && outcome.record?.status === 'QUEUED',
+      CLAIM_RACE_RETRY,
+    );
+  }
+
+  private async tryClaim(
+    userId: string,
+    jobId: string,
+    claim: { originMessageId: string; leaseUntilMs: number; now: Date },
+  ): Promise<ClaimOutcome> {
+    try {
+      const out = await this.db.update({
+        TableName: this.tableName,
+        Key: jobKey(userId, jobId),
+        UpdateExpression:
+          'SET #s = :running, UpdatedAt = :now, ClaimMessageId = :origin, ClaimedUntil = :lease, Attempts = if_not_exists(Attempts, :zero) + :one',
+        ConditionExpression:
+          'attribute_exists(PK) AND (#s = :queued OR (#s = :running AND (ClaimMessageId = :origin OR ClaimedUntil < :nowMs)))',
+        ExpressionAttributeNames: { '#s': 'Status' },
+        ExpressionAttributeValues: {
+          ':running': 'RUNNING',
+          ':queued': 'QUEUED',
+          ':now': claim.now.toISOString(),
+          ':nowMs': claim.now.getTime(),
+          ':origin': claim.originMessageId,
+          ':lease': claim.leaseUntilMs,
+          ':zero': 0,
+          ':one': 1,
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+      return { claimed: true, record: toRecord(out.Attributes as SyncJobItem) };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const current = await this.db.get({
+        TableName: this.tableName,
+        Key: jobKey(userId, jobId),
+      });
+      return { claimed: false, record: current.Item ? toRecord(current.Item as SyncJobItem) : undefined };
+    }
+  }
+
+  /**
+   * RUNNING → SUCCEEDED/FAILED, only by the claim holder (a worker whose lease was taken over must
+   * not overwrite the newer attempt's outcome). Returns false when the claim was lost.
+   */
+  async finish(
+    userId: string,
+    jobId: string,
+    outcome: {
+      originMessageId: string;
+      status: 'SUCCEEDED' | 'FAILED';
+      now: Date;
+      result?: SyncJob['result'];
+      error?: SyncJob['error'];
+    },
+  ): Promise<boolean> {
+    const sets = ['#s = :status', 'UpdatedAt = :now'];
+    const values: Record<string, unknown> = {
+      ':status': outcome.status,
+      ':now': outcome.now.toISOString(),
+      ':running': 'RUNNING',
+      ':origin': outcome.originMessageId,
+    };
+    if (outcome.result) {
+      sets.push('#r = :result');
+      values[':result'] = outcome.result;
+    }
+    if (outcome.error) {
+      sets.push('#e = :error');
+      values[':error'] = outcome.error;
+    }
+    try {
+      await this.db.update({
+        TableName: this.tableName,
+        Key: jobKey(userId, jobId),
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE ClaimedUntil`,
+        ConditionExpression: '#s = :running AND ClaimMessageId = :origin',
+        ExpressionAttributeNames: {
+          '#s': 'Status',
+          ...(outcome.result ? { '#r': 'Result' } : {}),
+          ...(outcome.error ? { '#e': 'Error' } : {}),
+        },
+        ExpressionAttributeValues: values,
+      });
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * RUNNING → QUEUED when the worker hands the job back to wait (rate limit, degraded mode): the
+   * user sees it waiting, and the next delivery of the same message claims it again.
+   */
+  async release(
+    userId: string,
+    jobId: string,
+    release: { originMessageId: string; now: Date },
+  ): Promise<boolean> {
+    try {
+      await this.db.update({
+        TableName: this.tableName,
+        Key: jobKey(userId, jobId),
+        UpdateExpression: 'SET #s = :queued, UpdatedAt = :now REMOVE ClaimedUntil',
+        ConditionExpression: '#s = :running AND ClaimMessageId = :origin',
+        ExpressionAttributeNames: { '#s': 'Status' },
+        ExpressionAttributeValues: {
+          ':queued': 'QUEUED',
+          ':running': 'RUNNING',
+          ':origin': release.originMessageId,
+          ':now': release.now.toISOString(),
+        },
+      });
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+}
