@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { freePort } from './freePort.js';
 import { clock } from '../../core/clock/clock.js';
+import { retrying } from '../../core/retry/backoff.js';
 
 export interface RedisHandle {
   url: string;
@@ -110,12 +111,10 @@ export async function startRedis(
   if (!binary) throw new Error(REDIS_INSTALL_HINT);
   const timeoutMs = options.startTimeoutMs ?? 5000;
   // A free port can be taken between freePort() and the bind: retry only when we chose the port.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(binary, options.port ?? (await freePort()), timeoutMs);
-    } catch (err) {
-      if (!(err instanceof RedisStartError && err.portInUse && options.port === undefined && attempt < 3))
-        throw err;
-    }
-  }
+  return retrying(async () => startOnce(binary, options.port ?? (await freePort()), timeoutMs), {
+    attempts: 3,
+    baseMs: 10,
+    maxMs: 100,
+    retryIf: (err) => err instanceof RedisStartError && err.portInUse && options.port === undefined,
+  });
 }

@@ -25,6 +25,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { Projection as ModelProjection, QueueModel, TableModel, TerraformModel } from './terraform.js';
+import { sendUntilProcessed } from '../../core/store/unprocessedItems.js';
 
 export interface EmulatorEndpoints {
   dynamodb: string;
@@ -236,16 +237,20 @@ export async function resetTable(
     );
     const keys = page.Items ?? [];
     for (let i = 0; i < keys.length; i += 25) {
-      let requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt === 5) throw new Error(`resetTable: ${requests.length} deletes still unprocessed`);
-        const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [name]: requests } }));
-        const unprocessed = out.UnprocessedItems?.[name] ?? [];
-        deleted += requests.length - unprocessed.length;
-        requests = unprocessed.flatMap((r) =>
-          r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : [],
-        );
-      }
+      const requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      const left = await sendUntilProcessed(
+        requests,
+        async (batch) => {
+          const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [name]: [...batch] } }));
+          const unprocessed = (out.UnprocessedItems?.[name] ?? []).flatMap((r) =>
+            r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : [],
+          );
+          deleted += batch.length - unprocessed.length;
+          return unprocessed;
+        },
+        5,
+      );
+      if (left.length > 0) throw new Error(`resetTable: ${left.length} deletes still unprocessed`);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

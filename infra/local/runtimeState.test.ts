@@ -50,9 +50,11 @@ describe('infra/local/runtimeState: one npm start per checkout', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('claims a free checkout, and only its owner releases it', () => {
+  it('claims a free checkout, and only its owner releases it', async () => {
     const tempDir = runFolder();
-    expect(state.claimRuntimeState({ pid: process.pid, tempDir })).to.deep.equal({ deadOwner: undefined });
+    expect(await state.claimRuntimeState({ pid: process.pid, tempDir })).to.deep.equal({
+      deadOwner: undefined,
+    });
     expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ pid: process.pid, tempDir });
     state.releaseRuntimeState(process.pid + 1);
     expect(existsSync(file), 'another pid does not remove it').to.equal(true);
@@ -60,17 +62,14 @@ describe('infra/local/runtimeState: one npm start per checkout', () => {
     expect(existsSync(file)).to.equal(false);
   });
 
-  it('refuses while a live npm start owns it, naming its pid and how to stop it', () => {
+  it('refuses while a live npm start owns it, naming its pid and how to stop it', async () => {
     const owner = liveProcess(true);
     const ownerFolder = runFolder();
     record({ pid: owner, tempDir: ownerFolder, apiUrl: 'http://127.0.0.1:9191' });
-    const error = (() => {
-      try {
-        state.claimRuntimeState({ pid: process.pid, tempDir: runFolder() });
-      } catch (err) {
-        return err as Error;
-      }
-    })();
+    const error = await state.claimRuntimeState({ pid: process.pid, tempDir: runFolder() }).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
     expect(error).to.be.instanceOf(state.AlreadyRunningError);
     expect(error?.message)
       .to.contain(`pid ${owner}, API http://127.0.0.1:9191`)
@@ -85,16 +84,16 @@ describe('infra/local/runtimeState: one npm start per checkout', () => {
     const deadFolder = runFolder();
     record({ pid: dead, tempDir: deadFolder });
     const tempDir = runFolder();
-    expect(state.claimRuntimeState({ pid: process.pid, tempDir })).to.deep.equal({ deadOwner: dead });
+    expect(await state.claimRuntimeState({ pid: process.pid, tempDir })).to.deep.equal({ deadOwner: dead });
     expect(existsSync(deadFolder)).to.equal(false);
     expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ pid: process.pid, tempDir });
   });
 
-  it('takes over when the recorded pid now belongs to an unrelated process (pid reuse)', () => {
+  it('takes over when the recorded pid now belongs to an unrelated process (pid reuse)', async () => {
     const unrelated = liveProcess(false);
     const leftFolder = runFolder();
     record({ pid: unrelated, tempDir: leftFolder });
-    expect(state.claimRuntimeState({ pid: process.pid, tempDir: runFolder() })).to.deep.equal({
+    expect(await state.claimRuntimeState({ pid: process.pid, tempDir: runFolder() })).to.deep.equal({
       deadOwner: unrelated,
     });
     expect(existsSync(leftFolder)).to.equal(false);
@@ -103,26 +102,26 @@ describe('infra/local/runtimeState: one npm start per checkout', () => {
   it('cleans a state file written before the claim existed (folder named by SECRET_STORE_DIR)', async () => {
     const oldFolder = runFolder('syncwell-stack-');
     record({ pid: await deadPid(), env: { SECRET_STORE_DIR: join(oldFolder, 'secrets') } });
-    state.claimRuntimeState({ pid: process.pid, tempDir: runFolder() });
+    await state.claimRuntimeState({ pid: process.pid, tempDir: runFolder() });
     expect(existsSync(oldFolder)).to.equal(false);
   });
 
   it('never removes a folder that is not a run folder, and replaces an unreadable file', async () => {
     const precious = mkdtempSync(join(root, 'precious-'));
     record({ pid: await deadPid(), tempDir: precious });
-    state.claimRuntimeState({ pid: process.pid, tempDir: runFolder() });
+    await state.claimRuntimeState({ pid: process.pid, tempDir: runFolder() });
     expect(existsSync(precious)).to.equal(true);
 
     rmSync(file);
     record('{"pid": 12');
     const tempDir = runFolder();
-    state.claimRuntimeState({ pid: process.pid, tempDir });
+    await state.claimRuntimeState({ pid: process.pid, tempDir });
     expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ pid: process.pid, tempDir });
   });
 
-  it('tells seed and env that the system is still starting until the addresses are recorded', () => {
+  it('tells seed and env that the system is still starting until the addresses are recorded', async () => {
     const tempDir = runFolder();
-    state.claimRuntimeState({ pid: process.pid, tempDir });
+    await state.claimRuntimeState({ pid: process.pid, tempDir });
     expect(() => state.readRuntimeState()).to.throw(/still starting/);
     const running = { pid: process.pid, tempDir, apiUrl: 'http://127.0.0.1:1', env: {}, resources: {} };
     state.writeRuntimeState(running as unknown as Parameters<typeof state.writeRuntimeState>[0]);

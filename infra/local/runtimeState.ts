@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { retryingWhile } from '../../core/retry/backoff.js';
 import type { CreatedResources } from './resources.js';
 
 /** Local state (DynamoDB data, the running stack's address); SYNCWELL_STATE_DIR moves it (tests). */
@@ -102,36 +103,46 @@ function tempDirOf(run: Partial<RuntimeState>): string | undefined {
   return dir && /^syncwell-(local|stack)-/.test(basename(dir)) ? dir : undefined;
 }
 
+/** Three tries; a competing start changes the file within milliseconds. */
+const CLAIM_RETRY = { attempts: 3, baseMs: 10, maxMs: 50 };
+
 /**
  * Makes this process the owner of the checkout's local system. Throws AlreadyRunningError while
  * another live process owns it; when the owner died without stopping (kill -9, a crash), removes
  * what it left and returns its pid.
  */
-export function claimRuntimeState(claim: RunClaim): { deadOwner?: number } {
+export async function claimRuntimeState(claim: RunClaim): Promise<{ deadOwner?: number }> {
   let deadOwner: number | undefined;
   const temp = writeTemp(claim);
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        linkSync(temp, RUNTIME_STATE_FILE); // atomic: fails if any run holds the file
-        return { deadOwner };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const owner = readFile();
-      if (owner === undefined) continue;
-      if (owner === null) {
-        rmSync(RUNTIME_STATE_FILE, { force: true });
-        continue;
-      }
-      if (owner.pid !== process.pid && isLiveRun(owner.pid)) throw new AlreadyRunningError(owner);
-      const dir = tempDirOf(owner);
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      // Another start may have cleaned it up and claimed the checkout meanwhile.
-      if (readFile()?.pid === owner.pid) rmSync(RUNTIME_STATE_FILE, { force: true });
-      deadOwner = owner.pid;
-    }
-    throw new Error(`could not claim ${RUNTIME_STATE_FILE}: another npm start keeps changing it`);
+    const claimed = await retryingWhile(
+      async () => {
+        try {
+          linkSync(temp, RUNTIME_STATE_FILE); // atomic: fails if any run holds the file
+          return true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+        const owner = readFile();
+        if (owner === undefined) return false;
+        if (owner === null) {
+          rmSync(RUNTIME_STATE_FILE, { force: true });
+          return false;
+        }
+        if (owner.pid !== process.pid && isLiveRun(owner.pid)) throw new AlreadyRunningError(owner);
+        const dir = tempDirOf(owner);
+        if (dir) rmSync(dir, { recursive: true, force: true });
+        // Another start may have cleaned it up and claimed the checkout meanwhile.
+        if (readFile()?.pid === owner.pid) rmSync(RUNTIME_STATE_FILE, { force: true });
+        deadOwner = owner.pid;
+        return false;
+      },
+      (done) => !done,
+      CLAIM_RETRY,
+    );
+    if (!claimed)
+      throw new Error(`could not claim ${RUNTIME_STATE_FILE}: another npm start keeps changing it`);
+    return { deadOwner };
   } finally {
     rmSync(temp, { force: true });
   }

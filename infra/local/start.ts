@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const tempDir = mkdtempSync(join(tmpdir(), TEMP_DIR_PREFIX));
   let deadOwner: number | undefined;
   try {
-    ({ deadOwner } = claimRuntimeState({ pid: process.pid, tempDir }));
+    ({ deadOwner } = await claimRuntimeState({ pid: process.pid, tempDir }));
   } catch (error) {
     rmSync(tempDir, { recursive: true, force: true });
     console.error(messageOf(error));
