@@ -6,6 +6,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import type { Problem } from '../../core/domain/types.js';
 import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { oauthStateKey, singletonKey } from '../../core/store/keys.js';
 import { startApi } from '../../server/main.js';
 import { consentAtSandbox, testEnv } from '../support/harness.js';
 import { getHarness } from './hooks.js';
@@ -122,7 +123,7 @@ describe('OAuth callback returning to the app (redirectUri)', () => {
     await createDocumentClient(h.config).send(
       new UpdateCommand({
         TableName: h.config.TABLE_NAME,
-        Key: { PK: `OAUTHSTATE#${expired.state}`, SK: `OAUTHSTATE#${expired.state}` },
+        Key: singletonKey(oauthStateKey(expired.state)),
         UpdateExpression: 'SET ExpiresAt = :past',
         ExpressionAttributeValues: { ':past': 0 },
       }),
