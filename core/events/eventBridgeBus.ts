@@ -1,12 +1,13 @@
 // EventBridge adapter of the event bus: PutEvents on EVENT_BUS_NAME with Source `syncwell.worker`,
 // DetailType = the message name and Detail = the validated payload as JSON. PutEvents takes at most
 // 10 entries and may accept some and reject others (FailedEntryCount, a per-entry ErrorCode): only
-// the rejected entries are sent again, with exponential backoff, up to `maxAttempts` attempts in
-// all; what still failed is then thrown as one EventPublishError listing each event. Entries
+// the rejected entries are sent again, with backoff (core/retry/backoff.ts), up to `maxAttempts`
+// attempts in all; what still failed is then thrown as one EventPublishError listing each event. Entries
 // accepted before a failure stay published (at-least-once: consumers deduplicate on `eventId`).
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { awsClientOptions, type Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import { retryingWhile } from '../retry/backoff.js';
 import { assertSyncEvents, type EventBus, type SyncEvent } from './eventBus.js';
 
 export const EVENT_SOURCE = 'syncwell.worker';
@@ -49,9 +50,8 @@ export interface EventBridgeEventBusOptions {
   source?: string;
   /** Attempts per entry in all, the first included (default 3). */
   maxAttempts?: number;
-  /** Backoff before the n-th retry: base × 2^(n−1), with jitter (default 100 ms). */
+  /** The n-th retry waits up to base × 2^(n−1) (full jitter; default 100 ms). */
   baseDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
   logger?: Logger;
 }
 
@@ -60,15 +60,12 @@ interface Pending {
   entry: PutEventsRequestEntry;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class EventBridgeEventBus implements EventBus {
   private readonly client: EventBridgeClient;
   private readonly eventBusName: string;
   private readonly source: string;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly logger: Logger | undefined;
 
   constructor(options: EventBridgeEventBusOptions) {
@@ -77,7 +74,6 @@ export class EventBridgeEventBus implements EventBus {
     this.source = options.source ?? EVENT_SOURCE;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.baseDelayMs = options.baseDelayMs ?? 100;
-    this.sleep = options.sleep ?? defaultSleep;
     this.logger = options.logger;
   }
 
@@ -103,41 +99,53 @@ export class EventBridgeEventBus implements EventBus {
   private async sendChunk(chunk: Pending[]): Promise<FailedEvent[]> {
     let pending = chunk;
     let failed: FailedEvent[] = [];
-    for (let attempt = 1; attempt <= this.maxAttempts && pending.length > 0; attempt++) {
-      if (attempt > 1) {
-        const ceiling = this.baseDelayMs * 2 ** (attempt - 2);
-        await this.sleep(Math.round(ceiling / 2 + Math.random() * (ceiling / 2)));
-      }
-      const retry: Pending[] = [];
-      failed = [];
-      try {
-        const out = await this.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
-        if ((out.FailedEntryCount ?? 0) > 0 || (out.Entries?.length ?? 0) !== pending.length) {
-          pending.forEach((p, i) => {
-            const result = out.Entries?.[i];
-            if (result && !result.ErrorCode && result.EventId) return;
-            retry.push(p);
-            failed.push(
-              failure(p.event, result?.ErrorCode ?? 'MissingResult', result?.ErrorMessage ?? 'no result'),
-            );
-          });
-        }
-      } catch (err) {
-        // The SDK already retried the call itself; count every entry of it as failed once.
-        const e = err as Error;
-        for (const p of pending) {
-          retry.push(p);
-          failed.push(failure(p.event, e.name || 'Error', e.message));
-        }
-      }
-      if (retry.length > 0)
-        this.logger?.warn(
-          { attempt, failed: failed.map((f) => ({ eventId: f.eventId, errorCode: f.errorCode })) },
-          'PutEvents rejected entries',
-        );
-      pending = retry;
-    }
+    let attempt = 0;
+    await retryingWhile(
+      async () => {
+        attempt += 1;
+        ({ retry: pending, failed } = await this.sendOnce(pending));
+        if (pending.length > 0)
+          this.logger?.warn(
+            { attempt, failed: failed.map((f) => ({ eventId: f.eventId, errorCode: f.errorCode })) },
+            'PutEvents rejected entries',
+          );
+        return pending;
+      },
+      (left) => left.length > 0,
+      {
+        attempts: this.maxAttempts,
+        baseMs: this.baseDelayMs,
+        maxMs: this.baseDelayMs * 2 ** (this.maxAttempts - 1),
+      },
+    );
     return pending.length > 0 ? failed : [];
+  }
+
+  /** One PutEvents call: the entries to send again, and why each failed. */
+  private async sendOnce(pending: Pending[]): Promise<{ retry: Pending[]; failed: FailedEvent[] }> {
+    const retry: Pending[] = [];
+    const failed: FailedEvent[] = [];
+    try {
+      const out = await this.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
+      if ((out.FailedEntryCount ?? 0) > 0 || (out.Entries?.length ?? 0) !== pending.length) {
+        pending.forEach((p, i) => {
+          const result = out.Entries?.[i];
+          if (result && !result.ErrorCode && result.EventId) return;
+          retry.push(p);
+          failed.push(
+            failure(p.event, result?.ErrorCode ?? 'MissingResult', result?.ErrorMessage ?? 'no result'),
+          );
+        });
+      }
+    } catch (err) {
+      // The SDK already retried the call itself; count every entry of it as failed once.
+      const e = err as Error;
+      for (const p of pending) {
+        retry.push(p);
+        failed.push(failure(p.event, e.name || 'Error', e.message));
+      }
+    }
+    return { retry, failed };
   }
 }
 
