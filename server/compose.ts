@@ -1,7 +1,6 @@
 // Wiring for the API process: adapters are created here once and handed to the handlers. Tests
 // call the same function with the local stack's configuration, so they exercise the real thing.
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type express from 'express';
 import { startUserConfigCache } from '../core/cache/userConfigCache.js';
 import type { Config } from '../core/config/config.js';
@@ -10,8 +9,8 @@ import { HotPathQueue } from '../core/messages/hotPathQueue.js';
 import { createSqsClient, createSqsJsonClient, SqsQueueSender } from '../core/queue/sqs.js';
 import { BatchWriter } from '../core/store/batchWriter.js';
 import { ConnectionRepository } from '../core/store/connectionRepository.js';
-import { createDocumentClient } from '../core/store/dynamoClient.js';
-import { createDynamoJson } from '../core/store/dynamoJson.js';
+import { createDocumentClient, createDocumentStore } from '../core/store/dynamoClient.js';
+import { HEALTH_KEY } from '../core/store/keys.js';
 import { IdempotencyRepository } from '../core/store/idempotencyRepository.js';
 import { ProfileRepository } from '../core/store/profileRepository.js';
 import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
@@ -47,14 +46,15 @@ async function probe(check: () => Promise<unknown>): Promise<DependencyStatus> {
 }
 
 export async function createApi(config: Config, logger: Logger): Promise<Api> {
-  const db = createDocumentClient(config);
-  const dynamoJson = createDynamoJson(config);
-  const writer = new BatchWriter(dynamoJson, config.TABLE_NAME, config.BATCH_WINDOW_MS);
+  const db = createDocumentStore(config);
+  // Only the OAuth state repository (core/oauth) still takes the SDK's Document client.
+  const sdkDocumentClient = createDocumentClient(config);
+  const writer = new BatchWriter(db, config.TABLE_NAME, config.BATCH_WINDOW_MS);
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
   const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
   const syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, writer);
   const syncJobs = new SyncJobRepository(db, config.TABLE_NAME, writer);
-  const idempotency = new IdempotencyRepository(db, dynamoJson, config.TABLE_NAME, writer, {
+  const idempotency = new IdempotencyRepository(db, config.TABLE_NAME, writer, {
     ttlHours: config.IDEMPOTENCY_TTL_HOURS,
     lockTimeoutMs: config.IDEMPOTENCY_LOCK_TIMEOUT_MS,
   });
@@ -91,7 +91,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     syncConfigs,
     syncJobs,
     userConfig,
-    oauthStates: new OAuthStateRepository(db, config.TABLE_NAME),
+    oauthStates: new OAuthStateRepository(sdkDocumentClient, config.TABLE_NAME),
     providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
     coalescingQueue,
     historicalQueue,
@@ -100,9 +100,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     tokenVerifier,
     readiness: async () => {
       const [dynamodb, sqsStatus, redisStatus] = await Promise.all([
-        probe(() =>
-          db.send(new GetCommand({ TableName: config.TABLE_NAME, Key: { PK: 'HEALTH', SK: 'HEALTH' } })),
-        ),
+        probe(() => db.get({ TableName: config.TABLE_NAME, Key: { PK: HEALTH_KEY, SK: HEALTH_KEY } })),
         probe(() =>
           sqs.send(
             new GetQueueAttributesCommand({
@@ -140,7 +138,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
       sqs.destroy();
       sqsJson.destroy();
       db.destroy();
-      dynamoJson.destroy();
+      sdkDocumentClient.destroy();
     },
   };
 }

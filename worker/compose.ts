@@ -10,11 +10,9 @@ import { RedisRateLimiter } from '../core/ratelimit/tokenBucket.js';
 import { createSecretStore } from '../core/secrets/secretStore.js';
 import { BatchWriter } from '../core/store/batchWriter.js';
 import { ConnectionRepository } from '../core/store/connectionRepository.js';
-import type { DocumentClient } from '../core/store/dynamoClient.js';
+import { createDocumentStore } from '../core/store/dynamoClient.js';
 import { AwsJsonClient, credentialsFor } from '../core/aws/awsJsonClient.js';
-import { LeanDocumentClient } from '../core/aws/leanDocumentClient.js';
 import { LeanSqsClient } from '../core/aws/leanSqsClient.js';
-import { createDynamoJson } from '../core/store/dynamoJson.js';
 import { LedgerRepository } from '../core/store/ledgerRepository.js';
 import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
 import { SyncCursorRepository } from '../core/store/syncCursorRepository.js';
@@ -79,17 +77,8 @@ export async function createWorker(
 ): Promise<Worker> {
   // The per-job calls go through lean clients (core/aws/): the AWS SDK v3's CPU per call was
   // most of the worker's own cost per job (bench:worker, bench/results/README.md).
-  const db = new LeanDocumentClient(
-    new AwsJsonClient({
-      service: 'dynamodb',
-      targetPrefix: 'DynamoDB_20120810',
-      region: config.AWS_REGION,
-      endpoint: config.DYNAMODB_ENDPOINT,
-      credentials: credentialsFor(config),
-    }),
-  ) as unknown as DocumentClient;
-  const dynamoJson = createDynamoJson(config);
-  const writer = new BatchWriter(dynamoJson, config.TABLE_NAME, config.BATCH_WINDOW_MS);
+  const db = createDocumentStore(config);
+  const writer = new BatchWriter(db, config.TABLE_NAME, config.BATCH_WINDOW_MS);
   const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
   const syncConfigs = new SyncConfigRepository(db, config.TABLE_NAME, writer);
   const syncJobs = new SyncJobRepository(db, config.TABLE_NAME, writer);
@@ -315,7 +304,6 @@ export async function createWorker(
         sqs.destroy();
         sqsSender.destroy();
         db.destroy();
-        dynamoJson.destroy();
       })()),
   };
 }

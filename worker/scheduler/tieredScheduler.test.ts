@@ -3,7 +3,6 @@
 // shards are claimed once (a second worker running the same tick does nothing), and
 // NextSyncTimestamp moves on by the tier's interval.
 import { PurgeQueueCommand, ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { newConnectionId } from '../../core/domain/ids.js';
@@ -15,10 +14,8 @@ import { HotPathQueue } from '../../core/messages/hotPathQueue.js';
 import { createSqsClient, createSqsJsonClient, SqsQueueSender } from '../../core/queue/sqs.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
 import { ConnectionRepository } from '../../core/store/connectionRepository.js';
-import type { DocumentClient } from '../../core/store/dynamoClient.js';
-import { AwsJsonClient, credentialsFor } from '../../core/aws/awsJsonClient.js';
-import { LeanDocumentClient } from '../../core/aws/leanDocumentClient.js';
-import { createDynamoJson } from '../../core/store/dynamoJson.js';
+import { createDocumentStore } from '../../core/store/dynamoClient.js';
+import { connectionSk, PROFILE_SK, syncConfigSk, userPk } from '../../core/store/keys.js';
 import { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { TieredScheduler } from './tieredScheduler.js';
@@ -30,7 +27,7 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
   this.timeout(300_000);
   let stack: LocalStack;
   let config: Config;
-  let db: DocumentClient;
+  let db: ReturnType<typeof createDocumentStore>;
   let sqs: ReturnType<typeof createSqsClient>;
   let sqsJson: ReturnType<typeof createSqsJsonClient>;
   let cache: {
@@ -45,19 +42,11 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
   before(async () => {
     stack = await startLocalStack();
     config = loadConfig({ ...stack.env, NODE_ENV: 'test', SCHEDULER_SHARDS: '16', BATCH_WINDOW_MS: '2' });
-    // The worker's own client for these calls (the SDK's would queue thousands of sockets here).
-    db = new LeanDocumentClient(
-      new AwsJsonClient({
-        service: 'dynamodb',
-        targetPrefix: 'DynamoDB_20120810',
-        region: config.AWS_REGION,
-        endpoint: config.DYNAMODB_ENDPOINT,
-        credentials: credentialsFor(config),
-      }),
-    ) as unknown as DocumentClient;
+    // The lean client (the SDK's would queue thousands of sockets here).
+    db = createDocumentStore(config);
     sqs = createSqsClient(config);
     sqsJson = createSqsJsonClient(config);
-    const writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 2);
+    const writer = new BatchWriter(db, config.TABLE_NAME, 2);
     const writes: Promise<void>[] = [];
     for (let i = 0; i < USERS; i += 1) {
       const userId = `sched-${String(i).padStart(5, '0')}`;
@@ -69,8 +58,8 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
       const at = now.toISOString();
       writes.push(
         writer.put({
-          PK: `USER#${userId}`,
-          SK: 'PROFILE',
+          PK: userPk(userId),
+          SK: PROFILE_SK,
           Entity: 'PROFILE',
           UserId: userId,
           SubscriptionLevel: tier,
@@ -89,8 +78,8 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
       ] as const)
         writes.push(
           writer.put({
-            PK: `USER#${userId}`,
-            SK: `CONN#${id}`,
+            PK: userPk(userId),
+            SK: connectionSk(id),
             Entity: 'CONN',
             ConnectionId: id,
             Provider: provider,
@@ -102,8 +91,8 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
         );
       writes.push(
         writer.put({
-          PK: `USER#${userId}`,
-          SK: `SYNCCONFIG#${source}##workout`,
+          PK: userPk(userId),
+          SK: syncConfigSk(source, 'workout'),
           Entity: 'SYNCCONFIG',
           ConfigId: `cfg_${randomUUID()}`,
           SourceConnectionId: source,
@@ -193,9 +182,7 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
 
   it('moves NextSyncTimestamp on by the tier’s interval, so the next tick enqueues nobody early', async () => {
     for (const userId of ['sched-00000', 'sched-00001']) {
-      const out = await db.send(
-        new GetCommand({ TableName: config.TABLE_NAME, Key: { PK: `USER#${userId}`, SK: 'PROFILE' } }),
-      );
+      const out = await db.get({ TableName: config.TABLE_NAME, Key: { PK: userPk(userId), SK: PROFILE_SK } });
       const interval =
         tierOf.get(userId) === 'PRO'
           ? config.SCHEDULER_PRO_INTERVAL_SECONDS
@@ -212,10 +199,10 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
     const at = now.toISOString();
     const googleFit = newConnectionId();
     const strava = newConnectionId();
-    const writer = new BatchWriter(createDynamoJson(config), config.TABLE_NAME, 2);
+    const writer = new BatchWriter(db, config.TABLE_NAME, 2);
     const config_ = (source: string, destination: string) => ({
-      PK: `USER#${userId}`,
-      SK: `SYNCCONFIG#${source}##workout`,
+      PK: userPk(userId),
+      SK: syncConfigSk(source, 'workout'),
       Entity: 'SYNCCONFIG',
       ConfigId: `cfg_${randomUUID()}`,
       SourceConnectionId: source,
@@ -229,8 +216,8 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
     });
     await Promise.all([
       writer.put({
-        PK: `USER#${userId}`,
-        SK: 'PROFILE',
+        PK: userPk(userId),
+        SK: PROFILE_SK,
         Entity: 'PROFILE',
         UserId: userId,
         SubscriptionLevel: 'PRO',
@@ -247,8 +234,8 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
         ] as const
       ).map(([id, provider]) =>
         writer.put({
-          PK: `USER#${userId}`,
-          SK: `CONN#${id}`,
+          PK: userPk(userId),
+          SK: connectionSk(id),
           Entity: 'CONN',
           ConnectionId: id,
           Provider: provider,

@@ -6,14 +6,14 @@
 // the value it read. A shard's tick is claimed with a DynamoDB conditional write, so two workers
 // never run the same shard for the same tick; a job's deduplication id comes from the
 // configuration and the tick, so a retried tick cannot enqueue a user twice.
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { SubscriptionLevel } from '../../core/domain/types.js';
 import type { Logger } from '../../core/logging/logger.js';
 import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
-import { isConditionalCheckFailed, type DocumentClient } from '../../core/store/dynamoClient.js';
-import { INDEX, PROFILE_SK } from '../../core/store/keys.js';
+import type { DocumentStore } from '../../core/store/documentStore.js';
+import { ProfileRepository } from '../../core/store/profileRepository.js';
+import { SchedulerLockRepository } from '../../core/store/schedulerLockRepository.js';
 import type { AdaptivePoller } from '../polling/adaptivePoller.js';
 import { clock } from '../../core/clock/clock.js';
 
@@ -22,7 +22,8 @@ const TIERS: readonly SubscriptionLevel[] = ['PRO', 'FREE'];
 export interface SchedulerDeps {
   config: Config;
   logger: Logger;
-  db: DocumentClient;
+  /** The scheduler's reads and writes go through its repositories, built on this store. */
+  db: DocumentStore;
   userConfig: UserConfigCache;
   hotPathQueue: HotPathQueue;
   /**
@@ -48,7 +49,13 @@ export class TieredScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
-  constructor(private readonly d: SchedulerDeps) {}
+  private readonly locks: SchedulerLockRepository;
+  private readonly profiles: ProfileRepository;
+
+  constructor(private readonly d: SchedulerDeps) {
+    this.locks = new SchedulerLockRepository(d.db, d.config.TABLE_NAME);
+    this.profiles = new ProfileRepository(d.db, d.config.TABLE_NAME, d.config.SCHEDULER_SHARDS);
+  }
 
   private intervalMs(tier: SubscriptionLevel): number {
     return (
@@ -56,24 +63,6 @@ export class TieredScheduler {
         ? this.d.config.SCHEDULER_PRO_INTERVAL_SECONDS
         : this.d.config.SCHEDULER_FREE_INTERVAL_SECONDS) * 1000
     );
-  }
-
-  /** One worker per shard and tick: a conditional write on `SCHEDLOCK#{shardId}`. */
-  private async claim(shardId: string, tick: number): Promise<boolean> {
-    try {
-      await this.d.db.send(
-        new PutCommand({
-          TableName: this.d.config.TABLE_NAME,
-          Item: { PK: `SCHEDLOCK#${shardId}`, SK: `SCHEDLOCK#${shardId}`, Entity: 'SCHEDLOCK', Tick: tick },
-          ConditionExpression: 'attribute_not_exists(PK) OR Tick < :tick',
-          ExpressionAttributeValues: { ':tick': tick },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
   }
 
   /** Enqueues every due user of one shard; returns what it did. */
@@ -87,22 +76,13 @@ export class TieredScheduler {
     const report = { dueUsers: 0, jobsEnqueued: 0, usersAdvanced: 0, pollChainsStarted: 0 };
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.d.db.send(
-        new QueryCommand({
-          TableName: this.d.config.TABLE_NAME,
-          IndexName: INDEX.scheduler,
-          KeyConditionExpression: 'SyncTierShardId = :s AND NextSyncTimestamp <= :now',
-          ExpressionAttributeValues: { ':s': shardId, ':now': now.getTime() },
-          ExclusiveStartKey: start,
-          Limit: 200,
-        }),
-      );
-      start = page.LastEvaluatedKey;
+      const page = await this.profiles.dueInShard(shardId, now.getTime(), start);
+      start = page.next;
       // A page's users in parallel, so their messages share SendMessageBatch calls.
       await Promise.all(
-        ((page.Items ?? []) as { PK: string; NextSyncTimestamp: number }[]).map(async (item) => {
+        page.users.map(async (due) => {
           report.dueUsers += 1;
-          const userId = item.PK.slice('USER#'.length);
+          const { userId } = due;
           const snapshot = await this.d.userConfig.get(userId);
           const active = new Map(
             snapshot.connections.filter((c) => c.status === 'active').map((c) => [c.connectionId, c]),
@@ -135,23 +115,8 @@ export class TieredScheduler {
             if (await this.d.poller!.ensureChain(userId, connectionId)) report.pollChainsStarted += 1;
           // Only after every job of the user is on the queue; conditional on what we read, so a
           // concurrent change (tier switch, another tick) is not overwritten.
-          try {
-            await this.d.db.send(
-              new UpdateCommand({
-                TableName: this.d.config.TABLE_NAME,
-                Key: { PK: item.PK, SK: PROFILE_SK },
-                UpdateExpression: 'SET NextSyncTimestamp = :next',
-                ConditionExpression: 'NextSyncTimestamp = :old',
-                ExpressionAttributeValues: {
-                  ':next': now.getTime() + this.intervalMs(tier),
-                  ':old': item.NextSyncTimestamp,
-                },
-              }),
-            );
+          if (await this.profiles.advanceNextSync(due, now.getTime() + this.intervalMs(tier)))
             report.usersAdvanced += 1;
-          } catch (error) {
-            if (!isConditionalCheckFailed(error)) throw error;
-          }
         }),
       );
     } while (start);
@@ -177,7 +142,7 @@ export class TieredScheduler {
       Array.from({ length: this.d.concurrency ?? 4 }, async () => {
         for (let i = next++; i < shards.length; i = next++) {
           const { tier, shard } = shards[i]!;
-          if (!(await this.claim(`${tier}#${shard}`, tick))) {
+          if (!(await this.locks.claimTick(`${tier}#${shard}`, tick))) {
             report.shardsSkipped += 1;
             continue;
           }
