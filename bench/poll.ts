@@ -23,8 +23,9 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { clock } from '../core/clock/clock.js';
 import { loadConfig } from '../core/config/config.js';
-import { PollQueue } from '../core/messages/pollQueue.js';
-import { createSqsJsonClient, SqsQueueSender } from '../core/queue/sqs.js';
+import { SqsMessageProducer } from '../core/messaging/producer.js';
+import { sendPollHop } from '../worker/polling/pollHops.js';
+import { createSqsJsonClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
 import type { PreflightStats } from '../worker/polling/preflightChecker.js';
 import { nextPollDelaySeconds } from '../worker/polling/pollPlanner.js';
@@ -65,7 +66,7 @@ async function workerChild(): Promise<void> {
       process.send?.({
         type: 'stats',
         stats: running.worker.stats,
-        preflight: preflight.checker.stats,
+        preflight: preflight.stats,
         cpu: process.cpuUsage(),
       } satisfies ChildStats);
   });
@@ -539,7 +540,7 @@ async function partB(o: PartBOptions, logDir: string) {
       return call(operation, input, signal);
     }) as typeof sqsClient.call;
     // maxHop 0: a message that still has to wait is delivered at once, carrying all of its wait.
-    const pollQueue = new PollQueue(new SqsQueueSender(sqsClient, config.POLL_SCHEDULE_QUEUE_URL!, 2), 0);
+    const producer = new SqsMessageProducer(sqsClient, { pollSchedule: config.POLL_SCHEDULE_QUEUE_URL! }, 2);
     const pollState = new PollState(redis, config.POLL_MAX_INTERVAL_SECONDS * 2 + 3600);
 
     console.log(
@@ -656,7 +657,8 @@ async function partB(o: PartBOptions, logDir: string) {
       const t0 = performance.now();
       await Promise.all(
         targets.map((u) =>
-          pollQueue.send(
+          sendPollHop(
+            producer,
             {
               userId: u.userId,
               connectionId: u.source,
@@ -666,10 +668,11 @@ async function partB(o: PartBOptions, logDir: string) {
               lastCheckedAt: lastCheckedAt.toISOString(),
             },
             wait,
+            0,
           ),
         ),
       );
-      await pollQueue.drain();
+      await producer.drain();
       // A phase lasts well under a second: the worker is asked every 5 ms.
       await waitFor(name, async () => until(before.child, await childStats()), 5);
       const seconds = (performance.now() - t0) / 1000;

@@ -4,6 +4,8 @@
 //   openapi.gen.ts           openapi-typescript types (server handlers, core domain types, SDK)
 //   messages.gen.ts          Modelina types for every AsyncAPI message payload (one file)
 //   schemas/*.schema.json    ajv-ready JSON Schema per message (message builders and consumers)
+//   channels.gen.ts          the message map (name -> payload type) and the SQS channel table (queue,
+//                            FIFO, messages, group and deduplication rules, DLQ) the message runtime reads
 //   docs/                    Redoc and AsyncAPI HTML (self-contained: no CDN) and both bundled
 //                            contracts (openapi.yaml, asyncapi.yaml), served at /docs
 import { execFileSync } from 'node:child_process';
@@ -153,6 +155,106 @@ async function messageArtifacts(out: string): Promise<void> {
     .map((r) => (/^(interface|type|enum|class) /.test(r) ? `export ${r}` : r))
     .join('\n\n');
   writeFileSync(join(out, 'messages.gen.ts'), `// ${BANNER}\n/* eslint-disable */\n\n${code}\n`);
+  writeFileSync(join(out, 'channels.gen.ts'), channelTable(document, [...names].sort()));
+}
+
+type AsyncApiDocument = NonNullable<Awaited<ReturnType<Parser['parse']>>['document']>;
+type DeduplicationRule = 'producer' | { firstOf: string[][] };
+
+/**
+ * The message runtime's view of every SQS channel. Rules the contract states in prose elsewhere are
+ * read from `x-syncwell-queue` and checked here against the payload, so a rule that names a field the
+ * message does not have fails generation, not production.
+ */
+function channelTable(document: AsyncApiDocument, messageNames: string[]): string {
+  const entries: string[] = [];
+  for (const channel of document.channels()) {
+    const sqs = channel.bindings().get('sqs')?.value() as Json | undefined;
+    const queue = sqs?.queue as Json | undefined;
+    if (!queue) continue;
+    const id = channel.id();
+    const messages = channel.messages().all();
+    const names = messages.map((m) => m.name() ?? m.id());
+    const properties = new Set(
+      messages.flatMap((m) =>
+        Object.keys(((m.payload()?.json() as Json | undefined)?.properties ?? {}) as object),
+      ),
+    );
+    const rules = (channel.extensions().get('x-syncwell-queue')?.value() ?? {}) as {
+      messageGroupId?: string[];
+      messageDeduplicationId?: DeduplicationRule;
+    };
+    const fields = [
+      ...(rules.messageGroupId ?? []),
+      ...(typeof rules.messageDeduplicationId === 'object'
+        ? rules.messageDeduplicationId.firstOf.flat()
+        : []),
+    ];
+    for (const field of fields)
+      if (!properties.has(field))
+        throw new Error(`channel ${id}: x-syncwell-queue names ${field}, not a field of ${names.join(', ')}`);
+    const fifo = queue.fifoQueue === true;
+    if (fifo !== (rules.messageGroupId !== undefined) && !String(queue.name).includes('-dlq'))
+      throw new Error(
+        `channel ${id}: a FIFO queue needs x-syncwell-queue.messageGroupId, a standard one must not have it`,
+      );
+    const redrive = queue.redrivePolicy as
+      { deadLetterQueue?: { name?: string }; maxReceiveCount?: number } | undefined;
+    const entry = {
+      queueName: queue.name,
+      fifo,
+      messages: names,
+      deliveryDelaySeconds: queue.deliveryDelay ?? 0,
+      ...(rules.messageGroupId ? { messageGroupId: rules.messageGroupId } : {}),
+      ...(rules.messageDeduplicationId ? { messageDeduplicationId: rules.messageDeduplicationId } : {}),
+      ...(redrive?.deadLetterQueue?.name
+        ? {
+            deadLetterQueue: {
+              queueName: redrive.deadLetterQueue.name,
+              maxReceiveCount: redrive.maxReceiveCount ?? 5,
+            },
+          }
+        : {}),
+    };
+    entries.push(`  ${id}: ${JSON.stringify(entry)},`);
+  }
+  return `// ${BANNER}
+/* eslint-disable */
+import type { ${messageNames.join(', ')} } from './messages.gen.js';
+
+/** Every message of contracts/asyncapi.yaml by name. */
+export interface MessageMap {
+${messageNames.map((n) => `  ${n}: ${n};`).join('\n')}
+}
+
+export type MessageName = keyof MessageMap;
+
+export type DeduplicationRule = 'producer' | { readonly firstOf: readonly (readonly string[])[] };
+
+export interface QueueChannelSpec {
+  readonly queueName: string;
+  readonly fifo: boolean;
+  readonly messages: readonly MessageName[];
+  /** The queue delays every message this long (FIFO queues only have a queue-level delay). */
+  readonly deliveryDelaySeconds: number;
+  /** FIFO: the payload fields joined with ':' (hashed past 128 characters). */
+  readonly messageGroupId?: readonly string[];
+  /** FIFO: named by the producer, or a hash of the first field list that is all present. */
+  readonly messageDeduplicationId?: DeduplicationRule;
+  /** Where SQS moves a message after maxReceiveCount receives, and where permanent failures go at once. */
+  readonly deadLetterQueue?: { readonly queueName: string; readonly maxReceiveCount: number };
+}
+
+/** Every SQS channel of the contract (bindings.sqs and x-syncwell-queue). */
+export const queueChannels = {
+${entries.join('\n')}
+} as const satisfies Record<string, QueueChannelSpec>;
+
+export type QueueChannel = keyof typeof queueChannels;
+
+/** The message a channel carries. */
+export type ChannelMessage<C extends QueueChannel> = MessageMap[(typeof queueChannels)[C]['messages'][number]];
+`;
 }
 
 async function docs(bundlePath: string, out: string): Promise<void> {

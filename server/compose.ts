@@ -5,8 +5,9 @@ import type express from 'express';
 import { startUserConfigCache } from '../core/cache/userConfigCache.js';
 import type { Config } from '../core/config/config.js';
 import type { Logger } from '../core/logging/logger.js';
-import { HotPathQueue } from '../core/messages/hotPathQueue.js';
-import { createSqsClient, createSqsJsonClient, SqsQueueSender } from '../core/queue/sqs.js';
+import { SqsMessageProducer } from '../core/messaging/producer.js';
+import { queueUrlsFrom } from '../core/messaging/queueUrls.js';
+import { createSqsClient, createSqsJsonClient } from '../core/queue/sqs.js';
 import { BatchWriter } from '../core/store/batchWriter.js';
 import { ConnectionRepository } from '../core/store/connectionRepository.js';
 import { createDocumentClient, createDocumentStore } from '../core/store/dynamoClient.js';
@@ -17,9 +18,7 @@ import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
 import { SyncJobRepository } from '../core/store/syncJobRepository.js';
 import { OAuthStateRepository } from '../core/oauth/oauthStateRepository.js';
 import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
-import { CoalescingQueue } from '../core/messages/coalescingQueue.js';
-import { HistoricalQueue } from '../core/messages/historicalQueue.js';
-import { createSecretStore } from '../core/secrets/secretStore.js';
+import { createSecretStore } from '../core/secrets/createSecretStore.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
 import { TokenVerifier } from './auth/tokenVerifier.js';
@@ -69,15 +68,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
 
   const sqs = createSqsClient(config);
   const sqsJson = createSqsJsonClient(config);
-  const hotPathQueue = new HotPathQueue(
-    new SqsQueueSender(sqsJson, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
-  );
-  const coalescingQueue = config.COALESCING_QUEUE_URL
-    ? new CoalescingQueue(new SqsQueueSender(sqsJson, config.COALESCING_QUEUE_URL, config.BATCH_WINDOW_MS))
-    : undefined;
-  const historicalQueue = config.HISTORICAL_QUEUE_URL
-    ? new HistoricalQueue(new SqsQueueSender(sqsJson, config.HISTORICAL_QUEUE_URL, config.BATCH_WINDOW_MS))
-    : undefined;
+  const producer = new SqsMessageProducer(sqsJson, queueUrlsFrom(config), config.BATCH_WINDOW_MS);
   const tokenVerifier = new TokenVerifier(
     new JwksCache(config.JWKS_URL, config.JWKS_CACHE_TTL_MS),
     config.FIREBASE_PROJECT_ID,
@@ -93,10 +84,8 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     userConfig,
     oauthStates: new OAuthStateRepository(sdkDocumentClient, config.TABLE_NAME),
     providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
-    coalescingQueue,
-    historicalQueue,
+    producer,
     secrets: createSecretStore(config, logger),
-    hotPathQueue,
     tokenVerifier,
     readiness: async () => {
       const [dynamodb, sqsStatus, redisStatus] = await Promise.all([
@@ -127,12 +116,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     app,
     dependencies,
     async close() {
-      await Promise.allSettled([
-        writer.drain(),
-        hotPathQueue.drain(),
-        coalescingQueue?.drain(),
-        historicalQueue?.drain(),
-      ]);
+      await Promise.allSettled([writer.drain(), producer.drain()]);
       redis.disconnect();
       subscriber.disconnect();
       sqs.destroy();

@@ -1,18 +1,16 @@
 // Wiring for the worker process: adapters created once, shared by every job in flight.
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Redis } from '../core/cache/redis.js';
 import { startUserConfigCache } from '../core/cache/userConfigCache.js';
 import type { Config } from '../core/config/config.js';
-import { createEventBus, type EventBus } from '../core/events/eventBus.js';
+import { createEventBus } from '../core/events/createEventBus.js';
+import type { EventBus } from '../core/events/eventBus.js';
 import type { Logger } from '../core/logging/logger.js';
 import { loadPolicies } from '../core/ratelimit/policies.js';
 import { RedisRateLimiter } from '../core/ratelimit/tokenBucket.js';
-import { createSecretStore } from '../core/secrets/secretStore.js';
+import { createSecretStore } from '../core/secrets/createSecretStore.js';
 import { BatchWriter } from '../core/store/batchWriter.js';
 import { ConnectionRepository } from '../core/store/connectionRepository.js';
 import { createDocumentStore } from '../core/store/dynamoClient.js';
-import { AwsJsonClient, credentialsFor } from '../core/aws/awsJsonClient.js';
-import { LeanSqsClient } from '../core/aws/leanSqsClient.js';
 import { LedgerRepository } from '../core/store/ledgerRepository.js';
 import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
 import { SyncCursorRepository } from '../core/store/syncCursorRepository.js';
@@ -20,11 +18,14 @@ import { SyncJobRepository } from '../core/store/syncJobRepository.js';
 import { ProviderManager } from './providers/providerManager.js';
 import { Coalescer } from './coalescer/coalescer.js';
 import { TieredScheduler } from './scheduler/tieredScheduler.js';
-import { HotPathQueue } from '../core/messages/hotPathQueue.js';
-import { createSqsJsonClient, SqsQueueSender } from '../core/queue/sqs.js';
+import { SqsMessageProducer } from '../core/messaging/producer.js';
+import type { QueueConsumer } from '../core/messaging/queueConsumer.js';
+import { queueUrlsFrom } from '../core/messaging/queueUrls.js';
+import type { QueueChannel } from '../generated/channels.gen.js';
+import { createSqsJsonClient } from '../core/queue/sqs.js';
 import { ProfileRepository } from '../core/store/profileRepository.js';
 import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
-import { SqsConsumer } from './queue/sqsConsumer.js';
+import { createConsumers, type ConsumerTable } from './consumers.js';
 import { CredentialManager } from './sync/credentials.js';
 import { HotPathJob, type JobOutcome } from './sync/hotPathJob.js';
 import { SyncConfidence } from './sync/syncConfidence.js';
@@ -34,7 +35,6 @@ import { HistoricalChunkJob } from './historical/historicalChunkJob.js';
 import { AdaptivePoller } from './polling/adaptivePoller.js';
 import { PollState } from './polling/pollState.js';
 import { PreflightChecker } from './polling/preflightChecker.js';
-import { PollQueue } from '../core/messages/pollQueue.js';
 
 export interface WorkerStats {
   jobs: number;
@@ -54,13 +54,14 @@ export interface HistoricalStats {
 }
 
 export interface Worker {
-  consumer: SqsConsumer;
+  /** One per consumed channel whose queue is configured (consumers.ts). */
+  consumers: QueueConsumer<QueueChannel>[];
   /** Consumes the webhook buffer queue; undefined without COALESCING_QUEUE_URL. */
-  coalescer: { consumer: SqsConsumer; engine: Coalescer } | undefined;
+  coalescer: Coalescer | undefined;
   /** Consumes the poll-schedule queue; undefined without POLL_SCHEDULE_QUEUE_URL. */
-  preflight: { consumer: SqsConsumer; checker: PreflightChecker } | undefined;
+  preflight: PreflightChecker | undefined;
   /** Consumes the historical queue; undefined without HISTORICAL_QUEUE_URL. */
-  historical: { consumer: SqsConsumer; stats: HistoricalStats } | undefined;
+  historical: HistoricalStats | undefined;
   credentials: CredentialManager;
   events: EventBus;
   stats: WorkerStats;
@@ -113,17 +114,16 @@ export async function createWorker(
     connections,
   });
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
+  // Consumers' long polls hold a request open for WORKER_WAIT_TIME_SECONDS; sends keep short timeouts.
+  const sqs = createSqsJsonClient(config, { timeoutMs: (config.WORKER_WAIT_TIME_SECONDS + 10) * 1000 });
   const sqsSender = createSqsJsonClient(config);
+  const queueUrls = queueUrlsFrom(config);
+  // Scheduler, coalescer, pre-flight checker and poller produce; every message goes through here.
+  const producer = new SqsMessageProducer(sqsSender, queueUrls, config.BATCH_WINDOW_MS);
   // Adaptive polling (seed §3f) for sources without webhooks: Tier 1 schedules, Tier 2 checks.
-  const pollQueue = config.POLL_SCHEDULE_QUEUE_URL
-    ? new PollQueue(
-        new SqsQueueSender(sqsSender, config.POLL_SCHEDULE_QUEUE_URL, config.BATCH_WINDOW_MS),
-        config.POLL_MAX_HOP_SECONDS,
-      )
-    : undefined;
   const pollState = new PollState(redis, config.POLL_MAX_INTERVAL_SECONDS * 2 + 3600);
-  const poller = pollQueue
-    ? new AdaptivePoller({ config, logger, queue: pollQueue, state: pollState, userConfig, providers })
+  const poller = producer.has('pollSchedule')
+    ? new AdaptivePoller({ config, logger, producer, state: pollState, userConfig, providers })
     : undefined;
   const hotPath = new HotPathJob({
     config,
@@ -142,159 +142,112 @@ export async function createWorker(
     jobWrites: 0,
     itemsWritten: 0,
   };
-  const sqs = new LeanSqsClient(
-    new AwsJsonClient({
-      service: 'sqs',
-      targetPrefix: 'AmazonSQS',
-      region: config.AWS_REGION,
-      endpoint: config.SQS_ENDPOINT,
-      credentials: credentialsFor(config),
-      // Long polls hold the request open for WORKER_WAIT_TIME_SECONDS.
-      timeoutMs: (config.WORKER_WAIT_TIME_SECONDS + 10) * 1000,
-    }),
-  ) as unknown as SQSClient;
-  // Every consumer shares these settings; each has its own queue, concurrency and handler.
-  const consumerFor = (
-    name: string,
-    queueUrl: string,
-    concurrency: number,
-    handle: ConstructorParameters<typeof SqsConsumer>[0]['handle'],
-  ) =>
-    new SqsConsumer({
-      name,
-      sqs,
-      queueUrl,
-      concurrency,
-      waitTimeSeconds: config.WORKER_WAIT_TIME_SECONDS,
-      visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
-      maxReceiveCount: config.MAX_RECEIVE_COUNT,
-      batchWindowMs: config.BATCH_WINDOW_MS,
-      logger,
-      // Degraded mode: without Redis there is no rate limiter (nor windows, nor poll state), so
-      // nothing is received and no provider is called.
-      isHealthy: () => redis.status === 'ready',
-      onCritical: hooks.onCritical,
-      handle,
-    });
-
-  const consumer = consumerFor(
-    'hot-path',
-    config.HOT_PATH_QUEUE_URL,
-    config.WORKER_CONCURRENCY,
-    async (job, signal) => {
-      const outcome = await hotPath.handle(job, signal);
-      stats.jobs += 1;
-      stats.jobWrites += outcome.jobWrites;
-      if (outcome.result) {
-        stats.succeeded += 1;
-        stats.providerCalls += outcome.result.providerCalls;
-        stats.itemsWritten += outcome.result.itemsWritten;
-      } else if (outcome.disposition.action === 'defer') stats.deferred += 1;
-      else stats.failed += 1;
-      hooks.onJob?.(outcome);
-      return outcome.disposition;
-    },
-  );
-
-  // Scheduler, coalescer and pre-flight checker all produce hot-path jobs.
-  const hotPathQueue = new HotPathQueue(
-    new SqsQueueSender(sqsSender, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
-  );
 
   // The coalescer: webhook events in, one hot-path job per configuration and window out.
-  let coalescer: Worker['coalescer'];
-  if (config.COALESCING_QUEUE_URL) {
-    const engine = new Coalescer({
-      config,
-      logger,
-      redis,
-      providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
-      userConfig,
-      profiles,
-      connections,
-      hotPathQueue,
-    });
-    coalescer = {
-      engine,
-      consumer: consumerFor('coalescer', config.COALESCING_QUEUE_URL, config.WORKER_CONCURRENCY, (job) =>
-        engine.handle(job),
-      ),
-    };
-  }
+  const coalescer = producer.has('coalescingBuffer')
+    ? new Coalescer({
+        config,
+        logger,
+        redis,
+        providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
+        userConfig,
+        profiles,
+        connections,
+        producer,
+      })
+    : undefined;
 
   // The pre-flight checker: poll hops in, a hot-path job only when the source has new data.
-  let preflight: Worker['preflight'];
-  if (poller && pollQueue && config.POLL_SCHEDULE_QUEUE_URL) {
-    const checker = new PreflightChecker({
-      config,
-      logger,
-      poller,
-      state: pollState,
-      queue: pollQueue,
-      providers,
-      contexts,
-      hotPathQueue,
-      profiles,
-    });
-    preflight = {
-      checker,
-      consumer: consumerFor('preflight', config.POLL_SCHEDULE_QUEUE_URL, config.WORKER_CONCURRENCY, (job) =>
-        checker.handle(job),
-      ),
-    };
-  }
+  const preflight = poller
+    ? new PreflightChecker({
+        config,
+        logger,
+        poller,
+        state: pollState,
+        producer,
+        providers,
+        contexts,
+        profiles,
+      })
+    : undefined;
 
   // The cold path: historical chunks, few at a time and at low rate-limit priority.
-  let historical: Worker['historical'];
-  if (config.HISTORICAL_QUEUE_URL) {
-    const chunks = new HistoricalChunkJob({ config, logger, syncManager, syncJobs, events });
-    const historicalStats: HistoricalStats = { synced: 0, failed: 0, duplicates: 0, deferred: 0 };
-    historical = {
-      stats: historicalStats,
-      consumer: consumerFor(
-        'historical',
-        config.HISTORICAL_QUEUE_URL,
-        config.HISTORICAL_CONCURRENCY,
-        async (job, signal) => {
-          const outcome = await chunks.handle(job, signal);
-          if (outcome.kind === 'synced') historicalStats.synced += 1;
-          else if (outcome.kind === 'failed') historicalStats.failed += 1;
-          else if (outcome.kind === 'duplicate') historicalStats.duplicates += 1;
-          else if (outcome.kind === 'deferred') historicalStats.deferred += 1;
-          return outcome.disposition;
-        },
-      ),
-    };
-  }
+  const chunks = new HistoricalChunkJob({ config, logger, syncManager, syncJobs, events });
+  const historical: HistoricalStats = { synced: 0, failed: 0, duplicates: 0, deferred: 0 };
+
+  // One line per consumed channel (consumers.ts says how to add one).
+  const table: ConsumerTable = {
+    hotPathSync: {
+      handler: async (message, delivery, signal) => {
+        const job = await hotPath.handle(message, delivery, signal);
+        stats.jobs += 1;
+        stats.jobWrites += job.jobWrites;
+        if (job.result) {
+          stats.succeeded += 1;
+          stats.providerCalls += job.result.providerCalls;
+          stats.itemsWritten += job.result.itemsWritten;
+        } else if (job.outcome.kind === 'defer') stats.deferred += 1;
+        else stats.failed += 1;
+        hooks.onJob?.(job);
+        return job.outcome;
+      },
+    },
+    coalescingBuffer: coalescer && { handler: (event, delivery) => coalescer.handle(event, delivery) },
+    pollSchedule: preflight && { handler: (poll, delivery) => preflight.handle(poll, delivery) },
+    historicalSync: {
+      settings: { concurrency: config.HISTORICAL_CONCURRENCY },
+      handler: async (chunk, delivery, signal) => {
+        const done = await chunks.handle(chunk, delivery, signal);
+        if (done.kind === 'synced') historical.synced += 1;
+        else if (done.kind === 'failed') historical.failed += 1;
+        else if (done.kind === 'duplicate') historical.duplicates += 1;
+        else if (done.kind === 'deferred') historical.deferred += 1;
+        return done.outcome;
+      },
+    },
+  };
+  const consumers = createConsumers(table, queueUrls, {
+    sqs,
+    logger,
+    concurrency: config.WORKER_CONCURRENCY,
+    waitTimeSeconds: config.WORKER_WAIT_TIME_SECONDS,
+    visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+    maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    batchWindowMs: config.BATCH_WINDOW_MS,
+    redelivery: {
+      baseMs: config.REQUEUE_BACKOFF_BASE_SECONDS * 1000,
+      maxMs: config.REQUEUE_BACKOFF_MAX_SECONDS * 1000,
+    },
+    // Degraded mode: without Redis there is no rate limiter (nor windows, nor poll state), so
+    // nothing is received and no provider is called.
+    isHealthy: () => redis.status === 'ready',
+    onCritical: hooks.onCritical,
+  });
 
   // The tiered scheduler runs on a timer in every worker; shards are claimed per tick.
   const scheduler = config.SCHEDULER_ENABLED
-    ? new TieredScheduler({ config, logger, db, userConfig, hotPathQueue, ...(poller ? { poller } : {}) })
+    ? new TieredScheduler({ config, logger, db, userConfig, producer, ...(poller ? { poller } : {}) })
     : undefined;
-  const sideConsumers = [coalescer?.consumer, preflight?.consumer, historical?.consumer].filter(
-    (c): c is SqsConsumer => c !== undefined,
-  );
 
   let stopped: Promise<void> | undefined;
   return {
-    consumer,
+    consumers,
     coalescer,
     preflight,
-    historical,
+    historical: queueUrls.historicalSync ? historical : undefined,
     credentials,
     events,
     stats,
     redis,
     start: () => {
-      consumer.start();
-      for (const c of sideConsumers) c.start();
+      for (const c of consumers) c.start();
       scheduler?.start();
     },
     stop: () =>
       (stopped ??= (async () => {
         await scheduler?.stop();
-        await Promise.all([consumer, ...sideConsumers].map((c) => c.stop(config.WORKER_SHUTDOWN_GRACE_MS)));
-        await Promise.all([hotPathQueue.drain(), pollQueue?.drain()]).catch(() => undefined);
+        await Promise.all(consumers.map((c) => c.stop(config.WORKER_SHUTDOWN_GRACE_MS)));
+        await producer.drain().catch(() => undefined);
         await events.close?.().catch(() => undefined);
         await writer
           .drain()

@@ -48,9 +48,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         process.send?.({
           type: 'stats',
           stats: running.worker.stats,
-          coalescer: running.worker.coalescer?.engine.stats,
-          preflight: running.worker.preflight?.checker.stats,
-          historical: running.worker.historical?.stats,
+          coalescer: running.worker.coalescer?.stats,
+          preflight: running.worker.preflight?.stats,
+          historical: running.worker.historical,
         });
     });
   for (const signal of ['SIGINT', 'SIGTERM'] as const)

@@ -142,6 +142,10 @@ const schema = z.object({
 
   // --- Worker ---
   HOT_PATH_DLQ_URL: optionalUrl,
+  /** Data export requests (POST /v1/export-jobs → the export consumer). */
+  EXPORT_QUEUE_URL: optionalUrl,
+  /** Account deletion requests (DELETE /v1/users/me → the deletion consumer). */
+  USER_DELETION_QUEUE_URL: optionalUrl,
   /** Jobs processed concurrently by one worker process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(40),
   WORKER_VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(43_200).default(60),

@@ -3,8 +3,9 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from 
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { createLogger } from '../logging/logger.js';
-import { MessageValidationError } from '../messages/messageSchemas.js';
-import { createEventBus, type SyncEvent } from './eventBus.js';
+import { MessageValidationError } from '../messaging/messageSchemas.js';
+import { createEventBus } from './createEventBus.js';
+import type { SyncEvent } from './eventBus.js';
 import { createEventBridgeClient, EventBridgeEventBus, EventPublishError } from './eventBridgeBus.js';
 import { LocalEventBus } from './localEventBus.js';
 

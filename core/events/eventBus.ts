@@ -3,11 +3,8 @@
 // generated JSON Schema before anything leaves the process, so a bug cannot publish a malformed
 // event; a batch with one invalid event is refused whole.
 import type { Config } from '../config/config.js';
-import type { Logger } from '../logging/logger.js';
-import { assertMessage } from '../messages/messageSchemas.js';
+import { assertMessage } from '../messaging/messageSchemas.js';
 import type { SyncFailed, SyncSucceeded } from '../../generated/messages.gen.js';
-import { createEventBridgeClient, EventBridgeEventBus } from './eventBridgeBus.js';
-import { LocalEventBus } from './localEventBus.js';
 
 export type SyncEvent =
   { type: 'SyncSucceeded'; detail: SyncSucceeded } | { type: 'SyncFailed'; detail: SyncFailed };
@@ -46,17 +43,3 @@ export type EventBusConfig = Pick<
   | 'AWS_ACCESS_KEY_ID'
   | 'AWS_SECRET_ACCESS_KEY'
 >;
-
-/** EVENT_BUS=eventbridge: PutEvents on EVENT_BUS_NAME; local (default): JSON lines in EVENT_LOG_FILE. */
-export function createEventBus(config: EventBusConfig, logger: Logger): EventBus {
-  if (config.EVENT_BUS === 'eventbridge') {
-    logger.info({ eventBusName: config.EVENT_BUS_NAME }, 'sync events go to EventBridge');
-    return new EventBridgeEventBus({
-      client: createEventBridgeClient(config),
-      eventBusName: config.EVENT_BUS_NAME,
-      logger,
-    });
-  }
-  logger.info({ file: config.EVENT_LOG_FILE }, 'sync events go to the local event log');
-  return new LocalEventBus(config.EVENT_LOG_FILE);
-}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { MessageValidationError } from '../messages/messageSchemas.js';
+import { MessageValidationError } from '../messaging/messageSchemas.js';
 import type { SyncEvent } from './eventBus.js';
 import { LocalEventBus, readLocalEvents } from './localEventBus.js';
 

@@ -18,6 +18,7 @@ export function createSqsClient(
 /** The lean client for SQS's JSON protocol (hot-path sends); the SDK client serves everything else. */
 export function createSqsJsonClient(
   config: Pick<Config, 'AWS_REGION' | 'SQS_ENDPOINT' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY'>,
+  options: { timeoutMs?: number } = {},
 ): AwsJsonClient {
   return new AwsJsonClient({
     service: 'sqs',
@@ -25,6 +26,7 @@ export function createSqsJsonClient(
     region: config.AWS_REGION,
     endpoint: config.SQS_ENDPOINT,
     credentials: credentialsFor(config),
+    ...options,
   });
 }
 

@@ -14,8 +14,8 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { AwsSecretStore, createAwsSecretStore, createSecretsManagerClient } from './awsSecretStore.js';
 import { ProviderTokens } from './providerTokens.js';
+import { createSecretStore } from './createSecretStore.js';
 import {
-  createSecretStore,
   InvalidSecretRefError,
   SecretCorruptedError,
   SecretNotFoundError,

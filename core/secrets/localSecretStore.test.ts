@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { ConfigError } from '../config/config.js';
 import { createLocalSecretStore, LocalSecretStore, parseLocalSecretKey } from './localSecretStore.js';
 import { ProviderTokens } from './providerTokens.js';
+import { createSecretStore } from './createSecretStore.js';
 import {
-  createSecretStore,
   InvalidSecretRefError,
   SecretCorruptedError,
   SecretNotFoundError,

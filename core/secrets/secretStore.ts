@@ -5,9 +5,6 @@
 //   (localSecretStore.ts).
 // Callers see only ProviderTokens (which cannot leak through logs or JSON) and the errors below.
 import type { Config } from '../config/config.js';
-import type { Logger } from '../logging/logger.js';
-import { createAwsSecretStore } from './awsSecretStore.js';
-import { createLocalSecretStore } from './localSecretStore.js';
 import type { ProviderTokens } from './providerTokens.js';
 
 export interface SecretStore {
@@ -92,20 +89,3 @@ export type SecretStoreConfig = Pick<
   | 'AWS_ACCESS_KEY_ID'
   | 'AWS_SECRET_ACCESS_KEY'
 >;
-
-/**
- * The adapter SECRET_STORE names. Throws a ConfigError when the local store has no usable key (see
- * localSecretStore.ts: production requires LOCAL_SECRET_KEY).
- */
-export function createSecretStore(config: SecretStoreConfig, logger?: Logger): SecretStore {
-  switch (config.SECRET_STORE) {
-    case 'aws':
-      logger?.info(
-        { secretStore: 'aws', prefix: config.SECRET_NAME_PREFIX },
-        'secret store: AWS Secrets Manager',
-      );
-      return createAwsSecretStore(config);
-    case 'local':
-      return createLocalSecretStore(config, logger);
-  }
-}

@@ -3,17 +3,14 @@
 // endpoints put on the coalescing buffer, on HistoricalChunkRequested, which POST /v1/sync-jobs
 // (mode historical) puts on the historical queue, and on PollScheduled, which the worker's
 // adaptive poller sends to its own pre-flight checker. The consumer side runs each expected
-// message through the consumer's own parser (JSON + the AsyncAPI schema);
+// message through the message runtime's parser (JSON + the AsyncAPI schema), the one every consumer uses;
 // pact/provider/messages.verify.ts checks that the producer's real builder produces messages
 // matching these expectations.
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import { rm } from 'node:fs/promises';
 import { expect } from 'chai';
 import { windowOfDateRange } from '../../core/domain/historicalRange.js';
-import { parseHistoricalChunk } from '../../core/messages/historicalQueue.js';
-import { parsePollScheduled } from '../../core/messages/pollQueue.js';
-import { parseWebhookEvent } from '../../worker/coalescer/coalescer.js';
-import { parseHotPathMessage } from '../../worker/sync/hotPathJob.js';
+import { parseMessage } from '../../core/messaging/messageCodec.js';
 import { MESSAGE_PACT_FILE, PACT_DIR, PROVIDER, WORKER_CONSUMER, disablePactTracking } from '../pactFiles.js';
 import { asyncApi } from '../messageMetadata.js';
 
@@ -53,7 +50,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
         }),
       )
       .executeTest(async (m) => {
-        const message = parseHotPathMessage(JSON.stringify(m.contents.content));
+        const message = parseMessage('hotPathSync', JSON.stringify(m.contents.content));
         expect(message).to.include({ trigger: 'manual', dataType: 'workout', sourceProvider: 'strava' });
         expect(message.jobId).to.match(/^job_/);
       });
@@ -77,7 +74,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
         }),
       )
       .executeTest(async (m) => {
-        const event = parseWebhookEvent(JSON.stringify(m.contents.content));
+        const event = parseMessage('coalescingBuffer', JSON.stringify(m.contents.content));
         expect(event).to.include({
           provider: 'strava',
           eventType: 'activity.create',
@@ -107,7 +104,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
         }),
       )
       .executeTest(async (m) => {
-        const poll = parsePollScheduled(JSON.stringify(m.contents.content));
+        const poll = parseMessage('pollSchedule', JSON.stringify(m.contents.content));
         expect(poll.connectionId).to.match(/^conn_/);
         expect(Number.isFinite(Date.parse(poll.scheduledFor))).to.equal(true);
         expect(poll.remainingDelaySeconds).to.equal(2700);
@@ -132,7 +129,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
         }),
       )
       .executeTest(async (m) => {
-        const poll = parsePollScheduled(JSON.stringify(m.contents.content));
+        const poll = parseMessage('pollSchedule', JSON.stringify(m.contents.content));
         expect(poll.connectionId).to.match(/^conn_/);
         expect(Number.isFinite(Date.parse(poll.scheduledFor))).to.equal(true);
         expect(poll.remainingDelaySeconds).to.equal(0);
@@ -167,7 +164,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
         }),
       )
       .executeTest(async (m) => {
-        const chunk = parseHistoricalChunk(JSON.stringify(m.contents.content));
+        const chunk = parseMessage('historicalSync', JSON.stringify(m.contents.content));
         expect(chunk).to.include({ chunkIndex: 0, totalChunks: 13, priority: 'low', dataType: 'workout' });
         expect(chunk.jobId).to.match(/^job_/);
         expect(chunk.chunkIndex).to.be.below(chunk.totalChunks);
@@ -182,7 +179,7 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
   it('rejects a message the producer must never send (missing jobId)', () => {
     // The other half of the agreement: what the worker refuses goes to the DLQ as poison.
     expect(() =>
-      parseHotPathMessage(JSON.stringify({ schemaVersion: 1, userId: 'u', trigger: 'manual' })),
+      parseMessage('hotPathSync', JSON.stringify({ schemaVersion: 1, userId: 'u', trigger: 'manual' })),
     ).to.throw(/HotPathSyncRequested/);
   });
 });

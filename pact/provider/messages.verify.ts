@@ -1,37 +1,32 @@
-// Message pact, provider side: the producers' real builders (core/messages/*Queue.ts, the ones the
-// createSyncJob handler, the webhook endpoints and the worker's adaptive poller send through)
-// produce every message the worker's pact expects. A change to a builder or the schema that
-// breaks the worker fails here.
+// Message pact, provider side: the message runtime's own builder (buildMessage, which every
+// producer's send() runs: the createSyncJob handler, the webhook endpoints, the worker's adaptive
+// poller) produces every message the worker's pact expects. A change to a producer's input or to
+// the schema that breaks the worker fails here.
 import { Verifier, providerWithMetadata, type MessageProvider } from '@pact-foundation/pact';
 import { chunkDaysFor, splitDateRange } from '../../core/domain/historicalRange.js';
-import { buildWebhookEventReceived } from '../../core/messages/coalescingQueue.js';
-import { buildHistoricalChunkRequested } from '../../core/messages/historicalQueue.js';
-import { buildHotPathSyncRequested } from '../../core/messages/hotPathQueue.js';
-import { PollQueue, type PollScheduledInput } from '../../core/messages/pollQueue.js';
-import type { QueueSender } from '../../core/queue/QueueSender.js';
+import { buildMessage } from '../../core/messaging/messageCodec.js';
+import type { MessageProducer } from '../../core/messaging/producer.js';
+import { sendPollHop, type PollInput } from '../../worker/polling/pollHops.js';
 import { MESSAGE_PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
 import { clock } from '../../core/clock/clock.js';
 import { asyncApi } from '../messageMetadata.js';
 
 /**
- * What the adaptive poller sends for a connection through PollQueue.send (which computes the hop
- * and `remainingDelaySeconds` and builds the message with buildPollScheduled): the message as it
- * goes to the queue, taken from a sender that only records it.
+ * What the adaptive poller sends for a connection through sendPollHop (which computes the hop and
+ * `remainingDelaySeconds`): the message as the producer builds it, taken from a producer that only
+ * builds and records.
  */
-async function pollMessage(
-  input: Omit<PollScheduledInput, 'remainingDelaySeconds'>,
-  totalWaitSeconds: number,
-): Promise<unknown> {
-  const sent: string[] = [];
-  const sender: QueueSender = {
-    send: async ({ body }) => {
-      sent.push(body);
-      return { messageId: String(sent.length) };
+async function pollMessage(input: PollInput, totalWaitSeconds: number): Promise<unknown> {
+  const sent: unknown[] = [];
+  const recorder: Pick<MessageProducer, 'send'> = {
+    send: async (channel, message, ..._options) => {
+      const built = buildMessage(channel, message);
+      sent.push(built);
+      return built;
     },
-    drain: async () => {},
   };
-  await new PollQueue(sender).send(input, totalWaitSeconds);
-  return JSON.parse(sent[0]!) as unknown;
+  await sendPollHop(recorder, input, totalWaitSeconds);
+  return sent[0];
 }
 
 /** Which AsyncAPI message (and channel) each producer below sends: its messages carry the names. */
@@ -100,7 +95,7 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
             { startDate: '2023-01-01', endDate: '2023-12-31' },
             chunkDaysFor('strava', 30),
           );
-          return buildHistoricalChunkRequested({
+          return buildMessage('historicalSync', {
             jobId: 'job_0c7c6b3a-52f4-4d0b-9f1e-2a3b4c5d6e7f',
             userId: 'pact-user-1',
             chunkIndex: 0,
@@ -116,7 +111,7 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
         },
         // What receiveStravaEvent enqueues for an activity creation (server/handlers/webhooks.ts).
         'a buffered Strava activity event': () =>
-          buildWebhookEventReceived({
+          buildMessage('coalescingBuffer', {
             provider: 'strava',
             providerUserId: '134815',
             userId: null,
@@ -128,7 +123,7 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
             rawEventId: 'strava:120475:1360128428:create:1709373600',
           }),
         'a hot-path sync request for a manual job': () =>
-          buildHotPathSyncRequested({
+          buildMessage('hotPathSync', {
             jobId: 'job_0c7c6b3a-52f4-4d0b-9f1e-2a3b4c5d6e7f',
             userId: 'pact-user-1',
             sourceConnectionId: 'conn_7c9e6679-7425-40de-944b-e07fc1f90ae7',

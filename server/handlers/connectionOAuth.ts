@@ -22,7 +22,7 @@ import { providerEndpoints } from '../../core/providers/endpoints.js';
 import type { CloudProvider } from '../../core/domain/types.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { HandlerMap, OperationRequest, RequestContext } from '../http/operationTypes.js';
-import { toConnectionView } from './connections.js';
+import { toConnectionView } from './connectionView.js';
 import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
 import type { ProviderTokens } from '../../core/secrets/providerTokens.js';
 import { clock } from '../../core/clock/clock.js';

@@ -1,25 +1,13 @@
 // Connections: list and delete here; the OAuth flow (create + callback) is in connectionOAuth.ts.
 import { AppError } from '../../core/errors/AppError.js';
-import { PROVIDER_DISPLAY_NAMES, providerIconUrl } from '../../core/domain/providers.js';
-import type { Connection } from '../../core/domain/types.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { connectionOAuthHandlers } from './connectionOAuth.js';
+import { toConnectionView } from './connectionView.js';
 import { callerOf, type HandlerDependencies } from './dependencies.js';
 
 export const connectionNotFound = (connectionId: string) =>
   new AppError(404, 'connection_not_found', { params: { connectionId } });
-
-export function toConnectionView(r: ConnectionRecord, assetBaseUrl: string): Connection {
-  return {
-    connectionId: r.connectionId,
-    provider: r.provider,
-    displayName: PROVIDER_DISPLAY_NAMES[r.provider],
-    providerIconUrl: providerIconUrl(assetBaseUrl, r.provider),
-    status: r.status,
-    createdAt: r.createdAt,
-  };
-}
 
 type ConnectionOps = 'listConnections' | 'createConnection' | 'completeOAuth' | 'deleteConnection';
 

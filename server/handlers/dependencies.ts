@@ -1,7 +1,7 @@
 // What handlers may use. Wired once in server/main.ts (and by tests with the real local stack).
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
-import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
+import type { MessageProducer } from '../../core/messaging/producer.js';
 import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
 import type { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
@@ -9,8 +9,6 @@ import type { SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
 import type { SecretStore } from '../../core/secrets/secretStore.js';
 import type { ProviderUserIndex } from '../../core/store/providerUserIndex.js';
-import type { CoalescingQueue } from '../../core/messages/coalescingQueue.js';
-import type { HistoricalQueue } from '../../core/messages/historicalQueue.js';
 import { AppError } from '../../core/errors/AppError.js';
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
 import type { RequestContext } from '../http/operationTypes.js';
@@ -26,12 +24,12 @@ export interface HandlerDependencies {
   userConfig: UserConfigCache;
   oauthStates: OAuthStateRepository;
   providerUsers: ProviderUserIndex;
-  /** Undefined when COALESCING_QUEUE_URL is not configured (webhooks then answer 503). */
-  coalescingQueue: CoalescingQueue | undefined;
-  /** Undefined when HISTORICAL_QUEUE_URL is not configured (historical jobs then answer 503). */
-  historicalQueue: HistoricalQueue | undefined;
+  /**
+   * Every message the API sends. Without COALESCING_QUEUE_URL webhooks answer 503, without
+   * HISTORICAL_QUEUE_URL historical jobs do (`producer.has(channel)`).
+   */
+  producer: MessageProducer;
   secrets: SecretStore;
-  hotPathQueue: HotPathQueue;
   tokenVerifier: TokenVerifier;
   readiness: () => Promise<Record<'dynamodb' | 'sqs' | 'redis', DependencyStatus>>;
 }

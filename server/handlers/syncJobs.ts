@@ -62,7 +62,7 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
       if (body.mode === 'historical') {
         // The cold path: the JOB item (with its progress) BEFORE the chunks, so every chunk finds
         // the job it reports to.
-        if (!d.historicalQueue)
+        if (!d.producer.has('historicalSync'))
           throw new AppError(503, 'service_unavailable', {
             params: { retryAfterSeconds: 60 },
             headers: { 'Retry-After': '60' },
@@ -80,22 +80,25 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
         };
         // A retry after a crash must not reset the progress of chunks that already ran.
         await (recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
-        await d.historicalQueue.sendChunks(
-          chunks.map((dateRange, chunkIndex) => ({
-            jobId: job.jobId,
-            userId: caller.userId,
-            chunkIndex,
-            totalChunks: chunks.length,
-            dateRange,
-            sourceConnectionId: source.connectionId,
-            destinationConnectionId: destination.connectionId,
-            sourceProvider: source.provider,
-            destinationProvider: destination.provider,
-            dataType: body.dataType,
-            // Whatever the job's priority, chunks take provider budget only while at least half of
-            // it is left for the hot path (core/ratelimit/tokenBucket.ts priority reserves).
-            priority: 'low',
-          })),
+        // Sent side by side, so they share SendMessageBatch calls (10 chunks each).
+        await Promise.all(
+          chunks.map((dateRange, chunkIndex) =>
+            d.producer.send('historicalSync', {
+              jobId: job.jobId,
+              userId: caller.userId,
+              chunkIndex,
+              totalChunks: chunks.length,
+              dateRange,
+              sourceConnectionId: source.connectionId,
+              destinationConnectionId: destination.connectionId,
+              sourceProvider: source.provider,
+              destinationProvider: destination.provider,
+              dataType: body.dataType,
+              // Whatever the job's priority, chunks take provider budget only while at least half of
+              // it is left for the hot path (core/ratelimit/tokenBucket.ts priority reserves).
+              priority: 'low',
+            }),
+          ),
         );
         return accepted(job.jobId);
       }
@@ -105,7 +108,8 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
       // three backend calls per job. Should the process die between the two, the retried request
       // recovers the reservation and writes the job, and the worker creates a missing JOB item
       // from the message itself, so the two may land in either order.
-      await d.hotPathQueue.send(
+      await d.producer.send(
+        'hotPathSync',
         {
           jobId: job.jobId,
           userId: caller.userId,
@@ -120,7 +124,7 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
           requestedAt: job.createdAt,
           correlationId: ctx.correlationId,
         },
-        { idempotencyKey: key },
+        { deduplicationId: key },
       );
       ctx.deferredWrites.push(recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
       return accepted(job.jobId);

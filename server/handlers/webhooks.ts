@@ -5,7 +5,7 @@
 // event concerns comes from the provider's profile (`changeNotifications.dataTypeOf`).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../core/errors/AppError.js';
-import type { WebhookEventInput } from '../../core/messages/coalescingQueue.js';
+import type { MessageInput } from '../../core/messaging/messageCodec.js';
 import { appCredentials } from '../../core/oauth/appCredentials.js';
 import { webhookDataType } from '../../core/providers/profiles.js';
 import type { HandlerMap } from '../http/operationTypes.js';
@@ -26,13 +26,13 @@ const sameSecret = (a: string, b: string) => {
 };
 
 export function webhookHandlers(d: HandlerDependencies): Pick<HandlerMap, WebhookOps> {
-  async function enqueue(events: WebhookEventInput[]): Promise<void> {
-    if (!d.coalescingQueue)
+  async function enqueue(events: MessageInput<'coalescingBuffer'>[]): Promise<void> {
+    if (!d.producer.has('coalescingBuffer'))
       throw new AppError(503, 'service_unavailable', {
         params: { retryAfterSeconds: 60 },
         headers: { 'Retry-After': '60' },
       });
-    await Promise.all(events.map((e) => d.coalescingQueue!.send(e)));
+    await Promise.all(events.map((e) => d.producer.send('coalescingBuffer', e)));
   }
   const now = () => clock.date().toISOString();
 
@@ -102,7 +102,7 @@ export function webhookHandlers(d: HandlerDependencies): Pick<HandlerMap, Webhoo
     },
 
     async receiveGarminNotification({ body }) {
-      const events: WebhookEventInput[] = [];
+      const events: MessageInput<'coalescingBuffer'>[] = [];
       for (const [type, entries] of Object.entries(
         body as Record<
           string,

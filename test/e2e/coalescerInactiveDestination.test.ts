@@ -30,7 +30,7 @@ describe('coalescer: a destination that is no longer active gets no job', functi
   it('skips the Strava → Fitbit configuration once Fitbit access was revoked, and counts it', async () => {
     const { userId, token, person, connections } = await connectedUser(e, ['strava', 'fitbit']);
     await createSyncConfig(e.h, token, connections.strava, connections.fitbit, 'workout');
-    const coalescer = e.worker!.worker.coalescer!.engine;
+    const coalescer = e.worker!.worker.coalescer!;
 
     const revoked = await sendFitbitNotifications(e.h.api.url, 'sandbox-fitbit-secret', [
       { collectionType: 'userRevokedAccess', ownerId: person.providerUserIds.fitbit, subscriptionId: 'sub' },

@@ -5,7 +5,7 @@
 // chunk delivered again after the job finished changes nothing.
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
-import { buildHistoricalChunkRequested } from '../../core/messages/historicalQueue.js';
+import { buildMessage } from '../../core/messaging/messageCodec.js';
 import type { Persona } from '../../infra/local/sandbox/persona.js';
 import type { SyncJob } from '../../core/domain/types.js';
 import {
@@ -108,13 +108,13 @@ describe('historical sync end to end', function () {
     await first.stop();
     const afterFirst = (await progressOf(e, token, jobId)).progress!;
     expect(afterFirst.processedChunks).to.be.within(3, 8);
-    const firstStats = first.worker.historical!.stats;
+    const firstStats = first.worker.historical!;
 
     const second = await e.startWorker({ RATE_LIMIT_OVERRIDES: WIDE_LIMITS });
     const job = await waitForJob(e.h, token, jobId, 90_000);
     expect(job.status, JSON.stringify(job.error)).to.equal('SUCCEEDED');
     expect(job.progress).to.deep.equal({ totalChunks: 9, processedChunks: 9, failedChunks: 0 });
-    const secondStats = second.worker.historical!.stats;
+    const secondStats = second.worker.historical!;
     // Every chunk ran to completion exactly once across both workers; none was redone.
     // The job turns SUCCEEDED inside the last chunk's handler, just before it returns.
     const settle = clock.now() + 5000;
@@ -143,7 +143,7 @@ describe('historical sync end to end', function () {
       new SendMessageCommand({
         QueueUrl: e.h.config.HISTORICAL_QUEUE_URL,
         MessageBody: JSON.stringify(
-          buildHistoricalChunkRequested({
+          buildMessage('historicalSync', {
             jobId,
             userId,
             chunkIndex: 0,
@@ -160,9 +160,9 @@ describe('historical sync end to end', function () {
       }),
     );
     const until = clock.now() + 15_000;
-    while (second.worker.historical!.stats.duplicates < 1 && clock.now() < until)
+    while (second.worker.historical!.duplicates < 1 && clock.now() < until)
       await new Promise((r) => setTimeout(r, 100));
-    expect(second.worker.historical!.stats.duplicates).to.equal(1);
+    expect(second.worker.historical!.duplicates).to.equal(1);
     expect(e.h.stack.sandbox.requestCounts().garmin).to.equal(calls);
     expect(await progressOf(e, token, jobId)).to.deep.include({ status: 'SUCCEEDED' });
   });
@@ -185,7 +185,7 @@ describe('historical sync end to end', function () {
         62,
       );
       expect(created.status, created.text).to.equal(202);
-      const stats = worker.worker.historical!.stats;
+      const stats = worker.worker.historical!;
       const deadline = clock.now() + 60_000;
       while (stats.deferred === 0 && clock.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(stats.deferred, 'chunks deferred for budget').to.be.greaterThan(0);

@@ -2,12 +2,12 @@
 // - a finished manual job never reads QUEUED again, even when the API's own JOB write is slow;
 // - a historical job whose final update failed is finished by the chunk's redelivery;
 // - a permanent failure ends the job once for every trigger: one SyncFailed, one log line, the
-//   message gone, no provider call repeated.
+//   message moved to the DLQ with its reason, no provider call repeated.
 // The API, a worker process and the test share one DynamoDB emulator through a fault-injecting
 // proxy (test/support/dynamoFaultProxy.ts), which holds or fails chosen calls.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import { clock } from '../../core/clock/clock.js';
 import type { SyncTrigger } from '../../core/domain/types.js';
@@ -169,10 +169,13 @@ describe('job state end to end', function () {
         : [],
     );
     const job = await e.h.syncJobs.get(userId, jobId);
+    // The message runtime moves a permanent failure to the DLQ at once, with its reason, for operators.
     const dlq = await e.h.sqs.send(
-      new GetQueueAttributesCommand({
+      new ReceiveMessageCommand({
         QueueUrl: e.h.config.HOT_PATH_DLQ_URL,
-        AttributeNames: ['ApproximateNumberOfMessages'],
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
       }),
     );
     const seen = {
@@ -182,14 +185,17 @@ describe('job state end to end', function () {
         .filter((l) => l.jobId === jobId && ['warn', 'error', 'fatal'].includes(l.level))
         .map((l) => l.msg),
       job: { status: job?.status, code: job?.error?.code },
-      inTheDlq: Number(dlq.Attributes?.ApproximateNumberOfMessages),
+      inTheDlq: (dlq.Messages ?? []).map((m) => ({
+        jobId: (JSON.parse(m.Body ?? '{}') as { jobId?: string }).jobId,
+        code: m.MessageAttributes?.FailureCode?.StringValue,
+      })),
     };
     expect(seen).to.deep.equal({
       syncFailed: failed.slice(0, 1).map((f) => f.replace(/ retryable$/, '')),
       providerCallsSinceTheFailure: callsAfterFailure,
       warningsLogged: ['sync attempt failed'],
       job: { status: 'FAILED', code: job?.error?.code },
-      inTheDlq: 0,
+      inTheDlq: [{ jobId, code: job?.error?.code }],
     });
     expect(failed[0]).to.match(/auth_revoked attempt 1$/);
   }

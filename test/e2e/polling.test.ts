@@ -38,7 +38,7 @@ describe('adaptive polling with pre-flight checks end to end', function () {
       POLL_MAX_INTERVAL_SECONDS: '6',
       POLL_MAX_HOP_SECONDS: '2',
     });
-    stats = e.worker!.worker.preflight!.checker.stats;
+    stats = e.worker!.worker.preflight!.stats;
   });
   after(async () => {
     await e?.stop();

@@ -3,8 +3,10 @@
 // the third parties see SyncWell.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { buildHotPathSyncRequested, messageGroupIdOf } from '../../core/messages/hotPathQueue.js';
+import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { SqsMessageProducer } from '../../core/messaging/producer.js';
+import { createSqsJsonClient } from '../../core/queue/sqs.js';
+import { systemJob } from '../../worker/sync/systemJob.js';
 import { expect } from 'chai';
 import type { CloudProvider, ConflictStrategy, DataType, SyncJob } from '../../core/domain/types.js';
 import { freePort } from '../../infra/local/freePort.js';
@@ -227,31 +229,30 @@ export function spawnWorkerProcess(e: E2E, logLevel: string, stdio: StdioOptions
 }
 
 /**
- * A scheduled Garmin → Strava workout job put straight on the hot-path queue, built and grouped by
- * the producer's own code (what the scheduler sends), for tests that need a system-triggered job now.
+ * A scheduled Garmin → Strava workout job put straight on the hot-path queue, built by the
+ * scheduler's own builder and sent by the message runtime's producer, for tests that need a
+ * system-triggered job now. Each call is a new occasion, so a new job.
  */
 export async function sendScheduledJob(
   e: E2E,
   job: { userId: string; sourceConnectionId: string; destinationConnectionId: string },
 ): Promise<string> {
-  const message = buildHotPathSyncRequested({
-    jobId: `job_${randomUUID()}`,
-    ...job,
-    sourceProvider: 'garmin',
-    destinationProvider: 'strava',
-    dataType: 'workout',
-    priority: 'low',
+  const { message, deduplicationId } = systemJob({
     trigger: 'schedule',
+    occasion: randomUUID(),
+    userId: job.userId,
+    config: { configId: `cfg_${randomUUID()}`, dataType: 'workout' },
+    source: { connectionId: job.sourceConnectionId, provider: 'garmin' },
+    destination: { connectionId: job.destinationConnectionId, provider: 'strava' },
     tier: 'PRO',
-    requestedAt: clock.date().toISOString(),
+    requestedAt: clock.date(),
   });
-  await e.h.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: e.h.config.HOT_PATH_QUEUE_URL,
-      MessageBody: JSON.stringify(message),
-      MessageGroupId: messageGroupIdOf(message),
-      MessageDeduplicationId: randomUUID(),
-    }),
-  );
+  const sqs = createSqsJsonClient(e.h.config);
+  try {
+    const producer = new SqsMessageProducer(sqs, { hotPathSync: e.h.config.HOT_PATH_QUEUE_URL }, 0);
+    await producer.send('hotPathSync', message, { deduplicationId });
+  } finally {
+    sqs.destroy();
+  }
   return message.jobId;
 }

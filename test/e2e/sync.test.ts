@@ -274,17 +274,23 @@ describe('sync engine end to end', function () {
     expect(items.find((i) => i.SK === `CONN#${connections.strava}`)?.ReAuthStatus).to.equal(
       'pending_user_action',
     );
-    // Failed for good: the message is deleted, never received again nor dead-lettered (the old
-    // behaviour walked it through 5 receives to the DLQ within a few seconds).
+    // Failed for good: the runtime moves the message to the DLQ at once, once, with its reason for
+    // operators; it is never received again (one SyncFailed below).
     const deadline = clock.now() + 5000;
-    let dead: string | undefined;
-    while (!dead && clock.now() < deadline) {
+    const dead: Array<{ code: string | undefined }> = [];
+    while (dead.length === 0 && clock.now() < deadline) {
       const out = await e.h.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: e.h.config.HOT_PATH_DLQ_URL, WaitTimeSeconds: 1 }),
+        new ReceiveMessageCommand({
+          QueueUrl: e.h.config.HOT_PATH_DLQ_URL,
+          WaitTimeSeconds: 1,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+        }),
       );
-      dead = out.Messages?.find((m) => m.Body?.includes(jobId))?.Body;
+      for (const m of out.Messages ?? [])
+        if (m.Body?.includes(jobId)) dead.push({ code: m.MessageAttributes?.FailureCode?.StringValue });
     }
-    expect(dead, 'message in the DLQ').to.equal(undefined);
+    expect(dead, 'message in the DLQ').to.deep.equal([{ code: 'provider_auth_revoked' }]);
     const events = (await readLocalEvents(e.h.config.EVENT_LOG_FILE)).filter(
       (ev) => ev.detail.jobId === jobId,
     );

@@ -31,7 +31,7 @@ describe('webhooks → coalescer → one sync job', function () {
   it('turns 10 Strava events for one user inside the window into exactly 1 sync job, which syncs', async () => {
     const { userId, token, person, connections } = await connectedUser(e, ['strava', 'fitbit']);
     await createSyncConfig(e.h, token, connections.strava, connections.fitbit, 'workout');
-    const coalescer = e.worker!.worker.coalescer!.engine;
+    const coalescer = e.worker!.worker.coalescer!;
     const before = { ...coalescer.stats };
     for (let i = 0; i < 10; i += 1) {
       const res = await sendStravaEvent(
@@ -69,7 +69,7 @@ describe('webhooks → coalescer → one sync job', function () {
   });
 
   it('acknowledges and drops events for owners it does not know, and never retries them', async () => {
-    const coalescer = e.worker!.worker.coalescer!.engine;
+    const coalescer = e.worker!.worker.coalescer!;
     const before = coalescer.stats.unknownOwners;
     const res = await sendStravaEvent(e.h.api.url, stravaEvent('987654321', { objectId: 5 }));
     expect(res.status).to.equal(200);
@@ -96,7 +96,7 @@ describe('webhooks → coalescer → one sync job', function () {
 
   it('accepts signed Fitbit notifications and ignores a forged batch', async () => {
     const { person } = await connectedUser(e, ['fitbit']);
-    const coalescer = e.worker!.worker.coalescer!.engine;
+    const coalescer = e.worker!.worker.coalescer!;
     const before = coalescer.stats.events;
     const notifications = [
       { collectionType: 'sleep', ownerId: person.providerUserIds.fitbit, subscriptionId: 'sub' },

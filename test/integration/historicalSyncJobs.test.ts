@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Message } from '@aws-sdk/client-sqs';
-import { parseHistoricalChunk } from '../../core/messages/historicalQueue.js';
+import { parseMessage } from '../../core/messaging/messageCodec.js';
 import { getHarness } from './hooks.js';
 import { clock } from '../../core/clock/clock.js';
 
@@ -61,7 +61,7 @@ describe('historical sync jobs (cold path)', () => {
 
     const messages = await h.receive(h.config.HISTORICAL_QUEUE_URL, chunksOf(r.body.jobId), { want: 3 });
     const chunks = messages
-      .map((m) => parseHistoricalChunk(m.Body!))
+      .map((m) => parseMessage('historicalSync', m.Body!))
       .sort((a, b) => a.chunkIndex - b.chunkIndex);
     expect(chunks.map((c) => [c.chunkIndex, c.dateRange.startDate, c.dateRange.endDate])).to.deep.equal([
       [0, '2025-01-01', '2025-01-30'],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { assertMessage } from '../../core/messages/messageSchemas.js';
+import { assertMessage } from '../../core/messaging/messageSchemas.js';
 import { getHarness } from './hooks.js';
 
 interface Accepted {
@@ -67,10 +67,7 @@ describe('sync jobs', () => {
       `${user}:${source.connectionId}:${destination.connectionId}:workout`,
     );
     expect(message!.Attributes?.MessageDeduplicationId).to.equal(key);
-    const payload = assertMessage<Record<string, unknown>>(
-      'HotPathSyncRequested',
-      JSON.parse(message!.Body!),
-    );
+    const payload = assertMessage('HotPathSyncRequested', JSON.parse(message!.Body!));
     expect(payload).to.include({
       schemaVersion: 1,
       userId: user,

@@ -13,14 +13,14 @@ import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { Logger } from '../../core/logging/logger.js';
 import { isRevocationEvent } from '../../core/providers/profiles.js';
-import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
-import { assertMessage } from '../../core/messages/messageSchemas.js';
+import type { Outcome } from '../../core/messaging/outcome.js';
+import type { MessageProducer } from '../../core/messaging/producer.js';
 import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
 import type { ProviderUserIndex } from '../../core/store/providerUserIndex.js';
 import type { WebhookEventReceived } from '../../generated/messages.gen.js';
-import type { Disposition, ReceivedJob } from '../sync/hotPathJob.js';
-import { parseReceived, POISON } from '../queue/poison.js';
+import type { Delivery } from '../../core/messaging/outcome.js';
+import { systemJob } from '../sync/systemJob.js';
 import { clock } from '../../core/clock/clock.js';
 
 export interface CoalescerDeps {
@@ -31,13 +31,8 @@ export interface CoalescerDeps {
   userConfig: UserConfigCache;
   profiles: ProfileRepository;
   connections: ConnectionRepository;
-  hotPathQueue: HotPathQueue;
+  producer: Pick<MessageProducer, 'send'>;
   now?: () => Date;
-}
-
-/** The consumer side of WebhookEventReceived: JSON, then the AsyncAPI schema (pact/consumer verifies this). */
-export function parseWebhookEvent(body: string): WebhookEventReceived {
-  return assertMessage<WebhookEventReceived>('WebhookEventReceived', JSON.parse(body) as unknown);
 }
 
 export class Coalescer {
@@ -75,10 +70,7 @@ export class Coalescer {
     }
   }
 
-  async handle(received: ReceivedJob): Promise<Disposition> {
-    const parsed = parseReceived(received, parseWebhookEvent, this.d.logger, 'webhook event');
-    if (!parsed.ok) return POISON;
-    const event = parsed.message;
+  async handle(event: WebhookEventReceived, delivery: Delivery): Promise<Outcome> {
     this.stats.events += 1;
     const link =
       event.userId && event.connectionId
@@ -91,9 +83,10 @@ export class Coalescer {
         { provider: event.provider, eventType: event.eventType },
         'webhook for an unknown owner dropped',
       );
-      return { action: 'delete' };
+      return { kind: 'done' };
     }
-    const nowIso = this.now().toISOString();
+    const now = this.now();
+    const nowIso = now.toISOString();
     if (isRevocationEvent(event.provider, event.eventType)) {
       await this.d.connections.markRevoked(link.userId, link.connectionId, nowIso);
       await this.d.userConfig.invalidate(link.userId);
@@ -102,20 +95,20 @@ export class Coalescer {
         { connectionId: link.connectionId, provider: event.provider },
         'connection revoked by the provider',
       );
-      return { action: 'delete' };
+      return { kind: 'done' };
     }
     const snapshot = await this.d.userConfig.get(link.userId);
     const source = snapshot.connections.find((c) => c.connectionId === link.connectionId);
-    if (!source || source.status !== 'active') return { action: 'delete' };
+    if (!source || source.status !== 'active') return { kind: 'done' };
     const configs = snapshot.syncConfigs.filter(
       (c) =>
         c.sourceConnectionId === link.connectionId &&
         c.isEnabled &&
         (event.dataType === null || c.dataType === event.dataType),
     );
-    if (configs.length === 0) return { action: 'delete' };
+    if (configs.length === 0) return { kind: 'done' };
     const tier = (await this.d.profiles.get(link.userId))?.subscriptionLevel ?? 'FREE';
-    const window = Math.floor(this.now().getTime() / 1000 / this.d.config.COALESCING_WINDOW_SECONDS);
+    const window = Math.floor(now.getTime() / 1000 / this.d.config.COALESCING_WINDOW_SECONDS);
     for (const config of configs) {
       // Before the window's claim: a destination re-authorized a moment later gets its job at once.
       const destination = snapshot.connections.find((c) => c.connectionId === config.destinationConnectionId);
@@ -138,22 +131,20 @@ export class Coalescer {
         this.stats.coalesced += 1;
         continue;
       }
-      await this.d.hotPathQueue.sendSystemJob({
-        seed: `${config.configId}#${window}`,
-        userId: link.userId,
-        sourceConnectionId: source.connectionId,
-        destinationConnectionId: destination.connectionId,
-        sourceProvider: source.provider,
-        destinationProvider: destination.provider,
-        dataType: config.dataType,
-        priority: 'medium',
+      const job = systemJob({
         trigger: 'webhook',
+        occasion: window,
+        userId: link.userId,
+        config,
+        source,
+        destination,
         tier,
-        requestedAt: nowIso,
-        correlationId: received.originMessageId,
+        requestedAt: now,
+        correlationId: delivery.originMessageId,
       });
+      await this.d.producer.send('hotPathSync', job.message, { deduplicationId: job.deduplicationId });
       this.stats.jobs += 1;
     }
-    return { action: 'delete' };
+    return { kind: 'done' };
   }
 }

@@ -2,19 +2,18 @@
 // SyncManager as the hot path (explicit window, low priority, the hot path's cursor untouched),
 // then count the chunk on its JOB item exactly once. A chunk already counted is dropped before
 // any provider call, so a worker that restarts mid-job resumes with the chunks still on the queue
-// and never redoes finished ones. A chunk that fails for good is counted as failed and deleted:
-// the job's progress reports it and redriving it could only be dropped as a duplicate.
+// and never redoes finished ones. A chunk that fails for good is counted as failed and goes to the
+// DLQ with its reason, for operators; the job's progress reports it, and a redriven copy is dropped
+// as a duplicate.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../core/config/config.js';
 import { windowOfDateRange } from '../../core/domain/historicalRange.js';
 import type { EventBus } from '../../core/events/eventBus.js';
 import type { Logger } from '../../core/logging/logger.js';
-import { parseHistoricalChunk } from '../../core/messages/historicalQueue.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { HistoricalChunkRequested } from '../../generated/messages.gen.js';
-import { backoffSeconds, type Disposition, type ReceivedJob } from '../sync/hotPathJob.js';
+import type { Delivery, Outcome } from '../../core/messaging/outcome.js';
 import { classifyFailure } from '../sync/jobErrors.js';
-import { parseReceived, POISON } from '../queue/poison.js';
 import type { SyncManager, SyncRunResult } from '../sync/syncManager.js';
 import { clock } from '../../core/clock/clock.js';
 
@@ -28,9 +27,9 @@ export interface HistoricalChunkDeps {
 }
 
 export interface ChunkOutcome {
-  disposition: Disposition;
+  outcome: Outcome;
   /** What happened to the chunk, for stats and tests. */
-  kind: 'synced' | 'failed' | 'duplicate' | 'orphan' | 'deferred' | 'retry' | 'poison';
+  kind: 'synced' | 'failed' | 'duplicate' | 'orphan' | 'deferred' | 'retry';
   result?: SyncRunResult;
 }
 
@@ -41,15 +40,16 @@ export class HistoricalChunkJob {
     this.now = d.now ?? (() => clock.date());
   }
 
-  async handle(received: ReceivedJob, signal?: AbortSignal): Promise<ChunkOutcome> {
-    const parsed = parseReceived(received, parseHistoricalChunk, this.d.logger, 'chunk');
-    if (!parsed.ok) return { disposition: POISON, kind: 'poison' };
-    const chunk = parsed.message;
+  async handle(
+    chunk: HistoricalChunkRequested,
+    delivery: Delivery,
+    signal?: AbortSignal,
+  ): Promise<ChunkOutcome> {
     const log = this.d.logger.child({ jobId: chunk.jobId, userId: chunk.userId, chunk: chunk.chunkIndex });
     const state = await this.d.syncJobs.historicalState(chunk.userId, chunk.jobId);
     if (!state?.record.progress) {
       log.warn('chunk of a job that no longer exists: dropped');
-      return { disposition: { action: 'delete' }, kind: 'orphan' };
+      return { outcome: { kind: 'done' }, kind: 'orphan' };
     }
     if (state.finishedChunks.has(chunk.chunkIndex) || isFinal(state.record)) {
       // Every chunk counted but no final status: the update after the last count failed (or its
@@ -63,7 +63,7 @@ export class HistoricalChunkJob {
         }
       }
       log.info('chunk already counted: dropped');
-      return { disposition: { action: 'delete' }, kind: 'duplicate' };
+      return { outcome: { kind: 'done' }, kind: 'duplicate' };
     }
     const startedAt = this.now();
     await this.d.syncJobs.markRunning(chunk.userId, chunk.jobId, startedAt);
@@ -78,7 +78,7 @@ export class HistoricalChunkJob {
           priority: chunk.priority,
           trigger: 'historical',
         },
-        attempt: received.receiveCount,
+        attempt: delivery.receiveCount,
         window: windowOfDateRange(chunk.dateRange),
         ...(signal ? { signal } : {}),
       });
@@ -87,23 +87,21 @@ export class HistoricalChunkJob {
         { written: result.recordsWritten, skipped: result.recordsSkipped, calls: result.providerCalls },
         'chunk synced',
       );
-      return { disposition: { action: 'delete' }, kind: 'synced', result };
+      return { outcome: { kind: 'done' }, kind: 'synced', result };
     } catch (error) {
       const failure = classifyFailure(error);
       log.warn(
-        { code: failure.code, kind: failure.kind, attempt: received.receiveCount },
+        { code: failure.code, kind: failure.kind, attempt: delivery.receiveCount },
         'chunk attempt failed',
       );
-      const delay = () => backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds);
-      if (failure.kind === 'defer')
-        return { disposition: { action: 'defer', delaySeconds: delay() }, kind: 'deferred' };
-      if (failure.kind === 'retry' && received.receiveCount < this.d.config.MAX_RECEIVE_COUNT)
-        return { disposition: { action: 'retry', delaySeconds: delay() }, kind: 'retry' };
-      await this.count(chunk, {
-        failed: true,
-        error: { code: failure.code, message: failure.message.slice(0, 500) },
-      });
-      return { disposition: { action: 'delete' }, kind: 'failed' };
+      const retryAfter =
+        failure.retryAfterSeconds !== undefined ? { retryAfterSeconds: failure.retryAfterSeconds } : {};
+      if (failure.kind === 'defer') return { outcome: { kind: 'defer', ...retryAfter }, kind: 'deferred' };
+      if (failure.kind === 'retry' && !delivery.isLastAttempt)
+        return { outcome: { kind: 'retry', code: failure.code, ...retryAfter }, kind: 'retry' };
+      const reason = failure.message.slice(0, 500);
+      await this.count(chunk, { failed: true, error: { code: failure.code, message: reason } });
+      return { outcome: { kind: 'fail', code: failure.code, reason }, kind: 'failed' };
     }
   }
 

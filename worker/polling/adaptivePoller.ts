@@ -1,17 +1,18 @@
 // Tier 1 of the seed's polling (§3f): after a sync of a connection whose provider has no webhooks,
 // and after every empty pre-flight check, enqueue the connection's next check on the poll-schedule
 // queue, delayed by the connection's "sync velocity" (pollPlanner.ts). Long waits hop through the
-// queue (pollQueue.ts), so no scheduler GSI write is needed for them.
+// queue (pollHops.ts), so no scheduler GSI write is needed for them.
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { CloudProvider, DataType } from '../../core/domain/types.js';
 import type { Logger } from '../../core/logging/logger.js';
-import type { PollQueue } from '../../core/messages/pollQueue.js';
+import type { MessageProducer } from '../../core/messaging/producer.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { SyncConfigRecord } from '../../core/store/syncConfigRepository.js';
 import type { HotPathSyncRequested, PollScheduled } from '../../generated/messages.gen.js';
 import type { ProviderManager } from '../providers/providerManager.js';
 import type { SyncRunResult } from '../sync/syncManager.js';
+import { sendPollHop } from './pollHops.js';
 import { nextPollDelaySeconds } from './pollPlanner.js';
 import type { PollState } from './pollState.js';
 import { clock } from '../../core/clock/clock.js';
@@ -27,7 +28,7 @@ export interface PollTarget {
 export interface AdaptivePollerDeps {
   config: Config;
   logger: Logger;
-  queue: PollQueue;
+  producer: Pick<MessageProducer, 'send'>;
   state: PollState;
   userConfig: UserConfigCache;
   providers: ProviderManager;
@@ -98,7 +99,8 @@ export class AdaptivePoller {
     // and the error reaches the caller (its message is received again and reschedules, or the
     // scheduler's ensureChain finds the chain overdue and starts it again).
     await this.d.state.schedule(id, scheduledFor, next.newDataAt);
-    return this.d.queue.send(
+    return sendPollHop(
+      this.d.producer,
       {
         userId: target.connection.userId,
         connectionId: id,
@@ -108,6 +110,7 @@ export class AdaptivePoller {
         lastCheckedAt: next.lastCheckedAt,
       },
       next.waitSeconds,
+      this.d.config.POLL_MAX_HOP_SECONDS,
     );
   }
 

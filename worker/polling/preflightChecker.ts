@@ -8,13 +8,14 @@
 import type { Config } from '../../core/config/config.js';
 import type { DataType } from '../../core/domain/types.js';
 import type { Logger } from '../../core/logging/logger.js';
-import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
-import { parsePollScheduled, type PollQueue } from '../../core/messages/pollQueue.js';
+import type { Delivery, Outcome } from '../../core/messaging/outcome.js';
+import type { MessageProducer } from '../../core/messaging/producer.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
 import type { ProviderManager } from '../providers/providerManager.js';
-import { backoffSeconds, type Disposition, type ReceivedJob } from '../sync/hotPathJob.js';
 import { classifyFailure } from '../sync/jobErrors.js';
-import { parseReceived, POISON } from '../queue/poison.js';
+import { systemJob } from '../sync/systemJob.js';
+import type { PollScheduled } from '../../generated/messages.gen.js';
+import { sendPollHop } from './pollHops.js';
 import type { ProviderContexts } from '../sync/providerContexts.js';
 import type { AdaptivePoller } from './adaptivePoller.js';
 import type { PollState } from './pollState.js';
@@ -25,10 +26,9 @@ export interface PreflightDeps {
   logger: Logger;
   poller: AdaptivePoller;
   state: PollState;
-  queue: PollQueue;
+  producer: Pick<MessageProducer, 'send'>;
   providers: ProviderManager;
   contexts: ProviderContexts;
-  hotPathQueue: HotPathQueue;
   profiles: ProfileRepository;
   now?: () => Date;
 }
@@ -66,19 +66,16 @@ export class PreflightChecker {
     this.now = d.now ?? (() => clock.date());
   }
 
-  async handle(received: ReceivedJob): Promise<Disposition> {
-    const parsed = parseReceived(received, parsePollScheduled, this.d.logger, 'poll');
-    if (!parsed.ok) return POISON;
-    const poll = parsed.message;
+  async handle(poll: PollScheduled, delivery: Delivery): Promise<Outcome> {
     if (!(await this.d.state.isCurrent(poll.connectionId, poll.scheduledFor))) {
       this.stats.superseded += 1;
-      return { action: 'delete' };
+      return { kind: 'done' };
     }
     if (poll.remainingDelaySeconds > 0) {
       const { schemaVersion: _v, remainingDelaySeconds, ...rest } = poll;
-      await this.d.queue.send(rest, remainingDelaySeconds);
+      await sendPollHop(this.d.producer, rest, remainingDelaySeconds, this.d.config.POLL_MAX_HOP_SECONDS);
       this.stats.hops += 1;
-      return { action: 'delete' };
+      return { kind: 'done' };
     }
 
     const target = await this.d.poller.targetOf(poll.userId, poll.connectionId);
@@ -90,7 +87,7 @@ export class PreflightChecker {
         { connectionId: poll.connectionId },
         'poll chain ended: nothing to sync from this connection',
       );
-      return { action: 'delete' };
+      return { kind: 'done' };
     }
 
     const checkedAt = this.now();
@@ -105,31 +102,26 @@ export class PreflightChecker {
         if (await provider.hasNewData(ctx, dataType, since)) changed.push(dataType);
     } catch (error) {
       const failure = classifyFailure(error);
-      const log = { connectionId: poll.connectionId, code: failure.code, attempt: received.receiveCount };
-      if (failure.kind === 'defer')
-        return {
-          action: 'defer',
-          delaySeconds: backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds),
-        };
+      const log = { connectionId: poll.connectionId, code: failure.code, attempt: delivery.receiveCount };
+      const retryAfter =
+        failure.retryAfterSeconds !== undefined ? { retryAfterSeconds: failure.retryAfterSeconds } : {};
+      if (failure.kind === 'defer') return { kind: 'defer', ...retryAfter };
       if (failure.kind === 'fail') {
         // Revoked credentials and the like: the connection shows needs_reauth; reconnecting syncs
         // it, and that sync starts a new chain.
         await this.d.state.clear(poll.connectionId);
         this.stats.stopped += 1;
         this.d.logger.warn(log, 'poll chain ended: pre-flight check failed for good');
-        return { action: 'delete' };
+        return { kind: 'done' };
       }
-      if (received.receiveCount < this.d.config.MAX_RECEIVE_COUNT) {
+      if (!delivery.isLastAttempt) {
         this.d.logger.warn(log, 'pre-flight check failed; retrying');
-        return {
-          action: 'retry',
-          delaySeconds: backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds),
-        };
+        return { kind: 'retry', code: failure.code, ...retryAfter };
       }
       // A provider outage must not end the chain: try again at the usual interval.
       this.d.logger.warn(log, 'pre-flight check kept failing; next check scheduled');
       await this.d.poller.scheduleNext(target, { checkedAt: since, newData: false });
-      return { action: 'delete' };
+      return { kind: 'done' };
     } finally {
       this.stats.providerCalls += counter.calls;
     }
@@ -140,25 +132,23 @@ export class PreflightChecker {
       const tier = (await this.d.profiles.get(poll.userId))?.subscriptionLevel ?? 'FREE';
       for (const { config, destination } of target.configs) {
         if (!changed.includes(config.dataType)) continue;
-        await this.d.hotPathQueue.sendSystemJob({
-          // One job per configuration and check, however often this message is delivered.
-          seed: `${config.configId}#poll#${poll.scheduledFor}`,
-          userId: poll.userId,
-          sourceConnectionId: target.connection.connectionId,
-          destinationConnectionId: destination.connectionId,
-          sourceProvider: target.connection.provider,
-          destinationProvider: destination.provider,
-          dataType: config.dataType,
-          priority: 'medium',
+        // One job per configuration and check, however often this message is delivered.
+        const job = systemJob({
           trigger: 'poll',
+          occasion: poll.scheduledFor,
+          userId: poll.userId,
+          config,
+          source: target.connection,
+          destination,
           tier,
-          requestedAt: checkedAt.toISOString(),
-          correlationId: received.originMessageId,
+          requestedAt: checkedAt,
+          correlationId: delivery.originMessageId,
         });
+        await this.d.producer.send('hotPathSync', job.message, { deduplicationId: job.deduplicationId });
         this.stats.jobs += 1;
       }
     }
     await this.d.poller.scheduleNext(target, { checkedAt, newData: changed.length > 0 });
-    return { action: 'delete' };
+    return { kind: 'done' };
   }
 }

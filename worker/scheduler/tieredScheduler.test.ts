@@ -10,8 +10,8 @@ import { startUserConfigCache, type UserConfigCache } from '../../core/cache/use
 import { loadConfig, type Config } from '../../core/config/config.js';
 import { syncTierShardId } from '../../core/domain/shard.js';
 import { createLogger } from '../../core/logging/logger.js';
-import { HotPathQueue } from '../../core/messages/hotPathQueue.js';
-import { createSqsClient, createSqsJsonClient, SqsQueueSender } from '../../core/queue/sqs.js';
+import { SqsMessageProducer } from '../../core/messaging/producer.js';
+import { createSqsClient, createSqsJsonClient } from '../../core/queue/sqs.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
 import { ConnectionRepository } from '../../core/store/connectionRepository.js';
 import { createDocumentStore } from '../../core/store/dynamoClient.js';
@@ -129,8 +129,10 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
       logger,
       db,
       userConfig: cache.userConfig,
-      hotPathQueue: new HotPathQueue(
-        new SqsQueueSender(sqsJson, config.HOT_PATH_QUEUE_URL, config.BATCH_WINDOW_MS),
+      producer: new SqsMessageProducer(
+        sqsJson,
+        { hotPathSync: config.HOT_PATH_QUEUE_URL },
+        config.BATCH_WINDOW_MS,
       ),
       concurrency: 8,
     });
@@ -257,7 +259,7 @@ describe('TieredScheduler (10,000 users, dynalite + fauxqs)', function () {
       logger,
       db,
       userConfig: cache.userConfig,
-      hotPathQueue: new HotPathQueue(new SqsQueueSender(sqsJson, config.HOT_PATH_QUEUE_URL, 0)),
+      producer: new SqsMessageProducer(sqsJson, { hotPathSync: config.HOT_PATH_QUEUE_URL }, 0),
       poller: {
         isPolled: (provider) => provider === 'google_fit',
         ensureChain: async (user, connectionId) => {

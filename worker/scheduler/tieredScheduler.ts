@@ -10,7 +10,8 @@ import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { SubscriptionLevel } from '../../core/domain/types.js';
 import type { Logger } from '../../core/logging/logger.js';
-import type { HotPathQueue } from '../../core/messages/hotPathQueue.js';
+import type { MessageProducer } from '../../core/messaging/producer.js';
+import { systemJob } from '../sync/systemJob.js';
 import type { DocumentStore } from '../../core/store/documentStore.js';
 import { ProfileRepository } from '../../core/store/profileRepository.js';
 import { SchedulerLockRepository } from '../../core/store/schedulerLockRepository.js';
@@ -25,7 +26,7 @@ export interface SchedulerDeps {
   /** The scheduler's reads and writes go through its repositories, built on this store. */
   db: DocumentStore;
   userConfig: UserConfigCache;
-  hotPathQueue: HotPathQueue;
+  producer: Pick<MessageProducer, 'send' | 'drain'>;
   /**
    * Sources without webhooks are the adaptive poller's: for them the scheduler only makes sure a
    * poll chain is alive (and starts one) instead of enqueueing a full sync every interval.
@@ -96,19 +97,17 @@ export class TieredScheduler {
               polledSources.add(source.connectionId);
               continue;
             }
-            await this.d.hotPathQueue.sendSystemJob({
-              seed: `${config.configId}#schedule#${tick}`,
-              userId,
-              sourceConnectionId: source.connectionId,
-              destinationConnectionId: destination.connectionId,
-              sourceProvider: source.provider,
-              destinationProvider: destination.provider,
-              dataType: config.dataType,
-              priority: 'low',
+            const job = systemJob({
               trigger: 'schedule',
+              occasion: tick,
+              userId,
+              config,
+              source,
+              destination,
               tier,
-              requestedAt: now.toISOString(),
+              requestedAt: now,
             });
+            await this.d.producer.send('hotPathSync', job.message, { deduplicationId: job.deduplicationId });
             report.jobsEnqueued += 1;
           }
           for (const connectionId of polledSources)
@@ -155,7 +154,7 @@ export class TieredScheduler {
         }
       }),
     );
-    await this.d.hotPathQueue.drain();
+    await this.d.producer.drain();
     return report;
   }
 

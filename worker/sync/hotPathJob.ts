@@ -8,8 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../core/config/config.js';
 import type { EventBus, SyncEvent } from '../../core/events/eventBus.js';
 import type { Logger } from '../../core/logging/logger.js';
-import { assertMessage } from '../../core/messages/messageSchemas.js';
-import { parseReceived, POISON } from '../queue/poison.js';
+import type { Delivery, Outcome } from '../../core/messaging/outcome.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
 import type { SyncJob } from '../../core/domain/types.js';
@@ -17,23 +16,8 @@ import { classifyFailure, type ClassifiedFailure } from './jobErrors.js';
 import type { SyncManager, SyncRunResult } from './syncManager.js';
 import { clock } from '../../core/clock/clock.js';
 
-export type Disposition =
-  /** Done (or a duplicate): delete the message. */
-  | { action: 'delete' }
-  /** Let SQS deliver it again after `delaySeconds`; the receive counts toward the DLQ. */
-  | { action: 'retry'; delaySeconds: number }
-  /** Wait `delaySeconds` WITHOUT counting toward the DLQ (rate limits, degraded mode). */
-  | { action: 'defer'; delaySeconds: number };
-
-export interface ReceivedJob {
-  body: string;
-  /** Stable across redeliveries and re-enqueued copies: the first SQS MessageId. */
-  originMessageId: string;
-  receiveCount: number;
-}
-
 export interface JobOutcome {
-  disposition: Disposition;
+  outcome: Outcome;
   /** For metrics and benchmarks. */
   result?: SyncRunResult;
   failure?: ClassifiedFailure;
@@ -54,11 +38,6 @@ export interface HotPathJobDeps {
   now?: () => Date;
 }
 
-/** The consumer side of HotPathSyncRequested: JSON, then the AsyncAPI schema (pact/consumer verifies this). */
-export function parseHotPathMessage(body: string): HotPathSyncRequested {
-  return assertMessage<HotPathSyncRequested>('HotPathSyncRequested', JSON.parse(body) as unknown);
-}
-
 /** The fields every sync event repeats from its job's message. */
 function eventBase(message: HotPathSyncRequested) {
   return {
@@ -73,19 +52,10 @@ function eventBase(message: HotPathSyncRequested) {
   } as const;
 }
 
-export function backoffSeconds(
-  attempt: number,
-  config: Pick<Config, 'REQUEUE_BACKOFF_BASE_SECONDS' | 'REQUEUE_BACKOFF_MAX_SECONDS'>,
-  hint?: number,
-): number {
-  // Exponential with full jitter; a provider's Retry-After is a floor, not a suggestion.
-  const cap = Math.min(
-    config.REQUEUE_BACKOFF_MAX_SECONDS,
-    config.REQUEUE_BACKOFF_BASE_SECONDS * 2 ** Math.max(0, attempt - 1),
-  );
-  const jittered = Math.ceil(Math.random() * cap);
-  return Math.min(Math.max(jittered, hint ?? 0, 1), 43_200);
-}
+/** The API writes the JOB item just after sending the message: how long to give it before deferring. */
+const JOB_ITEM_WAITS_MS = [50, 150, 400];
+
+type Claim = { ok: true; writes: number } | { ok: false; writes: number; outcome: Outcome };
 
 export class HotPathJob {
   private readonly now: () => Date;
@@ -132,7 +102,7 @@ export class HotPathJob {
    */
   private async finish(
     message: HotPathSyncRequested,
-    received: ReceivedJob,
+    delivery: Delivery,
     outcome: {
       status: 'SUCCEEDED' | 'FAILED';
       now: Date;
@@ -140,12 +110,12 @@ export class HotPathJob {
       error?: SyncJob['error'];
     },
   ): Promise<{ ok: boolean; writes: number }> {
-    const args = { originMessageId: received.originMessageId, ...outcome };
+    const args = { originMessageId: delivery.originMessageId, ...outcome };
     if (await this.d.syncJobs.finish(message.userId, message.jobId, args)) return { ok: true, writes: 1 };
     const current = await this.d.syncJobs.get(message.userId, message.jobId);
     if (current?.status !== 'QUEUED') return { ok: false, writes: 1 };
     const claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
-      originMessageId: received.originMessageId,
+      originMessageId: delivery.originMessageId,
       leaseUntilMs: outcome.now.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
       now: outcome.now,
     });
@@ -153,15 +123,54 @@ export class HotPathJob {
     return { ok: await this.d.syncJobs.finish(message.userId, message.jobId, args), writes: 3 };
   }
 
-  async handle(received: ReceivedJob, signal?: AbortSignal): Promise<JobOutcome> {
-    const parsed = parseReceived(received, parseHotPathMessage, this.d.logger, 'message');
-    if (!parsed.ok)
-      return {
-        disposition: POISON,
-        failure: { kind: 'fail', code: 'invalid_message', message: parsed.reason },
-        jobWrites: 0,
-      };
-    const message = parsed.message;
+  /** Claims a job the API created (trigger manual); system jobs have no JOB item to claim. */
+  private async claimTracked(
+    message: HotPathSyncRequested,
+    delivery: Delivery,
+    startedAt: Date,
+    log: Logger,
+  ): Promise<Claim> {
+    const claimArgs = {
+      originMessageId: delivery.originMessageId,
+      leaseUntilMs: startedAt.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
+      now: startedAt,
+    };
+    let claim = await this.d.syncJobs.claim(message.userId, message.jobId, claimArgs);
+    let writes = 1;
+    for (const waitMs of JOB_ITEM_WAITS_MS) {
+      if (claim.claimed || claim.record) break;
+      await new Promise((r) => setTimeout(r, waitMs));
+      claim = await this.d.syncJobs.claim(message.userId, message.jobId, claimArgs);
+      writes += 1;
+    }
+    if (!claim.claimed && !claim.record) {
+      // Still missing. The API's write of it is unconditional (it shares a BatchWriteItem with
+      // other requests' writes), so an item created here could be overwritten by it later:
+      // QUEUED on top of this job's outcome, for good. While the API's request may still write
+      // it (until its idempotency lock times out; a retry that takes over writes only if absent),
+      // wait without counting toward the DLQ. After that the API died: recreate it from the message.
+      const lockMs = this.d.config.IDEMPOTENCY_LOCK_TIMEOUT_MS;
+      const apiMayWriteMs = Math.min(Date.parse(message.requestedAt) + lockMs - startedAt.getTime(), lockMs);
+      if (apiMayWriteMs > 0) {
+        log.info({ apiMayWriteMs }, 'job not written by the API yet: waiting for it');
+        return {
+          ok: false,
+          writes,
+          outcome: { kind: 'defer', maxDelaySeconds: Math.ceil(apiMayWriteMs / 1000) },
+        };
+      }
+      await this.d.syncJobs.putIfAbsent(this.jobRecordFrom(message, 'QUEUED', startedAt));
+      claim = await this.d.syncJobs.claim(message.userId, message.jobId, claimArgs);
+      writes += 2;
+    }
+    if (!claim.claimed) {
+      log.info({ status: claim.record?.status }, 'duplicate delivery of a finished or running job: dropped');
+      return { ok: false, writes, outcome: { kind: 'done' } };
+    }
+    return { ok: true, writes };
+  }
+
+  async handle(message: HotPathSyncRequested, delivery: Delivery, signal?: AbortSignal): Promise<JobOutcome> {
     const log = this.d.logger.child({
       jobId: message.jobId,
       userId: message.userId,
@@ -170,165 +179,143 @@ export class HotPathJob {
     const startedAt = this.now();
     const tracked = message.trigger === 'manual';
     let jobWrites = 0;
-
     if (tracked) {
-      // The API writes the JOB item after sending the message; it may not be there yet.
-      let claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
-        originMessageId: received.originMessageId,
-        leaseUntilMs: startedAt.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
-        now: startedAt,
-      });
-      jobWrites += 1;
-      // The API writes the JOB item just after sending the message: give it a moment.
-      for (const waitMs of [50, 150, 400]) {
-        if (claim.claimed || claim.record) break;
-        await new Promise((r) => setTimeout(r, waitMs));
-        claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
-          originMessageId: received.originMessageId,
-          leaseUntilMs: startedAt.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
-          now: startedAt,
-        });
-        jobWrites += 1;
-      }
-      if (!claim.claimed && !claim.record) {
-        // Still missing. The API's write of it is unconditional (it shares a BatchWriteItem with
-        // other requests' writes), so an item created here could be overwritten by it later:
-        // QUEUED on top of this job's outcome, for good. While the API's request may still write
-        // it (until its idempotency lock times out; a retry that takes over writes only if absent),
-        // wait without counting toward the DLQ. After that the API died: recreate it from the message.
-        const lockMs = this.d.config.IDEMPOTENCY_LOCK_TIMEOUT_MS;
-        const apiMayWriteMs = Math.min(
-          Date.parse(message.requestedAt) + lockMs - startedAt.getTime(),
-          lockMs,
-        );
-        if (apiMayWriteMs > 0) {
-          log.info({ apiMayWriteMs }, 'job not written by the API yet: waiting for it');
-          const delaySeconds = Math.min(
-            Math.ceil(apiMayWriteMs / 1000),
-            backoffSeconds(received.receiveCount, this.d.config),
-          );
-          return { disposition: { action: 'defer', delaySeconds }, jobWrites };
-        }
-        await this.d.syncJobs.putIfAbsent(this.jobRecordFrom(message, 'QUEUED', startedAt));
-        claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
-          originMessageId: received.originMessageId,
-          leaseUntilMs: startedAt.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
-          now: startedAt,
-        });
-        jobWrites += 2;
-      }
-      if (!claim.claimed) {
-        const status = claim.record?.status;
-        log.info({ status }, 'duplicate delivery of a finished or running job: dropped');
-        return { disposition: { action: 'delete' }, jobWrites };
-      }
+      const claim = await this.claimTracked(message, delivery, startedAt, log);
+      jobWrites += claim.writes;
+      if (!claim.ok) return { outcome: claim.outcome, jobWrites };
     }
-
+    let result: SyncRunResult;
     try {
-      const result = await this.d.syncManager.run({
+      result = await this.d.syncManager.run({
         message,
-        attempt: received.receiveCount,
+        attempt: delivery.receiveCount,
         ...(signal ? { signal } : {}),
       });
-      const finishedAt = this.now();
-      const jobResult = {
-        recordsWritten: result.recordsWritten,
-        recordsSkipped: result.recordsSkipped,
-        // What the user (and a test) needs to know which records this job could have moved.
-        ...(result.window
-          ? { window: { since: result.window.since.toISOString(), until: result.window.until.toISOString() } }
-          : {}),
-      };
-      if (tracked) {
-        const finished = await this.finish(message, received, {
-          status: 'SUCCEEDED',
-          now: finishedAt,
-          result: jobResult,
-        });
-        jobWrites += finished.writes;
-        if (!finished.ok) log.warn('job claim was taken over; outcome not recorded by this attempt');
-      } else if (result.itemsWritten > 0) {
-        await this.d.syncJobs.put({
-          ...this.jobRecordFrom(message, 'SUCCEEDED', finishedAt),
-          result: jobResult,
-        });
-        jobWrites += 1;
-      }
-      if (tracked || result.itemsWritten > 0)
-        await this.publish({
-          type: 'SyncSucceeded',
-          detail: {
-            ...eventBase(message),
-            recordsWritten: result.recordsWritten,
-            recordsSkipped: result.recordsSkipped,
-            startedAt: startedAt.toISOString(),
-            finishedAt: finishedAt.toISOString(),
-          },
-        });
-      await this.d.afterSync?.(message, result, startedAt);
-      log.info(
-        {
-          ...jobResult,
-          read: result.recordsRead,
-          calls: result.providerCalls,
-          destinationFetched: result.destinationFetched,
-        },
-        'sync succeeded',
-      );
-      return { disposition: { action: 'delete' }, result, jobWrites };
     } catch (error) {
-      const failure = classifyFailure(error);
-      const lastAttempt = received.receiveCount >= this.d.config.MAX_RECEIVE_COUNT;
-      const final = failure.kind === 'fail' || (failure.kind === 'retry' && lastAttempt);
-      const failedAt = this.now();
-      log.warn(
-        { code: failure.code, kind: failure.kind, attempt: received.receiveCount, reason: failure.message },
-        'sync attempt failed',
-      );
-      if (failure.kind === 'defer') {
-        if (tracked) {
-          await this.d.syncJobs.release(message.userId, message.jobId, {
-            originMessageId: received.originMessageId,
-            now: failedAt,
-          });
-          jobWrites += 1;
-        }
-        return {
-          disposition: {
-            action: 'defer',
-            delaySeconds: backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds),
-          },
-          failure,
-          jobWrites,
-        };
-      }
-      if (final) {
-        const jobError = { code: failure.code, message: failure.message.slice(0, 1000) };
-        if (tracked) {
-          jobWrites +=
-            (await this.finish(message, received, { status: 'FAILED', now: failedAt, error: jobError }))
-              .writes - 1;
-        } else
-          await this.d.syncJobs.put({ ...this.jobRecordFrom(message, 'FAILED', failedAt), error: jobError });
-        jobWrites += 1;
-      }
+      const failed = await this.recordFailure(message, delivery, classifyFailure(error), log);
+      return { ...failed, jobWrites: jobWrites + failed.jobWrites };
+    }
+    jobWrites += await this.recordSuccess(message, delivery, result, startedAt, log);
+    return { outcome: { kind: 'done' }, result, jobWrites };
+  }
+
+  /** SUCCEEDED on the JOB item (system jobs: only when they wrote something), SyncSucceeded, the next poll. */
+  private async recordSuccess(
+    message: HotPathSyncRequested,
+    delivery: Delivery,
+    result: SyncRunResult,
+    startedAt: Date,
+    log: Logger,
+  ): Promise<number> {
+    const tracked = message.trigger === 'manual';
+    let jobWrites = 0;
+    const finishedAt = this.now();
+    const jobResult = {
+      recordsWritten: result.recordsWritten,
+      recordsSkipped: result.recordsSkipped,
+      // What the user (and a test) needs to know which records this job could have moved.
+      ...(result.window
+        ? { window: { since: result.window.since.toISOString(), until: result.window.until.toISOString() } }
+        : {}),
+    };
+    if (tracked) {
+      const finished = await this.finish(message, delivery, {
+        status: 'SUCCEEDED',
+        now: finishedAt,
+        result: jobResult,
+      });
+      jobWrites += finished.writes;
+      if (!finished.ok) log.warn('job claim was taken over; outcome not recorded by this attempt');
+    } else if (result.itemsWritten > 0) {
+      await this.d.syncJobs.put({
+        ...this.jobRecordFrom(message, 'SUCCEEDED', finishedAt),
+        result: jobResult,
+      });
+      jobWrites += 1;
+    }
+    if (tracked || result.itemsWritten > 0)
       await this.publish({
-        type: 'SyncFailed',
+        type: 'SyncSucceeded',
         detail: {
           ...eventBase(message),
-          errorCode: failure.code,
-          retryable: !final,
-          attempt: received.receiveCount,
-          failedAt: failedAt.toISOString(),
+          recordsWritten: result.recordsWritten,
+          recordsSkipped: result.recordsSkipped,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
         },
       });
-      // Failed for good: the job is over, and its outcome is on the JOB item and in SyncFailed.
-      // The message is deleted: every further receive would only fail again, publish again and
-      // (for jobs without a claim) call the providers again. Transient failures come back after a
-      // backoff; after the last one (FAILED above) SQS moves the message to the DLQ.
-      if (failure.kind === 'fail') return { disposition: { action: 'delete' }, failure, jobWrites };
-      const delaySeconds = backoffSeconds(received.receiveCount, this.d.config, failure.retryAfterSeconds);
-      return { disposition: { action: 'retry', delaySeconds }, failure, jobWrites };
+    await this.d.afterSync?.(message, result, startedAt);
+    log.info(
+      {
+        ...jobResult,
+        read: result.recordsRead,
+        calls: result.providerCalls,
+        destinationFetched: result.destinationFetched,
+      },
+      'sync succeeded',
+    );
+    return jobWrites;
+  }
+
+  /**
+   * A failed attempt. Deferrals release the claim and wait. A permanent failure, or a transient one on
+   * the last attempt, is final: FAILED on the JOB item, once. Every non-deferred attempt publishes
+   * SyncFailed (retryable unless final). A permanent failure leaves for the DLQ at once: every further
+   * receive would only fail again and (for jobs without a claim) call the providers again.
+   */
+  private async recordFailure(
+    message: HotPathSyncRequested,
+    delivery: Delivery,
+    failure: ClassifiedFailure,
+    log: Logger,
+  ): Promise<JobOutcome> {
+    const tracked = message.trigger === 'manual';
+    let jobWrites = 0;
+    const final = failure.kind === 'fail' || (failure.kind === 'retry' && delivery.isLastAttempt);
+    const failedAt = this.now();
+    const retryAfter =
+      failure.retryAfterSeconds !== undefined ? { retryAfterSeconds: failure.retryAfterSeconds } : {};
+    log.warn(
+      { code: failure.code, kind: failure.kind, attempt: delivery.receiveCount, reason: failure.message },
+      'sync attempt failed',
+    );
+    if (failure.kind === 'defer') {
+      if (tracked) {
+        await this.d.syncJobs.release(message.userId, message.jobId, {
+          originMessageId: delivery.originMessageId,
+          now: failedAt,
+        });
+        jobWrites += 1;
+      }
+      return { outcome: { kind: 'defer', ...retryAfter }, failure, jobWrites };
     }
+    if (final) {
+      const jobError = { code: failure.code, message: failure.message.slice(0, 1000) };
+      if (tracked)
+        jobWrites += (
+          await this.finish(message, delivery, { status: 'FAILED', now: failedAt, error: jobError })
+        ).writes;
+      else {
+        await this.d.syncJobs.put({ ...this.jobRecordFrom(message, 'FAILED', failedAt), error: jobError });
+        jobWrites += 1;
+      }
+    }
+    await this.publish({
+      type: 'SyncFailed',
+      detail: {
+        ...eventBase(message),
+        errorCode: failure.code,
+        retryable: !final,
+        attempt: delivery.receiveCount,
+        failedAt: failedAt.toISOString(),
+      },
+    });
+    if (failure.kind === 'fail')
+      return {
+        outcome: { kind: 'fail', code: failure.code, reason: failure.message.slice(0, 1000) },
+        failure,
+        jobWrites,
+      };
+    return { outcome: { kind: 'retry', code: failure.code, ...retryAfter }, failure, jobWrites };
   }
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
+import type { MessageMap, MessageName } from '../../generated/channels.gen.js';
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 const SCHEMA_DIR = new URL('../../generated/schemas/', import.meta.url);
@@ -32,9 +33,9 @@ function validatorFor(messageName: string): ValidateFunction {
   return validate;
 }
 
-/** Returns `value` typed as the message when it matches the contract; throws MessageValidationError otherwise. */
-export function assertMessage<T>(messageName: string, value: unknown): T {
+/** Returns `value` typed as the named message when it matches the contract; throws MessageValidationError otherwise. */
+export function assertMessage<N extends MessageName>(messageName: N, value: unknown): MessageMap[N] {
   const validate = validatorFor(messageName);
   if (!validate(value)) throw new MessageValidationError(messageName, validate.errors ?? []);
-  return value as T;
+  return value as MessageMap[N];
 }
