@@ -10,7 +10,7 @@ import { queueUrlsFrom } from '../core/messaging/queueUrls.js';
 import { createSqsClient, createSqsJsonClient } from '../core/queue/sqs.js';
 import { BatchWriter } from '../core/store/batchWriter.js';
 import { ConnectionRepository } from '../core/store/connectionRepository.js';
-import { createDocumentClient, createDocumentStore } from '../core/store/dynamoClient.js';
+import { createDocumentStore } from '../core/store/dynamoClient.js';
 import { HEALTH_KEY } from '../core/store/keys.js';
 import { IdempotencyRepository } from '../core/store/idempotencyRepository.js';
 import { ProfileRepository } from '../core/store/profileRepository.js';
@@ -47,7 +47,6 @@ async function probe(check: () => Promise<unknown>): Promise<DependencyStatus> {
 export async function createApi(config: Config, logger: Logger): Promise<Api> {
   const db = createDocumentStore(config);
   // Only the OAuth state repository (core/oauth) still takes the SDK's Document client.
-  const sdkDocumentClient = createDocumentClient(config);
   const writer = new BatchWriter(db, config.TABLE_NAME, config.BATCH_WINDOW_MS);
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
   const connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
@@ -82,7 +81,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     syncConfigs,
     syncJobs,
     userConfig,
-    oauthStates: new OAuthStateRepository(sdkDocumentClient, config.TABLE_NAME),
+    oauthStates: new OAuthStateRepository(db, config.TABLE_NAME),
     providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
     producer,
     secrets: createSecretStore(config, logger),
@@ -122,7 +121,6 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
       sqs.destroy();
       sqsJson.destroy();
       db.destroy();
-      sdkDocumentClient.destroy();
     },
   };
 }

@@ -2,9 +2,9 @@
 // item holding who asked (user, pending connection), the PKCE verifier and the expiry. The
 // callback consumes it with a conditional delete, so a state works once; expiry is checked on read
 // (DynamoDB TTL deletes lazily and dynalite never does).
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudProvider } from '../domain/types.js';
-import { isConditionalCheckFailed, type DocumentClient } from '../store/dynamoClient.js';
+import { isConditionalCheckFailed, type DocumentStore } from '../store/documentStore.js';
+import { oauthStateKey as stateKey } from '../store/keys.js';
 import { clock } from '../clock/clock.js';
 
 export interface OAuthStateRecord {
@@ -23,7 +23,7 @@ export interface OAuthStateRecord {
 /** A state taken out of the table; an expired one is still returned, so the caller can clean up. */
 export type ConsumedState = OAuthStateRecord & { expired: boolean };
 
-interface OAuthStateItem {
+type OAuthStateItem = {
   PK: string;
   SK: string;
   Entity: 'OAUTHSTATE';
@@ -34,13 +34,11 @@ interface OAuthStateItem {
   AppRedirectUri: string | null;
   ExpiresAt: number;
   ttl: number;
-}
-
-const stateKey = (state: string) => `OAUTHSTATE#${state}`;
+};
 
 export class OAuthStateRepository {
   constructor(
-    private readonly db: DocumentClient,
+    private readonly db: DocumentStore,
     private readonly tableName: string,
   ) {}
 
@@ -57,13 +55,11 @@ export class OAuthStateRepository {
       ExpiresAt: record.expiresAt,
       ttl: Math.ceil(record.expiresAt / 1000),
     };
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    );
+    await this.db.put({
+      TableName: this.tableName,
+      Item: item,
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
   }
 
   /**
@@ -72,14 +68,12 @@ export class OAuthStateRepository {
    */
   async consume(state: string, nowMs = clock.now()): Promise<ConsumedState | undefined> {
     try {
-      const out = await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { PK: stateKey(state), SK: stateKey(state) },
-          ConditionExpression: 'attribute_exists(PK)',
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
+      const out = await this.db.delete({
+        TableName: this.tableName,
+        Key: { PK: stateKey(state), SK: stateKey(state) },
+        ConditionExpression: 'attribute_exists(PK)',
+        ReturnValues: 'ALL_OLD',
+      });
       const item = out.Attributes as OAuthStateItem | undefined;
       if (!item) return undefined;
       return {

@@ -10,11 +10,7 @@ import { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
 import { BatchWriter } from '../../core/store/batchWriter.js';
-import {
-  createDocumentClient,
-  createDocumentStore,
-  type DocumentClient,
-} from '../../core/store/dynamoClient.js';
+import { createDocumentStore } from '../../core/store/dynamoClient.js';
 import type { LeanDocumentClient } from '../../core/aws/leanDocumentClient.js';
 import { PROFILE_SK, userPk } from '../../core/store/keys.js';
 import { ProfileRepository } from '../../core/store/profileRepository.js';
@@ -50,8 +46,6 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
   let syncJobs: SyncJobRepository;
   let profiles: ProfileRepository;
   let db: LeanDocumentClient;
-  /** The OAuth state repository (core/oauth) still takes the SDK's Document client. */
-  let sdkDocumentClient: DocumentClient;
   let redis: Redis;
   /** The API's own cache class on a connection of ours: invalidate() reaches the API over pub/sub. */
   let userConfig: UserConfigCache;
@@ -63,7 +57,6 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
     harness = await startHarness();
     const { config } = harness;
     db = createDocumentStore(config);
-    sdkDocumentClient = createDocumentClient(config);
     writer = new BatchWriter(db, config.TABLE_NAME, 0);
     syncJobs = new SyncJobRepository(db, config.TABLE_NAME, writer);
     profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
@@ -105,7 +98,7 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
       pactUrls: [PACT_FILE, OPS_PACT_FILE],
       stateHandlers: providerStates({
         connections: harness.connections,
-        oauthStates: new OAuthStateRepository(sdkDocumentClient, harness.config.TABLE_NAME),
+        oauthStates: new OAuthStateRepository(db, harness.config.TABLE_NAME),
         sandbox: harness.stack.sandbox,
         callbackBase:
           harness.config.OAUTH_REDIRECT_BASE_URL ?? `http://${harness.config.HOST}:${harness.config.PORT}`,
