@@ -66,7 +66,7 @@ export default tseslint.config(
   ...(() => {
     const names = '/^(revealAccessToken|revealRefreshToken|sealForStorage|unsealFromStorage)$/';
     const message =
-      'Token material stays in core/secrets, core/oauth, worker/providers/providerHttp.ts and worker/sync/credentials*.ts.';
+      'Token material stays in core/secrets, core/oauth, core/providers/providerHttp.ts and core/sync/credentials*.ts.';
     const tokenRules = [
       { selector: `MemberExpression[property.name=${names}]`, message },
       { selector: `MemberExpression[computed=true][property.value=${names}]`, message },
@@ -75,8 +75,8 @@ export default tseslint.config(
     const allowed = [
       'core/secrets/**',
       'core/oauth/**',
-      'worker/providers/providerHttp.ts',
-      'worker/sync/credentials*.ts',
+      'core/providers/providerHttp.ts',
+      'core/sync/credentials*.ts',
       '**/*.test.ts',
     ];
     const tooling = [

@@ -30,7 +30,7 @@ describe('lint rule: one clock', function () {
       'worker/sync/x.ts',
       'core/store/x.ts',
       'core/secrets/x.ts',
-      'worker/providers/providerHttp.ts',
+      'core/providers/providerHttp.ts',
       'infra/local/sandbox/x.ts',
       'test/e2e/x.test.ts',
       'test/support/x.ts',

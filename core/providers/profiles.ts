@@ -1,5 +1,5 @@
 // The provider registry: one profile per Provider of the contract. Adding a provider is its profile
-// (core/providers/<name>/profile.ts), its DataProvider (worker/providers/<name>/) and one line here;
+// (core/providers/<name>/profile.ts), its DataProvider (same folder) and one line here;
 // the compiler then names everything else that needs it (docs/architecture.md, "Adding a provider").
 import type { CloudProvider, DataType, Provider } from '../domain/types.js';
 import { appleHealthProfile } from './appleHealth/profile.js';

@@ -51,7 +51,7 @@ describe('lint rule: ProviderTokens secrets stay in their modules', function () 
       'server/handlers/x.ts',
       'core/store/x.ts',
       'worker/sync/engine.ts',
-      'worker/providers/strava.ts',
+      'core/providers/strava.ts',
     ]) {
       const messages = await restricted(REVEALS, filePath);
       expect(messages, filePath).to.have.length(5);
@@ -67,13 +67,13 @@ describe('lint rule: ProviderTokens secrets stay in their modules', function () 
     }
   });
 
-  it('allows them in core/secrets, core/oauth, the provider HTTP layer, worker credentials and tests', async () => {
+  it('allows them in core/secrets, core/oauth, the provider HTTP layer, the sync credentials and tests', async () => {
     for (const filePath of [
       'core/secrets/x.ts',
       'core/oauth/tokenClient.ts',
-      'worker/providers/providerHttp.ts',
-      'worker/sync/credentials.ts',
-      'worker/sync/credentialsCache.ts',
+      'core/providers/providerHttp.ts',
+      'core/sync/credentials.ts',
+      'core/sync/credentialsCache.ts',
       'server/handlers/x.test.ts',
       'test/integration/x.test.ts',
     ]) {
@@ -87,7 +87,7 @@ describe('lint rule: ProviderTokens secrets stay in their modules', function () 
       'server/x.ts',
       'core/store/x.ts',
       'core/secrets/x.ts',
-      'worker/providers/providerHttp.ts',
+      'core/providers/providerHttp.ts',
     ]) {
       const messages = await restricted(ENV, filePath);
       expect(messages, filePath).to.have.length(1);

@@ -13,8 +13,8 @@ import type { Logger } from '../../core/logging/logger.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { HistoricalChunkRequested } from '../../generated/messages.gen.js';
 import type { Delivery, Outcome } from '../../core/messaging/outcome.js';
-import { classifyFailure } from '../sync/jobErrors.js';
-import type { SyncManager, SyncRunResult } from '../sync/syncManager.js';
+import { classifyFailure } from '../../core/sync/jobErrors.js';
+import type { SyncManager, SyncRunResult } from '../../core/sync/syncManager.js';
 import { clock } from '../../core/clock/clock.js';
 
 export interface HistoricalChunkDeps {

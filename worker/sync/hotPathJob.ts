@@ -12,8 +12,8 @@ import type { Delivery, Outcome } from '../../core/messaging/outcome.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
 import type { SyncJob } from '../../core/domain/types.js';
-import { classifyFailure, type ClassifiedFailure } from './jobErrors.js';
-import type { SyncManager, SyncRunResult } from './syncManager.js';
+import { classifyFailure, type ClassifiedFailure } from '../../core/sync/jobErrors.js';
+import type { SyncManager, SyncRunResult } from '../../core/sync/syncManager.js';
 import { clock } from '../../core/clock/clock.js';
 
 export interface JobOutcome {

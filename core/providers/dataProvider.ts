@@ -2,13 +2,13 @@
 // sync engine only ever sees canonical records; each provider maps its native shapes to and from
 // them. Metadata-first (seed §3b): `fetchMetadata` returns light summaries, the engine decides what
 // must be written, and only then `fetchPayloads` hydrates those records.
-import type { CanonicalByDataType, CloudProvider, DataType, WorkoutType } from '../../core/domain/types.js';
-import type { CloudProviderProfile, ProviderCapabilities } from '../../core/providers/profile.js';
+import type { CanonicalByDataType, CloudProvider, DataType, WorkoutType } from '../domain/types.js';
+import type { CloudProviderProfile, ProviderCapabilities } from './profile.js';
 import type { JobCache } from './jobCache.js';
 import type { ProviderHttp } from './providerHttp.js';
 
 // Capabilities are a fact of the provider's profile (core/providers/<provider>/profile.ts).
-export type { DataTypeCapability, ProviderCapabilities } from '../../core/providers/profile.js';
+export type { DataTypeCapability, ProviderCapabilities } from './profile.js';
 
 /** Half-open time window [since, until). */
 export interface TimeWindow {
@@ -50,7 +50,7 @@ export interface ProviderContext {
   connection: ProviderConnection;
   /** Authorised, rate-limited HTTP to this provider's API for this connection. */
   http: ProviderHttp;
-  /** What this job learned from the provider; dropped with the job (worker/providers/jobCache.ts). */
+  /** What this job learned from the provider; dropped with the job (core/providers/jobCache.ts). */
   job: JobCache;
   signal?: AbortSignal;
 }

@@ -15,9 +15,9 @@ import type {
   CanonicalWorkout,
   CloudProvider,
   DataType,
-} from '../../../core/domain/types.js';
-import type { RateLimitObservation } from '../../../core/ratelimit/types.js';
-import { googleFitProfile } from '../../../core/providers/googleFit/profile.js';
+} from '../../domain/types.js';
+import type { RateLimitObservation } from '../../ratelimit/types.js';
+import { googleFitProfile } from './profile.js';
 import {
   changeNotificationsOf,
   type DataProvider,
@@ -52,7 +52,7 @@ import {
   fitSessionListSchema,
   type FitSession,
 } from './googleFitSchemas.js';
-import { clock } from '../../../core/clock/clock.js';
+import { clock } from '../../clock/clock.js';
 
 export const FIT_STEPS = 'com.google.step_count.delta';
 export const FIT_WEIGHT = 'com.google.weight';

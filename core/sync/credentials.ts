@@ -7,19 +7,15 @@
 // needs_reauth. So is a connection whose credentials are not in the store at all (none stored, or
 // deleted, or unusable): only the user can fix that, so it stops being synced until they reconnect.
 import { LRUCache } from 'lru-cache';
-import type { Config } from '../../core/config/config.js';
-import type { CloudProvider } from '../../core/domain/types.js';
-import type { Logger } from '../../core/logging/logger.js';
-import { appCredentials } from '../../core/oauth/appCredentials.js';
-import { OAuthGrantError, refreshAccessToken } from '../../core/oauth/oauthClient.js';
-import { providerEndpoints } from '../../core/providers/endpoints.js';
-import type { ProviderTokens } from '../../core/secrets/providerTokens.js';
-import {
-  SecretCorruptedError,
-  SecretNotFoundError,
-  type SecretStore,
-} from '../../core/secrets/secretStore.js';
-import type { ConnectionRecord, ConnectionRepository } from '../../core/store/connectionRepository.js';
+import type { Config } from '../config/config.js';
+import type { CloudProvider } from '../domain/types.js';
+import type { Logger } from '../logging/logger.js';
+import { appCredentials } from '../oauth/appCredentials.js';
+import { OAuthGrantError, refreshAccessToken } from '../oauth/oauthClient.js';
+import { providerEndpoints } from '../providers/endpoints.js';
+import type { ProviderTokens } from '../secrets/providerTokens.js';
+import { SecretCorruptedError, SecretNotFoundError, type SecretStore } from '../secrets/secretStore.js';
+import type { ConnectionRecord, ConnectionRepository } from '../store/connectionRepository.js';
 import { ProviderAuthError, ProviderUnavailableError } from '../providers/errors.js';
 import type { AccessTokenSource } from '../providers/providerHttp.js';
 

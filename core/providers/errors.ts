@@ -1,7 +1,7 @@
 // How a provider call failed, in the terms the worker acts on: transient errors go back to the
 // queue (with backoff), permanent ones fail the job for good and end in the DLQ. A 429 is always
 // transient (issue: never a DLQ for rate limiting).
-import type { CloudProvider } from '../../core/domain/types.js';
+import type { CloudProvider } from '../domain/types.js';
 
 export abstract class ProviderError extends Error {
   abstract readonly transient: boolean;

@@ -2,9 +2,9 @@
 // - defer: wait and try again, as often as needed, never to the DLQ (rate limits, degraded mode);
 // - retry: transient failure; back to the queue with backoff; the 5th failed receive goes to the DLQ;
 // - fail: permanent; the JOB is FAILED with the reason, one SyncFailed, and the message is deleted.
-import { OAuthGrantError, OAuthUnavailableError } from '../../core/oauth/oauthClient.js';
-import { RateLimiterUnavailableError } from '../../core/ratelimit/tokenBucket.js';
-import { SecretNotFoundError, SecureStorageUnavailableError } from '../../core/secrets/secretStore.js';
+import { OAuthGrantError, OAuthUnavailableError } from '../oauth/oauthClient.js';
+import { RateLimiterUnavailableError } from '../ratelimit/tokenBucket.js';
+import { SecretNotFoundError, SecureStorageUnavailableError } from '../secrets/secretStore.js';
 import { ProviderError, ProviderRateLimitedError } from '../providers/errors.js';
 
 export type FailureKind = 'defer' | 'retry' | 'fail';

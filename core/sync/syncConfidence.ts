@@ -2,8 +2,8 @@
 // destination provider, `sync:confidence:{userId}:{destProvider}`, 7 days. At the threshold the
 // destination fetch is skipped (the ledger still prevents our own duplicates). Data at the
 // destination, or a push conflict, resets it. Redis trouble means "not confident": fetch.
-import type { Redis } from '../../core/cache/redis.js';
-import type { Logger } from '../../core/logging/logger.js';
+import type { Redis } from '../cache/redis.js';
+import type { Logger } from '../logging/logger.js';
 
 const TTL_SECONDS = 7 * 24 * 3600;
 const keyOf = (userId: string, destinationProvider: string) =>

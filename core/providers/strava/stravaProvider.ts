@@ -3,9 +3,9 @@
 // GET /activities/{id}, and writes with POST /activities (createActivity; Strava cannot update an
 // activity's times or type, so `update` is false). Rate limits are per application (seed §3c):
 // a 15-minute and a daily window, reported on every response.
-import type { CanonicalByDataType, CanonicalWorkout, DataType } from '../../../core/domain/types.js';
-import type { RateLimitObservation, RateLimitWindowObservation } from '../../../core/ratelimit/types.js';
-import { stravaProfile } from '../../../core/providers/strava/profile.js';
+import type { CanonicalByDataType, CanonicalWorkout, DataType } from '../../domain/types.js';
+import type { RateLimitObservation, RateLimitWindowObservation } from '../../ratelimit/types.js';
+import { stravaProfile } from './profile.js';
 import {
   changeNotificationsOf,
   type DataProvider,
@@ -25,7 +25,7 @@ import {
   StravaSummaryActivityListSchema,
   StravaSummaryActivitySchema,
 } from './stravaSchemas.js';
-import { clock } from '../../../core/clock/clock.js';
+import { clock } from '../../clock/clock.js';
 
 const SHORT_WINDOW_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;

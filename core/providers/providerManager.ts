@@ -2,8 +2,8 @@
 // DataProvider and its rate-limit header parser. The provider's static facts are its profile
 // (core/providers/profiles.ts); adding a provider = its profile, its DataProvider, and one line
 // here (the Record makes the compiler ask for it).
-import type { CloudProvider, Provider } from '../../core/domain/types.js';
-import { isCloudProvider } from '../../core/providers/profiles.js';
+import type { CloudProvider, Provider } from '../domain/types.js';
+import { isCloudProvider } from './profiles.js';
 import type { RateLimitParser } from '../sync/requestBudget.js';
 import type { DataProvider } from './dataProvider.js';
 import { FitbitProvider, parseFitbitRateLimit } from './fitbit/fitbitProvider.js';

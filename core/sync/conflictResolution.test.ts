@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { ConflictStrategy } from '../../core/domain/types.js';
+import type { ConflictStrategy } from '../domain/types.js';
 import type { RecordSummary } from '../providers/dataProvider.js';
 import type { Decision, LedgerEntry, ResolutionInput } from './conflictResolution.js';
 import { resolveConflicts, summarizeDecisions } from './conflictResolution.js';

@@ -1,12 +1,12 @@
 // Provider contexts: for one connection, HTTP to its provider with the connection's credentials
 // (refreshed as needed) and the Redis token buckets at a given priority. Shared by the sync engine
 // and the pre-flight checker, so both spend the same rate-limit budget the same way.
-import type { Config } from '../../core/config/config.js';
-import type { CloudProvider, SyncPriority } from '../../core/domain/types.js';
-import type { Logger } from '../../core/logging/logger.js';
-import { providerEndpoints } from '../../core/providers/endpoints.js';
-import type { RedisRateLimiter } from '../../core/ratelimit/tokenBucket.js';
-import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
+import type { Config } from '../config/config.js';
+import type { CloudProvider, SyncPriority } from '../domain/types.js';
+import type { Logger } from '../logging/logger.js';
+import { providerEndpoints } from '../providers/endpoints.js';
+import type { RedisRateLimiter } from '../ratelimit/tokenBucket.js';
+import type { ConnectionRecord } from '../store/connectionRepository.js';
 import type { ProviderContext } from '../providers/dataProvider.js';
 import { JobCache } from '../providers/jobCache.js';
 import { createProviderHttp } from '../providers/providerHttp.js';

@@ -1,7 +1,7 @@
 // StravaProvider against the in-process sandbox with a real ProviderHttp and real sandbox tokens.
 import { expect } from 'chai';
-import { providerEndpoints } from '../../../core/providers/endpoints.js';
-import type { CanonicalWorkout } from '../../../core/domain/types.js';
+import { providerEndpoints } from '../endpoints.js';
+import type { CanonicalWorkout } from '../../domain/types.js';
 import { recordedBy, recordedStart } from '../../../infra/local/sandbox/persona.js';
 import {
   startProviderSandbox,

@@ -1,7 +1,7 @@
 // The only way a provider talks to its API: bearer auth with one forced refresh on 401, the
 // rate-limit budget taken before every request, responses classified into ProviderErrors, and the
 // provider's rate-limit headers handed back to the limiter. Providers never see tokens.
-import type { CloudProvider } from '../../core/domain/types.js';
+import type { CloudProvider } from '../domain/types.js';
 import {
   ProviderAuthError,
   ProviderNotFoundError,
@@ -10,7 +10,7 @@ import {
   ProviderRequestError,
   ProviderUnavailableError,
 } from './errors.js';
-import { clock } from '../../core/clock/clock.js';
+import { clock } from '../clock/clock.js';
 
 export interface ProviderRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

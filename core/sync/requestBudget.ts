@@ -1,10 +1,10 @@
 // The Redis token bucket as the provider HTTP layer sees it: a token before every request (or a
 // ProviderRateLimitedError that defers the job), the provider's own rate-limit headers folded back
 // into the buckets, and a provider 429 blocking the bucket for its Retry-After.
-import type { CloudProvider, SyncPriority } from '../../core/domain/types.js';
-import type { Logger } from '../../core/logging/logger.js';
-import type { RedisRateLimiter } from '../../core/ratelimit/tokenBucket.js';
-import type { RateLimitObservation } from '../../core/ratelimit/types.js';
+import type { CloudProvider, SyncPriority } from '../domain/types.js';
+import type { Logger } from '../logging/logger.js';
+import type { RedisRateLimiter } from '../ratelimit/tokenBucket.js';
+import type { RateLimitObservation } from '../ratelimit/types.js';
 import { ProviderRateLimitedError } from '../providers/errors.js';
 import type { RequestBudget } from '../providers/providerHttp.js';
 

@@ -7,9 +7,9 @@
 // mapping assumes. If ProviderHttp ever sets a default Accept-Language, it must not be en_US.
 //
 // Times: the user's zone comes from the Fitbit profile, fetched once per job (on the job's cache).
-import type { CanonicalByDataType, DataType } from '../../../core/domain/types.js';
-import type { RateLimitObservation } from '../../../core/ratelimit/types.js';
-import { fitbitProfile } from '../../../core/providers/fitbit/profile.js';
+import type { CanonicalByDataType, DataType } from '../../domain/types.js';
+import type { RateLimitObservation } from '../../ratelimit/types.js';
+import { fitbitProfile } from './profile.js';
 import {
   changeNotificationsOf,
   type DataProvider,
@@ -57,7 +57,7 @@ import {
   type FitbitStepsDay,
   type FitbitWeightLog,
 } from './fitbitSchemas.js';
-import { clock } from '../../../core/clock/clock.js';
+import { clock } from '../../clock/clock.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

@@ -8,14 +8,9 @@
 // most (until − since + lag) / 1 day. History older than what was uploaded since the user
 // connected needs Garmin's backfill (`requestBackfill`), which pushes data later.
 import { z } from 'zod';
-import type {
-  CanonicalByDataType,
-  CanonicalRecord,
-  CloudProvider,
-  DataType,
-} from '../../../core/domain/types.js';
-import type { RateLimitObservation } from '../../../core/ratelimit/types.js';
-import { garminProfile } from '../../../core/providers/garmin/profile.js';
+import type { CanonicalByDataType, CanonicalRecord, CloudProvider, DataType } from '../../domain/types.js';
+import type { RateLimitObservation } from '../../ratelimit/types.js';
+import { garminProfile } from './profile.js';
 import {
   changeNotificationsOf,
   type DataProvider,
@@ -46,7 +41,7 @@ import {
   garminSleepSchema,
   garminUserIdSchema,
 } from './garminSchemas.js';
-import { clock } from '../../../core/clock/clock.js';
+import { clock } from '../../clock/clock.js';
 
 export const GARMIN_MAX_UPLOAD_WINDOW_SECONDS = 86_400;
 export const GARMIN_MAX_BACKFILL_SECONDS = 90 * 86_400;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { CanonicalSleepSession, CanonicalWorkout } from '../../../core/domain/types.js';
-import { providerEndpoints } from '../../../core/providers/endpoints.js';
+import type { CanonicalSleepSession, CanonicalWorkout } from '../../domain/types.js';
+import { providerEndpoints } from '../endpoints.js';
 import { recordedBy } from '../../../infra/local/sandbox/persona.js';
 import {
   startProviderSandbox,

@@ -2,8 +2,8 @@
 // reads must be exactly what the persona's Fitbit devices recorded, and what it writes must land at
 // the right local time in the right units.
 import { expect } from 'chai';
-import { providerEndpoints } from '../../../core/providers/endpoints.js';
-import type { CanonicalSleepSession, CanonicalWeight, CanonicalWorkout } from '../../../core/domain/types.js';
+import { providerEndpoints } from '../endpoints.js';
+import type { CanonicalSleepSession, CanonicalWeight, CanonicalWorkout } from '../../domain/types.js';
 import { recordedBy } from '../../../infra/local/sandbox/persona.js';
 import {
   startProviderSandbox,

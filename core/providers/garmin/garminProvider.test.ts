@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { providerEndpoints } from '../../../core/providers/endpoints.js';
+import { providerEndpoints } from '../endpoints.js';
 import type { GarminFake } from '../../../infra/local/sandbox/garmin.js';
 import { recordedBy } from '../../../infra/local/sandbox/persona.js';
 import {

@@ -21,7 +21,7 @@
 //    `newest_wins` updates only when the source changed strictly later than the destination record
 //    (equal → the destination stays). An update the destination cannot do is skipped
 //    `update_unsupported` (never turned into a create: that would write a duplicate).
-import type { ConflictStrategy, DataType } from '../../core/domain/types.js';
+import type { ConflictStrategy, DataType } from '../domain/types.js';
 import type { RecordSummary } from '../providers/dataProvider.js';
 import { CandidateIndex, findMatch, matchAll } from './duplicateDetection.js';
 

@@ -28,7 +28,7 @@
 //   then the smallest time difference) and never give one destination record to two source records
 //   (`findMatch`, `matchAll`).
 import type { RecordSummary } from '../providers/dataProvider.js';
-import type { WorkoutType } from '../../core/domain/types.js';
+import type { WorkoutType } from '../domain/types.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;

@@ -2,8 +2,8 @@
 // context (JobCache) or in a bounded, expiring LRU. Jobs here are fresh contexts against the sandbox.
 import { expect } from 'chai';
 import { LRUCache } from 'lru-cache';
-import type { CloudProvider } from '../../core/domain/types.js';
-import { providerEndpoints } from '../../core/providers/endpoints.js';
+import type { CloudProvider } from '../domain/types.js';
+import { providerEndpoints } from './endpoints.js';
 import {
   startProviderSandbox,
   type ProviderSandbox,

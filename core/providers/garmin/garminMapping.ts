@@ -8,7 +8,7 @@ import type {
   CanonicalWeight,
   CanonicalWorkout,
   WorkoutType,
-} from '../../../core/domain/types.js';
+} from '../../domain/types.js';
 import type { RecordSummary } from '../dataProvider.js';
 import type { GarminActivity, GarminBodyComp, GarminDaily, GarminSleep } from './garminSchemas.js';
 

@@ -1,7 +1,7 @@
 // Strava activities ↔ SyncWell's canonical workout. Strava units are already SI (metres, seconds);
 // the work is in types and time: `sport_type` ↔ WorkoutType, the `(GMT-05:00) America/New_York`
 // timezone label ↔ an IANA name, and the wall-clock `start_date_local` Strava wants on create.
-import type { CanonicalWorkout, WorkoutType } from '../../../core/domain/types.js';
+import type { CanonicalWorkout, WorkoutType } from '../../domain/types.js';
 import type { RecordSummary } from '../dataProvider.js';
 import type { StravaDetailedActivity, StravaSummaryActivity } from './stravaSchemas.js';
 

@@ -2,7 +2,7 @@
 // time zone, so workouts, sleep and weight read from it have `timezone: null`. Step totals are
 // bucketed by calendar days of the zone the provider is configured with (Google's
 // `bucketByTime.period.timeZoneId`), or by UTC days without one.
-import type { CanonicalSleepSession, CanonicalWorkout, WorkoutType } from '../../../core/domain/types.js';
+import type { CanonicalSleepSession, CanonicalWorkout, WorkoutType } from '../../domain/types.js';
 import type { RecordSummary } from '../dataProvider.js';
 import type { FitSession } from './googleFitSchemas.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CLOUD_PROVIDERS, cloudProfile, isPolled } from '../../core/providers/profiles.js';
+import { CLOUD_PROVIDERS, cloudProfile, isPolled } from './profiles.js';
 import { DEFAULT_REGISTRY, ProviderManager } from './providerManager.js';
 
 describe('ProviderManager', () => {

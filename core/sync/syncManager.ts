@@ -4,13 +4,13 @@
 // and push just the records that must be written. Nothing of the records is persisted: the ledger
 // keeps ids and timestamps, the cursor a watermark, and both are written only when the job wrote
 // something (write-avoidance).
-import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
-import type { Config } from '../../core/config/config.js';
-import type { ConflictStrategy, DataType } from '../../core/domain/types.js';
-import type { Logger } from '../../core/logging/logger.js';
-import type { ConnectionRecord, ConnectionRepository } from '../../core/store/connectionRepository.js';
-import type { LedgerPair, LedgerRecord, LedgerRepository } from '../../core/store/ledgerRepository.js';
-import type { SyncCursorRepository } from '../../core/store/syncCursorRepository.js';
+import type { UserConfigCache } from '../cache/userConfigCache.js';
+import type { Config } from '../config/config.js';
+import type { ConflictStrategy, DataType } from '../domain/types.js';
+import type { Logger } from '../logging/logger.js';
+import type { ConnectionRecord, ConnectionRepository } from '../store/connectionRepository.js';
+import type { LedgerPair, LedgerRecord, LedgerRepository } from '../store/ledgerRepository.js';
+import type { SyncCursorRepository } from '../store/syncCursorRepository.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
 import type { DataProvider, PushWrite, RecordSummary, TimeWindow } from '../providers/dataProvider.js';
 import type { ProviderManager } from '../providers/providerManager.js';
@@ -23,7 +23,7 @@ import {
 import { JobError } from './jobErrors.js';
 import type { ProviderContexts } from './providerContexts.js';
 import type { SyncConfidence } from './syncConfidence.js';
-import { clock } from '../../core/clock/clock.js';
+import { clock } from '../clock/clock.js';
 
 /** Whole-hour time-zone bugs shift records by up to 14 h: read the destination that much wider. */
 const DESTINATION_MARGIN_MS = 14 * 3_600_000;
