@@ -161,7 +161,7 @@ export interface WebhookEventReceived {
 
 export type DataType = "workout" | "sleep_session" | "steps" | "weight";
 
-export type Provider = "strava" | "fitbit" | "garmin" | "google_fit" | "apple_health";
+export type Provider = "strava" | "fitbit" | "garmin" | "google_fit" | "apple_health" | "health_connect";
 
 export type SubscriptionLevel = "FREE" | "PRO";
 

@@ -265,13 +265,57 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List the user's registered devices
+         * @description The caller's devices, oldest first. Push tokens are never returned.
+         */
+        get: operations["listDevices"];
         put?: never;
         /**
          * Register a device for push
-         * @description Registers (or refreshes) the app installation's APNs/FCM push token, used for silent pushes (`DeviceReadRequest`, `DeviceWriteRequest`, `ExportReady`). Registering the same push token again updates the existing device. Answers 501 `not_implemented` until push ships.
+         * @description Registers (or refreshes) the app installation's APNs/FCM push token, used for silent pushes (`DeviceReadRequest`, `DeviceWriteRequest`, `ExportReady`) and visible sync notifications. One device per app installation: registering the same `installationId` again (a rotated push token, a new app version) updates that device and answers 200; a new installation answers 201. A push token is held by one device only: registering it for another installation or another user moves it there, so pushes never reach the previous owner. Tokens that APNs or FCM report as unregistered are removed.
          */
         post: operations["registerDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/devices/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unregister a device
+         * @description Forgets the device and its push token (call it when the user signs out on that device). Device connections stay: they belong to the user's health store, not to one installation. 404 `device_not_found` for an unknown id or another user's device.
+         */
+        delete: operations["deleteDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/device-connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect the phone's health store
+         * @description Connects Apple Health (`apple_health`, from an iOS device) or Health Connect (`health_connect`, from an Android device) as a device provider: there is no OAuth, the app has already asked the user for the platform's health permissions. The connection is `active` at once and can be the source of device uploads (`POST /v1/device-upload`) or the destination of cloud-to-device syncs. The user needs a registered device of the matching platform (409 `device_not_registered`). One connection per user and health store: asking again returns the existing one with 200.
+         */
+        post: operations["createDeviceConnection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -289,7 +333,7 @@ export interface paths {
         put?: never;
         /**
          * Upload device data (device → cloud)
-         * @description Device-to-cloud sync (PRD §3 Model 2): the app sends canonical records it read from Apple Health or Health Connect; the backend resolves conflicts against the destination and writes the result there, skipping the fetch-from-source step. Every record must be of `dataType`. Up to 500 records per call (bodies over the size limit get 413 `payload_too_large`). The app advances its local `lastSyncTime` only after a 200. Answers 501 `not_implemented` until device sync ships.
+         * @description Device-to-cloud sync (PRD §3 Model 2): the app sends canonical records it read from Apple Health or Health Connect; the backend reads the destination's overlapping records, resolves conflicts with the same engine as cloud syncs (the sync configuration's strategy, cross-service duplicate detection, the ledger of what was already written) and writes the result, within the request. The records are never queued or stored. The user needs a device connection for `source` (`POST /v1/device-connections`; 404 `connection_not_found` otherwise) and an active `destinationConnectionId` that can write `dataType` (409 `unsupported_data_type`, 409 `destination_auth_revoked`). Every record must be of `dataType` (422). Up to 500 records per call and the body size limit (413 `payload_too_large`). Sending the same records again writes nothing twice (the ledger and the destination's duplicates say so). When the destination is rate-limited or unavailable the answer is 429 `provider_rate_limited` or 503 `provider_unavailable` with `Retry-After`; records written before that are found again on retry, never written twice. On 200 the app may advance its local `lastSyncTime` to `watermark`.
          */
         post: operations["uploadDeviceData"];
         delete?: never;
@@ -509,7 +553,7 @@ export interface components {
         CanonicalRecord: components["schemas"]["CanonicalWorkout"] | components["schemas"]["CanonicalSleepSession"] | components["schemas"]["CanonicalSteps"] | components["schemas"]["CanonicalWeight"];
         /**
          * CloudProvider
-         * @description A provider with a cloud API that is connected through OAuth 2.0 (every `Provider` except the device-only `apple_health`).
+         * @description A provider with a cloud API that is connected through OAuth 2.0 (every `Provider` except the device-only `apple_health` and `health_connect`).
          * @example strava
          * @enum {string}
          */
@@ -564,7 +608,7 @@ export interface components {
         ExportJobId: string;
         /**
          * Problem
-         * @description RFC 9457 problem details, served as `application/problem+json` for every error. `code` is the stable, machine-readable reason clients should branch on (`title` and `detail` are for humans and may change). Stable codes: validation_failed, malformed_json, idempotency_key_required, unauthenticated, token_expired, forbidden, not_found, route_not_found, method_not_allowed, connection_not_found, sync_config_exists, same_connection, version_conflict, precondition_failed, precondition_required, idempotency_key_reused, idempotency_key_in_use, payload_too_large, unsupported_media_type, invalid_cursor, invalid_date_range, date_range_too_long, rate_limited, not_implemented, internal_error, service_unavailable, connection_not_active, redirect_uri_not_allowed, provider_not_configured, provider_unavailable, oauth_code_rejected, oauth_denied. New codes may be added; clients must treat unknown codes by HTTP status.
+         * @description RFC 9457 problem details, served as `application/problem+json` for every error. `code` is the stable, machine-readable reason clients should branch on (`title` and `detail` are for humans and may change). Stable codes: validation_failed, malformed_json, idempotency_key_required, unauthenticated, token_expired, forbidden, not_found, route_not_found, method_not_allowed, connection_not_found, sync_config_exists, same_connection, version_conflict, precondition_failed, precondition_required, idempotency_key_reused, idempotency_key_in_use, payload_too_large, unsupported_media_type, invalid_cursor, invalid_date_range, date_range_too_long, rate_limited, not_implemented, internal_error, service_unavailable, connection_not_active, redirect_uri_not_allowed, provider_not_configured, provider_unavailable, oauth_code_rejected, oauth_denied, device_not_found, device_not_registered, invalid_push_token, record_type_mismatch, sync_paused, unsupported_data_type, connection_needs_reauth, provider_rate_limited, provider_rejected. New codes may be added; clients must treat unknown codes by HTTP status.
          * @example {
          *       "type": "https://api.syncwell.example/problems/not_found",
          *       "title": "Not Found",
@@ -615,11 +659,11 @@ export interface components {
         };
         /**
          * Provider
-         * @description A health-data service SyncWell can read from or write to. `apple_health` is device-only (HealthKit has no cloud API): it is reached through the mobile app, never through OAuth.
+         * @description A health-data service SyncWell can read from or write to. `apple_health` and `health_connect` are device-only (no cloud API): they are reached through the mobile app, never through OAuth.
          * @example strava
          * @enum {string}
          */
-        Provider: "strava" | "fitbit" | "garmin" | "google_fit" | "apple_health";
+        Provider: "strava" | "fitbit" | "garmin" | "google_fit" | "apple_health" | "health_connect";
         /**
          * SubscriptionLevel
          * @description User's subscription tier; it sets the automatic sync frequency (PRO every 15 min, FREE once a day).
@@ -1063,9 +1107,19 @@ export interface components {
          * @description An app installation and its push token.
          */
         RegisterDeviceRequest: {
+            /**
+             * Format: uuid
+             * @description A random id the app creates once per installation and keeps (it survives push-token rotation, not a reinstall). Registering it again updates the same device.
+             */
+            installationId: string;
             platform: components["schemas"]["DevicePlatform"];
-            /** @description APNs device token (iOS) or FCM registration token (Android). */
+            /** @description APNs device token (iOS: 64 or more hex characters) or FCM registration token (Android). Never returned by the API. */
             pushToken: string;
+            /**
+             * @description iOS only: the APNs environment the token belongs to (`sandbox` for development builds). Defaults to `production`; not allowed for Android (400).
+             * @enum {string}
+             */
+            apnsEnvironment?: "production" | "sandbox";
             /** @description App version, for diagnostics. */
             appVersion?: string;
             /** @description Device name, for the user's device list (may contain the user's name). */
@@ -1073,28 +1127,64 @@ export interface components {
         };
         /**
          * Device
-         * @description A registered device.
+         * @description A registered device (its push token is never returned).
          */
         Device: {
             /** @description Server-assigned device id. */
             deviceId: string;
+            /**
+             * Format: uuid
+             * @description The app installation's id, as registered.
+             */
+            installationId: string;
             platform: components["schemas"]["DevicePlatform"];
+            /**
+             * @description iOS only; the APNs environment of the push token.
+             * @enum {string}
+             */
+            apnsEnvironment?: "production" | "sandbox";
+            /** @description App version, as last registered. */
+            appVersion?: string;
+            /** @description Device name, as last registered. */
+            deviceName?: string;
             /**
              * Format: date-time
              * @description When the device was first registered.
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the device was last registered or refreshed.
+             */
+            updatedAt: string;
+        };
+        /**
+         * DeviceList
+         * @description The user's registered devices, oldest first.
+         */
+        DeviceList: {
+            devices: components["schemas"]["Device"][];
+        };
+        /**
+         * DeviceProvider
+         * @description A health store on the phone, reached through the mobile app only (no cloud API, no OAuth): Apple Health (HealthKit, iOS) or Health Connect (Android).
+         * @example apple_health
+         * @enum {string}
+         */
+        DeviceProvider: "apple_health" | "health_connect";
+        /**
+         * CreateDeviceConnectionRequest
+         * @description Which of the phone's health stores to connect.
+         */
+        CreateDeviceConnectionRequest: {
+            provider: components["schemas"]["DeviceProvider"];
         };
         /**
          * DeviceUploadRequest
          * @description A batch of canonical records read on the device, to write to a cloud destination.
          */
         DeviceUploadRequest: {
-            /**
-             * @description Device store the records were read from.
-             * @enum {string}
-             */
-            source: "apple_health" | "health_connect";
+            source: components["schemas"]["DeviceProvider"];
             destinationConnectionId: components["schemas"]["ConnectionId"];
             dataType: components["schemas"]["DataType"];
             /** @description The records, all of `dataType`. */
@@ -1111,6 +1201,30 @@ export interface components {
             written: number;
             /** @description Records not written (duplicates or conflict resolution kept the destination's). */
             skipped: number;
+            /** @description One entry per uploaded record, in the order sent. */
+            results?: components["schemas"]["DeviceRecordResult"][];
+            /**
+             * Format: date-time
+             * @description The latest `lastModified` up to which every uploaded record has a final result (written or skipped): the app may advance its `lastSyncTime` to it. Absent when no record is final.
+             */
+            watermark?: string;
+        };
+        /**
+         * DeviceRecordResult
+         * @description What happened to one uploaded record.
+         */
+        DeviceRecordResult: {
+            /** @description The record's id on the device. */
+            recordId: string;
+            /**
+             * @description `written` (created or updated at the destination), `skipped` (see `reason`: already written by an earlier upload, a duplicate of a record the destination holds, or the destination's copy kept by the conflict strategy).
+             * @enum {string}
+             */
+            status: "written" | "skipped";
+            /** @description Why a record was skipped (a stable code such as `already_synced` or `duplicate`). */
+            reason?: string;
+            /** @description The record's id at the destination, when it is known. */
+            destinationRecordId?: string;
         };
         /**
          * DeviceReadResponseRequest
@@ -1799,6 +1913,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A provider refused a request in a way retrying will not fix (code `provider_rejected`); what was written before stays recorded. */
+        BadGateway: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /**
@@ -1831,6 +1954,11 @@ export interface components {
          * @example cfg_0b6a5d2e-4c1f-4e8a-9b3d-7f2e1a0c9d84
          */
         ConfigIdPath: components["schemas"]["SyncConfigId"];
+        /**
+         * @description Id of one of the user's devices.
+         * @example dev_6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b
+         */
+        DeviceIdPath: string;
         /**
          * @description Id of one of the user's sync jobs.
          * @example job_3f2b8c1e-9d4a-4b7e-8c2a-1f0e9d8c7b6a
@@ -2530,6 +2658,29 @@ export interface operations {
             501: components["responses"]["NotImplemented"];
         };
     };
+    listDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The devices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     registerDevice: {
         parameters: {
             query?: never;
@@ -2549,6 +2700,16 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The installation was already registered; its device is updated. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
             /** @description Device registered. */
             201: {
                 headers: {
@@ -2567,7 +2728,93 @@ export interface operations {
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
+        };
+    };
+    deleteDevice: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Client-generated UUID identifying this state-changing action, reused on every retry of it. A replay returns the first response (with `Idempotent-Replayed: true`); the same key with a different body is rejected with 422 `idempotency_key_reused`; a retry while the first is still being processed gets 409 `idempotency_key_in_use`. Keys are scoped to the user and kept for at least 24 hours.
+                 * @example 6f9619ff-8b86-4011-b42d-00c04fc964ff
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description Id of one of the user's devices.
+                 * @example dev_6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b
+                 */
+                deviceId: components["parameters"]["DeviceIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Device removed. */
+            204: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createDeviceConnection: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Client-generated UUID identifying this state-changing action, reused on every retry of it. A replay returns the first response (with `Idempotent-Replayed: true`); the same key with a different body is rejected with 422 `idempotency_key_reused`; a retry while the first is still being processed gets 409 `idempotency_key_in_use`. Keys are scoped to the user and kept for at least 24 hours.
+                 * @example 6f9619ff-8b86-4011-b42d-00c04fc964ff
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDeviceConnectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The user's existing connection to this health store. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Connected. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     uploadDeviceData: {
@@ -2608,7 +2855,7 @@ export interface operations {
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

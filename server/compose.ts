@@ -19,6 +19,8 @@ import { SyncJobRepository } from '../core/store/syncJobRepository.js';
 import { OAuthStateRepository } from '../core/oauth/oauthStateRepository.js';
 import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
 import { createSecretStore } from '../core/secrets/createSecretStore.js';
+import { DeviceRepository } from '../core/store/deviceRepository.js';
+import { createSyncEngine } from '../core/sync/createSyncEngine.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
 import { TokenVerifier } from './auth/tokenVerifier.js';
@@ -65,6 +67,19 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     name: 'cache',
   });
 
+  const secrets = createSecretStore(config, logger);
+  // Device uploads run the sync engine in the request (their records may not be queued).
+  const { syncManager } = createSyncEngine({
+    config,
+    logger,
+    db,
+    writer,
+    redis,
+    connections,
+    userConfig,
+    secrets,
+  });
+
   const sqs = createSqsClient(config);
   const sqsJson = createSqsJsonClient(config);
   const producer = new SqsMessageProducer(sqsJson, queueUrlsFrom(config), config.BATCH_WINDOW_MS);
@@ -84,7 +99,9 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     oauthStates: new OAuthStateRepository(db, config.TABLE_NAME),
     providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
     producer,
-    secrets: createSecretStore(config, logger),
+    secrets,
+    devices: new DeviceRepository(db, config.TABLE_NAME),
+    sync: syncManager,
     tokenVerifier,
     readiness: async () => {
       const [dynamodb, sqsStatus, redisStatus] = await Promise.all([

@@ -5,17 +5,12 @@ import type { Config } from '../core/config/config.js';
 import { createEventBus } from '../core/events/createEventBus.js';
 import type { EventBus } from '../core/events/eventBus.js';
 import type { Logger } from '../core/logging/logger.js';
-import { loadPolicies } from '../core/ratelimit/policies.js';
-import { RedisRateLimiter } from '../core/ratelimit/tokenBucket.js';
 import { createSecretStore } from '../core/secrets/createSecretStore.js';
 import { BatchWriter } from '../core/store/batchWriter.js';
 import { ConnectionRepository } from '../core/store/connectionRepository.js';
 import { createDocumentStore } from '../core/store/dynamoClient.js';
-import { LedgerRepository } from '../core/store/ledgerRepository.js';
 import { SyncConfigRepository } from '../core/store/syncConfigRepository.js';
-import { SyncCursorRepository } from '../core/store/syncCursorRepository.js';
 import { SyncJobRepository } from '../core/store/syncJobRepository.js';
-import { ProviderManager } from '../core/providers/providerManager.js';
 import { Coalescer } from './coalescer/coalescer.js';
 import { TieredScheduler } from './scheduler/tieredScheduler.js';
 import { SqsMessageProducer } from '../core/messaging/producer.js';
@@ -26,11 +21,9 @@ import { createSqsJsonClient } from '../core/queue/sqs.js';
 import { ProfileRepository } from '../core/store/profileRepository.js';
 import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
 import { createConsumers, type ConsumerTable } from './consumers.js';
-import { CredentialManager } from '../core/sync/credentials.js';
+import { createSyncEngine } from '../core/sync/createSyncEngine.js';
+import type { CredentialManager } from '../core/sync/credentials.js';
 import { HotPathJob, type JobOutcome } from './sync/hotPathJob.js';
-import { SyncConfidence } from '../core/sync/syncConfidence.js';
-import { SyncManager } from '../core/sync/syncManager.js';
-import { ProviderContexts } from '../core/sync/providerContexts.js';
 import { HistoricalChunkJob } from './historical/historicalChunkJob.js';
 import { AdaptivePoller } from './polling/adaptivePoller.js';
 import { PollState } from './polling/pollState.js';
@@ -90,29 +83,17 @@ export async function createWorker(
     syncConfigs,
     name: 'worker',
   });
-  const secrets = createSecretStore(config, logger);
-  const credentials = new CredentialManager({
+  const { syncManager, providers, contexts, credentials } = createSyncEngine({
     config,
-    secrets,
+    logger,
+    db,
+    writer,
+    redis,
     connections,
-    logger,
-    onConnectionChanged: (userId) => userConfig.invalidate(userId),
-  });
-  const limiter = new RedisRateLimiter(redis, loadPolicies(config.RATE_LIMIT_OVERRIDES));
-  const events = createEventBus(config, logger);
-  const providers = new ProviderManager();
-  const contexts = new ProviderContexts({ config, logger, providers, credentials, limiter });
-  const syncManager = new SyncManager({
-    config,
-    logger,
-    providers,
-    contexts,
-    confidence: new SyncConfidence(redis, config.SYNC_CONFIDENCE_THRESHOLD, logger),
-    ledger: new LedgerRepository(db, config.TABLE_NAME, writer),
-    cursors: new SyncCursorRepository(db, config.TABLE_NAME, writer),
     userConfig,
-    connections,
+    secrets: createSecretStore(config, logger),
   });
+  const events = createEventBus(config, logger);
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
   // Consumers' long polls hold a request open for WORKER_WAIT_TIME_SECONDS; sends keep short timeouts.
   const sqs = createSqsJsonClient(config, { timeoutMs: (config.WORKER_WAIT_TIME_SECONDS + 10) * 1000 });

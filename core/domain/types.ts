@@ -6,6 +6,8 @@ type Schemas = components['schemas'];
 
 export type Provider = Schemas['Provider'];
 export type CloudProvider = Schemas['CloudProvider'];
+export type DeviceProvider = Schemas['DeviceProvider'];
+export type DevicePlatform = Schemas['DevicePlatform'];
 export type DataType = Schemas['DataType'];
 export type SyncMode = Schemas['SyncMode'];
 export type SyncPriority = Schemas['SyncPriority'];
@@ -15,6 +17,7 @@ export type ConflictStrategy = Schemas['ConflictStrategy'];
 export type SubscriptionLevel = Schemas['SubscriptionLevel'];
 export type DateRange = Schemas['DateRange'];
 export type Connection = Schemas['Connection'];
+export type Device = Schemas['Device'];
 export type ConnectionStatus = Connection['status'];
 export type SyncConfig = Schemas['SyncConfig'];
 export type SyncJob = Schemas['SyncJob'];

@@ -87,6 +87,8 @@ export interface CloudProviderProfile<P extends CloudProvider = CloudProvider> e
 /** A provider reached only through the mobile app (no cloud API, no OAuth). */
 export interface DeviceProviderProfile<P extends Provider = Provider> extends ProfileBase<P> {
   kind: 'device';
+  /** The phone platform whose app reads and writes this health store (and receives its pushes). */
+  platform: 'ios' | 'android';
 }
 
 export type ProviderProfile = CloudProviderProfile | DeviceProviderProfile;

@@ -6,7 +6,13 @@ import { appleHealthProfile } from './appleHealth/profile.js';
 import { fitbitProfile } from './fitbit/profile.js';
 import { garminProfile } from './garmin/profile.js';
 import { googleFitProfile } from './googleFit/profile.js';
-import type { CloudProviderProfile, ProviderProfile, ProviderProfiles } from './profile.js';
+import { healthConnectProfile } from './healthConnect/profile.js';
+import type {
+  CloudProviderProfile,
+  DeviceProviderProfile,
+  ProviderProfile,
+  ProviderProfiles,
+} from './profile.js';
 import { stravaProfile } from './strava/profile.js';
 
 const profiles = {
@@ -15,6 +21,7 @@ const profiles = {
   garmin: garminProfile,
   google_fit: googleFitProfile,
   apple_health: appleHealthProfile,
+  health_connect: healthConnectProfile,
 } satisfies ProviderProfiles satisfies Record<Provider, ProviderProfile>;
 
 export const PROVIDER_PROFILES: ProviderProfiles = Object.freeze(profiles);
@@ -28,6 +35,12 @@ export const CLOUD_PROVIDERS: readonly CloudProvider[] = Object.freeze(
 
 export function isCloudProvider(provider: Provider): provider is CloudProvider {
   return PROVIDER_PROFILES[provider].kind === 'cloud';
+}
+
+/** The profile of a device-only provider (Apple Health, Health Connect). */
+export function deviceProfile(provider: Provider): DeviceProviderProfile | undefined {
+  const profile = PROVIDER_PROFILES[provider];
+  return profile.kind === 'device' ? profile : undefined;
 }
 
 export function cloudProfile(provider: CloudProvider): CloudProviderProfile {

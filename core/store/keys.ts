@@ -3,7 +3,12 @@
 import type { CloudProvider, DataType } from '../domain/types.js';
 
 const USER = 'USER#';
-export const SK_PREFIX = { connection: 'CONN#', syncConfig: 'SYNCCONFIG#', job: 'JOB#' } as const;
+export const SK_PREFIX = {
+  connection: 'CONN#',
+  syncConfig: 'SYNCCONFIG#',
+  job: 'JOB#',
+  device: 'DEVICE#',
+} as const;
 
 export const userPk = (userId: string) => `${USER}${userId}`;
 /** The user id of a `USER#{userId}` partition key. */
@@ -14,6 +19,7 @@ export const connectionSk = (connectionId: string) => `${SK_PREFIX.connection}${
 export const syncConfigSk = (sourceConnectionId: string, dataType: DataType) =>
   `${SK_PREFIX.syncConfig}${sourceConnectionId}##${dataType}`;
 export const jobSk = (jobId: string) => `${SK_PREFIX.job}${jobId}`;
+export const deviceSk = (deviceId: string) => `${SK_PREFIX.device}${deviceId}`;
 
 /** A ledger entry: one source record written to one destination. */
 export const ledgerSk = (
@@ -33,6 +39,8 @@ export const idempotencyKey = (userId: string, key: string) => `IDEM#${userId}#$
 export const providerUserKey = (provider: CloudProvider, providerUserId: string) =>
   `PROVIDERUSER#${provider}#${providerUserId}`;
 export const oauthStateKey = (state: string) => `OAUTHSTATE#${state}`;
+/** Which device holds a push token (by the token's SHA-256, so the key does not carry the token). */
+export const pushTokenKey = (tokenHash: string) => `PUSHTOKEN#${tokenHash}`;
 /** The scheduler's claim on one shard (`PRO#5`) of a tier. */
 export const schedulerLockKey = (shardId: string) => `SCHEDLOCK#${shardId}`;
 /** An item nobody writes: the API's readiness probe reads it to prove the table answers. */

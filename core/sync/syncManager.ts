@@ -6,7 +6,7 @@
 // something (write-avoidance).
 import type { UserConfigCache } from '../cache/userConfigCache.js';
 import type { Config } from '../config/config.js';
-import type { ConflictStrategy, DataType } from '../domain/types.js';
+import type { CanonicalRecord, ConflictStrategy, DataType } from '../domain/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionRecord, ConnectionRepository } from '../store/connectionRepository.js';
 import type { LedgerPair, LedgerRecord, LedgerRepository } from '../store/ledgerRepository.js';
@@ -19,7 +19,9 @@ import {
   summarizeDecisions,
   type Decision,
   type LedgerEntry,
+  type SkipReason,
 } from './conflictResolution.js';
+import { canonicalSummary } from '../providers/canonicalSummary.js';
 import { JobError } from './jobErrors.js';
 import type { ProviderContexts } from './providerContexts.js';
 import type { SyncConfidence } from './syncConfidence.js';
@@ -40,6 +42,15 @@ export interface SyncRunResult {
   itemsWritten: number;
   /** The span of source data this run read (absent when it stopped before reading). */
   window?: TimeWindow;
+  /** What happened to each source record (ids only), once conflict resolution ran. */
+  records?: RecordResult[];
+}
+
+export interface RecordResult {
+  recordId: string;
+  status: 'written' | 'skipped';
+  reason?: SkipReason;
+  destinationRecordId?: string;
 }
 
 export interface SyncManagerDeps {
@@ -151,128 +162,246 @@ export class SyncManager {
 
   async run(ctx: SyncRunContext): Promise<SyncRunResult> {
     const { message } = ctx;
-    const result: SyncRunResult = {
-      recordsRead: 0,
-      recordsWritten: 0,
-      recordsSkipped: 0,
-      skippedByReason: {},
-      destinationFetched: false,
-      providerCalls: 0,
-      itemsWritten: 0,
-    };
+    const result = emptyResult();
     const { source, destination, strategy, enabled } = await this.connectionsFor(message);
     // A paused config stops automatic syncs; a user's explicit request (manual, historical) still runs.
     if (!enabled && message.trigger !== 'manual' && message.trigger !== 'historical') return result;
     const sourceProvider = this.providerFor(source, message.dataType, 'read');
-    const destinationProvider = this.providerFor(destination, message.dataType, 'write');
-    const pair: LedgerPair = {
-      userId: message.userId,
-      sourceConnectionId: source.connectionId,
-      destinationConnectionId: destination.connectionId,
-      dataType: message.dataType,
-    };
+    const pair = pairOf(message, source, destination);
     const window = ctx.window ?? (await this.windowFor(pair));
     result.window = window;
     const counter = { calls: 0 };
     const sourceCtx = this.d.contexts.forConnection(source, message.priority, counter, ctx.signal);
-    const destinationCtx = this.d.contexts.forConnection(destination, message.priority, counter, ctx.signal);
-
     try {
       const summaries = await sourceProvider.fetchMetadata(sourceCtx, message.dataType, window);
       result.recordsRead = summaries.length;
       if (summaries.length === 0) return result;
-
-      const ledgerRecords = await this.d.ledger.getMany(
+      await this.resolveAndWrite(result, {
         pair,
-        summaries.map((s) => s.recordId),
-      );
-      const ledger = new Map<string, LedgerEntry>(
-        [...ledgerRecords].map(([id, r]) => [
-          id,
-          { destinationRecordId: r.destinationRecordId, sourceLastModified: r.sourceLastModified },
-        ]),
-      );
-
-      // Confidence may skip the destination read, but never on a redelivery: the last attempt may
-      // have pushed records without recording them in the ledger.
-      const skipDestination =
-        !ctx.window &&
-        ctx.attempt <= 1 &&
-        (await this.d.confidence.skipDestinationFetch(message.userId, destination.provider));
-      let destinationSummaries: RecordSummary[] | undefined;
-      if (!skipDestination) {
-        destinationSummaries = await destinationProvider.fetchMetadata(destinationCtx, message.dataType, {
-          since: new Date(window.since.getTime() - DESTINATION_MARGIN_MS),
-          until: new Date(window.until.getTime() + DESTINATION_MARGIN_MS),
-        });
-        result.destinationFetched = true;
-        await this.d.confidence.recordDestinationRead(
-          message.userId,
-          destination.provider,
-          destinationSummaries.length === 0,
-        );
-      }
-
-      const decisions = resolveConflicts({
-        dataType: message.dataType,
+        destination,
         strategy,
-        source: summaries,
-        destination: destinationSummaries,
-        ledger,
-        destinationCanUpdate: destinationProvider.capabilities[message.dataType]?.update ?? false,
+        priority: message.priority,
+        summaries,
+        hydrate: (toWrite) => sourceProvider.fetchPayloads(sourceCtx, message.dataType, toWrite),
+        window,
+        // Confidence may skip the destination read, but never on a redelivery (the last attempt
+        // may have pushed records without recording them in the ledger) nor for a historical chunk.
+        trustConfidence: !ctx.window && ctx.attempt <= 1,
+        moveCursor: !ctx.window,
+        counter,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      const summary = summarizeDecisions(decisions);
-      result.skippedByReason = { ...summary.byReason };
-      result.recordsSkipped = summary.skip;
-      const toWrite = decisions.filter(
-        (d): d is Exclude<Decision, { action: 'skip' }> => d.action !== 'skip',
-      );
-      if (toWrite.length === 0) return result;
-
-      // Hydrate on demand: only the records that will be written.
-      const payloads = await sourceProvider.fetchPayloads(
-        sourceCtx,
-        message.dataType,
-        toWrite.map((d) => d.source),
-      );
-      const writes: PushWrite[] = payloads.map((record, i) => {
-        const decision = toWrite[i]!;
-        return decision.action === 'update' ? { record, replaces: decision.destinationRecordId } : { record };
-      });
-      const outcomes = await destinationProvider.push(destinationCtx, message.dataType, writes);
-
-      const writtenAt = this.now().toISOString();
-      const entries: LedgerRecord[] = [];
-      let conflicts = 0;
-      outcomes.forEach((outcome, i) => {
-        const summaryOf = toWrite[i]!.source;
-        if (outcome.status === 'conflict') {
-          conflicts += 1;
-          result.recordsSkipped += 1;
-          result.skippedByReason.duplicate_at_destination =
-            (result.skippedByReason.duplicate_at_destination ?? 0) + 1;
-          if (!outcome.destinationRecordId) return;
-        } else result.recordsWritten += 1;
-        entries.push({
-          sourceRecordId: outcome.sourceRecordId,
-          destinationRecordId: outcome.destinationRecordId!,
-          sourceLastModified: summaryOf.lastModified,
-          writtenAt,
-        });
-      });
-      // The destination held records we did not see: the confidence counter was wrong.
-      if (conflicts > 0) await this.d.confidence.reset(message.userId, destination.provider);
-
-      if (entries.length > 0) {
-        await Promise.all([
-          this.d.ledger.record(pair, entries),
-          ctx.window ? undefined : this.d.cursors.setWatermark(pair, window.until),
-        ]);
-        result.itemsWritten = entries.length + (ctx.window ? 0 : 1);
-      }
       return result;
     } finally {
       result.providerCalls = counter.calls;
     }
   }
+
+  /**
+   * Device → cloud (seed §3, Model 2): the phone already read the source, so the records are the
+   * source. Everything else is the cloud sync's: conflict resolution against the destination (always
+   * read: a retried upload must find what an interrupted one wrote), the ledger, one write per
+   * record. The records stay in memory; the hot path's cursor is not the phone's, so it is left alone.
+   */
+  async runUpload(upload: DeviceUpload): Promise<SyncRunResult> {
+    const request: SyncRequest = { ...upload, priority: 'high', trigger: 'manual' };
+    const result = emptyResult();
+    const { source, destination, strategy, enabled } = await this.connectionsFor(request);
+    if (!enabled) throw new JobError('fail', 'sync_paused', 'the sync configuration of this pair is paused');
+    const summaries = upload.records.map((r) => canonicalSummary(upload.dataType, r));
+    const byId = new Map(upload.records.map((r) => [r.recordId, r]));
+    result.recordsRead = summaries.length;
+    const window = spanOf(summaries);
+    result.window = window;
+    const counter = { calls: 0 };
+    try {
+      await this.resolveAndWrite(result, {
+        pair: pairOf(request, source, destination),
+        destination,
+        strategy,
+        priority: request.priority,
+        summaries,
+        hydrate: (toWrite) => Promise.resolve(toWrite.map((s) => byId.get(s.recordId)!)),
+        window,
+        trustConfidence: false,
+        moveCursor: false,
+        counter,
+        ...(upload.signal ? { signal: upload.signal } : {}),
+      });
+      return result;
+    } finally {
+      result.providerCalls = counter.calls;
+    }
+  }
+
+  /** The destination's side of every run: read it, decide, write, remember what was written. */
+  private async resolveAndWrite(result: SyncRunResult, run: ResolveRun): Promise<void> {
+    const { pair, destination, summaries, window, counter } = run;
+    const destinationProvider = this.providerFor(destination, pair.dataType, 'write');
+    const destinationCtx = this.d.contexts.forConnection(destination, run.priority, counter, run.signal);
+    const ledgerRecords = await this.d.ledger.getMany(
+      pair,
+      summaries.map((s) => s.recordId),
+    );
+    const ledger = new Map<string, LedgerEntry>(
+      [...ledgerRecords].map(([id, r]) => [
+        id,
+        { destinationRecordId: r.destinationRecordId, sourceLastModified: r.sourceLastModified },
+      ]),
+    );
+
+    const skipDestination =
+      run.trustConfidence &&
+      (await this.d.confidence.skipDestinationFetch(pair.userId, destination.provider));
+    let destinationSummaries: RecordSummary[] | undefined;
+    if (!skipDestination) {
+      destinationSummaries = await destinationProvider.fetchMetadata(destinationCtx, pair.dataType, {
+        since: new Date(window.since.getTime() - DESTINATION_MARGIN_MS),
+        until: new Date(window.until.getTime() + DESTINATION_MARGIN_MS),
+      });
+      result.destinationFetched = true;
+      await this.d.confidence.recordDestinationRead(
+        pair.userId,
+        destination.provider,
+        destinationSummaries.length === 0,
+      );
+    }
+
+    const decisions = resolveConflicts({
+      dataType: pair.dataType,
+      strategy: run.strategy,
+      source: summaries,
+      destination: destinationSummaries,
+      ledger,
+      destinationCanUpdate: destinationProvider.capabilities[pair.dataType]?.update ?? false,
+    });
+    const summary = summarizeDecisions(decisions);
+    result.skippedByReason = { ...summary.byReason };
+    result.recordsSkipped = summary.skip;
+    result.records = decisions.flatMap((d) =>
+      d.action === 'skip'
+        ? [
+            {
+              recordId: d.source.recordId,
+              status: 'skipped' as const,
+              reason: d.reason,
+              ...(d.destinationRecordId ? { destinationRecordId: d.destinationRecordId } : {}),
+            },
+          ]
+        : [],
+    );
+    const toWrite = decisions.filter((d): d is Exclude<Decision, { action: 'skip' }> => d.action !== 'skip');
+    if (toWrite.length === 0) return;
+
+    // Hydrate on demand: only the records that will be written.
+    const payloads = await run.hydrate(toWrite.map((d) => d.source));
+    const writes: PushWrite[] = payloads.map((record, i) => {
+      const decision = toWrite[i]!;
+      return decision.action === 'update' ? { record, replaces: decision.destinationRecordId } : { record };
+    });
+    const outcomes = await destinationProvider.push(destinationCtx, pair.dataType, writes);
+
+    const writtenAt = this.now().toISOString();
+    const entries: LedgerRecord[] = [];
+    let conflicts = 0;
+    outcomes.forEach((outcome, i) => {
+      const summaryOf = toWrite[i]!.source;
+      if (outcome.status === 'conflict') {
+        conflicts += 1;
+        result.recordsSkipped += 1;
+        result.skippedByReason.duplicate_at_destination =
+          (result.skippedByReason.duplicate_at_destination ?? 0) + 1;
+        result.records!.push({
+          recordId: outcome.sourceRecordId,
+          status: 'skipped',
+          reason: 'duplicate_at_destination',
+          ...(outcome.destinationRecordId ? { destinationRecordId: outcome.destinationRecordId } : {}),
+        });
+        if (!outcome.destinationRecordId) return;
+      } else {
+        result.recordsWritten += 1;
+        result.records!.push({
+          recordId: outcome.sourceRecordId,
+          status: 'written',
+          destinationRecordId: outcome.destinationRecordId,
+        });
+      }
+      entries.push({
+        sourceRecordId: outcome.sourceRecordId,
+        destinationRecordId: outcome.destinationRecordId!,
+        sourceLastModified: summaryOf.lastModified,
+        writtenAt,
+      });
+    });
+    // The destination held records we did not see: the confidence counter was wrong.
+    if (conflicts > 0) await this.d.confidence.reset(pair.userId, destination.provider);
+
+    if (entries.length > 0) {
+      await Promise.all([
+        this.d.ledger.record(pair, entries),
+        run.moveCursor ? this.d.cursors.setWatermark(pair, window.until) : undefined,
+      ]);
+      result.itemsWritten = entries.length + (run.moveCursor ? 1 : 0);
+    }
+  }
+}
+
+/** What a device upload brings: the phone's records, all of one data type, and where they go. */
+export interface DeviceUpload {
+  userId: string;
+  /** The user's device connection (Apple Health, Health Connect) the records were read from. */
+  sourceConnectionId: string;
+  destinationConnectionId: string;
+  dataType: DataType;
+  records: readonly CanonicalRecord[];
+  signal?: AbortSignal;
+}
+
+interface ResolveRun {
+  pair: LedgerPair;
+  destination: ConnectionRecord;
+  strategy: ConflictStrategy;
+  priority: SyncRequest['priority'];
+  summaries: RecordSummary[];
+  /** The full records of the summaries that will be written, same order. */
+  hydrate(toWrite: RecordSummary[]): Promise<CanonicalRecord[]>;
+  window: TimeWindow;
+  /** May sync confidence skip the destination read? */
+  trustConfidence: boolean;
+  /** Advance the pair's watermark after writing (the hot path's cursor). */
+  moveCursor: boolean;
+  counter: { calls: number };
+  signal?: AbortSignal;
+}
+
+const emptyResult = (): SyncRunResult => ({
+  recordsRead: 0,
+  recordsWritten: 0,
+  recordsSkipped: 0,
+  skippedByReason: {},
+  destinationFetched: false,
+  providerCalls: 0,
+  itemsWritten: 0,
+});
+
+const pairOf = (
+  message: SyncRequest,
+  source: ConnectionRecord,
+  destination: ConnectionRecord,
+): LedgerPair => ({
+  userId: message.userId,
+  sourceConnectionId: source.connectionId,
+  destinationConnectionId: destination.connectionId,
+  dataType: message.dataType,
+});
+
+/** The half-open span the summaries cover. */
+function spanOf(summaries: readonly RecordSummary[]): TimeWindow {
+  let since = Infinity;
+  let until = -Infinity;
+  for (const s of summaries) {
+    since = Math.min(since, Date.parse(s.startTime));
+    until = Math.max(until, Date.parse(s.endTime ?? s.startTime));
+  }
+  return { since: new Date(since), until: new Date(until + 1) };
 }

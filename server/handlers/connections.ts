@@ -1,5 +1,6 @@
 // Connections: list and delete here; the OAuth flow (create + callback) is in connectionOAuth.ts.
 import { AppError } from '../../core/errors/AppError.js';
+import { isCloudProvider } from '../../core/providers/profiles.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { connectionOAuthHandlers } from './connectionOAuth.js';
@@ -31,7 +32,7 @@ export function connectionHandlers(d: HandlerDependencies): Pick<HandlerMap, Con
       if (!connection) throw connectionNotFound(params.connectionId);
       await d.syncConfigs.deleteForConnection(userId, connection.connectionId);
       await d.connections.delete(userId, connection.connectionId);
-      if (connection.providerUserId && connection.provider !== 'apple_health')
+      if (connection.providerUserId && isCloudProvider(connection.provider))
         await d.providerUsers.unlink(connection.provider, connection.providerUserId, connection.connectionId);
       await d.userConfig.invalidate(userId);
       // The tokens go with the connection; a failure here leaves an orphan secret, never a live pointer.

@@ -3,6 +3,8 @@ import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { MessageProducer } from '../../core/messaging/producer.js';
 import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
+import type { DeviceRepository } from '../../core/store/deviceRepository.js';
+import type { SyncManager } from '../../core/sync/syncManager.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
 import type { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
 import type { SyncJobRepository } from '../../core/store/syncJobRepository.js';
@@ -24,6 +26,9 @@ export interface HandlerDependencies {
   userConfig: UserConfigCache;
   oauthStates: OAuthStateRepository;
   providerUsers: ProviderUserIndex;
+  devices: DeviceRepository;
+  /** The sync engine, for device uploads (Model 2): run in the request, never queued. */
+  sync: Pick<SyncManager, 'runUpload'>;
   /**
    * Every message the API sends. Without COALESCING_QUEUE_URL webhooks answer 503, without
    * HISTORICAL_QUEUE_URL historical jobs do (`producer.has(channel)`).

@@ -3,6 +3,8 @@
 import type { HandlerMap } from '../http/operationTypes.js';
 import { adminHandlers } from './admin.js';
 import { connectionHandlers } from './connections.js';
+import { deviceHandlers } from './devices.js';
+import { deviceUploadHandlers } from './deviceUpload.js';
 import type { HandlerDependencies } from './dependencies.js';
 import { healthHandlers } from './health.js';
 import { PENDING_OPERATIONS, withPendingStubs } from './notYetImplemented.js';
@@ -20,6 +22,8 @@ export function createHandlers(d: HandlerDependencies): HandlerMap {
     ...healthHandlers(d),
     ...adminHandlers(d),
     ...webhookHandlers(d),
+    ...deviceHandlers(d),
+    ...deviceUploadHandlers(d),
   };
   return withPendingStubs(implemented, PENDING_OPERATIONS);
 }

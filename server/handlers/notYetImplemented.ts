@@ -7,8 +7,6 @@ import type { HandlerMap, OperationId } from '../http/operationTypes.js';
 export const PENDING_OPERATIONS = [
   'createExportJob',
   'getExportJob',
-  'registerDevice',
-  'uploadDeviceData',
   'submitDeviceReadResponse',
   'getStagedData',
   'confirmDeviceWrite',

@@ -6,6 +6,7 @@
 // the value it read. A shard's tick is claimed with a DynamoDB conditional write, so two workers
 // never run the same shard for the same tick; a job's deduplication id comes from the
 // configuration and the tick, so a retried tick cannot enqueue a user twice.
+import { isCloudProvider } from '../../core/providers/profiles.js';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { SubscriptionLevel } from '../../core/domain/types.js';
@@ -93,6 +94,9 @@ export class TieredScheduler {
             const source = active.get(config.sourceConnectionId);
             const destination = active.get(config.destinationConnectionId);
             if (!config.isEnabled || !source || !destination) continue;
+            // The phone drives device sources (Model 2 uploads); cloud → device jobs (Model 3)
+            // need the device round trip, which the scheduler does not start yet.
+            if (!isCloudProvider(source.provider) || !isCloudProvider(destination.provider)) continue;
             if (this.d.poller?.isPolled(source.provider)) {
               polledSources.add(source.connectionId);
               continue;

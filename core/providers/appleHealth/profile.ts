@@ -4,6 +4,7 @@ import type { DeviceProviderProfile } from '../profile.js';
 export const appleHealthProfile = {
   id: 'apple_health',
   kind: 'device',
+  platform: 'ios',
   displayName: 'Apple Health',
   maxHistoricalChunkDays: 30,
 } as const satisfies DeviceProviderProfile<'apple_health'>;

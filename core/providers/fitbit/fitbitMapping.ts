@@ -10,6 +10,7 @@ import type {
   WorkoutType,
 } from '../../domain/types.js';
 import type { RecordSummary } from '../dataProvider.js';
+import { floatingToInstant, offsetMinutes, wallClock, zoneFormatter } from '../../domain/localTime.js';
 import type {
   FitbitActivityLog,
   FitbitProfile,
@@ -22,48 +23,6 @@ const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------- time zones
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** Offset of `zone` from UTC at `instant`, in minutes (New York in winter: -300). */
-export function offsetMinutes(zone: string, instant: Date): number {
-  const name = formatter(zone)
-    .formatToParts(instant)
-    .find((p) => p.type === 'timeZoneName')?.value;
-  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name ?? '');
-  if (!match) return 0;
-  const minutes = Number(match[2]) * 60 + Number(match[3]);
-  return match[1] === '-' ? -minutes : minutes;
-}
-
-/** `2026-11-20T07:00:00`: the wall-clock time of `instant` in `zone`. */
-export function wallClock(zone: string, instant: Date): string {
-  return new Date(instant.getTime() + offsetMinutes(zone, instant) * 60_000).toISOString().slice(0, 19);
-}
-
-/**
- * The instant a floating local time denotes in `zone`. In the repeated hour of a DST end the first
- * occurrence wins; a time in the skipped hour of a DST start moves past the gap.
- */
-export function floatingToInstant(zone: string, local: string): Date {
-  const asUtc = Date.parse(`${local.slice(0, 19)}Z`);
-  const candidates: number[] = [];
-  for (const probe of [asUtc - 14 * 3_600_000, asUtc + 14 * 3_600_000]) {
-    const guess = asUtc - offsetMinutes(zone, new Date(probe)) * 60_000;
-    if (wallClock(zone, new Date(guess)) === local.slice(0, 19)) candidates.push(guess);
-  }
-  if (candidates.length) return new Date(Math.min(...candidates));
-  return new Date(asUtc - offsetMinutes(zone, new Date(asUtc - 14 * 3_600_000)) * 60_000);
-}
-
 /** An IANA fixed-offset zone for a whole-hour offset (`+60` → `Etc/GMT-1`, POSIX signs), else null. */
 export function fixedOffsetZone(minutes: number): string | null {
   if (minutes % 60 !== 0 || Math.abs(minutes) > 14 * 60) return null;
@@ -73,7 +32,7 @@ export function fixedOffsetZone(minutes: number): string | null {
 
 function isZone(zone: string): boolean {
   try {
-    formatter(zone);
+    zoneFormatter(zone);
     return true;
   } catch {
     return false;

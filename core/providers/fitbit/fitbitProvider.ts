@@ -34,13 +34,13 @@ import {
   sleepSummary,
   stepsFromSummary,
   stepsSummary,
-  wallClock,
   weightForm,
   weightFromLog,
   weightSummary,
   workoutFromLog,
   workoutSummary,
 } from './fitbitMapping.js';
+import { wallClock } from '../../domain/localTime.js';
 import {
   FitbitActivityListSchema,
   FitbitCreateActivitySchema,

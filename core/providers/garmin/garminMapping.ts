@@ -10,6 +10,7 @@ import type {
   WorkoutType,
 } from '../../domain/types.js';
 import type { RecordSummary } from '../dataProvider.js';
+import { canonicalSummary } from '../canonicalSummary.js';
 import type { GarminActivity, GarminBodyComp, GarminDaily, GarminSleep } from './garminSchemas.js';
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
@@ -124,53 +125,7 @@ export function bodyCompToWeight(b: GarminBodyComp, sourceId: string): Canonical
   };
 }
 
-export function workoutSummary(w: CanonicalWorkout): RecordSummary {
-  return {
-    dataType: 'workout',
-    recordId: w.recordId,
-    startTime: w.startTime,
-    endTime: w.endTime,
-    workoutType: w.workoutType,
-    durationSeconds: w.durationSeconds,
-    distanceMeters: w.distanceMeters ?? null,
-    timezone: w.timezone,
-    lastModified: w.lastModified,
-  };
-}
-
-export function sleepSummary(s: CanonicalSleepSession): RecordSummary {
-  return {
-    dataType: 'sleep_session',
-    recordId: s.recordId,
-    startTime: s.startTime,
-    endTime: s.endTime,
-    durationSeconds: s.durationSeconds,
-    timezone: s.timezone,
-    lastModified: s.lastModified,
-  };
-}
-
+/** Garmin says when the day started in the user's zone at the time: it is the summary's start. */
 export function stepsSummary(s: CanonicalSteps, dayStartSeconds: number): RecordSummary {
-  return {
-    dataType: 'steps',
-    recordId: s.recordId,
-    startTime: iso(dayStartSeconds),
-    endTime: null,
-    date: s.date,
-    value: s.steps,
-    timezone: s.timezone,
-    lastModified: s.lastModified,
-  };
-}
-
-export function weightSummary(w: CanonicalWeight): RecordSummary {
-  return {
-    dataType: 'weight',
-    recordId: w.recordId,
-    startTime: w.measuredAt,
-    endTime: null,
-    value: w.weightKg,
-    timezone: w.timezone,
-    lastModified: w.lastModified,
-  };
+  return { ...canonicalSummary('steps', s), startTime: iso(dayStartSeconds) };
 }

@@ -22,17 +22,15 @@ import {
   type TimeWindow,
 } from '../dataProvider.js';
 import { jobSlot } from '../jobCache.js';
+import { canonicalSummary } from '../canonicalSummary.js';
 import { ProviderNotFoundError, ProviderRequestError } from '../errors.js';
 import { parsePayload } from '../providerHttp.js';
 import {
   activityToWorkout,
   bodyCompToWeight,
   dailyToSteps,
-  sleepSummary,
   sleepToCanonical,
   stepsSummary,
-  weightSummary,
-  workoutSummary,
 } from './garminMapping.js';
 import {
   garminActivitySchema,
@@ -74,7 +72,7 @@ const KINDS: Record<DataType, AnyKind> = {
     id: (r) => r.summaryId,
     start: (r) => r.startTimeInSeconds,
     toCanonical: activityToWorkout,
-    toSummary: (_r, c) => workoutSummary(c as CanonicalByDataType['workout']),
+    toSummary: (_r, c) => canonicalSummary('workout', c as CanonicalByDataType['workout']),
   }),
   sleep_session: kind({
     path: 'sleeps',
@@ -82,7 +80,7 @@ const KINDS: Record<DataType, AnyKind> = {
     id: (r) => r.summaryId,
     start: (r) => r.startTimeInSeconds,
     toCanonical: sleepToCanonical,
-    toSummary: (_r, c) => sleepSummary(c as CanonicalByDataType['sleep_session']),
+    toSummary: (_r, c) => canonicalSummary('sleep_session', c as CanonicalByDataType['sleep_session']),
   }),
   steps: kind({
     path: 'dailies',
@@ -98,7 +96,7 @@ const KINDS: Record<DataType, AnyKind> = {
     id: (r) => r.summaryId,
     start: (r) => r.measurementTimeInSeconds,
     toCanonical: bodyCompToWeight,
-    toSummary: (_r, c) => weightSummary(c as CanonicalByDataType['weight']),
+    toSummary: (_r, c) => canonicalSummary('weight', c as CanonicalByDataType['weight']),
   }),
 };
 
