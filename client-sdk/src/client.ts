@@ -256,6 +256,29 @@ export function createSyncWellClient(options: SyncWellClientOptions) {
       call('registerDevice', o, (r) =>
         api.POST('/v1/devices', { ...r, params: { header: { 'Idempotency-Key': key(o) } }, body: request }),
       ).then(body),
+    /** GET /v1/devices: the user's registered devices (tokens are never returned). */
+    listDevices: (o?: CallOptions): Promise<ResultOf<'listDevices'>> =>
+      call('listDevices', o, (r) => api.GET('/v1/devices', r)).then(body),
+    /** DELETE /v1/devices/{deviceId}: forget this installation (on sign-out). */
+    deleteDevice: (deviceId: string, o?: MutationOptions): Promise<void> =>
+      call('deleteDevice', o, (r) =>
+        api.DELETE('/v1/devices/{deviceId}', {
+          ...r,
+          params: { header: { 'Idempotency-Key': key(o) }, path: { deviceId } },
+        }),
+      ).then(nothing),
+    /** POST /v1/device-connections: connect Apple Health or Health Connect (no OAuth). */
+    createDeviceConnection: (
+      request: RequestBodyOf<'createDeviceConnection'>,
+      o?: MutationOptions,
+    ): Promise<ResultOf<'createDeviceConnection'>> =>
+      call('createDeviceConnection', o, (r) =>
+        api.POST('/v1/device-connections', {
+          ...r,
+          params: { header: { 'Idempotency-Key': key(o) } },
+          body: request,
+        }),
+      ).then(body),
     /** POST /v1/device-upload: device → cloud records (up to 500). */
     uploadDeviceData: (
       request: RequestBodyOf<'uploadDeviceData'>,

@@ -20,6 +20,8 @@ export const MUTATIONS = [
   'updateUserSettings',
   'createExportJob',
   'registerDevice',
+  'deleteDevice',
+  'createDeviceConnection',
   'uploadDeviceData',
   'submitDeviceReadResponse',
   'confirmDeviceWrite',

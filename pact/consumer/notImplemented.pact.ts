@@ -1,4 +1,4 @@
-// Operations the API answers 501 `not_implemented` today: exports and the device endpoints. The
+// Operations the API answers 501 `not_implemented` today: exports and cloud → device sync. The
 // pact records that behaviour (the app shows "not available yet" on an ApiError with that code);
 // when an operation ships, its interaction here is replaced by the real one (see pact/README.md).
 // getHealth lives here too: it is the one call that needs no stored data.
@@ -6,7 +6,6 @@ import { expect } from 'chai';
 import type { SyncWellClient } from '../../client-sdk/dist/index.js';
 import {
   BEARER,
-  DESTINATION_CONNECTION_ID,
   JSON_TYPE,
   PROBLEM_TYPE,
   SIGNED_IN,
@@ -21,30 +20,6 @@ import {
 const EXPORT_JOB_ID = 'export-job-5d3c2b1a-8e7f-4a6b-9c0d-1e2f3a4b5c6d';
 const DEVICE_JOB_ID = 'job_3f2b8c1e-9d4a-4b7e-8c2a-1f0e9d8c7b6a';
 
-const registerDeviceRequest = {
-  platform: 'ios' as const,
-  pushToken: '740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad',
-  appVersion: '1.4.2',
-  deviceName: 'iPhone 15',
-};
-const uploadRequest = {
-  source: 'apple_health' as const,
-  destinationConnectionId: DESTINATION_CONNECTION_ID,
-  dataType: 'weight' as const,
-  records: [
-    {
-      recordId: '5A1C3E2F-9B7D-4E6A-8C0B-1D2E3F4A5B6C',
-      sourceId: 'com.apple.Health',
-      provider: 'apple_health' as const,
-      measuredAt: '2024-03-02T06:55:00Z',
-      weightKg: 72.4,
-      bodyFatPercentage: 18.2,
-      bmi: 22.9,
-      timezone: 'America/New_York',
-      lastModified: '2024-03-02T06:55:04Z',
-    },
-  ],
-};
 const readResponseRequest = {
   jobId: DEVICE_JOB_ID,
   requestId: 'req_2c5ea4c0-4067-41d1-9e2b-7a3c6f1d8e90',
@@ -77,28 +52,6 @@ const PENDING: PendingCase[] = [
     request: (i) =>
       i.withRequest('GET', `/v1/export-jobs/${EXPORT_JOB_ID}`, (b) => b.headers({ Authorization: BEARER })),
     call: (sdk) => sdk.getExportJob(EXPORT_JOB_ID),
-  },
-  {
-    operation: 'registerDevice',
-    description: 'a request to register a device for push (not implemented yet)',
-    request: (i) =>
-      i.withRequest('POST', '/v1/devices', (b) =>
-        b
-          .headers(jsonMutationHeaders('de4d91a5-f012-43b4-8526-28034ef5163d'))
-          .jsonBody(registerDeviceRequest),
-      ),
-    call: (sdk) =>
-      sdk.registerDevice(registerDeviceRequest, { idempotencyKey: 'de4d91a5-f012-43b4-8526-28034ef5163d' }),
-  },
-  {
-    operation: 'uploadDeviceData',
-    description: 'a request to upload device records (not implemented yet)',
-    request: (i) =>
-      i.withRequest('POST', '/v1/device-upload', (b) =>
-        b.headers(jsonMutationHeaders('ef5ea2b6-0123-44c5-9637-39145f06274e')).jsonBody(uploadRequest),
-      ),
-    call: (sdk) =>
-      sdk.uploadDeviceData(uploadRequest, { idempotencyKey: 'ef5ea2b6-0123-44c5-9637-39145f06274e' }),
   },
   {
     operation: 'submitDeviceReadResponse',

@@ -3,6 +3,7 @@
 // goes through the auth middleware, the Idempotency-Key through the idempotency store, the job
 // into DynamoDB and its message onto the FIFO queue. Only the bearer token is swapped, because the
 // consumer's placeholder cannot be verified.
+import { DeviceRepository } from '../../core/store/deviceRepository.js';
 import { Verifier } from '@pact-foundation/pact';
 import type { RequestHandler } from 'express';
 import { createRedis, waitForRedis, type Redis } from '../../core/cache/redis.js';
@@ -106,6 +107,7 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
         syncJobs,
         profiles,
         jobTtlDays: harness.config.JOB_TTL_DAYS,
+        devices: new DeviceRepository(db, harness.config.TABLE_NAME),
         invalidateUserConfig: (userId) => userConfig.invalidate(userId),
         deleteProfile: async (userId) => {
           await db.delete({

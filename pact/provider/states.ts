@@ -15,6 +15,8 @@ import type {
 } from '../../core/domain/types.js';
 import type { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
 import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
+import type { DeviceRepository } from '../../core/store/deviceRepository.js';
+import { deviceIdOf } from '../../core/domain/ids.js';
 import type { ProviderSandbox } from '../../infra/local/sandbox/sandboxServer.js';
 import { AlreadyExistsError } from '../../core/store/errors.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
@@ -33,6 +35,7 @@ export interface StateFixtures {
   syncJobs: SyncJobRepository;
   profiles: ProfileRepository;
   jobTtlDays: number;
+  devices: DeviceRepository;
   /**
    * Drops the API's cached view of the user's connections and configurations (the real
    * UserConfigCache.invalidate): fixtures are written behind the API's back, as a second API
@@ -173,6 +176,25 @@ export function providerStates(f: StateFixtures): StateHandlers {
       });
       if (!consent.ok) throw new Error(`sandbox consent failed: ${consent.error}`);
       await f.invalidateUserConfig(userId);
+    },
+
+    // An iPhone registered with the installation id and token the pact carries (re-runnable:
+    // registering again refreshes the same device).
+    async 'a user with a registered iPhone'(params) {
+      const userId = text(params, 'userId');
+      const installationId = text(params, 'installationId');
+      await f.devices.register(
+        {
+          userId,
+          deviceId: deviceIdOf(userId, installationId),
+          installationId,
+          platform: 'ios',
+          pushToken: text(params, 'pushToken'),
+          apnsEnvironment: 'production',
+        },
+        clock.date().toISOString(),
+      );
+      await f.signIn(userId);
     },
 
     async 'a signed-in user'(params) {

@@ -77,6 +77,9 @@ describe('client SDK package', () => {
       'createExportJob',
       'getExportJob',
       'registerDevice',
+      'listDevices',
+      'deleteDevice',
+      'createDeviceConnection',
       'uploadDeviceData',
       'submitDeviceReadResponse',
       'getStagedData',
@@ -85,7 +88,7 @@ describe('client SDK package', () => {
       'replayOfflineActions',
       'setOffline',
     ]);
-    expect(loaded.queueable).to.have.length(13).and.include('createSyncConfig');
+    expect(loaded.queueable).to.have.length(15).and.include('createDeviceConnection');
     expect(loaded.errors).to.deep.equal(['function', 'function']);
     expect(loaded.stores).to.deep.equal(['function', 'function']);
   });
