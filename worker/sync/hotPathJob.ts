@@ -15,6 +15,7 @@ import type { SyncJob } from '../../core/domain/types.js';
 import { classifyFailure, type ClassifiedFailure } from '../../core/sync/jobErrors.js';
 import type { SyncManager, SyncRunResult } from '../../core/sync/syncManager.js';
 import { clock } from '../../core/clock/clock.js';
+import { retryingWhile } from '../../core/retry/backoff.js';
 
 export interface JobOutcome {
   outcome: Outcome;
@@ -52,8 +53,11 @@ function eventBase(message: HotPathSyncRequested) {
   } as const;
 }
 
-/** The API writes the JOB item just after sending the message: how long to give it before deferring. */
-const JOB_ITEM_WAITS_MS = [50, 150, 400];
+/**
+ * The API writes the JOB item just after sending the message: up to 3 more claims, with the
+ * codebase's one backoff policy (jittered waits up to 100, 200 and 400 ms), before deferring.
+ */
+const JOB_ITEM_WAIT = { attempts: 4, baseMs: 100, maxMs: 400 } as const;
 
 type Claim = { ok: true; writes: number } | { ok: false; writes: number; outcome: Outcome };
 
@@ -135,14 +139,15 @@ export class HotPathJob {
       leaseUntilMs: startedAt.getTime() + this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
       now: startedAt,
     };
-    let claim = await this.d.syncJobs.claim(message.userId, message.jobId, claimArgs);
-    let writes = 1;
-    for (const waitMs of JOB_ITEM_WAITS_MS) {
-      if (claim.claimed || claim.record) break;
-      await new Promise((r) => setTimeout(r, waitMs));
-      claim = await this.d.syncJobs.claim(message.userId, message.jobId, claimArgs);
-      writes += 1;
-    }
+    let writes = 0;
+    let claim = await retryingWhile(
+      () => {
+        writes += 1;
+        return this.d.syncJobs.claim(message.userId, message.jobId, claimArgs);
+      },
+      (c) => !c.claimed && !c.record,
+      JOB_ITEM_WAIT,
+    );
     if (!claim.claimed && !claim.record) {
       // Still missing. The API's write of it is unconditional (it shares a BatchWriteItem with
       // other requests' writes), so an item created here could be overwritten by it later:
