@@ -165,7 +165,7 @@ export type Provider = "strava" | "fitbit" | "garmin" | "google_fit" | "apple_he
 
 export type SubscriptionLevel = "FREE" | "PRO";
 
-export type SyncJobStatus = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+export type SyncJobStatus = "QUEUED" | "RUNNING" | "WAITING_FOR_DEVICE" | "SUCCEEDED" | "FAILED";
 
 export type SyncPriority = "high" | "medium" | "low";
 

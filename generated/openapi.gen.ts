@@ -342,6 +342,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/device-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pending work for the phone (cloud → device)
+         * @description What the backend is waiting for from the user's phone: read requests (answer with `POST /v1/device-read-response`) and staged writes (fetch with `GET /v1/staged-data/{jobId}`, confirm with `POST /v1/confirm-write/{jobId}`), oldest first. The same requests are sent as silent pushes, which iOS and Android may delay or drop: the app calls this at launch and when it comes to the foreground. Requests older than 24 hours are gone: their jobs failed with `device_unreachable`.
+         */
+        get: operations["listDeviceRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/device-read-response": {
         parameters: {
             query?: never;
@@ -353,7 +373,7 @@ export interface paths {
         put?: never;
         /**
          * Answer a device read request (cloud → device)
-         * @description Cloud-to-device sync (PRD §3 Model 3), step 2: after a `DeviceReadRequest` silent push, the app reads the requested range from the device store and sends the records here so the waiting job can resolve conflicts. `requestId` must match the push. Up to 500 records; an empty list means the device has none. 404 `not_found` when the job or request is unknown or already answered. Answers 501 `not_implemented` until device sync ships.
+         * @description Cloud-to-device sync (PRD §3 Model 3), step 2: after a `DeviceReadRequest` silent push, the app reads the requested range from the device store and sends the records here so the waiting job can resolve conflicts. `requestId` must match the push. Up to 500 records; an empty list means the device has none. 404 `not_found` when the job or request is unknown, another user's, already answered or expired. The backend reads the source again for the window, resolves conflicts against these records (the sync configuration's strategy, duplicate detection, the ledger) within the request, and stages what the device must write (encrypted, deleted on confirmation or after 24 hours); the records sent here are not stored. 429/503 with `Retry-After` when the source must wait: answer again later.
          */
         post: operations["submitDeviceReadResponse"];
         delete?: never;
@@ -371,7 +391,7 @@ export interface paths {
         };
         /**
          * Fetch staged data (cloud → device)
-         * @description Cloud-to-device sync, step 5: after a `DeviceWriteRequest` silent push, the app fetches the conflict-free records staged for it (kept at most 24 hours, until `expiresAt`) and writes them to the device store. 404 `not_found` when nothing is staged for the job (never staged, confirmed or expired). Answers 501 `not_implemented` until device sync ships.
+         * @description Cloud-to-device sync, step 5: after a `DeviceWriteRequest` silent push, the app fetches the conflict-free records staged for it (kept at most 24 hours, until `expiresAt`) and writes them to the device store. 404 `not_found` when nothing is staged for the job (never staged, confirmed, expired, or another user's job).
          */
         get: operations["getStagedData"];
         put?: never;
@@ -393,7 +413,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm a device write (cloud → device)
-         * @description Cloud-to-device sync, step 7: the app reports which staged records it wrote; the backend completes the job and deletes the staged data. 404 `not_found` when nothing is staged for the job. Answers 501 `not_implemented` until device sync ships.
+         * @description Cloud-to-device sync, step 7: the app reports which staged records it wrote; the backend completes the job and deletes the staged data. Written records go to the ledger (never offered again); records in `failedRecordIds`, or simply not listed, are offered again by the next sync. 404 `not_found` when nothing is staged for the job.
          */
         post: operations["confirmDeviceWrite"];
         delete?: never;
@@ -699,11 +719,11 @@ export interface components {
         SyncJobId: string;
         /**
          * SyncJobStatus
-         * @description Lifecycle state of a sync job.
+         * @description Lifecycle state of a sync job. `WAITING_FOR_DEVICE`: a cloud → device job is parked until the user's phone answers (see `deviceRequest`); no worker waits meanwhile.
          * @example QUEUED
          * @enum {string}
          */
-        SyncJobStatus: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+        SyncJobStatus: "QUEUED" | "RUNNING" | "WAITING_FOR_DEVICE" | "SUCCEEDED" | "FAILED";
         /**
          * SyncMode
          * @description How a sync job runs: `manual` uses the hot path (recent data, SQS FIFO + worker); `historical` backfills a date range through the cold path (chunked, low priority, with progress).
@@ -977,6 +997,7 @@ export interface components {
             progress?: components["schemas"]["SyncJobProgress"];
             result?: components["schemas"]["SyncJobResult"];
             error?: components["schemas"]["SyncJobError"];
+            deviceRequest?: components["schemas"]["PendingDeviceRequest"];
         };
         /**
          * SyncJobList
@@ -1227,6 +1248,39 @@ export interface components {
             destinationRecordId?: string;
         };
         /**
+         * DeviceRequestList
+         * @description Requests the backend is waiting on the phone for, oldest first.
+         */
+        DeviceRequestList: {
+            requests: components["schemas"]["PendingDeviceRequest"][];
+        };
+        /**
+         * PendingDeviceRequest
+         * @description One thing a cloud → device job waits for: `read` (send the device's records of `dataType` in `window` to `POST /v1/device-read-response` with `requestId`) or `write` (`recordCount` records are staged: fetch, write to the health store, confirm). Ids and times only, never health data.
+         */
+        PendingDeviceRequest: {
+            /** @enum {string} */
+            kind: "read" | "write";
+            jobId: components["schemas"]["SyncJobId"];
+            /** @description `read` only: echo it in the read response. */
+            requestId?: string;
+            dataType: components["schemas"]["DataType"];
+            /** @description The span of the job's source data; the device answers with its records in this span. */
+            window: {
+                /** Format: date-time */
+                start: string;
+                /** Format: date-time */
+                end: string;
+            };
+            /** @description `write` only: how many records are staged. */
+            recordCount?: number;
+            /**
+             * Format: date-time
+             * @description When the job stops waiting (24 hours after it first asked); the staged data goes with it.
+             */
+            expiresAt: string;
+        };
+        /**
          * DeviceReadResponseRequest
          * @description The device's answer to a `DeviceReadRequest` push.
          */
@@ -1243,7 +1297,10 @@ export interface components {
          */
         DeviceReadResponseResult: {
             jobId: components["schemas"]["SyncJobId"];
+            /** @description `WAITING_FOR_DEVICE` when records are staged for the device to write (a `DeviceWriteRequest` push follows), `SUCCEEDED` when nothing needs writing. */
             status: components["schemas"]["SyncJobStatus"];
+            /** @description Records staged for the device. */
+            recordCount?: number;
         };
         /**
          * StagedData
@@ -1267,6 +1324,12 @@ export interface components {
         ConfirmWriteRequest: {
             /** @description `recordId`s of the staged records that were written. */
             writtenRecordIds: string[];
+            /** @description `recordId`s the device could not write (permission missing, store full); they are not recorded as synced, so the next sync offers them again. */
+            failedRecordIds?: string[];
+            /** @description The health store's id of each written record (`recordId` → id), kept in the ledger. */
+            deviceRecordIds?: {
+                [key: string]: string;
+            };
         };
         /**
          * ConfirmWriteResult
@@ -2859,6 +2922,29 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listDeviceRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pending requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceRequestList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     submitDeviceReadResponse: {
         parameters: {
             query?: never;
@@ -2897,7 +2983,8 @@ export interface operations {
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getStagedData: {
@@ -2929,7 +3016,6 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
         };
     };
     confirmDeviceWrite: {
@@ -2976,7 +3062,6 @@ export interface operations {
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
         };
     };
     verifyStravaSubscription: {

@@ -21,6 +21,10 @@ import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
 import { createSecretStore } from '../core/secrets/createSecretStore.js';
 import { DeviceRepository } from '../core/store/deviceRepository.js';
 import { createSyncEngine } from '../core/sync/createSyncEngine.js';
+import { CloudToDevice } from '../core/sync/cloudToDevice.js';
+import { createEventBus } from '../core/events/createEventBus.js';
+import { S3StagingStore } from '../core/staging/stagingStore.js';
+import { DeviceRequestRepository } from '../core/store/deviceRequestRepository.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
 import { TokenVerifier } from './auth/tokenVerifier.js';
@@ -69,7 +73,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
 
   const secrets = createSecretStore(config, logger);
   // Device uploads run the sync engine in the request (their records may not be queued).
-  const { syncManager } = createSyncEngine({
+  const { syncManager, contexts, ledger, cursors } = createSyncEngine({
     config,
     logger,
     db,
@@ -78,6 +82,23 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     connections,
     userConfig,
     secrets,
+  });
+  // Cloud → device round trips (seed §3 Model 3): the phone's answers are resolved here too.
+  const events = createEventBus(config, logger);
+  const staging = config.STAGING_BUCKET ? new S3StagingStore(config, config.STAGING_BUCKET) : undefined;
+  const deviceRequests = new DeviceRequestRepository(db, config.TABLE_NAME);
+  const cloudToDevice = new CloudToDevice({
+    config,
+    logger,
+    sync: syncManager,
+    contexts,
+    requests: deviceRequests,
+    syncJobs,
+    ledger,
+    cursors,
+    staging,
+    notifier: undefined,
+    events,
   });
 
   const sqs = createSqsClient(config);
@@ -101,6 +122,8 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     producer,
     secrets,
     devices: new DeviceRepository(db, config.TABLE_NAME),
+    deviceRequests,
+    cloudToDevice,
     sync: syncManager,
     tokenVerifier,
     readiness: async () => {
@@ -132,7 +155,8 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     app,
     dependencies,
     async close() {
-      await Promise.allSettled([writer.drain(), producer.drain()]);
+      await Promise.allSettled([writer.drain(), producer.drain(), events.close?.()]);
+      staging?.close();
       redis.disconnect();
       subscriber.disconnect();
       sqs.destroy();

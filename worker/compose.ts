@@ -22,6 +22,9 @@ import { ProfileRepository } from '../core/store/profileRepository.js';
 import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
 import { createConsumers, type ConsumerTable } from './consumers.js';
 import { createSyncEngine } from '../core/sync/createSyncEngine.js';
+import { CloudToDevice } from '../core/sync/cloudToDevice.js';
+import { S3StagingStore } from '../core/staging/stagingStore.js';
+import { DeviceRequestRepository } from '../core/store/deviceRequestRepository.js';
 import type { CredentialManager } from '../core/sync/credentials.js';
 import { HotPathJob, type JobOutcome } from './sync/hotPathJob.js';
 import { HistoricalChunkJob } from './historical/historicalChunkJob.js';
@@ -83,7 +86,7 @@ export async function createWorker(
     syncConfigs,
     name: 'worker',
   });
-  const { syncManager, providers, contexts, credentials } = createSyncEngine({
+  const { syncManager, providers, contexts, credentials, ledger, cursors } = createSyncEngine({
     config,
     logger,
     db,
@@ -106,12 +109,27 @@ export async function createWorker(
   const poller = producer.has('pollSchedule')
     ? new AdaptivePoller({ config, logger, producer, state: pollState, userConfig, providers })
     : undefined;
+  const staging = config.STAGING_BUCKET ? new S3StagingStore(config, config.STAGING_BUCKET) : undefined;
+  const cloudToDevice = new CloudToDevice({
+    config,
+    logger,
+    sync: syncManager,
+    contexts,
+    requests: new DeviceRequestRepository(db, config.TABLE_NAME),
+    syncJobs,
+    ledger,
+    cursors,
+    staging,
+    notifier: undefined,
+    events,
+  });
   const hotPath = new HotPathJob({
     config,
     logger,
     syncManager,
     syncJobs,
     events,
+    cloudToDevice,
     ...(poller ? { afterSync: (m, r, at) => poller.afterSync(m, r, at) } : {}),
   });
   const stats: WorkerStats = {
@@ -237,6 +255,7 @@ export async function createWorker(
         subscriber.disconnect();
         sqs.destroy();
         sqsSender.destroy();
+        staging?.close();
         db.destroy();
       })()),
   };

@@ -292,6 +292,9 @@ export function createSyncWellClient(options: SyncWellClientOptions) {
         }),
       ).then(body),
     /** POST /v1/device-read-response: answers a DeviceReadRequest push. */
+    /** GET /v1/device-requests: what the backend waits for from this phone (call at launch). */
+    listDeviceRequests: (o?: CallOptions): Promise<ResultOf<'listDeviceRequests'>> =>
+      call('listDeviceRequests', o, (r) => api.GET('/v1/device-requests', r)).then(body),
     submitDeviceReadResponse: (
       request: RequestBodyOf<'submitDeviceReadResponse'>,
       o?: MutationOptions,

@@ -36,6 +36,10 @@ const schema = z.object({
   IDEMPOTENCY_TTL_HOURS: intFromEnv(24),
   IDEMPOTENCY_LOCK_TIMEOUT_MS: intFromEnv(60_000),
   JOB_TTL_DAYS: intFromEnv(30),
+  // Cloud → device (seed §3 Model 3): staged records wait in STAGING_BUCKET; a job waits this
+  // long for the phone before it fails with device_unreachable.
+  STAGING_BUCKET: z.string().min(1).optional(),
+  DEVICE_REQUEST_TTL_HOURS: intFromEnv(24),
   USER_CACHE_L1_TTL_MS: intFromEnv(30_000),
   USER_CACHE_TTL_SECONDS: intFromEnv(15 * 60),
   BATCH_WINDOW_MS: intFromEnv(2),

@@ -74,7 +74,7 @@ export class JobClaims {
   }
 
   /**
-   * RUNNING → SUCCEEDED/FAILED, only by the claim holder (a worker whose lease was taken over must
+   * RUNNING → SUCCEEDED/FAILED (or WAITING_FOR_DEVICE: a cloud → device job parks), only by the claim holder (a worker whose lease was taken over must
    * not overwrite the newer attempt's outcome). Returns false when the claim was lost.
    */
   async finish(
@@ -82,7 +82,7 @@ export class JobClaims {
     jobId: string,
     outcome: {
       originMessageId: string;
-      status: 'SUCCEEDED' | 'FAILED';
+      status: 'SUCCEEDED' | 'FAILED' | 'WAITING_FOR_DEVICE';
       now: Date;
       result?: SyncJob['result'];
       error?: SyncJob['error'];
@@ -144,6 +144,46 @@ export class JobClaims {
           ':running': 'RUNNING',
           ':origin': release.originMessageId,
           ':now': release.now.toISOString(),
+        },
+      });
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * WAITING_FOR_DEVICE → SUCCEEDED/FAILED, when the phone confirms or the wait expires. Conditional,
+   * so of two racing settlements (a late confirmation, the expiry) only one wins.
+   */
+  async settleWaiting(
+    userId: string,
+    jobId: string,
+    outcome: {
+      status: 'SUCCEEDED' | 'FAILED';
+      now: Date;
+      result?: SyncJob['result'];
+      error?: SyncJob['error'];
+    },
+  ): Promise<boolean> {
+    try {
+      await this.db.update({
+        TableName: this.tableName,
+        Key: jobKey(userId, jobId),
+        UpdateExpression: `SET #s = :status, UpdatedAt = :now${outcome.result ? ', #r = :result' : ''}${outcome.error ? ', #e = :error' : ''}`,
+        ConditionExpression: '#s = :waiting',
+        ExpressionAttributeNames: {
+          '#s': 'Status',
+          ...(outcome.result ? { '#r': 'Result' } : {}),
+          ...(outcome.error ? { '#e': 'Error' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':status': outcome.status,
+          ':now': outcome.now.toISOString(),
+          ':waiting': 'WAITING_FOR_DEVICE',
+          ...(outcome.result ? { ':result': outcome.result } : {}),
+          ...(outcome.error ? { ':error': outcome.error } : {}),
         },
       });
       return true;

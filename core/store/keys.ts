@@ -8,6 +8,7 @@ export const SK_PREFIX = {
   syncConfig: 'SYNCCONFIG#',
   job: 'JOB#',
   device: 'DEVICE#',
+  deviceRequest: 'DEVICEREQ#',
 } as const;
 
 export const userPk = (userId: string) => `${USER}${userId}`;
@@ -20,6 +21,8 @@ export const syncConfigSk = (sourceConnectionId: string, dataType: DataType) =>
   `${SK_PREFIX.syncConfig}${sourceConnectionId}##${dataType}`;
 export const jobSk = (jobId: string) => `${SK_PREFIX.job}${jobId}`;
 export const deviceSk = (deviceId: string) => `${SK_PREFIX.device}${deviceId}`;
+/** What a parked cloud → device job waits for from the phone. */
+export const deviceRequestSk = (jobId: string) => `${SK_PREFIX.deviceRequest}${jobId}`;
 
 /** A ledger entry: one source record written to one destination. */
 export const ledgerSk = (

@@ -49,6 +49,10 @@ export class SyncJobRepository {
     return this.claims.release(...args);
   }
 
+  settleWaiting(...args: Parameters<JobClaims['settleWaiting']>) {
+    return this.claims.settleWaiting(...args);
+  }
+
   markRunning(...args: Parameters<HistoricalProgress['markRunning']>) {
     return this.historical.markRunning(...args);
   }

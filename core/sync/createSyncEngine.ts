@@ -21,6 +21,8 @@ import { SyncManager } from './syncManager.js';
 
 export interface SyncEngine {
   syncManager: SyncManager;
+  ledger: LedgerRepository;
+  cursors: SyncCursorRepository;
   providers: ProviderManager;
   contexts: ProviderContexts;
   credentials: CredentialManager;
@@ -48,16 +50,18 @@ export function createSyncEngine(o: {
   const limiter = new RedisRateLimiter(redis, loadPolicies(config.RATE_LIMIT_OVERRIDES));
   const providers = new ProviderManager();
   const contexts = new ProviderContexts({ config, logger, providers, credentials, limiter });
+  const ledger = new LedgerRepository(db, config.TABLE_NAME, writer);
+  const cursors = new SyncCursorRepository(db, config.TABLE_NAME, writer);
   const syncManager = new SyncManager({
     config,
     logger,
     providers,
     contexts,
     confidence: new SyncConfidence(redis, config.SYNC_CONFIDENCE_THRESHOLD, logger),
-    ledger: new LedgerRepository(db, config.TABLE_NAME, writer),
-    cursors: new SyncCursorRepository(db, config.TABLE_NAME, writer),
+    ledger,
+    cursors,
     userConfig,
     connections,
   });
-  return { syncManager, providers, contexts, credentials, limiter };
+  return { syncManager, ledger, cursors, providers, contexts, credentials, limiter };
 }

@@ -22,6 +22,7 @@ import {
   type SkipReason,
 } from './conflictResolution.js';
 import { canonicalSummary } from '../providers/canonicalSummary.js';
+import { deviceProfile } from '../providers/profiles.js';
 import { JobError } from './jobErrors.js';
 import type { ProviderContexts } from './providerContexts.js';
 import type { SyncConfidence } from './syncConfidence.js';
@@ -44,6 +45,8 @@ export interface SyncRunResult {
   window?: TimeWindow;
   /** What happened to each source record (ids only), once conflict resolution ran. */
   records?: RecordResult[];
+  /** Cloud → device: the source has records the device may not have; the job must ask the phone. */
+  awaitingDevice?: { window: TimeWindow; candidates: number; destinationProvider: string };
 }
 
 export interface RecordResult {
@@ -92,7 +95,7 @@ export class SyncManager {
     this.now = d.now ?? (() => clock.date());
   }
 
-  private async connectionsFor(message: SyncRequest): Promise<{
+  async connectionsFor(message: SyncRequest): Promise<{
     source: ConnectionRecord;
     destination: ConnectionRecord;
     strategy: ConflictStrategy;
@@ -134,11 +137,7 @@ export class SyncManager {
     };
   }
 
-  private providerFor(
-    connection: ConnectionRecord,
-    dataType: DataType,
-    direction: 'read' | 'write',
-  ): DataProvider {
+  providerFor(connection: ConnectionRecord, dataType: DataType, direction: 'read' | 'write'): DataProvider {
     const provider = this.d.providers.get(connection.provider);
     const capability = provider?.capabilities[dataType];
     if (!provider || !capability?.[direction])
@@ -150,7 +149,7 @@ export class SyncManager {
     return provider;
   }
 
-  private async windowFor(pair: LedgerPair): Promise<TimeWindow> {
+  async windowFor(pair: LedgerPair): Promise<TimeWindow> {
     const now = this.now();
     const floor = now.getTime() - this.d.config.SYNC_INITIAL_LOOKBACK_DAYS * 86_400_000;
     const watermark = await this.d.cursors.getWatermark(pair);
@@ -176,6 +175,20 @@ export class SyncManager {
       const summaries = await sourceProvider.fetchMetadata(sourceCtx, message.dataType, window);
       result.recordsRead = summaries.length;
       if (summaries.length === 0) return result;
+      // Cloud → device (Model 3): only the phone can read and write its store. If the ledger says
+      // something is new, the job waits for the device (core/sync/cloudToDevice.ts); nothing else here.
+      if (deviceProfile(destination.provider)) {
+        const ledger = await this.ledgerFor(pair, summaries);
+        const fresh = summaries.filter((s) => ledger.get(s.recordId)?.sourceLastModified !== s.lastModified);
+        result.recordsSkipped = summaries.length - fresh.length;
+        if (fresh.length > 0)
+          result.awaitingDevice = {
+            window,
+            candidates: fresh.length,
+            destinationProvider: destination.provider,
+          };
+        return result;
+      }
       await this.resolveAndWrite(result, {
         pair,
         destination,
@@ -234,21 +247,26 @@ export class SyncManager {
     }
   }
 
+  /** What earlier runs wrote for these source records (the idempotency ledger). */
+  async ledgerFor(pair: LedgerPair, summaries: readonly RecordSummary[]): Promise<Map<string, LedgerEntry>> {
+    const records = await this.d.ledger.getMany(
+      pair,
+      summaries.map((s) => s.recordId),
+    );
+    return new Map<string, LedgerEntry>(
+      [...records].map(([id, r]) => [
+        id,
+        { destinationRecordId: r.destinationRecordId, sourceLastModified: r.sourceLastModified },
+      ]),
+    );
+  }
+
   /** The destination's side of every run: read it, decide, write, remember what was written. */
   private async resolveAndWrite(result: SyncRunResult, run: ResolveRun): Promise<void> {
     const { pair, destination, summaries, window, counter } = run;
     const destinationProvider = this.providerFor(destination, pair.dataType, 'write');
     const destinationCtx = this.d.contexts.forConnection(destination, run.priority, counter, run.signal);
-    const ledgerRecords = await this.d.ledger.getMany(
-      pair,
-      summaries.map((s) => s.recordId),
-    );
-    const ledger = new Map<string, LedgerEntry>(
-      [...ledgerRecords].map(([id, r]) => [
-        id,
-        { destinationRecordId: r.destinationRecordId, sourceLastModified: r.sourceLastModified },
-      ]),
-    );
+    const ledger = await this.ledgerFor(pair, summaries);
 
     const skipDestination =
       run.trustConfidence &&
@@ -384,7 +402,7 @@ const emptyResult = (): SyncRunResult => ({
   itemsWritten: 0,
 });
 
-const pairOf = (
+export const pairOf = (
   message: SyncRequest,
   source: ConnectionRecord,
   destination: ConnectionRecord,

@@ -1,7 +1,8 @@
 // Devices through the SDK: registerDevice (201), listDevices, deleteDevice (404 for an id that is
 // not the user's), createDeviceConnection (201 with an iPhone, 409 device_not_registered without
-// one) and uploadDeviceData refused with 404 when Apple Health is not connected. The upload's
-// success path needs a live destination: test/integration/devices.test.ts drives it end to end.
+// one), uploadDeviceData refused with 404 when Apple Health is not connected, and the cloud →
+// device calls when nothing is pending. The success paths need live providers and a parked job:
+// test/integration/devices.test.ts and test/e2e/cloudToDevice.test.ts drive them end to end.
 import { MatchersV3 } from '@pact-foundation/pact';
 import { expect } from 'chai';
 import {
@@ -207,6 +208,78 @@ describe('syncwell-mobile-sdk → syncwell-api: devices', () => {
           }),
         );
         expect(failure).to.include({ status: 404, code: 'connection_not_found' });
+      });
+  });
+
+  it('listDeviceRequests lists what the backend waits for (nothing for a new user)', async () => {
+    await pact
+      .addInteraction()
+      .given(SIGNED_IN.state, SIGNED_IN.params)
+      .uponReceiving('a request for the phone’s pending work')
+      .withRequest('GET', '/v1/device-requests', (b) => b.headers({ Authorization: BEARER }))
+      .willRespondWith(200, (b) => b.headers({ 'Content-Type': JSON_TYPE }).jsonBody({ requests: [] }))
+      .executeTest(async (mockServer) => {
+        expect(await sdkFor(mockServer.url).listDeviceRequests()).to.deep.equal({ requests: [] });
+      });
+  });
+
+  const UNKNOWN_JOB_ID = 'job_3f2b8c1e-9d4a-4b7e-8c2a-1f0e9d8c7b6a';
+  const notPending = () => problem(404, 'not_found', 'Not found');
+
+  it('submitDeviceReadResponse answers 404 when no read request is pending', async () => {
+    const answer = {
+      jobId: UNKNOWN_JOB_ID,
+      requestId: 'req_2c5ea4c0-4067-41d1-9e2b-7a3c6f1d8e90',
+      records: [],
+    };
+    await pact
+      .addInteraction()
+      .given(SIGNED_IN.state, SIGNED_IN.params)
+      .uponReceiving('a device’s answer to a read request nobody made')
+      .withRequest('POST', '/v1/device-read-response', (b) =>
+        b.headers(jsonMutationHeaders('f06fb3c7-1234-45d6-a748-4a256017385f')).jsonBody(answer),
+      )
+      .willRespondWith(404, (b) => b.headers({ 'Content-Type': PROBLEM_TYPE }).jsonBody(notPending()))
+      .executeTest(async (mockServer) => {
+        const failure = await apiErrorOf(
+          sdkFor(mockServer.url).submitDeviceReadResponse(answer, {
+            idempotencyKey: 'f06fb3c7-1234-45d6-a748-4a256017385f',
+          }),
+        );
+        expect(failure).to.include({ status: 404, code: 'not_found' });
+      });
+  });
+
+  it('getStagedData answers 404 when nothing is staged', async () => {
+    await pact
+      .addInteraction()
+      .given(SIGNED_IN.state, SIGNED_IN.params)
+      .uponReceiving('a request for staged data that does not exist')
+      .withRequest('GET', `/v1/staged-data/${UNKNOWN_JOB_ID}`, (b) => b.headers({ Authorization: BEARER }))
+      .willRespondWith(404, (b) => b.headers({ 'Content-Type': PROBLEM_TYPE }).jsonBody(notPending()))
+      .executeTest(async (mockServer) => {
+        const failure = await apiErrorOf(sdkFor(mockServer.url).getStagedData(UNKNOWN_JOB_ID));
+        expect(failure).to.include({ status: 404, code: 'not_found' });
+      });
+  });
+
+  it('confirmDeviceWrite answers 404 when nothing is staged', async () => {
+    const confirmation = { writtenRecordIds: ['10958373640'] };
+    await pact
+      .addInteraction()
+      .given(SIGNED_IN.state, SIGNED_IN.params)
+      .uponReceiving('a confirmation for a job with nothing staged')
+      .withRequest('POST', `/v1/confirm-write/${UNKNOWN_JOB_ID}`, (b) =>
+        b.headers(jsonMutationHeaders('0170c4d8-2345-46e7-b859-5b3671284960')).jsonBody(confirmation),
+      )
+      .willRespondWith(404, (b) => b.headers({ 'Content-Type': PROBLEM_TYPE }).jsonBody(notPending()))
+      .executeTest(async (mockServer) => {
+        const failure = await apiErrorOf(
+          sdkFor(mockServer.url).confirmDeviceWrite(UNKNOWN_JOB_ID, confirmation, {
+            idempotencyKey: '0170c4d8-2345-46e7-b859-5b3671284960',
+          }),
+        );
+        expect(failure).to.include({ status: 404, code: 'not_found' });
       });
   });
 });

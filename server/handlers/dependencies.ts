@@ -4,6 +4,8 @@ import type { Config } from '../../core/config/config.js';
 import type { MessageProducer } from '../../core/messaging/producer.js';
 import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
 import type { DeviceRepository } from '../../core/store/deviceRepository.js';
+import type { DeviceRequestRepository } from '../../core/store/deviceRequestRepository.js';
+import type { CloudToDevice } from '../../core/sync/cloudToDevice.js';
 import type { SyncManager } from '../../core/sync/syncManager.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
 import type { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
@@ -27,6 +29,9 @@ export interface HandlerDependencies {
   oauthStates: OAuthStateRepository;
   providerUsers: ProviderUserIndex;
   devices: DeviceRepository;
+  deviceRequests: DeviceRequestRepository;
+  /** Cloud → device round trips (seed §3 Model 3). */
+  cloudToDevice: CloudToDevice;
   /** The sync engine, for device uploads (Model 2): run in the request, never queued. */
   sync: Pick<SyncManager, 'runUpload'>;
   /**

@@ -95,7 +95,7 @@ export function deviceUploadHandlers(d: HandlerDependencies): Pick<HandlerMap, '
 }
 
 /** The engine's failure, as the phone should see it: retry later (429/503), fix something (409), or give up (502). */
-function uploadError(error: unknown, destination: ConnectionRecord, dataType: string): AppError {
+export function uploadError(error: unknown, destination: ConnectionRecord, dataType: string): AppError {
   const { provider, connectionId } = destination;
   const retryAfter = (seconds: number | undefined) => ({
     'Retry-After': String(seconds && seconds > 0 ? seconds : DEFAULT_RETRY_SECONDS),

@@ -5,6 +5,7 @@ import { adminHandlers } from './admin.js';
 import { connectionHandlers } from './connections.js';
 import { deviceHandlers } from './devices.js';
 import { deviceUploadHandlers } from './deviceUpload.js';
+import { deviceRoundTripHandlers } from './deviceRoundTrip.js';
 import type { HandlerDependencies } from './dependencies.js';
 import { healthHandlers } from './health.js';
 import { PENDING_OPERATIONS, withPendingStubs } from './notYetImplemented.js';
@@ -24,6 +25,7 @@ export function createHandlers(d: HandlerDependencies): HandlerMap {
     ...webhookHandlers(d),
     ...deviceHandlers(d),
     ...deviceUploadHandlers(d),
+    ...deviceRoundTripHandlers(d),
   };
   return withPendingStubs(implemented, PENDING_OPERATIONS);
 }

@@ -7,9 +7,6 @@ import type { HandlerMap, OperationId } from '../http/operationTypes.js';
 export const PENDING_OPERATIONS = [
   'createExportJob',
   'getExportJob',
-  'submitDeviceReadResponse',
-  'getStagedData',
-  'confirmDeviceWrite',
 ] as const satisfies readonly OperationId[];
 
 export type PendingOperation = (typeof PENDING_OPERATIONS)[number];

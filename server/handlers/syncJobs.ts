@@ -7,6 +7,7 @@ import type { SyncJob } from '../../core/domain/types.js';
 import { InvalidCursorError, type SyncJobRecord } from '../../core/store/syncJobRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { ownedConnection } from './connections.js';
+import { deviceRequestView } from './deviceRoundTrip.js';
 import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
 import { clock } from '../../core/clock/clock.js';
 
@@ -131,8 +132,16 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
     },
 
     async getSyncJob({ params }, ctx) {
-      const job = await d.syncJobs.get(callerOf(ctx).userId, params.jobId);
+      const { userId } = callerOf(ctx);
+      const job = await d.syncJobs.get(userId, params.jobId);
       if (!job) throw syncJobNotFound();
+      // A parked cloud → device job says what it waits for (expired requests are settled on the way).
+      if (job.status === 'WAITING_FOR_DEVICE') {
+        const request = (await d.cloudToDevice.pending(userId)).find((r) => r.jobId === job.jobId);
+        if (!request)
+          return { status: 200, body: toView((await d.syncJobs.get(userId, params.jobId)) ?? job) };
+        return { status: 200, body: { ...toView(job), deviceRequest: deviceRequestView(request) } };
+      }
       return { status: 200, body: toView(job) };
     },
 

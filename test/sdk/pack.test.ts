@@ -81,6 +81,7 @@ describe('client SDK package', () => {
       'deleteDevice',
       'createDeviceConnection',
       'uploadDeviceData',
+      'listDeviceRequests',
       'submitDeviceReadResponse',
       'getStagedData',
       'confirmDeviceWrite',

@@ -94,9 +94,9 @@ export class TieredScheduler {
             const source = active.get(config.sourceConnectionId);
             const destination = active.get(config.destinationConnectionId);
             if (!config.isEnabled || !source || !destination) continue;
-            // The phone drives device sources (Model 2 uploads); cloud → device jobs (Model 3)
-            // need the device round trip, which the scheduler does not start yet.
-            if (!isCloudProvider(source.provider) || !isCloudProvider(destination.provider)) continue;
+            // The phone drives device sources (Model 2 uploads); device destinations run as jobs
+            // that ask the phone (Model 3, core/sync/cloudToDevice.ts).
+            if (!isCloudProvider(source.provider)) continue;
             if (this.d.poller?.isPolled(source.provider)) {
               polledSources.add(source.connectionId);
               continue;

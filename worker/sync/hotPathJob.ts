@@ -16,6 +16,7 @@ import { classifyFailure, type ClassifiedFailure } from '../../core/sync/jobErro
 import type { SyncManager, SyncRunResult } from '../../core/sync/syncManager.js';
 import { clock } from '../../core/clock/clock.js';
 import { retryingWhile } from '../../core/retry/backoff.js';
+import type { CloudToDevice } from '../../core/sync/cloudToDevice.js';
 
 export interface JobOutcome {
   outcome: Outcome;
@@ -31,6 +32,8 @@ export interface HotPathJobDeps {
   syncManager: SyncManager;
   syncJobs: SyncJobRepository;
   events: EventBus;
+  /** Cloud → device jobs ask the phone through it (seed §3 Model 3). */
+  cloudToDevice: Pick<CloudToDevice, 'ask' | 'hasPending'>;
   /**
    * Runs after every successful sync (the adaptive poller schedules a polled source's next check).
    * `readUpTo`: the source was read at least up to this instant (the job's start).
@@ -108,7 +111,7 @@ export class HotPathJob {
     message: HotPathSyncRequested,
     delivery: Delivery,
     outcome: {
-      status: 'SUCCEEDED' | 'FAILED';
+      status: 'SUCCEEDED' | 'FAILED' | 'WAITING_FOR_DEVICE';
       now: Date;
       result?: SyncJob['result'];
       error?: SyncJob['error'];
@@ -200,8 +203,36 @@ export class HotPathJob {
       const failed = await this.recordFailure(message, delivery, classifyFailure(error), log);
       return { ...failed, jobWrites: jobWrites + failed.jobWrites };
     }
+    if (result.awaitingDevice) {
+      jobWrites += await this.parkForDevice(message, delivery, result.awaitingDevice, log);
+      return { outcome: { kind: 'done' }, result, jobWrites };
+    }
     jobWrites += await this.recordSuccess(message, delivery, result, startedAt, log);
     return { outcome: { kind: 'done' }, result, jobWrites };
+  }
+
+  /**
+   * The destination is the phone: ask it, and park the job WAITING_FOR_DEVICE (the request first,
+   * so a crash in between only repeats an idempotent ask). The message is done: no worker waits.
+   * A system job finds a pending request for its pair and leaves the phone alone.
+   */
+  private async parkForDevice(
+    message: HotPathSyncRequested,
+    delivery: Delivery,
+    awaiting: NonNullable<SyncRunResult['awaitingDevice']>,
+    log: Logger,
+  ): Promise<number> {
+    const tracked = message.trigger === 'manual';
+    if (!tracked && (await this.d.cloudToDevice.hasPending(message))) {
+      log.info('a device request for this pair is pending: not asking again');
+      return 0;
+    }
+    await this.d.cloudToDevice.ask(message, awaiting.destinationProvider, awaiting.window);
+    const now = this.now();
+    log.info({ candidates: awaiting.candidates }, 'waiting for the device');
+    if (tracked) return (await this.finish(message, delivery, { status: 'WAITING_FOR_DEVICE', now })).writes;
+    await this.d.syncJobs.put(this.jobRecordFrom(message, 'WAITING_FOR_DEVICE', now));
+    return 1;
   }
 
   /** SUCCEEDED on the JOB item (system jobs: only when they wrote something), SyncSucceeded, the next poll. */

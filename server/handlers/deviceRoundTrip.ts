@@ -1,0 +1,108 @@
+// Cloud → device (seed §3 Model 3) as the phone drives it: its pending requests, its answer to a
+// read request, the staged records and the confirmation of what it wrote. The logic is
+// core/sync/cloudToDevice.ts; here, ownership (everything is looked up under the caller's own
+// partition, so another user's job is simply not found) and errors.
+import { AppError, type FieldError } from '../../core/errors/AppError.js';
+import { dataTypeOfRecord } from '../../core/domain/recordDataType.js';
+import { DeviceRequestGoneError, readPush } from '../../core/sync/cloudToDevice.js';
+import type { DeviceRequestRecord } from '../../core/store/deviceRequestRepository.js';
+import type { components } from '../../generated/openapi.gen.js';
+import type { HandlerMap } from '../http/operationTypes.js';
+import { ownedConnection } from './connections.js';
+import { callerOf, type HandlerDependencies } from './dependencies.js';
+import { uploadError } from './deviceUpload.js';
+
+type RoundTripOps =
+  'listDeviceRequests' | 'submitDeviceReadResponse' | 'getStagedData' | 'confirmDeviceWrite';
+
+const gone = () => new AppError(404, 'not_found', { params: { resource: 'pending device request' } });
+
+export function deviceRequestView(r: DeviceRequestRecord): components['schemas']['PendingDeviceRequest'] {
+  const read = readPush(r);
+  return {
+    kind: r.kind,
+    jobId: r.jobId,
+    ...(r.kind === 'read' ? { requestId: r.requestId } : { recordCount: r.recordCount ?? 0 }),
+    dataType: r.dataType,
+    window: read.type === 'device_read_request' ? read.dateRange : { start: r.windowStart, end: r.windowEnd },
+    expiresAt: r.expiresAt,
+  };
+}
+
+/** Maps the round trip's "nothing pending" to 404; everything else as device uploads do. */
+async function guarded<T>(
+  d: HandlerDependencies,
+  userId: string,
+  destinationId: string | undefined,
+  run: () => Promise<T>,
+) {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof DeviceRequestGoneError) throw gone();
+    if (error instanceof AppError) throw error;
+    const destination = destinationId
+      ? await ownedConnection(d, userId, destinationId).catch(() => undefined)
+      : undefined;
+    if (!destination) throw error;
+    throw uploadError(error, destination, 'records');
+  }
+}
+
+export function deviceRoundTripHandlers(d: HandlerDependencies): Pick<HandlerMap, RoundTripOps> {
+  return {
+    async listDeviceRequests(_req, ctx) {
+      const pending = await d.cloudToDevice.pending(callerOf(ctx).userId);
+      return { status: 200, body: { requests: pending.map(deviceRequestView) } };
+    },
+
+    async submitDeviceReadResponse({ body }, ctx) {
+      const { userId } = callerOf(ctx);
+      const request = await d.deviceRequests.get(userId, body.jobId);
+      if (!request || request.kind !== 'read' || request.requestId !== body.requestId) throw gone();
+      const mismatched: FieldError[] = body.records.flatMap((r, i) =>
+        dataTypeOfRecord(r) !== request.dataType
+          ? [
+              {
+                location: 'body' as const,
+                path: `/records/${i}`,
+                message: `not a ${request.dataType} record`,
+              },
+            ]
+          : [],
+      );
+      if (mismatched.length > 0)
+        throw new AppError(422, 'record_type_mismatch', {
+          params: { dataType: request.dataType, source: 'the device' },
+          errors: mismatched,
+        });
+      const answered = await guarded(d, userId, request.destinationConnectionId, () =>
+        d.cloudToDevice.answer(userId, body.jobId, body.requestId, body.records),
+      );
+      ctx.logger.info(
+        { jobId: body.jobId, deviceRecords: body.records.length, ...answered },
+        'device read answered',
+      );
+      return { status: 200, body: { jobId: body.jobId, ...answered } };
+    },
+
+    async getStagedData({ params }, ctx) {
+      const { userId } = callerOf(ctx);
+      const staged = await guarded(d, userId, undefined, () => d.cloudToDevice.staged(userId, params.jobId));
+      return { status: 200, body: { jobId: params.jobId, ...staged } };
+    },
+
+    async confirmDeviceWrite({ params, body }, ctx) {
+      const { userId } = callerOf(ctx);
+      const confirmed = await guarded(d, userId, undefined, () =>
+        d.cloudToDevice.confirm(userId, params.jobId, {
+          written: body.writtenRecordIds,
+          failed: body.failedRecordIds ?? [],
+          deviceRecordIds: body.deviceRecordIds ?? {},
+        }),
+      );
+      ctx.logger.info({ jobId: params.jobId, written: confirmed.written }, 'device write confirmed');
+      return { status: 200, body: { jobId: params.jobId, status: 'CONFIRMED' } };
+    },
+  };
+}

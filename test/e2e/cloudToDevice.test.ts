@@ -1,0 +1,235 @@
+// Cloud → device (seed §3 Model 3, Diagram 8) end to end: a Garmin → Apple Health job parks
+// WAITING_FOR_DEVICE, the phone (played here through the public API) answers the read request,
+// fetches the staged records, writes them and confirms; then a second job finds nothing new, a
+// phone that never answers fails its job after 24 hours, and another user can touch nothing.
+import { randomUUID } from 'node:crypto';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'chai';
+import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { clock, startProcessClockAt } from '../../core/clock/clock.js';
+import type { CanonicalWorkout, SyncJob } from '../../core/domain/types.js';
+import type { Harness } from '../support/harness.js';
+import { connectedUser, createSyncConfig, requestSync, startE2E, until, type E2E } from './support.js';
+
+interface Pending {
+  kind: 'read' | 'write';
+  jobId: string;
+  requestId?: string;
+  recordCount?: number;
+  window: { start: string; end: string };
+  expiresAt: string;
+}
+
+const hexToken = () => randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '');
+
+async function jobOf(h: Harness, token: string, jobId: string): Promise<SyncJob> {
+  const r = await h.request<SyncJob>('GET', `/v1/sync-jobs/${jobId}`, { token });
+  expect(r.status, r.text).to.equal(200);
+  return r.body;
+}
+
+async function waitForStatus(h: Harness, token: string, jobId: string, status: SyncJob['status']) {
+  let last: SyncJob | undefined;
+  await until(
+    async () => (last = await jobOf(h, token, jobId)).status === status,
+    30_000,
+    `job ${jobId} to be ${status}`,
+  ).catch((error: unknown) => {
+    throw new Error(`job ${jobId} is ${last?.status} (${JSON.stringify(last?.error)}), not ${status}`, {
+      cause: error,
+    });
+  });
+  return last!;
+}
+
+async function pending(h: Harness, token: string): Promise<Pending[]> {
+  const r = await h.request<{ requests: Pending[] }>('GET', '/v1/device-requests', { token });
+  expect(r.status, r.text).to.equal(200);
+  return r.body.requests;
+}
+
+/** A user with Garmin (a month of workouts in the sandbox) and an iPhone with Apple Health connected. */
+async function garminToAppleHealth(e: E2E) {
+  const user = await connectedUser(e, ['garmin']);
+  const device = await e.h.request('POST', '/v1/devices', {
+    token: user.token,
+    body: { installationId: randomUUID(), platform: 'ios', pushToken: hexToken() },
+  });
+  expect(device.status, device.text).to.equal(201);
+  const health = await e.h.request<{ connectionId: string }>('POST', '/v1/device-connections', {
+    token: user.token,
+    body: { provider: 'apple_health' },
+  });
+  expect(health.status, health.text).to.equal(201);
+  await createSyncConfig(e.h, user.token, user.connections.garmin, health.body.connectionId, 'workout');
+  return { ...user, appleHealth: health.body.connectionId };
+}
+
+describe('cloud → device (Garmin → Apple Health)', function () {
+  this.timeout(120_000);
+  let e: E2E;
+  let s3: S3Client;
+
+  before(async () => {
+    // A week, not a month: each round trip reads Garmin twice (the job, then the answer), and the
+    // sandbox enforces Garmin's real per-user budget.
+    e = await startE2E({ SYNC_INITIAL_LOOKBACK_DAYS: '7' });
+    s3 = new S3Client({
+      region: e.h.config.AWS_REGION,
+      endpoint: e.h.config.S3_ENDPOINT!,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+  });
+  after(async () => {
+    s3?.destroy();
+    await e?.stop();
+  });
+
+  const stagedObjects = async (userId: string) =>
+    (
+      await s3.send(
+        new ListObjectsV2Command({ Bucket: e.h.config.STAGING_BUCKET!, Prefix: `device-writes/${userId}/` }),
+      )
+    ).Contents ?? [];
+
+  it('parks the job, resolves the phone’s answer, stages encrypted records, and records what the phone wrote', async () => {
+    const u = await garminToAppleHealth(e);
+    const jobId = await requestSync(e.h, u.token, u.connections.garmin, u.appleHealth, 'workout');
+    await waitForStatus(e.h, u.token, jobId, 'WAITING_FOR_DEVICE');
+
+    const [read] = await pending(e.h, u.token);
+    expect(read).to.include({ kind: 'read', jobId });
+    expect((await jobOf(e.h, u.token, jobId)).deviceRequest).to.deep.equal(read);
+    const answer = await e.h.request<{ status: string; recordCount: number }>(
+      'POST',
+      '/v1/device-read-response',
+      {
+        token: u.token,
+        body: { jobId, requestId: read!.requestId, records: [] },
+      },
+    );
+    expect(answer.status, answer.text).to.equal(200);
+    expect(answer.body.status).to.equal('WAITING_FOR_DEVICE');
+    expect(answer.body.recordCount).to.be.greaterThan(1);
+
+    const [write] = await pending(e.h, u.token);
+    expect(write).to.include({ kind: 'write', jobId, recordCount: answer.body.recordCount });
+    const staged = await e.h.request<{ records: CanonicalWorkout[]; expiresAt: string }>(
+      'GET',
+      `/v1/staged-data/${jobId}`,
+      { token: u.token },
+    );
+    expect(staged.status, staged.text).to.equal(200);
+    expect(staged.body.records).to.have.length(answer.body.recordCount);
+    for (const r of staged.body.records) {
+      expect(r.provider).to.equal('garmin');
+      expect(Date.parse(r.startTime)).to.be.within(
+        Date.parse(read!.window.start),
+        Date.parse(read!.window.end),
+      );
+    }
+    // At rest, the staged object is sealed: no title, no start time in clear.
+    const [object] = await stagedObjects(u.userId);
+    const raw = await (
+      await s3.send(new GetObjectCommand({ Bucket: e.h.config.STAGING_BUCKET!, Key: object!.Key! }))
+    ).Body!.transformToString('latin1');
+    expect(raw).to.not.include(staged.body.records[0]!.startTime);
+    // Nowhere else either: the table holds ids and times of the request, never the records.
+    const db = createDocumentClient(e.h.config);
+    try {
+      const table = JSON.stringify(
+        (await db.send(new ScanCommand({ TableName: e.h.config.TABLE_NAME }))).Items,
+      );
+      for (const r of staged.body.records) if (r.title) expect(table).to.not.include(r.title);
+    } finally {
+      db.destroy();
+    }
+
+    // The phone wrote all but one (say HealthKit refused it).
+    const ids = staged.body.records.map((r) => r.recordId);
+    const confirm = await e.h.request<{ status: string }>('POST', `/v1/confirm-write/${jobId}`, {
+      token: u.token,
+      body: { writtenRecordIds: ids.slice(0, -1), failedRecordIds: ids.slice(-1) },
+    });
+    expect(confirm.status, confirm.text).to.equal(200);
+    expect(confirm.body.status).to.equal('CONFIRMED');
+    const done = await jobOf(e.h, u.token, jobId);
+    expect(done.status).to.equal('SUCCEEDED');
+    expect(done.result).to.include({ recordsWritten: ids.length - 1 });
+    expect(await pending(e.h, u.token)).to.deep.equal([]);
+    expect(await stagedObjects(u.userId)).to.deep.equal([]);
+    expect((await e.h.request('GET', `/v1/staged-data/${jobId}`, { token: u.token })).status).to.equal(404);
+
+    // The next job only offers the one that failed; the phone has it by now (another app wrote it),
+    // so conflict resolution finds the duplicate and nothing is staged.
+    const again = await requestSync(e.h, u.token, u.connections.garmin, u.appleHealth, 'workout');
+    await waitForStatus(e.h, u.token, again, 'WAITING_FOR_DEVICE');
+    const [second] = await pending(e.h, u.token);
+    const failed = staged.body.records.at(-1)!;
+    const onPhone = {
+      ...failed,
+      recordId: randomUUID().toUpperCase(),
+      sourceId: 'com.garmin.connect',
+      provider: 'apple_health',
+    };
+    const settled = await e.h.request<{ status: string; recordCount: number }>(
+      'POST',
+      '/v1/device-read-response',
+      {
+        token: u.token,
+        body: { jobId: again, requestId: second!.requestId, records: [onPhone] },
+      },
+    );
+    expect(settled.status, settled.text).to.equal(200);
+    expect(settled.body).to.deep.include({ status: 'SUCCEEDED', recordCount: 0 });
+    expect((await jobOf(e.h, u.token, again)).status).to.equal('SUCCEEDED');
+    expect(await stagedObjects(u.userId)).to.deep.equal([]);
+  });
+
+  it('fails the job with device_unreachable when the phone has not answered after 24 hours', async () => {
+    const u = await garminToAppleHealth(e);
+    const jobId = await requestSync(e.h, u.token, u.connections.garmin, u.appleHealth, 'workout');
+    await waitForStatus(e.h, u.token, jobId, 'WAITING_FOR_DEVICE');
+    const [read] = await pending(e.h, u.token);
+    const before = clock.now();
+    startProcessClockAt(before + 25 * 3_600_000);
+    try {
+      const token = await e.h.token(u.userId, { tier: 'PRO' });
+      expect(await pending(e.h, token)).to.deep.equal([]);
+      const failed = await jobOf(e.h, token, jobId);
+      expect(failed.status).to.equal('FAILED');
+      expect(failed.error?.code).to.equal('device_unreachable');
+      const late = await e.h.request('POST', '/v1/device-read-response', {
+        token,
+        body: { jobId, requestId: read!.requestId, records: [] },
+      });
+      expect(late.status).to.equal(404);
+    } finally {
+      startProcessClockAt(clock.now() - 25 * 3_600_000);
+    }
+  });
+
+  it('lets no other user answer, read or confirm a job', async () => {
+    const u = await garminToAppleHealth(e);
+    const jobId = await requestSync(e.h, u.token, u.connections.garmin, u.appleHealth, 'workout');
+    await waitForStatus(e.h, u.token, jobId, 'WAITING_FOR_DEVICE');
+    const [read] = await pending(e.h, u.token);
+    const mallory = await e.h.token(e.h.newUserId('mallory'));
+    expect(await pending(e.h, mallory)).to.deep.equal([]);
+    const answer = await e.h.request('POST', '/v1/device-read-response', {
+      token: mallory,
+      body: { jobId, requestId: read!.requestId, records: [] },
+    });
+    expect(answer.status).to.equal(404);
+    expect((await e.h.request('GET', `/v1/staged-data/${jobId}`, { token: mallory })).status).to.equal(404);
+    const confirm = await e.h.request('POST', `/v1/confirm-write/${jobId}`, {
+      token: mallory,
+      body: { writtenRecordIds: ['x'] },
+    });
+    expect(confirm.status).to.equal(404);
+    expect(await pending(e.h, u.token)).to.have.length(1);
+    expect((await jobOf(e.h, u.token, jobId)).status).to.equal('WAITING_FOR_DEVICE');
+  });
+});
