@@ -6,7 +6,7 @@
 // the value it read. A shard's tick is claimed with a DynamoDB conditional write, so two workers
 // never run the same shard for the same tick; a job's deduplication id comes from the
 // configuration and the tick, so a retried tick cannot enqueue a user twice.
-import { isCloudProvider } from '../../core/providers/profiles.js';
+import { automaticPairs } from '../../core/sync/automaticPairs.js';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { SubscriptionLevel } from '../../core/domain/types.js';
@@ -86,17 +86,8 @@ export class TieredScheduler {
           report.dueUsers += 1;
           const { userId } = due;
           const snapshot = await this.d.userConfig.get(userId);
-          const active = new Map(
-            snapshot.connections.filter((c) => c.status === 'active').map((c) => [c.connectionId, c]),
-          );
           const polledSources = new Set<string>();
-          for (const config of snapshot.syncConfigs) {
-            const source = active.get(config.sourceConnectionId);
-            const destination = active.get(config.destinationConnectionId);
-            if (!config.isEnabled || !source || !destination) continue;
-            // The phone drives device sources (Model 2 uploads); device destinations run as jobs
-            // that ask the phone (Model 3, core/sync/cloudToDevice.ts).
-            if (!isCloudProvider(source.provider)) continue;
+          for (const { config, source, destination } of automaticPairs(snapshot)) {
             if (this.d.poller?.isPolled(source.provider)) {
               polledSources.add(source.connectionId);
               continue;
