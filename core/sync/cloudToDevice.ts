@@ -61,7 +61,12 @@ interface StagedWrite {
   /** recordId → the source's lastModified (the ledger's change detector). */
   sourceLastModified: Record<string, string>;
   skipped: number;
+  /** False when more records were due than one confirmation can carry: the rest wait for the next sync. */
+  complete: boolean;
 }
+
+/** A confirmation lists at most this many records (ConfirmWriteRequest), so no more are staged at once. */
+export const MAX_STAGED_RECORDS = 500;
 
 export class DeviceRequestGoneError extends Error {
   override readonly name = 'DeviceRequestGoneError';
@@ -189,7 +194,8 @@ export class CloudToDevice {
       // HealthKit cannot update a sample in place; the app would have to delete it first.
       destinationCanUpdate: false,
     });
-    const toWrite = decisions.filter((d): d is Exclude<Decision, { action: 'skip' }> => d.action !== 'skip');
+    const due = decisions.filter((d): d is Exclude<Decision, { action: 'skip' }> => d.action !== 'skip');
+    const toWrite = due.slice(0, MAX_STAGED_RECORDS);
     const skipped = summarizeDecisions(decisions).skip;
     if (toWrite.length === 0) {
       await this.settle(request, 'SUCCEEDED', { recordsWritten: 0, recordsSkipped: skipped, window });
@@ -207,6 +213,7 @@ export class CloudToDevice {
       records,
       sourceLastModified: Object.fromEntries(toWrite.map((d) => [d.source.recordId, d.source.lastModified])),
       skipped,
+      complete: toWrite.length === due.length,
     };
     const dataKey = await this.d.staging.put(userId, jobId, staged);
     if (
@@ -269,10 +276,11 @@ export class CloudToDevice {
           writtenAt: now,
         })),
       );
-    // Records the phone could not write are offered again by the next sync: the cursor only moves
-    // when everything staged is written.
+    // Records the phone could not write (or that did not fit in this round) are offered again by
+    // the next sync: the cursor only moves when everything due was staged and written.
     const window = { since: new Date(request.windowStart), until: new Date(request.windowEnd) };
-    if (written.length === stagedIds.size) await this.d.cursors.setWatermark(pair, window.until);
+    if (staged.complete && written.length === stagedIds.size)
+      await this.d.cursors.setWatermark(pair, window.until);
     await this.settle(request, 'SUCCEEDED', {
       recordsWritten: written.length,
       recordsSkipped: staged.skipped + (stagedIds.size - written.length),
