@@ -1,8 +1,23 @@
 // @syncwell/client-sdk: the typed SyncWell API client for the mobile apps.
 // Node-only pieces (FileOfflineActionStore) live in `@syncwell/client-sdk/node`.
 export { createSyncWellClient, type SyncWellClient, type SyncWellClientOptions } from './client.js';
+export { createDeviceSync, type DeviceSync, type DeviceSyncOptions } from './device.js';
+export type {
+  CanonicalRecord,
+  Device,
+  DevicePlatform,
+  DeviceProvider,
+  DevicePush,
+  DeviceRecordResult,
+  DeviceWorkOutcome,
+  HealthStore,
+  HealthStoreWriteResult,
+  TimeWindow,
+} from './deviceTypes.js';
+export { MAX_UPLOAD_RECORDS, type UploadSummary } from './deviceUpload.js';
 export { ApiError, NetworkError, isAbortError, type FailedRequest, type Problem } from './errors.js';
 export type { SyncWellEvent } from './events.js';
+export { MemoryKeyValueStore, type KeyValueStore } from './keyValueStore.js';
 export { MemoryOfflineActionStore, type OfflineAction, type OfflineActionStore } from './offline.js';
 export {
   MUTATIONS,

@@ -16,11 +16,19 @@ import { FileOfflineActionStore } from '@syncwell/client-sdk/node';
 const client = sdk.createSyncWellClient({ baseUrl: 'http://127.0.0.1:9', getToken: async () => 't' });
 const methods = Object.keys(client).filter((k) => typeof client[k] === 'function').sort();
 const queueable = Object.keys(client.queueable).sort();
+const healthStore = { read: async () => [], write: async () => ({ written: [], failed: [] }), changedSince: async () => [] };
+const device = sdk.createDeviceSync({ client, healthStore, platform: 'android', installationId: '3b1f8e2a-5c4d-4e6f-8a9b-0c1d2e3f4a5b' });
 console.log(JSON.stringify({
   methods,
   queueable,
   errors: [typeof sdk.ApiError, typeof sdk.NetworkError],
-  stores: [typeof sdk.MemoryOfflineActionStore, typeof FileOfflineActionStore],
+  stores: [typeof sdk.MemoryOfflineActionStore, typeof FileOfflineActionStore, typeof sdk.MemoryKeyValueStore],
+  device: {
+    methods: Object.keys(device).filter((k) => typeof device[k] === 'function').sort(),
+    source: device.source,
+    maxUploadRecords: sdk.MAX_UPLOAD_RECORDS,
+    ignored: await device.handlePush({ type: 'export_ready', jobId: 'exp_1' }),
+  },
 }));
 `;
 
@@ -40,6 +48,7 @@ describe('client SDK package', () => {
     expect(tarball, 'no tarball').to.be.a('string');
     const { stdout: listing } = await run('tar', ['tzf', join(dir, tarball!)]);
     expect(listing).to.include('package/dist/index.js').and.include('package/dist/index.d.ts');
+    expect(listing).to.include('package/dist/device.js').and.include('package/dist/deviceTypes.d.ts');
     expect(listing).to.include('package/README.md');
     expect(listing).not.to.include('package/src/');
 
@@ -56,6 +65,7 @@ describe('client SDK package', () => {
       queueable: string[];
       errors: string[];
       stores: string[];
+      device: { methods: string[]; source: string; maxUploadRecords: number; ignored: unknown };
     };
     expect(loaded.methods).to.include.members([
       'listConnections',
@@ -91,6 +101,12 @@ describe('client SDK package', () => {
     ]);
     expect(loaded.queueable).to.have.length(15).and.include('createDeviceConnection');
     expect(loaded.errors).to.deep.equal(['function', 'function']);
-    expect(loaded.stores).to.deep.equal(['function', 'function']);
+    expect(loaded.stores).to.deep.equal(['function', 'function', 'function']);
+    expect(loaded.device).to.deep.equal({
+      methods: ['connectHealthStore', 'handlePush', 'lastSyncTime', 'pullPendingWork', 'register', 'upload'],
+      source: 'health_connect',
+      maxUploadRecords: 500,
+      ignored: [{ kind: 'ignored', type: 'export_ready' }],
+    });
   });
 });

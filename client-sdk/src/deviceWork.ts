@@ -1,0 +1,231 @@
+// Cloud → device (seed §3 Model 3) on the phone. A read request: read the health store for the
+// window and answer it; when the backend stages records, go on with the write at once (the phone is
+// awake now; the write push may come late or never). A write request: fetch the staged records,
+// write them, confirm. The same work arrives as silent pushes and in the pending list the app pulls at
+// launch, possibly both: work runs one item at a time, and work the backend no longer waits for answers
+// 404, which is "gone", not an error. A journal of what was written (ids only) is kept until the
+// confirmation is answered, so a failed or crashed confirmation never writes the records twice.
+import type { SyncWellClient } from './client.js';
+import type { DeviceWorkOutcome, HealthStore, TimeWindow } from './deviceTypes.js';
+import { ApiError, NetworkError } from './errors.js';
+import type { KeyValueStore } from './keyValueStore.js';
+import type { Serial } from './serial.js';
+import type { DataType } from './types.js';
+
+/** The contract's limit of records in one read response. */
+export const MAX_READ_RESPONSE_RECORDS = 500;
+
+type ReadWork = { kind: 'read'; jobId: string; requestId: string; dataType: DataType; window: TimeWindow };
+type WriteWork = { kind: 'write'; jobId: string };
+type Work = ReadWork | WriteWork;
+
+/** Written records of staged writes not yet confirmed, by jobId. */
+type Journal = Record<string, { written: string[]; deviceRecordIds: Record<string, string> }>;
+
+const JOURNAL_KEY = 'syncwell.device.writeJournal';
+
+export interface DeviceWorkDeps {
+  client: SyncWellClient;
+  healthStore: HealthStore;
+  state: KeyValueStore;
+  serial: Serial;
+}
+
+const gone = (error: unknown) => error instanceof ApiError && error.status === 404;
+
+export function createDeviceWork(d: DeviceWorkDeps) {
+  const { client, healthStore } = d;
+
+  async function readJournal(): Promise<Journal> {
+    const raw = await d.state.get(JOURNAL_KEY);
+    return raw ? (JSON.parse(raw) as Journal) : {};
+  }
+  async function updateJournal(change: (journal: Journal) => void): Promise<void> {
+    const journal = await readJournal();
+    change(journal);
+    if (Object.keys(journal).length === 0) await d.state.delete(JOURNAL_KEY);
+    else await d.state.set(JOURNAL_KEY, JSON.stringify(journal));
+  }
+
+  async function read(work: ReadWork): Promise<DeviceWorkOutcome[]> {
+    const { jobId, requestId } = work;
+    let answer;
+    let records;
+    try {
+      records = await healthStore.read(work.dataType, work.window);
+      if (records.length > MAX_READ_RESPONSE_RECORDS)
+        throw new Error(
+          `the health store holds ${records.length} ${work.dataType} records in the window; a read response carries at most ${MAX_READ_RESPONSE_RECORDS}`,
+        );
+      answer = await client.submitDeviceReadResponse({ jobId, requestId, records });
+    } catch (error) {
+      if (gone(error)) return [{ kind: 'read', jobId, status: 'gone' }];
+      return [{ kind: 'read', jobId, status: 'failed', error }];
+    }
+    const outcome: DeviceWorkOutcome = {
+      kind: 'read',
+      jobId,
+      status: 'answered',
+      records: records.length,
+      jobStatus: answer.status,
+      staged: answer.recordCount ?? 0,
+    };
+    if (answer.status !== 'WAITING_FOR_DEVICE') return [outcome];
+    return [outcome, ...(await write({ kind: 'write', jobId }))];
+  }
+
+  async function write({ jobId }: WriteWork): Promise<DeviceWorkOutcome[]> {
+    const failed = (error: unknown): DeviceWorkOutcome[] => [
+      { kind: 'write', jobId, status: 'failed', error },
+    ];
+    const forget = () => updateJournal((j) => delete j[jobId]);
+    let staged;
+    try {
+      staged = await client.getStagedData(jobId);
+    } catch (error) {
+      if (!gone(error)) return failed(error);
+      await forget();
+      return [{ kind: 'write', jobId, status: 'gone' }];
+    }
+    const entry = (await readJournal())[jobId] ?? { written: [], deviceRecordIds: {} };
+    const done = new Set(entry.written);
+    const toWrite = staged.records.filter((r) => !done.has(r.recordId));
+    if (toWrite.length > 0) {
+      let result;
+      try {
+        result = await healthStore.write(toWrite);
+      } catch (error) {
+        return failed(error);
+      }
+      const asked = new Set(toWrite.map((r) => r.recordId));
+      for (const id of result.written) {
+        if (!asked.has(id)) continue;
+        done.add(id);
+        const deviceId = result.deviceRecordIds?.[id];
+        if (deviceId) entry.deviceRecordIds[id] = deviceId;
+      }
+      entry.written = [...done];
+      // Before confirming: a confirmation that fails (or a crash) must not lead to a second write.
+      await updateJournal((j) => (j[jobId] = entry));
+    }
+    const writtenRecordIds = staged.records.map((r) => r.recordId).filter((id) => done.has(id));
+    const failedRecordIds = staged.records.map((r) => r.recordId).filter((id) => !done.has(id));
+    const deviceRecordIds = Object.fromEntries(
+      writtenRecordIds.flatMap((id) => (entry.deviceRecordIds[id] ? [[id, entry.deviceRecordIds[id]]] : [])),
+    );
+    try {
+      await client.confirmDeviceWrite(jobId, {
+        writtenRecordIds,
+        ...(failedRecordIds.length > 0 ? { failedRecordIds } : {}),
+        ...(Object.keys(deviceRecordIds).length > 0 ? { deviceRecordIds } : {}),
+      });
+    } catch (error) {
+      if (!gone(error)) return failed(error);
+      await forget();
+      return [{ kind: 'write', jobId, status: 'gone' }];
+    }
+    await forget();
+    return [
+      {
+        kind: 'write',
+        jobId,
+        status: 'confirmed',
+        written: writtenRecordIds.length,
+        failed: failedRecordIds.length,
+      },
+    ];
+  }
+
+  /** A read push without its window (a platform that dropped fields): the pending list has it. */
+  async function completeRead(jobId: string, requestId: string): Promise<ReadWork | undefined> {
+    const { requests } = await client.listDeviceRequests();
+    const pending = requests.find((r) => r.kind === 'read' && r.jobId === jobId && r.requestId === requestId);
+    return pending && { kind: 'read', jobId, requestId, dataType: pending.dataType, window: pending.window };
+  }
+
+  const perform = (work: Work) => (work.kind === 'read' ? read(work) : write(work));
+
+  return {
+    /** Handles one silent-push payload (the APNs `userInfo` or the FCM `data` map, as received). */
+    handlePush(payload: unknown): Promise<DeviceWorkOutcome[]> {
+      const parsed = parsePush(payload);
+      if ('ignored' in parsed) return Promise.resolve([{ kind: 'ignored', type: parsed.ignored }]);
+      return d.serial.run('device-work', async () => {
+        if (parsed.kind === 'write' || parsed.window) return perform(parsed as Work);
+        try {
+          const work = await completeRead(parsed.jobId, parsed.requestId);
+          return work ? perform(work) : [{ kind: 'read', jobId: parsed.jobId, status: 'gone' }];
+        } catch (error) {
+          return [{ kind: 'read', jobId: parsed.jobId, status: 'failed', error }];
+        }
+      });
+    },
+
+    /**
+     * What the backend waits for from this phone (GET /v1/device-requests), handled oldest first. Call
+     * at launch and on coming to the foreground: pushes may be delayed or dropped. Rejects when the
+     * list cannot be fetched; stops at the first network failure (the rest stays pending).
+     */
+    pullPendingWork(): Promise<DeviceWorkOutcome[]> {
+      return d.serial.run('device-work', async () => {
+        const { requests } = await client.listDeviceRequests();
+        // Journal entries of writes the backend no longer waits for (expired, confirmed elsewhere).
+        const live = new Set(requests.filter((r) => r.kind === 'write').map((r) => r.jobId));
+        await updateJournal((j) => {
+          for (const jobId of Object.keys(j)) if (!live.has(jobId)) delete j[jobId];
+        });
+        const outcomes: DeviceWorkOutcome[] = [];
+        for (const r of requests) {
+          const work: Work =
+            r.kind === 'read'
+              ? {
+                  kind: 'read',
+                  jobId: r.jobId,
+                  requestId: r.requestId ?? '',
+                  dataType: r.dataType,
+                  window: r.window,
+                }
+              : { kind: 'write', jobId: r.jobId };
+          const done = await perform(work);
+          outcomes.push(...done);
+          if (done.some((o) => 'error' in o && o.error instanceof NetworkError)) break;
+        }
+        return outcomes;
+      });
+    },
+  };
+}
+
+type ParsedPush =
+  | WriteWork
+  | { kind: 'read'; jobId: string; requestId: string; dataType?: DataType; window?: TimeWindow }
+  | { ignored: string | undefined };
+
+/**
+ * The contract's DeviceReadRequest / DeviceWriteRequest. FCM data messages carry strings only, so a
+ * nested `dateRange` may arrive as JSON text.
+ */
+export function parsePush(payload: unknown): ParsedPush {
+  if (!payload || typeof payload !== 'object') return { ignored: undefined };
+  const p = payload as Record<string, unknown>;
+  const type = typeof p.type === 'string' ? p.type : undefined;
+  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const jobId = text(p.jobId);
+  if (type === 'device_write_request' && jobId) return { kind: 'write', jobId };
+  const requestId = text(p.requestId);
+  if (type !== 'device_read_request' || !jobId || !requestId) return { ignored: type };
+  let range: unknown = p.dateRange;
+  if (typeof range === 'string') {
+    try {
+      range = JSON.parse(range);
+    } catch {
+      range = undefined;
+    }
+  }
+  const r = range as Partial<TimeWindow> | undefined;
+  const dataType = text(p.dataType) as DataType | undefined;
+  const window = r && text(r.start) && text(r.end) ? { start: r.start!, end: r.end! } : undefined;
+  return dataType && window
+    ? { kind: 'read', jobId, requestId, dataType, window }
+    : { kind: 'read', jobId, requestId };
+}
