@@ -243,6 +243,8 @@ async function startApiChild(stackEnv: Record<string, string>): Promise<string> 
       ...stackEnv,
       NODE_ENV: 'production',
       ...localSecretKeyEnv(),
+      // Production mode demands push credentials; nothing measured here sends a push.
+      PUSH_MODE: 'off',
       LOG_LEVEL,
       HOST: '127.0.0.1',
       PORT: String(port),

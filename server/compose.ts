@@ -22,7 +22,11 @@ import { createSecretStore } from '../core/secrets/createSecretStore.js';
 import { DeviceRepository } from '../core/store/deviceRepository.js';
 import { createSyncEngine } from '../core/sync/createSyncEngine.js';
 import { CloudToDevice } from '../core/sync/cloudToDevice.js';
+import { createPushSender } from '../core/push/createPushSender.js';
+import { DevicePushNotifier } from '../core/push/devicePushNotifier.js';
 import { createEventBus } from '../core/events/createEventBus.js';
+import { createRedis, waitForRedis } from '../core/cache/redis.js';
+import { JobStatusFanOut } from '../core/realtime/jobStatusFanOut.js';
 import { S3StagingStore } from '../core/staging/stagingStore.js';
 import { DeviceRequestRepository } from '../core/store/deviceRequestRepository.js';
 import { buildApp } from './app.js';
@@ -30,10 +34,13 @@ import { JwksCache } from './auth/jwksCache.js';
 import { TokenVerifier } from './auth/tokenVerifier.js';
 import type { DependencyStatus, HandlerDependencies } from './handlers/dependencies.js';
 import { createHandlers } from './handlers/index.js';
+import { WebSocketLane } from './ws/webSocketLane.js';
 
 export interface Api {
   app: express.Express;
   dependencies: HandlerDependencies;
+  /** GET /v1/ws: attached to the HTTP server by server/main.ts. */
+  webSockets: WebSocketLane;
   /** Flushes pending batches and closes connections. */
   close(): Promise<void>;
 }
@@ -84,9 +91,12 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     secrets,
   });
   // Cloud → device round trips (seed §3 Model 3): the phone's answers are resolved here too.
-  const events = createEventBus(config, logger);
+  // Sync events also tell the sockets of the job's user, in whichever API process holds them.
+  const events = new JobStatusFanOut(createEventBus(config, logger), redis, logger);
   const staging = config.STAGING_BUCKET ? new S3StagingStore(config, config.STAGING_BUCKET) : undefined;
   const deviceRequests = new DeviceRequestRepository(db, config.TABLE_NAME);
+  // Fails at start-up on a bad push configuration (production needs APNs and FCM credentials).
+  const push = createPushSender(config, logger);
   const cloudToDevice = new CloudToDevice({
     config,
     logger,
@@ -97,7 +107,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     ledger,
     cursors,
     staging,
-    notifier: undefined,
+    notifier: new DevicePushNotifier(push, new DeviceRepository(db, config.TABLE_NAME), logger),
     events,
   });
 
@@ -143,6 +153,17 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     },
   };
 
+  const wsRedis = createRedis(config.REDIS_URL, logger, 'ws-job-status');
+  await waitForRedis(wsRedis, 3000);
+  const webSockets = new WebSocketLane({
+    config,
+    logger,
+    tokenVerifier,
+    dependencies,
+    idempotency,
+    subscriberRedis: wsRedis,
+  });
+
   const app = buildApp({
     config,
     logger,
@@ -154,9 +175,12 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
   return {
     app,
     dependencies,
+    webSockets,
     async close() {
+      await webSockets.close();
       await Promise.allSettled([writer.drain(), producer.drain(), events.close?.()]);
       staging?.close();
+      await push.close().catch(() => undefined);
       redis.disconnect();
       subscriber.disconnect();
       sqs.destroy();

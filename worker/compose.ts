@@ -3,6 +3,7 @@ import type { Redis } from '../core/cache/redis.js';
 import { startUserConfigCache } from '../core/cache/userConfigCache.js';
 import type { Config } from '../core/config/config.js';
 import { createEventBus } from '../core/events/createEventBus.js';
+import { JobStatusFanOut } from '../core/realtime/jobStatusFanOut.js';
 import type { EventBus } from '../core/events/eventBus.js';
 import type { Logger } from '../core/logging/logger.js';
 import { createSecretStore } from '../core/secrets/createSecretStore.js';
@@ -23,6 +24,9 @@ import { ProviderUserIndex } from '../core/store/providerUserIndex.js';
 import { createConsumers, type ConsumerTable } from './consumers.js';
 import { createSyncEngine } from '../core/sync/createSyncEngine.js';
 import { CloudToDevice } from '../core/sync/cloudToDevice.js';
+import { DeviceRepository } from '../core/store/deviceRepository.js';
+import { createPushSender } from '../core/push/createPushSender.js';
+import { DevicePushNotifier } from '../core/push/devicePushNotifier.js';
 import { S3StagingStore } from '../core/staging/stagingStore.js';
 import { DeviceRequestRepository } from '../core/store/deviceRequestRepository.js';
 import type { CredentialManager } from '../core/sync/credentials.js';
@@ -96,7 +100,8 @@ export async function createWorker(
     userConfig,
     secrets: createSecretStore(config, logger),
   });
-  const events = createEventBus(config, logger);
+  // Each sync event also goes to the user's WebSockets (Redis `ws:user:{userId}`, core/realtime/).
+  const events = new JobStatusFanOut(createEventBus(config, logger), redis, logger);
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
   // Consumers' long polls hold a request open for WORKER_WAIT_TIME_SECONDS; sends keep short timeouts.
   const sqs = createSqsJsonClient(config, { timeoutMs: (config.WORKER_WAIT_TIME_SECONDS + 10) * 1000 });
@@ -110,6 +115,8 @@ export async function createWorker(
     ? new AdaptivePoller({ config, logger, producer, state: pollState, userConfig, providers })
     : undefined;
   const staging = config.STAGING_BUCKET ? new S3StagingStore(config, config.STAGING_BUCKET) : undefined;
+  // Fails at start-up on a bad push configuration (production needs APNs and FCM credentials).
+  const push = createPushSender(config, logger);
   const cloudToDevice = new CloudToDevice({
     config,
     logger,
@@ -120,7 +127,7 @@ export async function createWorker(
     ledger,
     cursors,
     staging,
-    notifier: undefined,
+    notifier: new DevicePushNotifier(push, new DeviceRepository(db, config.TABLE_NAME), logger),
     events,
   });
   const hotPath = new HotPathJob({
@@ -256,6 +263,7 @@ export async function createWorker(
         sqs.destroy();
         sqsSender.destroy();
         staging?.close();
+        await push.close().catch(() => undefined);
         db.destroy();
       })()),
   };

@@ -140,7 +140,8 @@ export function localSecretKeyEnv(): { LOCAL_SECRET_KEY: string } {
 
 /**
  * The API's and worker's environment for a benchmark: the stack's endpoints, production mode,
- * wide rate limits and no scheduler (a run counts only its own jobs).
+ * wide rate limits, no scheduler (a run counts only its own jobs) and no push (production mode
+ * would otherwise demand APNs and FCM credentials; no benchmarked path sends one).
  */
 export function systemEnv(
   stackEnv: Record<string, string>,
@@ -158,6 +159,7 @@ export function systemEnv(
     PORT: port,
     API_RATE_LIMIT_PER_MINUTE: '1000000',
     SCHEDULER_ENABLED: 'false',
+    PUSH_MODE: 'off',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...extra,
   };

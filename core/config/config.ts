@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 const optionalUrl = z.string().url().optional();
 const intFromEnv = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -52,6 +53,20 @@ const schema = z.object({
   SCHEDULER_SHARDS: z.coerce.number().int().min(1).max(10_000).default(16),
   /** CDN origin of static assets such as provider icons (spec §2: served by CloudFront, not the API). */
   ASSET_BASE_URL: z.string().url().default('https://assets.syncwell.example'),
+
+  // --- WebSocket lane (seed §2.9, GET /v1/ws; server/ws/) ---
+  /** The server pings every socket this often; one that has not answered the previous ping is dropped. */
+  WS_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(10).default(30_000),
+  /** Closed (4408) after this long (10 min: API Gateway's idle limit) without an application frame either way. */
+  WS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(10).default(600_000),
+  /** Open sockets per user in one API process; the next upgrade is refused with 429. */
+  WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(5),
+  /** Largest frame a client may send (ws maxPayload); larger ones close the socket with 1009. */
+  WS_MAX_FRAME_BYTES: z.coerce.number().int().min(256).default(16_384),
+  /** A socket with more than this waiting to be written reads too slowly: closed with 4429. */
+  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1).default(1_048_576),
+  /** Jobs one socket follows at once (sync requests and subscriptions). */
+  WS_MAX_JOBS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
 
   // --- Providers and OAuth (issue 4) ---
   /** Local provider sandbox: every provider URL moves under `${url}/${provider}` (core/providers/endpoints.ts). */
@@ -143,6 +158,26 @@ const schema = z.object({
   EVENTBRIDGE_ENDPOINT: optionalUrl,
   /** Local adapter: events appended as JSON lines here. */
   EVENT_LOG_FILE: z.string().min(1).default('.state/events.jsonl'),
+
+  // --- Push: APNs and FCM HTTP v1 (core/push; `startPushFakes()` yields local values) ---
+  /** off: no pushes. on: each platform whose settings are set; production requires both. */
+  PUSH_MODE: z.enum(['on', 'off']).default('on'),
+  APNS_KEY_ID: z.string().min(1).optional(),
+  APNS_TEAM_ID: z.string().min(1).optional(),
+  /** The iOS app's bundle id. */
+  APNS_TOPIC: z.string().min(1).optional(),
+  /** The .p8 signing key: its PEM text, or the path of the file. */
+  APNS_KEY: z.string().min(1).optional(),
+  /** host:port instead of Apple's hosts (the local fake; refused in production), and a CA (PEM or path) to trust there. */
+  APNS_ENDPOINT: hostPort.optional(),
+  APNS_CA: z.string().min(1).optional(),
+  /** Defaults to the service account's project_id. */
+  FCM_PROJECT_ID: z.string().min(1).optional(),
+  /** A Google service-account key: its JSON text, or the path of the file. */
+  FCM_SERVICE_ACCOUNT: z.string().min(1).optional(),
+  /** host:port serving FCM and Google's OAuth token endpoint (the local fake; refused in production), and its CA. */
+  FCM_ENDPOINT: hostPort.optional(),
+  FCM_CA: z.string().min(1).optional(),
 
   // --- Worker ---
   HOT_PATH_DLQ_URL: optionalUrl,

@@ -5,6 +5,7 @@
 // takes over 30 ms to acknowledge a relayed signal, cutting the clean-up short) and no shell in
 // between (npm's shell died on Ctrl-C, so npm returned before the clean-up had finished).
 import { randomBytes } from 'node:crypto';
+import { startPushFakes, type PushFakes } from './push/pushFakes.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   let stack: LocalStack | undefined;
   let api: RunningApi | undefined;
   let worker: RunningWorker | undefined;
+  let pushFakes: PushFakes | undefined;
   let stopping: Promise<void> | undefined;
   let stopRequestedAt = 0;
   const stop = (code: number) =>
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
           { name: 'worker', run: async () => worker?.stop() },
           { name: 'API', run: async () => api?.stop() },
           { name: 'local stack', run: async () => stack?.stop() },
+          { name: 'push fakes', run: async () => pushFakes?.close() },
         ],
         { deadlineMs: SHUTDOWN_DEADLINE_MS, report: (line) => console.error(line) },
       );
@@ -93,10 +96,13 @@ async function main(): Promise<void> {
   try {
     // DynamoDB persists across restarts under .state/local; queues and Redis start empty.
     stack = await startLocalStack({ dataDir: DATA_DIR, stateDir: tempDir });
+    // Local APNs and FCM: the real push adapters talk to them (infra/local/push/README.md).
+    pushFakes = await startPushFakes();
     const port = process.env.PORT ?? '8080';
     const adminKey = process.env.ADMIN_API_KEY ?? randomBytes(24).toString('base64url');
     api = await startApi({
       ...stack.env,
+      ...pushFakes.env,
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       PORT: port,
@@ -111,6 +117,7 @@ async function main(): Promise<void> {
     // One worker beside the API: it consumes the hot-path queue and talks to the provider sandbox.
     worker = await startWorker({
       ...stack.env,
+      ...pushFakes.env,
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     });
@@ -134,6 +141,7 @@ async function main(): Promise<void> {
         `  Redis       ${stack.endpoints.redisUrl}`,
         `  Providers   ${stack.endpoints.sandbox}  (Strava, Fitbit, Garmin, Google Fit sandbox; admin: /_sandbox)`,
         `  Worker      consuming ${stack.env.HOT_PATH_QUEUE_URL}`,
+        `  Push        APNs fake ${pushFakes.env.APNS_ENDPOINT}, FCM fake ${pushFakes.env.FCM_ENDPOINT}`,
         `  Admin key   ${adminKey}  (X-Admin-Key header)`,
         '',
         'Next: `npm run seed` for demo users, `npm run -s token -- <userId> [--tier PRO]` for a token.',

@@ -10,6 +10,7 @@ import { createDocumentClient } from '../../core/store/dynamoClient.js';
 import { clock, startProcessClockAt } from '../../core/clock/clock.js';
 import type { CanonicalWorkout, SyncJob } from '../../core/domain/types.js';
 import type { Harness } from '../support/harness.js';
+import { fakeApnsToken, startPushFakes, type PushFakes } from '../../infra/local/push/pushFakes.js';
 import { connectedUser, createSyncConfig, requestSync, startE2E, until, type E2E } from './support.js';
 
 interface Pending {
@@ -20,8 +21,6 @@ interface Pending {
   window: { start: string; end: string };
   expiresAt: string;
 }
-
-const hexToken = () => randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '');
 
 async function jobOf(h: Harness, token: string, jobId: string): Promise<SyncJob> {
   const r = await h.request<SyncJob>('GET', `/v1/sync-jobs/${jobId}`, { token });
@@ -54,7 +53,7 @@ async function garminToAppleHealth(e: E2E) {
   const user = await connectedUser(e, ['garmin']);
   const device = await e.h.request('POST', '/v1/devices', {
     token: user.token,
-    body: { installationId: randomUUID(), platform: 'ios', pushToken: hexToken() },
+    body: { installationId: randomUUID(), platform: 'ios', pushToken: fakeApnsToken() },
   });
   expect(device.status, device.text).to.equal(201);
   const health = await e.h.request<{ connectionId: string }>('POST', '/v1/device-connections', {
@@ -70,11 +69,14 @@ describe('cloud → device (Garmin → Apple Health)', function () {
   this.timeout(120_000);
   let e: E2E;
   let s3: S3Client;
+  let push: PushFakes;
 
   before(async () => {
+    // The real APNs and FCM adapters, against the local fakes.
+    push = await startPushFakes();
     // A week, not a month: each round trip reads Garmin twice (the job, then the answer), and the
     // sandbox enforces Garmin's real per-user budget.
-    e = await startE2E({ SYNC_INITIAL_LOOKBACK_DAYS: '7' });
+    e = await startE2E({ SYNC_INITIAL_LOOKBACK_DAYS: '7', ...push.env });
     s3 = new S3Client({
       region: e.h.config.AWS_REGION,
       endpoint: e.h.config.S3_ENDPOINT!,
@@ -85,6 +87,7 @@ describe('cloud → device (Garmin → Apple Health)', function () {
   after(async () => {
     s3?.destroy();
     await e?.stop();
+    await push?.close();
   });
 
   const stagedObjects = async (userId: string) =>
@@ -231,5 +234,68 @@ describe('cloud → device (Garmin → Apple Health)', function () {
     expect(confirm.status).to.equal(404);
     expect(await pending(e.h, u.token)).to.have.length(1);
     expect((await jobOf(e.h, u.token, jobId)).status).to.equal('WAITING_FOR_DEVICE');
+  });
+
+  it('wakes the phone with silent pushes carrying ids only, and prunes a token APNs calls dead', async () => {
+    const u = await garminToAppleHealth(e);
+    const apnsPushes = () => push.received().flatMap((p) => (p.service === 'apns' ? [p] : []));
+    const dead = fakeApnsToken();
+    const second = await e.h.request('POST', '/v1/devices', {
+      token: u.token,
+      body: { installationId: randomUUID(), platform: 'ios', pushToken: dead },
+    });
+    expect(second.status, second.text).to.equal(201);
+    push.markUnregistered(dead);
+    const jobId = await requestSync(e.h, u.token, u.connections.garmin, u.appleHealth, 'workout');
+    await waitForStatus(e.h, u.token, jobId, 'WAITING_FOR_DEVICE');
+    const [read] = await pending(e.h, u.token);
+    await until(
+      () =>
+        push
+          .received()
+          .some((p) => p.service === 'apns' && p.status === 200 && JSON.stringify(p.payload).includes(jobId)),
+      10_000,
+      'the read request push',
+    );
+    const delivered = apnsPushes().find(
+      (p) => p.status === 200 && JSON.stringify(p.payload).includes(jobId),
+    )!;
+    expect(delivered.headers).to.include({ 'apns-push-type': 'background', 'apns-priority': '5' });
+    const payload = delivered.payload as Record<string, unknown>;
+    expect(payload.aps).to.deep.equal({ 'content-available': 1 });
+    expect(payload).to.include({
+      type: 'device_read_request',
+      jobId,
+      requestId: read!.requestId,
+      dataType: 'workout',
+    });
+    // The dead token's device is gone; the live one stays.
+    await until(
+      async () =>
+        (await e.h.request<{ devices: unknown[] }>('GET', '/v1/devices', { token: u.token })).body.devices
+          .length === 1,
+      10_000,
+      'the dead device to be pruned',
+    );
+    // The answer stages records: the write request follows by push.
+    const answer = await e.h.request<{ recordCount: number }>('POST', '/v1/device-read-response', {
+      token: u.token,
+      body: { jobId, requestId: read!.requestId, records: [] },
+    });
+    expect(answer.status, answer.text).to.equal(200);
+    await until(
+      () =>
+        push
+          .received()
+          .some((p) => p.service === 'apns' && JSON.stringify(p.payload).includes('device_write_request')),
+      10_000,
+      'the write request push',
+    );
+    const write = apnsPushes().find(
+      (p) =>
+        JSON.stringify(p.payload).includes('device_write_request') &&
+        JSON.stringify(p.payload).includes(jobId),
+    )!;
+    expect(write.payload).to.include({ jobId, recordCount: String(answer.body.recordCount) });
   });
 });
