@@ -30,6 +30,14 @@ export interface DeviceWriteRequest {
   'expiresAt': string;
 }
 
+export interface ErrorFrame {
+  'schemaVersion': number;
+  'type': 'error';
+  'requestId'?: string;
+  'jobId'?: string;
+  'problem': Problem;
+}
+
 export interface ExportReady {
   'schemaVersion': number;
   'type': 'export_ready';
@@ -75,6 +83,30 @@ export interface HotPathSyncRequested {
   'correlationId'?: string;
 }
 
+export interface JobStatusChanged {
+  'schemaVersion': number;
+  'userId': string;
+  'jobId': string;
+  'status': SyncJobStatus;
+  'recordsWritten'?: number;
+  'recordsSkipped'?: number;
+  'errorCode'?: string;
+  'retryable'?: boolean;
+  'changedAt': string;
+}
+
+export interface JobStatusFrame {
+  'schemaVersion': number;
+  'type': 'job_status';
+  'requestId'?: string;
+  'jobId': string;
+  'status': SyncJobStatus;
+  'recordsWritten'?: number;
+  'recordsSkipped'?: number;
+  'errorCode'?: string;
+  'retryable'?: boolean;
+}
+
 export interface PollScheduled {
   'schemaVersion': number;
   'userId': string;
@@ -84,6 +116,33 @@ export interface PollScheduled {
   'scheduledFor': string;
   'lastCheckedAt': string | null;
   'remainingDelaySeconds': number;
+}
+
+export interface Problem {
+  'type': string;
+  'title': string;
+  'status': number;
+  'detail'?: string;
+  'instance'?: string;
+  'code': string;
+  'correlationId'?: string;
+  'errors'?: ProblemFieldError[];
+  'additionalProperties'?: Map<string, any>;
+}
+
+export interface ProblemFieldError {
+  'location': AnonymousSchema_87;
+  'path': string;
+  'message': string;
+  'code'?: string;
+  'additionalProperties'?: Map<string, any>;
+}
+
+export interface SubscribeJobFrame {
+  'schemaVersion': number;
+  'action': 'subscribe_job';
+  'requestId'?: string;
+  'jobId': string;
 }
 
 export interface SyncFailed {
@@ -140,6 +199,12 @@ export interface SyncSucceeded {
   'finishedAt': string;
 }
 
+export interface UnsubscribeJobFrame {
+  'schemaVersion': number;
+  'action': 'unsubscribe_job';
+  'jobId': string;
+}
+
 export interface UserDeletionRequested {
   'schemaVersion': number;
   'userId': string;
@@ -158,6 +223,8 @@ export interface WebhookEventReceived {
   'receivedAt': string;
   'rawEventId'?: string;
 }
+
+export type AnonymousSchema_87 = "body" | "query" | "path" | "header";
 
 export type DataType = "workout" | "sleep_session" | "steps" | "weight";
 

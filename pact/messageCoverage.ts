@@ -19,8 +19,14 @@ export const NOT_COVERED_YET: Readonly<Record<string, string>> = {
   DeviceReadRequest: 'silent push (APNs/FCM); device sync is a later issue',
   DeviceWriteRequest: 'silent push (APNs/FCM); device sync is a later issue',
   ExportReady: 'silent push (APNs/FCM); exports and push are a later issue',
-  SyncRequestFrame: 'sync WebSocket; a later issue',
-  SyncResultFrame: 'sync WebSocket; a later issue',
+  SyncRequestFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
+  SyncResultFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
+  SubscribeJobFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
+  UnsubscribeJobFrame:
+    'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
+  JobStatusFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
+  ErrorFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
+  JobStatusChanged: 'Redis pub/sub between our own processes (core/realtime/), validated on both sides',
 };
 
 export interface ContractMessages {

@@ -70,6 +70,9 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     lockTimeoutMs: config.IDEMPOTENCY_LOCK_TIMEOUT_MS,
   });
 
+  // The WebSocket lane's own subscriber connection (job status channels), connecting meanwhile.
+  const wsRedis = createRedis(config.REDIS_URL, logger, 'ws-job-status');
+  const wsRedisReady = waitForRedis(wsRedis, 3000);
   const { userConfig, redis, subscriber } = await startUserConfigCache({
     config,
     logger,
@@ -153,8 +156,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     },
   };
 
-  const wsRedis = createRedis(config.REDIS_URL, logger, 'ws-job-status');
-  await waitForRedis(wsRedis, 3000);
+  await wsRedisReady;
   const webSockets = new WebSocketLane({
     config,
     logger,

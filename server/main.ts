@@ -3,10 +3,12 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '../core/config/config.js';
 import { createLogger } from '../core/logging/logger.js';
 import { createApi } from './compose.js';
+import type { WebSocketLane } from './ws/webSocketLane.js';
 
 export interface RunningApi {
   url: string;
   server: Server;
+  webSockets: WebSocketLane;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
   });
   // Idle keep-alive sockets must not outlive a load balancer's timeout, nor block shutdown.
   server.keepAliveTimeout = 65_000;
+  api.webSockets.attach(server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}`;
@@ -30,8 +33,11 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
   return {
     url,
     server,
+    webSockets: api.webSockets,
     stop() {
       stopping ??= (async () => {
+        // Sockets first (1001: reconnect elsewhere): the server closes only once they are gone.
+        await api.webSockets.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -6,7 +6,7 @@ import { checkDateRange, chunkDaysFor, splitDateRange } from '../../core/domain/
 import type { SyncJob } from '../../core/domain/types.js';
 import { InvalidCursorError, type SyncJobRecord } from '../../core/store/syncJobRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
-import { ownedConnection } from './connections.js';
+import { activePair, jobBase, prepareManualSyncJob, sendToHotPath } from './syncJobCreation.js';
 import { deviceRequestView } from './deviceRoundTrip.js';
 import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
 import { clock } from '../../core/clock/clock.js';
@@ -20,114 +20,83 @@ export function syncJobHandlers(d: HandlerDependencies): Pick<HandlerMap, SyncJo
   return {
     async createSyncJob({ body }, ctx) {
       const caller = callerOf(ctx);
-      const { key, reservedId, recovered } = idempotencyOf(ctx);
-      if (body.sourceConnectionId === body.destinationConnectionId)
-        throw new AppError(400, 'same_connection');
-      const now = clock.date();
-      if (body.mode === 'historical') {
-        const problem = checkDateRange(body.dateRange, { today: now, maxDays: d.config.HISTORICAL_MAX_DAYS });
-        if (problem)
-          throw new AppError(400, problem.code, {
-            params: { ...body.dateRange, ...(problem.code === 'date_range_too_long' ? problem : {}) },
-          });
-      }
-      const [source, destination] = await Promise.all([
-        ownedConnection(d, caller.userId, body.sourceConnectionId),
-        ownedConnection(d, caller.userId, body.destinationConnectionId),
-      ]);
-      for (const c of [source, destination])
-        if (c.status !== 'active')
-          throw new AppError(409, 'connection_not_active', {
-            params: { connectionId: c.connectionId, status: c.status },
-          });
-
-      const base = {
-        userId: caller.userId,
-        // Derived from the idempotency reservation: a retry after a crash re-sends the same job.
-        jobId: `job_${reservedId}`,
-        status: 'QUEUED' as const,
-        priority: body.priority ?? 'medium',
-        sourceConnectionId: source.connectionId,
-        destinationConnectionId: destination.connectionId,
-        dataType: body.dataType,
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-        expiresAt: Math.floor(now.getTime() / 1000) + d.config.JOB_TTL_DAYS * 86_400,
-      };
+      const idempotency = idempotencyOf(ctx);
       const accepted = (jobId: string) => ({
         status: 202 as const,
         body: { jobId, status: 'QUEUED' as const },
         headers: { Location: `/v1/sync-jobs/${jobId}` },
       });
-
-      if (body.mode === 'historical') {
-        // The cold path: the JOB item (with its progress) BEFORE the chunks, so every chunk finds
-        // the job it reports to.
-        if (!d.producer.has('historicalSync'))
-          throw new AppError(503, 'service_unavailable', {
-            params: { retryAfterSeconds: 60 },
-            headers: { 'Retry-After': '60' },
-          });
-        const chunks = splitDateRange(
-          body.dateRange,
-          chunkDaysFor(source.provider, d.config.HISTORICAL_CHUNK_DAYS),
-        );
-        const job: SyncJobRecord = {
-          ...base,
-          mode: 'historical',
-          trigger: 'historical',
-          dateRange: body.dateRange,
-          progress: { totalChunks: chunks.length, processedChunks: 0, failedChunks: 0 },
-        };
-        // A retry after a crash must not reset the progress of chunks that already ran.
-        await (recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
-        // Sent side by side, so they share SendMessageBatch calls (10 chunks each).
-        await Promise.all(
-          chunks.map((dateRange, chunkIndex) =>
-            d.producer.send('historicalSync', {
-              jobId: job.jobId,
-              userId: caller.userId,
-              chunkIndex,
-              totalChunks: chunks.length,
-              dateRange,
-              sourceConnectionId: source.connectionId,
-              destinationConnectionId: destination.connectionId,
-              sourceProvider: source.provider,
-              destinationProvider: destination.provider,
-              dataType: body.dataType,
-              // Whatever the job's priority, chunks take provider budget only while at least half of
-              // it is left for the hot path (core/ratelimit/tokenBucket.ts priority reserves).
-              priority: 'low',
-            }),
-          ),
-        );
-        return accepted(job.jobId);
+      if (body.mode !== 'historical') {
+        // The hot path, shared with the WebSocket lane (syncJobCreation.ts): three backend calls per job.
+        const prepared = await prepareManualSyncJob(d, {
+          caller,
+          request: body,
+          idempotency,
+          correlationId: ctx.correlationId,
+        });
+        const { written } = await sendToHotPath(d, prepared);
+        ctx.deferredWrites.push(written);
+        return accepted(prepared.job.jobId);
       }
 
-      const job: SyncJobRecord = { ...base, mode: 'manual', trigger: 'manual' };
-      // The message first, then the JOB item in the same BatchWriteItem as the idempotency record:
-      // three backend calls per job. Should the process die between the two, the retried request
-      // recovers the reservation and writes the job, and the worker creates a missing JOB item
-      // from the message itself, so the two may land in either order.
-      await d.producer.send(
-        'hotPathSync',
-        {
-          jobId: job.jobId,
-          userId: caller.userId,
-          sourceConnectionId: source.connectionId,
-          destinationConnectionId: destination.connectionId,
-          sourceProvider: source.provider,
-          destinationProvider: destination.provider,
-          dataType: job.dataType,
-          priority: job.priority,
-          trigger: 'manual',
-          tier: caller.tier,
-          requestedAt: job.createdAt,
-          correlationId: ctx.correlationId,
-        },
-        { deduplicationId: key },
+      if (body.sourceConnectionId === body.destinationConnectionId)
+        throw new AppError(400, 'same_connection');
+      const now = clock.date();
+      const problem = checkDateRange(body.dateRange, { today: now, maxDays: d.config.HISTORICAL_MAX_DAYS });
+      if (problem)
+        throw new AppError(400, problem.code, {
+          params: { ...body.dateRange, ...(problem.code === 'date_range_too_long' ? problem : {}) },
+        });
+      const { source, destination } = await activePair(d, caller.userId, body);
+
+      // The cold path: the JOB item (with its progress) BEFORE the chunks, so every chunk finds
+      // the job it reports to.
+      if (!d.producer.has('historicalSync'))
+        throw new AppError(503, 'service_unavailable', {
+          params: { retryAfterSeconds: 60 },
+          headers: { 'Retry-After': '60' },
+        });
+      const chunks = splitDateRange(
+        body.dateRange,
+        chunkDaysFor(source.provider, d.config.HISTORICAL_CHUNK_DAYS),
       );
-      ctx.deferredWrites.push(recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
+      const job: SyncJobRecord = {
+        ...jobBase(d, {
+          userId: caller.userId,
+          reservedId: idempotency.reservedId,
+          source,
+          destination,
+          dataType: body.dataType,
+          priority: body.priority,
+          now,
+        }),
+        mode: 'historical',
+        trigger: 'historical',
+        dateRange: body.dateRange,
+        progress: { totalChunks: chunks.length, processedChunks: 0, failedChunks: 0 },
+      };
+      // A retry after a crash must not reset the progress of chunks that already ran.
+      await (idempotency.recovered ? d.syncJobs.putIfAbsent(job) : d.syncJobs.put(job));
+      // Sent side by side, so they share SendMessageBatch calls (10 chunks each).
+      await Promise.all(
+        chunks.map((dateRange, chunkIndex) =>
+          d.producer.send('historicalSync', {
+            jobId: job.jobId,
+            userId: caller.userId,
+            chunkIndex,
+            totalChunks: chunks.length,
+            dateRange,
+            sourceConnectionId: source.connectionId,
+            destinationConnectionId: destination.connectionId,
+            sourceProvider: source.provider,
+            destinationProvider: destination.provider,
+            dataType: body.dataType,
+            // Whatever the job's priority, chunks take provider budget only while at least half of
+            // it is left for the hot path (core/ratelimit/tokenBucket.ts priority reserves).
+            priority: 'low',
+          }),
+        ),
+      );
       return accepted(job.jobId);
     },
 

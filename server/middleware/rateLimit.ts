@@ -1,6 +1,7 @@
 // Per-user request budget of one API process (a token bucket: API_RATE_LIMIT_PER_MINUTE tokens,
 // refilled continuously). It protects the backend from one runaway client; fleet-wide throttling
-// belongs to the edge (API Gateway / WAF) in AWS. 0 disables it.
+// belongs to the edge (API Gateway / WAF) in AWS. 0 disables it. The WebSocket lane takes frames
+// from a budget of its own (server/ws/).
 import type { NextFunction, Request, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../core/errors/AppError.js';
@@ -11,27 +12,44 @@ interface Bucket {
   updatedAt: number;
 }
 
-export function rateLimitPerUser(perMinute: number) {
-  const buckets = new LRUCache<string, Bucket>({ max: 100_000, ttl: 10 * 60_000 });
-  const perMs = perMinute / 60_000;
-  return (_req: Request, res: Response, next: NextFunction) => {
-    const userId = res.locals.ctx.auth?.userId;
-    if (perMinute <= 0 || !userId) return next();
+export class PerUserBudget {
+  private readonly buckets = new LRUCache<string, Bucket>({ max: 100_000, ttl: 10 * 60_000 });
+  private readonly perMs: number;
+
+  constructor(private readonly perMinute: number) {
+    this.perMs = perMinute / 60_000;
+  }
+
+  /** Takes one token; throws 429 rate_limited (with Retry-After) when the user has none left. */
+  take(userId: string): void {
+    if (this.perMinute <= 0) return;
     const now = clock.now();
-    const bucket = buckets.get(userId) ?? { tokens: perMinute, updatedAt: now };
-    bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.updatedAt) * perMs);
+    const bucket = this.buckets.get(userId) ?? { tokens: this.perMinute, updatedAt: now };
+    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updatedAt) * this.perMs);
     bucket.updatedAt = now;
-    buckets.set(userId, bucket);
+    this.buckets.set(userId, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return next();
+      return;
     }
-    const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
-    next(
-      new AppError(429, 'rate_limited', {
-        params: { retryAfterSeconds },
-        headers: { 'Retry-After': String(retryAfterSeconds) },
-      }),
-    );
+    const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1000));
+    throw new AppError(429, 'rate_limited', {
+      params: { retryAfterSeconds },
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}
+
+export function rateLimitPerUser(perMinute: number) {
+  const budget = new PerUserBudget(perMinute);
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const userId = res.locals.ctx.auth?.userId;
+    if (!userId) return next();
+    try {
+      budget.take(userId);
+    } catch (error) {
+      return next(error);
+    }
+    next();
   };
 }

@@ -1,0 +1,143 @@
+// `sync` frames: a sync for a foreground user, answered on the socket. The job is created by the same
+// code as POST /v1/sync-jobs (handlers/syncJobCreation.ts) under the same idempotency protocol, with
+// the frame's requestId as the key (namespaced, so it never meets an HTTP Idempotency-Key): the same
+// request again after a reconnect creates nothing and follows the first job. The job then runs where
+// it can: a ForegroundSyncRunner may take it in this process; without one, or when it is busy, it
+// goes to the hot path. Either way its outcome reaches the socket through the job status fan-out.
+import { createHash, randomUUID } from 'node:crypto';
+import stringify from 'safe-stable-stringify';
+import { AppError } from '../../core/errors/AppError.js';
+import type { IdempotencyRepository, StoredResponse } from '../../core/store/idempotencyRepository.js';
+import type { SyncRequestFrame } from '../../generated/messages.gen.js';
+import type { HandlerDependencies } from '../handlers/dependencies.js';
+import { prepareManualSyncJob, sendToHotPath, type PreparedSyncJob } from '../handlers/syncJobCreation.js';
+import { toProblem } from '../http/problem.js';
+import { jobNotFound, tooManyJobs } from './jobSubscriptions.js';
+import { updateFromRecord, type JobUpdateDelivery } from './jobUpdateDelivery.js';
+import type { SocketSession } from './socketSession.js';
+import { WS_PATH } from './upgrade.js';
+
+/**
+ * Runs a prepared job in this process (a later change: the seed's SyncOverSocketLambda for hot users).
+ * When it answers true it owns the job: it writes the JOB item and its outcome and publishes the sync
+ * event like the worker, so the socket hears of it the same way. It answers false when busy: the job
+ * then takes the hot path.
+ */
+export interface ForegroundSyncRunner {
+  tryStart(job: PreparedSyncJob): Promise<boolean>;
+}
+
+/** Stored as the key's outcome: the job a replay follows. */
+interface AcceptedBody {
+  jobId: string;
+}
+
+const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export class SyncRequests {
+  constructor(
+    private readonly o: {
+      dependencies: HandlerDependencies;
+      idempotency: IdempotencyRepository;
+      delivery: JobUpdateDelivery;
+      maxJobs: number;
+      runner?: ForegroundSyncRunner;
+    },
+  ) {}
+
+  async handle(session: SocketSession, frame: SyncRequestFrame, correlationId: string): Promise<void> {
+    const { userId } = session.user;
+    const key = `ws:${frame.requestId}`;
+    const fingerprint = createHash('sha256')
+      .update(
+        `WS sync\n${stringify({
+          sourceConnectionId: frame.sourceConnectionId,
+          destinationConnectionId: frame.destinationConnectionId,
+          dataType: frame.dataType,
+        })}`,
+      )
+      .digest('base64url');
+    const begun = await this.o.idempotency.begin(userId, key, fingerprint, randomUUID());
+    if (begun.kind === 'replay') return this.replay(session, frame, begun.response);
+    if (begun.kind === 'mismatch') throw new AppError(422, 'idempotency_key_reused');
+    if (begun.kind === 'in_progress')
+      throw new AppError(409, 'idempotency_key_in_use', { headers: { 'Retry-After': '1' } });
+
+    const store = (response: StoredResponse) =>
+      this.o.idempotency.complete(userId, key, fingerprint, begun.reservedId, response);
+    const jobId = `job_${begun.reservedId}`;
+    const purpose = { resultFor: frame.requestId };
+    let held = false;
+    try {
+      const prepared = await prepareManualSyncJob(this.o.dependencies, {
+        caller: session.user,
+        request: { ...frame, priority: 'high' },
+        idempotency: { key, reservedId: begun.reservedId, recovered: begun.recovered },
+        correlationId,
+      });
+      // Followed before it can run, so no update of it is missed; they wait until the answer is out.
+      if (!session.follows.hold(jobId, purpose)) throw tooManyJobs(this.o.maxJobs);
+      held = true;
+      const written = await this.dispatch(prepared);
+      const body: AcceptedBody = { jobId };
+      await Promise.all([
+        store({ status: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        written,
+      ]);
+    } catch (error) {
+      if (held) {
+        session.follows.drop(jobId, purpose);
+        session.follows.release(jobId);
+      }
+      if (error instanceof AppError && error.status < 500) {
+        // A client error is the request's outcome (as over HTTP): a replay gets the same problem.
+        const problem = toProblem(error, WS_PATH, correlationId);
+        await store({
+          status: problem.status,
+          headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+          body: JSON.stringify(problem.body),
+        });
+      } else {
+        await this.o.idempotency
+          .release(userId, key, fingerprint)
+          .catch((e: unknown) => session.logger.warn({ err: e }, 'idempotency release failed'));
+      }
+      throw error;
+    }
+    session.sendStatus({ jobId, status: 'QUEUED' }, frame.requestId);
+    for (const update of session.follows.release(jobId)) await this.o.delivery.apply(session, update);
+  }
+
+  /** In this process when a runner takes it; the hot path otherwise. Resolves to the pending JOB write. */
+  private async dispatch(prepared: PreparedSyncJob): Promise<unknown> {
+    if (this.o.runner && (await this.o.runner.tryStart(prepared))) return undefined;
+    const { written } = await sendToHotPath(this.o.dependencies, prepared);
+    return written;
+  }
+
+  /** The same request again: its first outcome, and the job it created followed from its current status. */
+  private async replay(session: SocketSession, frame: SyncRequestFrame, stored: StoredResponse) {
+    const body = JSON.parse(stored.body) as AcceptedBody | ReturnType<typeof toProblem>['body'];
+    if (!('jobId' in body) || stored.status !== 202) {
+      const problem = body as ReturnType<typeof toProblem>['body'];
+      session.sendProblem(problem, { requestId: frame.requestId });
+      return;
+    }
+    const { jobId } = body;
+    const purpose = { resultFor: frame.requestId };
+    if (!session.follows.hold(jobId, purpose)) throw tooManyJobs(this.o.maxJobs);
+    let record;
+    try {
+      record = await this.o.dependencies.syncJobs.get(session.user.userId, jobId);
+      if (!record) throw jobNotFound();
+    } catch (error) {
+      session.follows.drop(jobId, purpose);
+      session.follows.release(jobId);
+      throw error;
+    }
+    const update = updateFromRecord(record);
+    session.sendStatus(update, frame.requestId);
+    const waited = session.follows.release(jobId);
+    for (const next of [update, ...waited]) await this.o.delivery.apply(session, next);
+  }
+}
