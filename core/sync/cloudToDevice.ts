@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { deterministicJobId } from '../domain/ids.js';
-import type { CanonicalRecord, DataType, DevicePlatform } from '../domain/types.js';
+import type { CanonicalRecord, DataType, DevicePlatform, Provider } from '../domain/types.js';
 import type { EventBus } from '../events/eventBus.js';
 import type { Logger } from '../logging/logger.js';
 import { canonicalSummary } from '../providers/canonicalSummary.js';
@@ -93,8 +93,8 @@ export class CloudToDevice {
     return new Date(from.getTime() + this.d.config.DEVICE_REQUEST_TTL_HOURS * 3_600_000).toISOString();
   }
 
-  private async push(userId: string, destinationProvider: string, push: DevicePush): Promise<void> {
-    const platform = deviceProfile(destinationProvider as never)?.platform;
+  private async push(userId: string, destinationProvider: Provider, push: DevicePush): Promise<void> {
+    const platform = deviceProfile(destinationProvider)?.platform;
     if (!platform || !this.d.notifier) return;
     try {
       await this.d.notifier.notify(userId, platform, push);
@@ -107,7 +107,7 @@ export class CloudToDevice {
   /** Worker: the job must ask the phone. Idempotent per job (a redelivery re-sends the same push). */
   async ask(
     job: SyncRequest & { jobId: string },
-    destinationProvider: string,
+    destinationProvider: Provider,
     window: TimeWindow,
   ): Promise<DeviceRequestRecord> {
     const now = clock.date();
@@ -358,8 +358,8 @@ export class CloudToDevice {
   }
 }
 
-/** The read request as a push and as the app's pending work show it. */
-export function readPush(request: DeviceRequestRecord): DevicePush {
+/** The read request as a push shows it. */
+function readPush(request: DeviceRequestRecord): DevicePush {
   return {
     schemaVersion: 1,
     type: 'device_read_request',

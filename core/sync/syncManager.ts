@@ -6,7 +6,7 @@
 // something (write-avoidance).
 import type { UserConfigCache } from '../cache/userConfigCache.js';
 import type { Config } from '../config/config.js';
-import type { CanonicalRecord, ConflictStrategy, DataType } from '../domain/types.js';
+import type { CanonicalRecord, ConflictStrategy, DataType, Provider } from '../domain/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionRecord, ConnectionRepository } from '../store/connectionRepository.js';
 import type { LedgerPair, LedgerRecord, LedgerRepository } from '../store/ledgerRepository.js';
@@ -46,7 +46,7 @@ export interface SyncRunResult {
   /** What happened to each source record (ids only), once conflict resolution ran. */
   records?: RecordResult[];
   /** Cloud → device: the source has records the device may not have; the job must ask the phone. */
-  awaitingDevice?: { window: TimeWindow; candidates: number; destinationProvider: string };
+  awaitingDevice?: { window: TimeWindow; candidates: number; destinationProvider: Provider };
 }
 
 export interface RecordResult {

@@ -4,7 +4,7 @@
 // partition, so another user's job is simply not found) and errors.
 import { AppError, type FieldError } from '../../core/errors/AppError.js';
 import { dataTypeOfRecord } from '../../core/domain/recordDataType.js';
-import { DeviceRequestGoneError, readPush } from '../../core/sync/cloudToDevice.js';
+import { DeviceRequestGoneError } from '../../core/sync/cloudToDevice.js';
 import type { DeviceRequestRecord } from '../../core/store/deviceRequestRepository.js';
 import type { components } from '../../generated/openapi.gen.js';
 import type { HandlerMap } from '../http/operationTypes.js';
@@ -18,13 +18,12 @@ type RoundTripOps =
 const gone = () => new AppError(404, 'not_found', { params: { resource: 'pending device request' } });
 
 export function deviceRequestView(r: DeviceRequestRecord): components['schemas']['PendingDeviceRequest'] {
-  const read = readPush(r);
   return {
     kind: r.kind,
     jobId: r.jobId,
     ...(r.kind === 'read' ? { requestId: r.requestId } : { recordCount: r.recordCount ?? 0 }),
     dataType: r.dataType,
-    window: read.type === 'device_read_request' ? read.dateRange : { start: r.windowStart, end: r.windowEnd },
+    window: { start: r.windowStart, end: r.windowEnd },
     expiresAt: r.expiresAt,
   };
 }
@@ -33,7 +32,7 @@ export function deviceRequestView(r: DeviceRequestRecord): components['schemas']
 async function guarded<T>(
   d: HandlerDependencies,
   userId: string,
-  destinationId: string | undefined,
+  request: Pick<DeviceRequestRecord, 'destinationConnectionId' | 'dataType'> | undefined,
   run: () => Promise<T>,
 ) {
   try {
@@ -41,11 +40,11 @@ async function guarded<T>(
   } catch (error) {
     if (error instanceof DeviceRequestGoneError) throw gone();
     if (error instanceof AppError) throw error;
-    const destination = destinationId
-      ? await ownedConnection(d, userId, destinationId).catch(() => undefined)
+    const destination = request
+      ? await ownedConnection(d, userId, request.destinationConnectionId).catch(() => undefined)
       : undefined;
-    if (!destination) throw error;
-    throw uploadError(error, destination, 'records');
+    if (!destination || !request) throw error;
+    throw uploadError(error, destination, request.dataType);
   }
 }
 
@@ -76,7 +75,7 @@ export function deviceRoundTripHandlers(d: HandlerDependencies): Pick<HandlerMap
           params: { dataType: request.dataType, source: 'the device' },
           errors: mismatched,
         });
-      const answered = await guarded(d, userId, request.destinationConnectionId, () =>
+      const answered = await guarded(d, userId, request, () =>
         d.cloudToDevice.answer(userId, body.jobId, body.requestId, body.records),
       );
       ctx.logger.info(
