@@ -6,27 +6,23 @@ export interface DateRange {
   'endDate': string;
 }
 
-export interface DateTimeRange {
-  'start': string;
-  'end': string;
-}
-
 export interface DeviceReadRequest {
-  'schemaVersion': number;
+  'schemaVersion': '1';
   'type': 'device_read_request';
   'jobId': string;
   'requestId': string;
   'dataType': DataType;
-  'dateRange': DateTimeRange;
+  'windowStart': string;
+  'windowEnd': string;
   'respondBy': string;
 }
 
 export interface DeviceWriteRequest {
-  'schemaVersion': number;
+  'schemaVersion': '1';
   'type': 'device_write_request';
   'jobId': string;
   'dataType': DataType;
-  'recordCount': number;
+  'recordCount': string;
   'expiresAt': string;
 }
 
@@ -39,10 +35,10 @@ export interface ErrorFrame {
 }
 
 export interface ExportReady {
-  'schemaVersion': number;
+  'schemaVersion': '1';
   'type': 'export_ready';
   'jobId': string;
-  'expiresAt': string;
+  'expiresAt'?: string;
 }
 
 export interface ExportRequested {
@@ -131,11 +127,18 @@ export interface Problem {
 }
 
 export interface ProblemFieldError {
-  'location': AnonymousSchema_87;
+  'location': AnonymousSchema_91;
   'path': string;
   'message': string;
   'code'?: string;
   'additionalProperties'?: Map<string, any>;
+}
+
+export interface ReconnectNotification {
+  'schemaVersion': '1';
+  'type': 'reconnect_provider';
+  'connectionId': string;
+  'provider': Provider;
 }
 
 export interface SubscribeJobFrame {
@@ -163,6 +166,14 @@ export interface SyncFailed {
 export interface SyncJobError {
   'code': string;
   'message': string;
+}
+
+export interface SyncNotification {
+  'schemaVersion': '1';
+  'type': SyncNotificationType;
+  'jobId': string;
+  'dataType': DataType;
+  'errorCode'?: string;
 }
 
 export interface SyncRequestFrame {
@@ -224,7 +235,7 @@ export interface WebhookEventReceived {
   'rawEventId'?: string;
 }
 
-export type AnonymousSchema_87 = "body" | "query" | "path" | "header";
+export type AnonymousSchema_91 = "body" | "query" | "path" | "header";
 
 export type DataType = "workout" | "sleep_session" | "steps" | "weight";
 
@@ -233,6 +244,10 @@ export type Provider = "strava" | "fitbit" | "garmin" | "google_fit" | "apple_he
 export type SubscriptionLevel = "FREE" | "PRO";
 
 export type SyncJobStatus = "QUEUED" | "RUNNING" | "WAITING_FOR_DEVICE" | "SUCCEEDED" | "FAILED";
+
+export type SyncNotificationType = "sync_succeeded" | "sync_failed";
+
+export type SyncNotifications = SyncSucceeded | SyncFailed;
 
 export type SyncPriority = "high" | "medium" | "low";
 

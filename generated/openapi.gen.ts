@@ -60,7 +60,7 @@ export interface paths {
         post?: never;
         /**
          * Disconnect a provider
-         * @description De-authorizes one connection (PRD C-009). Irreversible: revokes and deletes the stored credentials and deletes every sync config that uses the connection as source or destination. 404 `connection_not_found` when the connection does not exist or belongs to someone else.
+         * @description De-authorizes one connection (PRD C-009). Irreversible: revokes the grant at the provider (Strava's deauthorization, Fitbit's and Google's token revocation, Garmin's user deregistration), then deletes every sync config that uses the connection as source or destination, the connection and the stored credentials. When the provider cannot be reached (down, rate-limited), the connection is still deleted and the answer is still 204, but the revocation is pending: the credentials are kept, encrypted and unused, until a background retry revokes them (or, after its last attempt, deletes them anyway). Device stores (Apple Health, Health Connect) hold no credentials. 404 `connection_not_found` when the connection does not exist or belongs to someone else.
          */
         delete: operations["deleteConnection"];
         options?: never;
@@ -186,7 +186,7 @@ export interface paths {
         post?: never;
         /**
          * Delete the account
-         * @description Permanently deletes the user's account and all associated data (connections and their credentials, configs, jobs, staged data, exports). Irreversible and asynchronous: the client should treat the account as deleted on 202; there is no completion callback in the MVP. Answers 501 `not_implemented` until the deletion worker ships.
+         * @description Permanently deletes the user's account and all associated data (connections, whose grants are revoked at each provider, and their credentials, configs, jobs, ledger and cursors, devices and push registrations, staged data, exports, cached state). Irreversible and asynchronous: the client should treat the account as deleted on 202 and sign the user out; there is no completion callback in the MVP. From the 202 on, every other operation answers 410 `account_deleted` to the user's tokens (which Firebase keeps valid for up to an hour), nothing of the account is recreated, and webhooks of the user's provider accounts are dropped. Repeating the request answers 202 again with the first `requestedAt` and starts nothing new.
          */
         delete: operations["deleteCurrentUser"];
         options?: never;
@@ -229,7 +229,7 @@ export interface paths {
         put?: never;
         /**
          * Start a data export
-         * @description Starts an asynchronous export of all the user's data. The user gets a push notification (`ExportReady`) when it is ready; poll `GET /v1/export-jobs/{jobId}` for the download URL. No request body. Answers 501 `not_implemented` until the export worker ships.
+         * @description Starts an asynchronous export of all the user's data (GDPR/CCPA data portability): a ZIP archive with one JSON file per canonical data type (`workouts.json`, `sleep.json`, `steps.json`, `weight.json`, each an array of canonical records fetched live from every connected cloud provider over the last year), `account.json` (profile, settings, connections without any credentials, devices without push tokens, sync configurations, sync and export job history) and `manifest.json` (what the archive holds and what is missing). No request body. One export runs per user at a time: while one is `PENDING` or `RUNNING`, another POST, whatever its Idempotency-Key, answers 202 with that export's `jobId` and current status (and `Location` pointing at it) instead of starting a second one, so a repeated tap or an app restart simply follows the export already under way. Poll `GET /v1/export-jobs/{jobId}` for progress and the download URL; the user also gets an `export_ready` notification when it is ready (if their settings allow notifications).
          */
         post: operations["createExportJob"];
         delete?: never;
@@ -247,7 +247,7 @@ export interface paths {
         };
         /**
          * Get a data export
-         * @description Returns an export's status. When `SUCCEEDED` it carries a pre-signed `downloadUrl` to a ZIP archive holding one JSON file per canonical data type; the URL is valid for 1 hour (`expiresAt`), after which a new GET returns a fresh one. Answers 501 `not_implemented` until the export worker ships.
+         * @description Returns an export's status and, while it runs, its progress per data type. When `SUCCEEDED` it carries a pre-signed `downloadUrl` to the ZIP archive (see createExportJob), valid for 1 hour (`expiresAt`), after which a new GET returns a fresh one, and `availableUntil`, when the archive is deleted (72 hours after it was built). From then on the export answers 410 `export_expired` and no URL is handed out: start a new export. A provider that fails for good (for example a connection that needs re-authorization) does not fail the export: the other data is exported and `missing` names each data type of that provider and the reason code. Another user's export id answers 404 like an unknown one.
          */
         get: operations["getExportJob"];
         put?: never;
@@ -628,7 +628,7 @@ export interface components {
         ExportJobId: string;
         /**
          * Problem
-         * @description RFC 9457 problem details, served as `application/problem+json` for every error. `code` is the stable, machine-readable reason clients should branch on (`title` and `detail` are for humans and may change). Stable codes: validation_failed, malformed_json, idempotency_key_required, unauthenticated, token_expired, forbidden, not_found, route_not_found, method_not_allowed, connection_not_found, sync_config_exists, same_connection, version_conflict, precondition_failed, precondition_required, idempotency_key_reused, idempotency_key_in_use, payload_too_large, unsupported_media_type, invalid_cursor, invalid_date_range, date_range_too_long, rate_limited, not_implemented, internal_error, service_unavailable, connection_not_active, redirect_uri_not_allowed, provider_not_configured, provider_unavailable, oauth_code_rejected, oauth_denied, device_not_found, device_not_registered, invalid_push_token, record_type_mismatch, sync_paused, unsupported_data_type, connection_needs_reauth, provider_rate_limited, provider_rejected, too_many_connections, too_many_subscriptions. New codes may be added; clients must treat unknown codes by HTTP status.
+         * @description RFC 9457 problem details, served as `application/problem+json` for every error. `code` is the stable, machine-readable reason clients should branch on (`title` and `detail` are for humans and may change). Stable codes: validation_failed, malformed_json, idempotency_key_required, unauthenticated, token_expired, account_deleted, forbidden, not_found, route_not_found, method_not_allowed, connection_not_found, sync_config_exists, same_connection, version_conflict, precondition_failed, precondition_required, idempotency_key_reused, idempotency_key_in_use, payload_too_large, unsupported_media_type, invalid_cursor, invalid_date_range, date_range_too_long, rate_limited, not_implemented, internal_error, service_unavailable, connection_not_active, redirect_uri_not_allowed, provider_not_configured, provider_unavailable, oauth_code_rejected, oauth_denied, device_not_found, device_not_registered, invalid_push_token, record_type_mismatch, sync_paused, unsupported_data_type, connection_needs_reauth, provider_rate_limited, provider_rejected, too_many_connections, too_many_subscriptions, export_expired. New codes may be added; clients must treat unknown codes by HTTP status.
          * @example {
          *       "type": "https://api.syncwell.example/problems/not_found",
          *       "title": "Not Found",
@@ -1017,6 +1017,11 @@ export interface components {
             /** @description The strategy a new sync config gets when createSyncConfig names none (default `newest_wins`). Changing it leaves existing sync configs as they are. */
             conflictResolutionStrategy?: components["schemas"]["ConflictStrategy"];
             /**
+             * @description Whether the user's phones get visible push notifications: a manual sync that wrote records or a historical backfill finished, a sync that failed for good, a connection to reconnect, an export ready. `false` stops all of them (silent pushes that drive device sync are not notifications and still go out). Left out, it is `true`.
+             * @default true
+             */
+            notificationsEnabled?: boolean;
+            /**
              * @description IANA time-zone name used for daily totals and schedules.
              * @example America/New_York
              */
@@ -1093,7 +1098,7 @@ export interface components {
         ExportJobStatus: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
         /**
          * ExportJobAccepted
-         * @description A queued data export.
+         * @description A queued data export, or the user's export already in progress (`PENDING` or `RUNNING`).
          */
         ExportJobAccepted: {
             jobId: components["schemas"]["ExportJobId"];
@@ -1101,14 +1106,14 @@ export interface components {
         };
         /**
          * ExportJob
-         * @description A data export; `downloadUrl` and `expiresAt` are present once it `SUCCEEDED`.
+         * @description A data export. `progress` says how far each data type got; `downloadUrl`, `expiresAt`, `availableUntil` and `sizeBytes` are present once it `SUCCEEDED`; `missing` names what could not be exported and why; `error` says why a `FAILED` export failed.
          */
         ExportJob: {
             jobId: components["schemas"]["ExportJobId"];
             status: components["schemas"]["ExportJobStatus"];
             /**
              * Format: uri
-             * @description Pre-signed URL of the ZIP archive (one JSON file per data type), valid for 1 hour.
+             * @description Pre-signed URL of the ZIP archive (one JSON file per data type, plus `account.json` and `manifest.json`), valid for 1 hour or until the archive is deleted, whichever is sooner. Each GET signs a new one.
              */
             downloadUrl?: string;
             /**
@@ -1116,6 +1121,72 @@ export interface components {
              * @description When `downloadUrl` stops working.
              */
             expiresAt?: string;
+            /**
+             * Format: date-time
+             * @description When the archive is deleted (its retention ends); the export then answers 410 `export_expired`.
+             */
+            availableUntil?: string;
+            /** @description Size of the ZIP archive in bytes. */
+            sizeBytes?: number;
+            /**
+             * Format: date-time
+             * @description When the export was requested.
+             */
+            createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the export last changed (progress, status).
+             */
+            updatedAt?: string;
+            /**
+             * Format: date-time
+             * @description When the export `SUCCEEDED` or `FAILED`.
+             */
+            completedAt?: string;
+            /** @description One entry per canonical data type, in the order workout, sleep_session, steps, weight. Present once the worker has planned the export (absent while it is still `PENDING`). */
+            progress?: components["schemas"]["ExportDataTypeProgress"][];
+            /** @description Data that is not in the archive because its provider failed for good, one entry per data type and connection. Empty when nothing is missing. */
+            missing?: components["schemas"]["ExportMissingData"][];
+            error?: components["schemas"]["ExportJobError"];
+        };
+        /**
+         * ExportDataTypeProgress
+         * @description How far the export of one data type got. Each connected cloud provider that holds the data type is read over the export's range in windows (at most 30 days each); a data type no connected provider holds has 0 of 0 windows, is `complete`, and its file is an empty array.
+         */
+        ExportDataTypeProgress: {
+            dataType: components["schemas"]["DataType"];
+            /**
+             * @description `pending`: nothing read yet; `running`: some windows read; `complete`: every provider read; `partial`: some providers failed for good (see `missing`), the others' records are in the archive; `failed`: every provider of this data type failed for good, none of its records are in the archive.
+             * @enum {string}
+             */
+            status: "pending" | "running" | "complete" | "partial" | "failed";
+            /** @description Records of this type written to the export so far. */
+            recordCount: number;
+            /** @description Windows read so far, over every provider of this data type. */
+            completedWindows: number;
+            /** @description Windows to read in all (a provider that failed for good still counts its windows). */
+            totalWindows: number;
+        };
+        /**
+         * ExportMissingData
+         * @description One data type of one connection that is not in the export, and why.
+         */
+        ExportMissingData: {
+            dataType: components["schemas"]["DataType"];
+            provider: components["schemas"]["CloudProvider"];
+            connectionId: components["schemas"]["ConnectionId"];
+            /** @description Stable snake_case reason, for example `provider_auth_revoked` (the connection needs to be reconnected), `connection_not_found` (disconnected while the export ran), `provider_unavailable` (the provider kept failing), `provider_payload_invalid`, `provider_request_rejected`. */
+            code: string;
+        };
+        /**
+         * ExportJobError
+         * @description Why an export failed. `code` is a stable snake_case reason; `message` is for humans.
+         */
+        ExportJobError: {
+            /** @description Stable snake_case failure reason (`export_failed`, the archive could not be built or stored). */
+            code: string;
+            /** @description Human-readable explanation (not stable). */
+            message: string;
         };
         /**
          * DevicePlatform
@@ -1875,6 +1946,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The caller's account was deleted (`DELETE /v1/users/me`). Code `account_deleted`. Every authenticated operation answers it from the moment the deletion is accepted, although the user's Firebase ID tokens stay valid for up to an hour: nothing is served to the account and nothing of it is recreated. The app should sign the user out. `DELETE /v1/users/me` itself keeps answering 202. */
+        AccountDeleted: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The resource does not exist or is not the caller's (the two are not distinguished). Codes: `not_found`, `connection_not_found` (a connection named in the path or body), `route_not_found` (no such route). */
         NotFound: {
             headers: {
@@ -1950,15 +2030,6 @@ export interface components {
         };
         /** @description Unexpected server error. Code `internal_error`; safe to retry idempotent requests with the same key. */
         InternalError: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The operation is specified but not available yet. Code `not_implemented`. */
-        NotImplemented: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2079,6 +2150,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2115,6 +2187,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -2179,6 +2252,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            410: components["responses"]["AccountDeleted"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2216,6 +2290,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -2240,6 +2315,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2279,6 +2355,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -2314,6 +2391,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2356,6 +2434,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             412: components["responses"]["PreconditionFailed"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
@@ -2407,6 +2486,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2447,6 +2527,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2485,6 +2566,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -2520,6 +2602,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2543,6 +2626,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2575,10 +2659,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2602,6 +2686,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2644,6 +2729,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2668,7 +2754,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Export queued. */
+            /** @description Export queued, or the export already in progress for this user (its `jobId` and status). */
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
@@ -2682,10 +2768,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2716,9 +2802,18 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            /** @description The export's archive was deleted after its retention (`availableUntil` passed): code `export_expired`. Start a new export. Or the caller's account was deleted: code `account_deleted` (see the AccountDeleted response). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            501: components["responses"]["NotImplemented"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listDevices: {
@@ -2740,6 +2835,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2786,6 +2882,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -2826,6 +2923,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -2873,6 +2971,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -2913,6 +3012,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -2941,6 +3041,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2978,6 +3079,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -3014,6 +3116,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            410: components["responses"]["AccountDeleted"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -3057,6 +3160,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];

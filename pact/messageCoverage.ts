@@ -12,20 +12,16 @@ export const ASYNCAPI_FILE = new URL('../contracts/asyncapi.yaml', import.meta.u
  * the change that gives it a producer and a consumer (and with them, an interaction).
  */
 export const NOT_COVERED_YET: Readonly<Record<string, string>> = {
-  ExportRequested: 'SQS; POST /v1/export-jobs answers 501 and no export worker exists yet',
-  UserDeletionRequested: 'SQS; DELETE /v1/users/me answers 501 and no deletion worker exists yet',
-  SyncSucceeded: 'EventBridge; published by the worker, nothing in this repository consumes it yet',
-  SyncFailed: 'EventBridge; published by the worker, nothing in this repository consumes it yet',
-  DeviceReadRequest: 'silent push (APNs/FCM); device sync is a later issue',
-  DeviceWriteRequest: 'silent push (APNs/FCM); device sync is a later issue',
-  ExportReady: 'silent push (APNs/FCM); exports and push are a later issue',
-  SyncRequestFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
-  SyncResultFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
-  SubscribeJobFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
-  UnsubscribeJobFrame:
-    'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
-  JobStatusFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
-  ErrorFrame: 'sync WebSocket; frames are validated both ways, pacts come with the SDK socket client',
+  DeviceReadRequest:
+    'silent push (APNs/FCM); what core/push sends is checked against the schema (core/push/pushPayloads.test.ts)',
+  DeviceWriteRequest:
+    'silent push (APNs/FCM); what core/push sends is checked against the schema (core/push/pushPayloads.test.ts)',
+  ExportReady:
+    'visible push (APNs/FCM); the notifier validates every payload against its schema before sending',
+  SyncNotification:
+    'visible push (APNs/FCM); the notifier validates every payload against its schema before sending',
+  ReconnectNotification:
+    'visible push (APNs/FCM); the notifier validates every payload against its schema before sending',
   JobStatusChanged: 'Redis pub/sub between our own processes (core/realtime/), validated on both sides',
 };
 

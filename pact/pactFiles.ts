@@ -21,3 +21,10 @@ export const MESSAGE_PACT_FILE = path.join(PACT_DIR, `${WORKER_CONSUMER}-${PROVI
 /** Callers outside this code base: the providers' webhooks, the load balancer, operators. */
 export const OPS_CONSUMER = 'syncwell-operations';
 export const OPS_PACT_FILE = path.join(PACT_DIR, `${OPS_CONSUMER}-${PROVIDER}.json`);
+
+/**
+ * The socket frames the SDK sends (AsyncAPI `syncSocket`): the API's WebSocket lane consumes them, so
+ * in this pact the API is the consumer and the SDK the provider. The frames the API sends the SDK are
+ * in the SDK's own pact (PACT_FILE), beside its HTTP interactions.
+ */
+export const SOCKET_FRAMES_PACT_FILE = path.join(PACT_DIR, `${PROVIDER}-${CONSUMER}.json`);

@@ -50,6 +50,20 @@ describe('breaking-change check against contracts/released', function () {
     expect(checkBreakingChanges(RELEASED, file).status).to.not.equal(0);
   });
 
+  it('passes when an operation stops declaring 501 not_implemented (it shipped), and only then', () => {
+    const shipped = variant('shipped', (s) => {
+      const post = s.paths['/v1/export-jobs']!.post as { responses: Record<string, unknown> };
+      expect(post.responses).to.have.property('501');
+      delete post.responses['501'];
+    });
+    expect(checkBreakingChanges(RELEASED, shipped).status).to.equal(0);
+    const lost = variant('lost-503', (s) => {
+      const post = s.paths['/v1/export-jobs']!.post as { responses: Record<string, unknown> };
+      delete post.responses['503'];
+    });
+    expect(checkBreakingChanges(RELEASED, lost).status).to.not.equal(0);
+  });
+
   it('fails when an operation is removed', () => {
     const file = variant('operation', (s) => delete s.paths['/v1/sync-jobs']!.get);
     expect(checkBreakingChanges(RELEASED, file).status).to.not.equal(0);

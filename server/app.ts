@@ -16,6 +16,8 @@ import { RouteMatcher } from './http/routeMatcher.js';
 import { BUNDLED_SPEC_PATH, loadRouteTable, type Route } from './http/routeTable.js';
 import { authenticateAdmin, authenticateUser, requireIdempotencyKey } from './middleware/authenticate.js';
 import { ensureProfile } from './middleware/ensureProfile.js';
+import { allowedAfterDeletion, rejectDeletedAccounts } from './middleware/accountGate.js';
+import type { AccountStatus } from '../core/account/accountStatus.js';
 import { errorHandler } from './middleware/errorHandler.js';
 import { rateLimitPerUser } from './middleware/rateLimit.js';
 import { requestContext } from './middleware/requestContext.js';
@@ -27,6 +29,8 @@ export interface AppOptions {
   idempotency: IdempotencyRepository;
   /** Every signed-in user gets a profile (the scheduler's index), with the token's tier. */
   profiles: Pick<ProfileRepository, 'ensure'>;
+  /** Deleted accounts answer 410 (their tokens stay valid for up to an hour). */
+  accountStatus: Pick<AccountStatus, 'isDeleted'>;
   handlers: HandlerMap;
   routes?: Route[];
 }
@@ -68,6 +72,7 @@ export function buildApp(o: AppOptions): express.Express {
   const isUserRoute = (r: Route) => r.auth === 'firebaseJwt';
   app.use(when(isUserRoute, authenticateUser(o.tokenVerifier)));
   app.use(when(isUserRoute, rateLimitPerUser(o.config.API_RATE_LIMIT_PER_MINUTE)));
+  app.use(when(isUserRoute, rejectDeletedAccounts(o.accountStatus)));
   app.use(when((r) => r.auth === 'adminKey', authenticateAdmin(o.config.ADMIN_API_KEY)));
   app.use(when((r) => r.requiresIdempotencyKey, requireIdempotencyKey));
 
@@ -94,8 +99,9 @@ export function buildApp(o: AppOptions): express.Express {
     }),
   );
 
-  // After validation, so refused requests cost no backend call.
-  app.use(when(isUserRoute, ensureProfile(o.profiles)));
+  // After validation, so refused requests cost no backend call. Never for a deletion: it would
+  // bring back the profile of an account being deleted.
+  app.use(when((r) => isUserRoute(r) && !allowedAfterDeletion(r.operationId), ensureProfile(o.profiles)));
 
   const adapters = new Map(
     routes.map((route) => [

@@ -29,6 +29,11 @@ import { createRedis, waitForRedis } from '../core/cache/redis.js';
 import { JobStatusFanOut } from '../core/realtime/jobStatusFanOut.js';
 import { S3StagingStore } from '../core/staging/stagingStore.js';
 import { DeviceRequestRepository } from '../core/store/deviceRequestRepository.js';
+import { ExportJobRepository } from '../core/store/exportJobRepository.js';
+import { S3ExportArchiveStore } from '../core/export/exportArchiveStore.js';
+import { createConnectionRemoval } from '../core/connections/createConnectionRemoval.js';
+import { AccountStatus } from '../core/account/accountStatus.js';
+import { DeletedUserRepository } from '../core/store/deletedUserRepository.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
 import { TokenVerifier } from './auth/tokenVerifier.js';
@@ -97,6 +102,10 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
   // Sync events also tell the sockets of the job's user, in whichever API process holds them.
   const events = new JobStatusFanOut(createEventBus(config, logger), redis, logger);
   const staging = config.STAGING_BUCKET ? new S3StagingStore(config, config.STAGING_BUCKET) : undefined;
+  // Data exports: the API presigns downloads and deletes archives past their retention.
+  const exportArchives = config.EXPORT_BUCKET
+    ? new S3ExportArchiveStore(config, config.EXPORT_BUCKET)
+    : undefined;
   const deviceRequests = new DeviceRequestRepository(db, config.TABLE_NAME);
   // Fails at start-up on a bad push configuration (production needs APNs and FCM credentials).
   const push = createPushSender(config, logger);
@@ -123,6 +132,23 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     config.AUTH_CACHE_TTL_MS,
   );
 
+  const providerUsers = new ProviderUserIndex(db, config.TABLE_NAME);
+  // Deleted accounts get 410 from the first moment: the tombstone, cached like the verified token.
+  const deletedUsers = new DeletedUserRepository(db, config.TABLE_NAME);
+  const accountStatus = new AccountStatus(deletedUsers, { ttlMs: config.AUTH_CACHE_TTL_MS });
+  accountStatus.followInvalidations(userConfig);
+  // DELETE /v1/connections/{id}: revocation at the provider first (pending when it is down).
+  const { removal: connectionRemoval } = createConnectionRemoval({
+    config,
+    logger,
+    db,
+    connections,
+    syncConfigs,
+    providerUsers,
+    userConfig,
+    secrets,
+  });
+
   const dependencies: HandlerDependencies = {
     config,
     profiles,
@@ -131,14 +157,19 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     syncJobs,
     userConfig,
     oauthStates: new OAuthStateRepository(db, config.TABLE_NAME),
-    providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
+    providerUsers,
     producer,
     secrets,
+    connectionRemoval,
     devices: new DeviceRepository(db, config.TABLE_NAME),
     deviceRequests,
     cloudToDevice,
     sync: syncManager,
     tokenVerifier,
+    exportJobs: new ExportJobRepository(db, config.TABLE_NAME),
+    exportArchives,
+    deletedUsers,
+    accountStatus,
     readiness: async () => {
       const [dynamodb, sqsStatus, redisStatus] = await Promise.all([
         probe(() => db.get({ TableName: config.TABLE_NAME, Key: { PK: HEALTH_KEY, SK: HEALTH_KEY } })),
@@ -172,6 +203,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     tokenVerifier,
     idempotency,
     profiles,
+    accountStatus,
     handlers: createHandlers(dependencies),
   });
   return {
@@ -182,6 +214,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
       await webSockets.close();
       await Promise.allSettled([writer.drain(), producer.drain(), events.close?.()]);
       staging?.close();
+      exportArchives?.close();
       await push.close().catch(() => undefined);
       redis.disconnect();
       subscriber.disconnect();

@@ -35,6 +35,20 @@ import { HistoricalChunkJob } from './historical/historicalChunkJob.js';
 import { AdaptivePoller } from './polling/adaptivePoller.js';
 import { PollState } from './polling/pollState.js';
 import { PreflightChecker } from './polling/preflightChecker.js';
+import { AccountStatus } from '../core/account/accountStatus.js';
+import { AccountDeletion, type AccountDeletionStats } from '../core/account/accountDeletion.js';
+import { UserCacheEraser } from '../core/account/userCacheEraser.js';
+import { UserObjectEraser, userObjectLocations } from '../core/account/userObjectEraser.js';
+import { DeletedUserRepository } from '../core/store/deletedUserRepository.js';
+import { UserItemEraser } from '../core/store/userItemEraser.js';
+import { loadPolicies } from '../core/ratelimit/policies.js';
+import { createExportWorker, type ExportStats } from './export/exportWorker.js';
+import { PushUserNotifier } from '../core/push/pushUserNotifier.js';
+import { SyncOutcomeNotifications } from './notifications/syncOutcomeNotifications.js';
+import { ReAuthSurfacer } from './reauth/reAuthSurfacer.js';
+import { createConnectionRemoval } from '../core/connections/createConnectionRemoval.js';
+import type { ConnectionRemoval } from '../core/connections/connectionRemoval.js';
+import { RevocationSweeper } from './revocation/revocationSweeper.js';
 
 export interface WorkerStats {
   jobs: number;
@@ -62,7 +76,15 @@ export interface Worker {
   preflight: PreflightChecker | undefined;
   /** Consumes the historical queue; undefined without HISTORICAL_QUEUE_URL. */
   historical: HistoricalStats | undefined;
+  /** Account deletions (core/account/accountDeletion.ts). */
+  accountDeletion: AccountDeletionStats;
+  /** Builds data exports; undefined without EXPORT_BUCKET. */
+  exports: ExportStats | undefined;
   credentials: CredentialManager;
+  /** Revocation at the provider, then the connection and its tokens (account deletion reuses it). */
+  connectionRemoval: ConnectionRemoval;
+  /** Retries revocations providers could not take when a connection was deleted. */
+  revocations: RevocationSweeper;
   events: EventBus;
   stats: WorkerStats;
   redis: Redis;
@@ -90,6 +112,7 @@ export async function createWorker(
     syncConfigs,
     name: 'worker',
   });
+  const secrets = createSecretStore(config, logger);
   const { syncManager, providers, contexts, credentials, ledger, cursors } = createSyncEngine({
     config,
     logger,
@@ -98,11 +121,16 @@ export async function createWorker(
     redis,
     connections,
     userConfig,
-    secrets: createSecretStore(config, logger),
+    secrets,
   });
   // Each sync event also goes to the user's WebSockets (Redis `ws:user:{userId}`, core/realtime/).
   const events = new JobStatusFanOut(createEventBus(config, logger), redis, logger);
   const profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
+  // Jobs of a deleted account do nothing: the tombstone, cached per process, dropped with the
+  // user's cached config (the API invalidates it when it accepts the deletion).
+  const deletedUsers = new DeletedUserRepository(db, config.TABLE_NAME);
+  const accountStatus = new AccountStatus(deletedUsers, { ttlMs: config.AUTH_CACHE_TTL_MS });
+  accountStatus.followInvalidations(userConfig);
   // Consumers' long polls hold a request open for WORKER_WAIT_TIME_SECONDS; sends keep short timeouts.
   const sqs = createSqsJsonClient(config, { timeoutMs: (config.WORKER_WAIT_TIME_SECONDS + 10) * 1000 });
   const sqsSender = createSqsJsonClient(config);
@@ -137,6 +165,7 @@ export async function createWorker(
     syncJobs,
     events,
     cloudToDevice,
+    accountStatus,
     ...(poller ? { afterSync: (m, r, at) => poller.afterSync(m, r, at) } : {}),
   });
   const stats: WorkerStats = {
@@ -160,6 +189,7 @@ export async function createWorker(
         profiles,
         connections,
         producer,
+        accountStatus,
       })
     : undefined;
 
@@ -174,12 +204,31 @@ export async function createWorker(
         providers,
         contexts,
         profiles,
+        accountStatus,
       })
     : undefined;
 
   // The cold path: historical chunks, few at a time and at low rate-limit priority.
-  const chunks = new HistoricalChunkJob({ config, logger, syncManager, syncJobs, events });
+  const chunks = new HistoricalChunkJob({ config, logger, syncManager, syncJobs, events, accountStatus });
   const historical: HistoricalStats = { synced: 0, failed: 0, duplicates: 0, deferred: 0 };
+
+  // Visible notifications (sync outcomes, reconnect, export ready): at most once per notification id.
+  const notifier = PushUserNotifier.create(config, db, push, logger);
+  const syncNotifications = new SyncOutcomeNotifications({ notifier, userConfig, logger });
+
+  // Data exports (worker/export/): a year of each provider at low priority, few at a time.
+  const exportWorker = createExportWorker({
+    config,
+    logger,
+    db,
+    connections,
+    syncConfigs,
+    syncJobs,
+    profiles,
+    providers,
+    contexts,
+    notifier,
+  });
 
   // One line per consumed channel (consumers.ts says how to add one).
   const table: ConsumerTable = {
@@ -211,6 +260,26 @@ export async function createWorker(
         return done.outcome;
       },
     },
+    exportRequests: exportWorker && {
+      settings: { concurrency: config.EXPORT_CONCURRENCY },
+      handler: async (request, delivery, signal) => {
+        // An account being deleted gets no export: its objects and items are about to go.
+        if (await accountStatus.isDeleted(request.userId)) return { kind: 'done' };
+        const run = await exportWorker.job.handle(request, delivery, signal);
+        const stats = exportWorker.stats;
+        stats.providerCalls += run.providerCalls;
+        if (run.kind === 'succeeded') stats.succeeded += 1;
+        else if (run.kind === 'failed') stats.failed += 1;
+        else if (run.kind === 'deferred' || run.kind === 'busy') stats.deferred += 1;
+        else if (run.kind === 'duplicate') stats.duplicates += 1;
+        return run.outcome;
+      },
+    },
+    syncNotifications: { handler: (event, _delivery, signal) => syncNotifications.handle(event, signal) },
+    // Built below, with the connection removal it reuses.
+    userDeletion: {
+      handler: (request, delivery, signal) => accountDeletion.handle(request, delivery, signal),
+    },
   };
   const consumers = createConsumers(table, queueUrls, {
     sqs,
@@ -232,7 +301,50 @@ export async function createWorker(
 
   // The tiered scheduler runs on a timer in every worker; shards are claimed per tick.
   const scheduler = config.SCHEDULER_ENABLED
-    ? new TieredScheduler({ config, logger, db, userConfig, producer, ...(poller ? { poller } : {}) })
+    ? new TieredScheduler({
+        config,
+        logger,
+        db,
+        userConfig,
+        producer,
+        accountStatus,
+        ...(poller ? { poller } : {}),
+      })
+    : undefined;
+
+  // Pending revocations (a provider was down when a connection was deleted), swept on a timer.
+  const { removal, pending } = createConnectionRemoval({
+    config,
+    logger,
+    db,
+    connections,
+    syncConfigs,
+    providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
+    userConfig,
+    secrets,
+  });
+  const revocations = new RevocationSweeper({ config, logger, pending, removal });
+
+  // Account deletion (DELETE /v1/users/me): revocations, items, Redis keys, objects.
+  const userObjects = new UserObjectEraser(config, userObjectLocations(config));
+  const accountDeletion = new AccountDeletion({
+    config,
+    logger,
+    deletedUsers,
+    connections,
+    syncConfigs,
+    providerUsers: new ProviderUserIndex(db, config.TABLE_NAME),
+    removal,
+    pendingRevocations: pending,
+    secrets,
+    items: new UserItemEraser(db, config.TABLE_NAME),
+    cache: new UserCacheEraser(redis, loadPolicies(config.RATE_LIMIT_OVERRIDES)),
+    objects: userObjects,
+  });
+
+  // Connections that need their user to sign in again: one reconnect notification per episode.
+  const reAuth = config.REAUTH_CHECK_ENABLED
+    ? new ReAuthSurfacer({ config, logger, db, notifier })
     : undefined;
 
   let stopped: Promise<void> | undefined;
@@ -241,17 +353,27 @@ export async function createWorker(
     coalescer,
     preflight,
     historical: queueUrls.historicalSync ? historical : undefined,
+    accountDeletion: accountDeletion.stats,
+    exports: exportWorker?.stats,
     credentials,
+    connectionRemoval: removal,
+    revocations,
     events,
     stats,
     redis,
     start: () => {
       for (const c of consumers) c.start();
       scheduler?.start();
+      exportWorker?.sweeper.start();
+      revocations.start();
+      reAuth?.start();
     },
     stop: () =>
       (stopped ??= (async () => {
         await scheduler?.stop();
+        await exportWorker?.sweeper.stop();
+        await revocations.stop();
+        await reAuth?.stop();
         await Promise.all(consumers.map((c) => c.stop(config.WORKER_SHUTDOWN_GRACE_MS)));
         await producer.drain().catch(() => undefined);
         await events.close?.().catch(() => undefined);
@@ -263,6 +385,8 @@ export async function createWorker(
         sqs.destroy();
         sqsSender.destroy();
         staging?.close();
+        userObjects.close();
+        exportWorker?.store.close();
         await push.close().catch(() => undefined);
         db.destroy();
       })()),

@@ -51,6 +51,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           coalescer: running.worker.coalescer?.stats,
           preflight: running.worker.preflight?.stats,
           historical: running.worker.historical,
+          exports: running.worker.exports,
+          memory: process.memoryUsage(),
         });
     });
   for (const signal of ['SIGINT', 'SIGTERM'] as const)

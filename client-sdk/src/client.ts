@@ -236,12 +236,16 @@ export function createSyncWellClient(options: SyncWellClientOptions) {
       ).then(withEtag),
 
     // ---- exports ----
-    /** POST /v1/export-jobs: starts an export of all the user's data. */
+    /** POST /v1/export-jobs: starts an export of all the user's data, or returns the one in progress. */
     createExportJob: (o?: MutationOptions): Promise<ResultOf<'createExportJob'>> =>
       call('createExportJob', o, (r) =>
         api.POST('/v1/export-jobs', { ...r, params: { header: { 'Idempotency-Key': key(o) } } }),
       ).then(body),
-    /** GET /v1/export-jobs/{jobId}: status, and `downloadUrl` once SUCCEEDED. */
+    /**
+     * GET /v1/export-jobs/{jobId}: status, progress per data type and what is missing, and once
+     * SUCCEEDED a fresh `downloadUrl` (1 hour). After the archive's retention: ApiError 410
+     * `export_expired`.
+     */
     getExportJob: (jobId: string, o?: CallOptions): Promise<ResultOf<'getExportJob'>> =>
       call('getExportJob', o, (r) =>
         api.GET('/v1/export-jobs/{jobId}', { ...r, params: { path: { jobId } } }),

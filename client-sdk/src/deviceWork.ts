@@ -202,8 +202,9 @@ type ParsedPush =
   | { ignored: string | undefined };
 
 /**
- * The contract's DeviceReadRequest / DeviceWriteRequest. FCM data messages carry strings only, so a
- * nested `dateRange` may arrive as JSON text.
+ * The contract's DeviceReadRequest / DeviceWriteRequest: flat maps of strings (FCM data values are
+ * strings), the window as `windowStart` and `windowEnd`. A nested `dateRange` (an object or its JSON
+ * text) is still read.
  */
 export function parsePush(payload: unknown): ParsedPush {
   if (!payload || typeof payload !== 'object') return { ignored: undefined };
@@ -214,7 +215,7 @@ export function parsePush(payload: unknown): ParsedPush {
   if (type === 'device_write_request' && jobId) return { kind: 'write', jobId };
   const requestId = text(p.requestId);
   if (type !== 'device_read_request' || !jobId || !requestId) return { ignored: type };
-  let range: unknown = p.dateRange;
+  let range: unknown = p.windowStart !== undefined ? { start: p.windowStart, end: p.windowEnd } : p.dateRange;
   if (typeof range === 'string') {
     try {
       range = JSON.parse(range);

@@ -15,6 +15,30 @@ export type {
   TimeWindow,
 } from './deviceTypes.js';
 export { MAX_UPLOAD_RECORDS, type UploadSummary } from './deviceUpload.js';
+export { createSyncSocket } from './socket.js';
+export {
+  DEFAULT_RECONNECT,
+  fullJitterDelay,
+  type ReconnectOptions,
+  type SocketClock,
+} from './socketBackoff.js';
+export { SOCKET_CLOSE_CODES } from './socketCloses.js';
+export {
+  SyncSocketError,
+  type ErrorFrame,
+  type JobStatusFrame,
+  type RequestSyncOptions,
+  type SubscribeOptions,
+  type SyncRequest,
+  type SyncResultFrame,
+  type SyncSocket,
+  type SyncSocketErrorReason,
+  type SyncSocketEvent,
+  type SyncSocketOptions,
+  type SyncSocketState,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './socketTypes.js';
 export { ApiError, NetworkError, isAbortError, type FailedRequest, type Problem } from './errors.js';
 export type { SyncWellEvent } from './events.js';
 export { MemoryKeyValueStore, type KeyValueStore } from './keyValueStore.js';

@@ -14,6 +14,7 @@ import type {
   PutInput,
   QueryInput,
   QueryOutput,
+  ScanInput,
   UpdateInput,
 } from '../store/documentStore.js';
 import type { AwsJsonClient } from './awsJsonClient.js';
@@ -60,6 +61,17 @@ export class LeanDocumentClient implements DocumentStore {
   async query(input: QueryInput): Promise<QueryOutput> {
     const out = await this.client.call<{ Items?: Wire[]; LastEvaluatedKey?: Wire }>(
       'Query',
+      inputToWire(input),
+    );
+    return {
+      Items: (out.Items ?? []).map(fromWire),
+      ...(out.LastEvaluatedKey ? { LastEvaluatedKey: fromWire(out.LastEvaluatedKey) } : {}),
+    };
+  }
+
+  async scan(input: ScanInput): Promise<QueryOutput> {
+    const out = await this.client.call<{ Items?: Wire[]; LastEvaluatedKey?: Wire }>(
+      'Scan',
       inputToWire(input),
     );
     return {

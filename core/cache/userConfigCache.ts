@@ -9,6 +9,7 @@ import type { ConnectionRecord, ConnectionRepository } from '../store/connection
 import type { SyncConfigRecord, SyncConfigRepository } from '../store/syncConfigRepository.js';
 import type { Config } from '../config/config.js';
 import { createRedis, waitForRedis, type Redis } from './redis.js';
+import { userConfigGenerationKey, userConfigKey } from './redisKeys.js';
 
 export interface UserConfigSnapshot {
   connections: ConnectionRecord[];
@@ -18,8 +19,8 @@ export interface UserConfigSnapshot {
 export const INVALIDATION_CHANNEL = 'syncwell:config-invalidated';
 /** Published instead of a user id when every cached entry must go (e.g. after a table reset). */
 export const INVALIDATE_ALL = '*';
-const valueKey = (userId: string) => `config##${userId}`;
-const generationKey = (userId: string) => `configgen##${userId}`;
+const valueKey = userConfigKey;
+const generationKey = userConfigGenerationKey;
 
 // Store only if the generation is unchanged since the read that started the load.
 const SET_IF_GENERATION = `
@@ -46,6 +47,7 @@ export class UserConfigCache {
   /** Local generation per user, bumped on every invalidation this process hears of. */
   private readonly localGeneration = new Map<string, number>();
   private readonly loading = new Map<string, Promise<UserConfigSnapshot>>();
+  private readonly invalidationListeners: ((userId: string) => void)[] = [];
   private subscribed = false;
 
   constructor(private readonly o: UserConfigCacheOptions) {
@@ -60,6 +62,7 @@ export class UserConfigCache {
     this.o.subscriber.on('close', () => {
       this.subscribed = false;
       this.l1.clear();
+      this.notify(INVALIDATE_ALL);
     });
     this.o.subscriber.on('ready', () => void this.subscribe());
     if (this.o.subscriber.status === 'ready') await this.subscribe();
@@ -100,13 +103,29 @@ export class UserConfigCache {
     }
   }
 
+  /**
+   * `listener` hears each user id whose cached data this process drops (its own writes and, over
+   * pub/sub, other processes'), and INVALIDATE_ALL when everything goes or invalidations may have
+   * been missed: caches of other per-user facts (core/account/accountStatus.ts) follow the same
+   * signal.
+   */
+  onInvalidate(listener: (userId: string) => void): void {
+    this.invalidationListeners.push(listener);
+  }
+
+  private notify(userId: string): void {
+    for (const listener of this.invalidationListeners) listener(userId);
+  }
+
   private dropAllLocal(): void {
+    this.notify(INVALIDATE_ALL);
     this.l1.clear();
     // Bumping every known generation keeps in-flight loads from storing what they read before.
     for (const [userId, gen] of this.localGeneration) this.localGeneration.set(userId, gen + 1);
   }
 
   private dropLocal(userId: string): void {
+    this.notify(userId);
     this.l1.delete(userId);
     this.localGeneration.set(userId, (this.localGeneration.get(userId) ?? 0) + 1);
   }

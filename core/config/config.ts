@@ -91,6 +91,24 @@ const schema = z.object({
   OAUTH_ALLOWED_REDIRECT_PREFIXES: z.string().default('syncwell://'),
   /** Refresh an access token this long before it expires. */
   TOKEN_REFRESH_SKEW_SECONDS: intFromEnv(300),
+  /** One call to a provider's revocation endpoint (or the refresh it needs) gives up after this. */
+  PROVIDER_REVOCATION_TIMEOUT_MS: z.coerce.number().int().min(1).default(5000),
+  /**
+   * Revocations a provider could not take when a connection was deleted are retried by the worker
+   * (worker/revocation/, core/connections/connectionRemoval.ts): a sweep every
+   * REVOCATION_SWEEP_SECONDS (0: none in this process), backoff with full jitter from
+   * REVOCATION_RETRY_BASE_SECONDS up to
+   * REVOCATION_RETRY_MAX_SECONDS, and after REVOCATION_MAX_ATTEMPTS attempts (the first one at
+   * deletion) the tokens are deleted anyway and the abandoned revocation is logged.
+   */
+  REVOCATION_SWEEP_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  REVOCATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  REVOCATION_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).default(60),
+  REVOCATION_RETRY_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(6 * 3600),
 
   // --- Webhooks and coalescing (issue 5) ---
   /** The verify token given to Strava when creating the push subscription. */
@@ -144,6 +162,23 @@ const schema = z.object({
   /** Chunks one worker runs at once: few, so the cold path never crowds out hot-path jobs. */
   HISTORICAL_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
 
+  // --- Data export (seed §3d, POST /v1/export-jobs; worker/export/) ---
+  /** Where export archives (and their parts while they are built) live, under `{userId}/`. */
+  EXPORT_BUCKET: z.string().min(1).optional(),
+  /**
+   * An archive is deleted this long after it was built (the GET answers 410 from then on). The
+   * bucket's lifecycle rule (infra/terraform/s3.tf, 3 days) is the backstop in AWS.
+   */
+  EXPORT_RETENTION_HOURS: z.coerce.number().int().min(1).max(720).default(72),
+  /** How far back an export reads each provider. */
+  EXPORT_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /** Days per window read from a provider (each provider's own maximum still applies). */
+  EXPORT_WINDOW_DAYS: z.coerce.number().int().min(1).max(366).default(30),
+  /** Exports one worker builds at once: few, they read a year of data at low priority. */
+  EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(20).default(2),
+  /** The worker deletes expired archives every this many seconds (0: no sweep in this process). */
+  EXPORT_SWEEP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+
   // --- Secrets (spec §2: tokens in Secrets Manager, the CONN item holds a random UUID pointer) ---
   SECRET_STORE: z.enum(['local', 'aws']).default('local'),
   /** AES-256-GCM key of the local store, base64 of 32 bytes. */
@@ -179,12 +214,50 @@ const schema = z.object({
   FCM_ENDPOINT: hostPort.optional(),
   FCM_CA: z.string().min(1).optional(),
 
+  // --- Visible notifications (core/push/pushUserNotifier.ts) and re-authentication (worker/reauth/) ---
+  /** A notification id is delivered at most once within this many days (its NOTIFIED# marker's life). */
+  NOTIFICATION_DEDUP_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** Ask users to reconnect connections that need re-authorization (a timer in every worker). */
+  REAUTH_CHECK_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** How often the ReAuthStatusIndex is queried (one worker per interval). */
+  REAUTH_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** How often the throttled fallback Scan of the table runs (seed §3c: weekly). */
+  REAUTH_SCAN_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24 * 3600),
+  /** Items per Scan page and the pause between pages (seed T-003: 100 items, 1 s). */
+  REAUTH_SCAN_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  REAUTH_SCAN_PAGE_DELAY_MS: intFromEnv(1000),
+  /** A connection still not reconnected this long after it needed the user: ReAuthStatus `failed`. */
+  REAUTH_FAILED_AFTER_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+
   // --- Worker ---
   HOT_PATH_DLQ_URL: optionalUrl,
   /** Data export requests (POST /v1/export-jobs → the export consumer). */
   EXPORT_QUEUE_URL: optionalUrl,
   /** Account deletion requests (DELETE /v1/users/me → the deletion consumer). */
   USER_DELETION_QUEUE_URL: optionalUrl,
+  /**
+   * Account deletion starts deleting this long after the request (the message is delayed by it, at
+   * most SQS's 900 s): by then no process still trusts a cached "not deleted" (AUTH_CACHE_TTL_MS)
+   * nor runs a job it started before, so nothing of the user is written after the deletion.
+   */
+  USER_DELETION_SETTLE_SECONDS: z.coerce.number().int().min(0).max(900).default(360),
+  /**
+   * How long after the request revocations the providers cannot take are retried; after that the
+   * tokens are deleted anyway (the user asked for deletion) and the abandoned revocation is logged.
+   */
+  USER_DELETION_REVOCATION_WINDOW_SECONDS: intFromEnv(3600),
+  /**
+   * SyncSucceeded/SyncFailed to tell the user about (the EventBridge rule's target queue; locally the
+   * event bus adapter sends each event there too). Unset: no sync notifications from this process.
+   */
+  SYNC_NOTIFICATIONS_QUEUE_URL: optionalUrl,
   /** Jobs processed concurrently by one worker process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(40),
   WORKER_VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(43_200).default(60),

@@ -24,6 +24,10 @@ export type SyncJob = Schemas['SyncJob'];
 export type UserSettings = Schemas['UserSettings'];
 export type User = Schemas['User'];
 export type Problem = Schemas['Problem'];
+export type ExportJob = Schemas['ExportJob'];
+export type ExportJobStatus = Schemas['ExportJobStatus'];
+export type ExportDataTypeProgress = Schemas['ExportDataTypeProgress'];
+export type ExportMissingData = Schemas['ExportMissingData'];
 
 // Canonical health records (contracts/schemas/Canonical*.yaml), one model per data type.
 export type CanonicalWorkout = Schemas['CanonicalWorkout'];

@@ -9,8 +9,8 @@ import { awsClientOptions, type Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { retryingWhile } from '../retry/backoff.js';
 import { assertSyncEvents, type EventBus, type SyncEvent } from './eventBus.js';
+import { EVENT_SOURCE } from './eventRoutes.js';
 
-export const EVENT_SOURCE = 'syncwell.worker';
 /** PutEvents accepts at most 10 entries per call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 

@@ -42,4 +42,6 @@ export type EventBusConfig = Pick<
   | 'AWS_REGION'
   | 'AWS_ACCESS_KEY_ID'
   | 'AWS_SECRET_ACCESS_KEY'
+  | 'SQS_ENDPOINT'
+  | 'SYNC_NOTIFICATIONS_QUEUE_URL'
 >;

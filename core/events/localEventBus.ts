@@ -1,12 +1,29 @@
 // Local adapter of the event bus: one JSON line per event, `{type, detail, publishedAt}`, appended
 // to EVENT_LOG_FILE. Each publish is a single write(2) on a descriptor opened with O_APPEND, so
 // several processes can share the file: their lines never interleave or overwrite each other.
+// There is no EventBridge locally, so this adapter also does what the rules of
+// infra/terraform/events.tf do (core/events/eventRoutes.ts): each event a route matches is sent to
+// the route's queue with the body the rule's target gets in AWS, its detail.
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { assertSyncEvents, type EventBus, type SyncEvent } from './eventBus.js';
+import type { QueueSender } from '../queue/QueueSender.js';
+import { assertSyncEvents, type EventBus, type SyncEvent, type SyncEventType } from './eventBus.js';
+import { routedBody } from './eventRoutes.js';
 import { clock } from '../clock/clock.js';
 
 export type LocalEventRecord = SyncEvent & { publishedAt: string };
+
+/** A rule's target as the local bus serves it: the events it matches and the queue they go to. */
+export interface LocalRouteTarget {
+  detailTypes: readonly SyncEventType[];
+  queue: QueueSender;
+}
+
+export interface LocalEventBusOptions {
+  routes?: readonly LocalRouteTarget[];
+  /** Releases what the routes hold (their SQS client). */
+  onClose?: () => void;
+}
 
 export class LocalEventBus implements EventBus {
   /** One O_APPEND descriptor for the process's lifetime: opening the file per event costs more than writing. */
@@ -15,6 +32,7 @@ export class LocalEventBus implements EventBus {
   constructor(
     private readonly file: string,
     private readonly now: () => Date = () => clock.date(),
+    private readonly options: LocalEventBusOptions = {},
   ) {}
 
   private open(): Promise<FileHandle> {
@@ -41,11 +59,22 @@ export class LocalEventBus implements EventBus {
     // A regular file takes the whole buffer in one write; anything else would break the log.
     if (bytesWritten !== data.length)
       throw new Error(`short write to ${this.file}: ${bytesWritten} of ${data.length} bytes`);
+    // Like EventBridge, after the event is on the bus; a failed send fails the publish (the caller
+    // retries it, and consumers are idempotent as they must be for EventBridge's at-least-once).
+    await Promise.all(
+      (this.options.routes ?? []).flatMap((route) =>
+        events
+          .filter((e) => route.detailTypes.includes(e.type))
+          .map((e) => route.queue.send({ body: routedBody(e) })),
+      ),
+    );
   }
 
   async close(): Promise<void> {
     const handle = this.handle;
     this.handle = undefined;
+    await Promise.all((this.options.routes ?? []).map((r) => r.queue.drain().catch(() => undefined)));
+    this.options.onClose?.();
     await (await handle)?.close();
   }
 }

@@ -16,6 +16,7 @@ export const QUEUE_URL_SETTING = {
   historicalSync: 'HISTORICAL_QUEUE_URL',
   exportRequests: 'EXPORT_QUEUE_URL',
   userDeletion: 'USER_DELETION_QUEUE_URL',
+  syncNotifications: 'SYNC_NOTIFICATIONS_QUEUE_URL',
 } as const satisfies Record<QueueChannel, UrlKey>;
 
 /** The queue URL of every channel this process is configured with. */

@@ -30,5 +30,6 @@ export function providerEndpoints(provider: CloudProvider, sandboxUrl?: string):
     authorizeUrl: move(spec.authorizeUrl),
     tokenUrl: move(spec.tokenUrl),
     apiBaseUrl: move(spec.apiBaseUrl),
+    revocation: { ...spec.revocation, url: move(spec.revocation.url) },
   };
 }

@@ -37,7 +37,19 @@ export interface OAuthProfile {
    * below the API base, or not at all (the API is always "the current user").
    */
   userId: { from: 'token_response' } | { from: 'api'; path: string } | { from: 'none' };
+  /** How SyncWell gives the grant back (core/oauth/providerTokenRevoker.ts). */
+  revocation: RevocationProfile;
 }
+
+/**
+ * The provider's own revocation call. `rfc7009`: `POST url` with the form field `token` (the
+ * refresh token when there is one: it ends the whole grant), client authentication as stated.
+ * `access_token`: a call that needs a live access token, sent as the form field `access_token`
+ * (Strava's deauthorize) or as the bearer (Garmin's user deregistration).
+ */
+export type RevocationProfile =
+  | { kind: 'rfc7009'; url: string; clientAuth: 'basic' | 'none' }
+  | { kind: 'access_token'; method: 'POST' | 'DELETE'; url: string; send: 'form' | 'bearer' };
 
 /** A published limit: `limit` requests per `windowSeconds`, per application or per provider user. */
 export interface RateLimitSpec {

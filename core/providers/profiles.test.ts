@@ -61,6 +61,10 @@ describe('provider profiles', () => {
       expect(sandboxed.tokenUrl).to.equal(
         `http://localhost:9/${provider}${new URL(oauth.tokenUrl).pathname}`,
       );
+      expect(real.revocation).to.deep.equal(oauth.revocation);
+      expect(sandboxed.revocation.url).to.equal(
+        `http://localhost:9/${provider}${new URL(oauth.revocation.url).pathname}`,
+      );
     }
   });
 

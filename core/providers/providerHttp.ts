@@ -65,7 +65,8 @@ function buildUrl(base: string, path: string, query: ProviderRequest['query']): 
   return url.toString();
 }
 
-function retryAfterSeconds(headers: Headers): number | undefined {
+/** A Retry-After header (seconds or an HTTP date) as seconds from now. */
+export function retryAfterSeconds(headers: Headers): number | undefined {
   const raw = headers.get('retry-after');
   if (!raw) return undefined;
   const seconds = Number(raw);

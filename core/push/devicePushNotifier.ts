@@ -1,19 +1,23 @@
 // Silent pushes for cloud → device jobs (core/sync/cloudToDevice.ts) to every registered device of
 // the user on the store's platform. The wire payload is ids and times only, as flat strings (FCM
-// data values must be strings, and the push port's guard refuses anything else); the app reads the
-// rest from GET /v1/device-requests. A token APNs or FCM calls dead is pruned at once; other
-// failures are logged: the app also pulls its pending work at launch, so a lost push delays a job
-// and never loses it.
+// data values must be strings, and the push port's guard refuses anything else): exactly the
+// AsyncAPI messages DeviceReadRequest and DeviceWriteRequest (channel silentPush). The app reads the
+// rest from GET /v1/device-requests. A token APNs or FCM calls dead is pruned at once
+// (deviceFanOut.ts); other failures are logged: the app also pulls its pending work at launch, so a
+// lost push delays a job and never loses it.
 import type { DevicePlatform } from '../domain/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { DeviceRepository } from '../store/deviceRepository.js';
 import type { DeviceNotifier, DevicePush } from '../sync/cloudToDevice.js';
-import { tokenHint, type PushData, type PushSender } from './pushSender.js';
+import type { DeviceReadRequest, DeviceWriteRequest } from '../../generated/messages.gen.js';
+import { pushToDevices } from './deviceFanOut.js';
+import type { PushSender } from './pushSender.js';
 
-/** The flat, string-only form of a device request push. */
-export function wirePayload(push: DevicePush): PushData {
+/** The flat, string-only form of a device request push: the contract's silentPush messages. */
+export function wirePayload(push: DevicePush): DeviceReadRequest | DeviceWriteRequest {
   return push.type === 'device_read_request'
     ? {
+        schemaVersion: '1',
         type: push.type,
         jobId: push.jobId,
         requestId: push.requestId,
@@ -23,6 +27,7 @@ export function wirePayload(push: DevicePush): PushData {
         respondBy: push.respondBy,
       }
     : {
+        schemaVersion: '1',
         type: push.type,
         jobId: push.jobId,
         dataType: push.dataType,
@@ -40,34 +45,16 @@ export class DevicePushNotifier implements DeviceNotifier {
 
   async notify(userId: string, platform: DevicePlatform, push: DevicePush): Promise<void> {
     const targets = (await this.devices.listByUser(userId)).filter((d) => d.platform === platform);
-    const data = wirePayload(push);
-    await Promise.all(
-      targets.map(async (device) => {
-        const result = await this.push.send(
-          {
-            platform: device.platform,
-            token: device.pushToken,
-            ...(device.apnsEnvironment ? { apnsEnvironment: device.apnsEnvironment } : {}),
-          },
-          // One pending push per job and step: a newer one replaces an older one on the device.
-          {
-            kind: 'silent',
-            data,
-            collapseKey: `${push.jobId.slice(4, 40)}-${push.type === 'device_read_request' ? 'r' : 'w'}`,
-          },
-        );
-        const log = {
-          userId,
-          deviceId: device.deviceId,
-          token: tokenHint(device.pushToken),
-          jobId: push.jobId,
-        };
-        if (result.outcome === 'unregistered') {
-          const pruned = await this.devices.prune(userId, device.deviceId, device.pushToken);
-          this.logger.info({ ...log, reason: result.reason, pruned }, 'push token is dead: device pruned');
-        } else if (result.outcome !== 'delivered')
-          this.logger.warn({ ...log, ...result }, 'device push not delivered');
-      }),
+    await pushToDevices(
+      { push: this.push, devices: this.devices, logger: this.logger },
+      targets,
+      // One pending push per job and step: a newer one replaces an older one on the device.
+      {
+        kind: 'silent',
+        data: { ...wirePayload(push) },
+        collapseKey: `${push.jobId.slice(4, 40)}-${push.type === 'device_read_request' ? 'r' : 'w'}`,
+      },
+      { jobId: push.jobId },
     );
   }
 }

@@ -4,14 +4,9 @@
 // request shreds the data even if the object outlives it (the bucket's lifecycle deletes it after a
 // day). In AWS the bucket also encrypts at rest (SSE); locally fauxqs's S3 stands in.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { awsClientOptions, type Config } from '../config/config.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client, type S3Config } from '../aws/s3Client.js';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -25,20 +20,19 @@ export interface StagingStore {
   close(): void;
 }
 
-const objectKey = (userId: string, jobId: string) => `device-writes/${userId}/${jobId}`;
+/** Where a user's staged objects live (account deletion empties it). */
+export const stagingPrefix = (userId: string) => `device-writes/${userId}/`;
+const objectKey = (userId: string, jobId: string) => `${stagingPrefix(userId)}${jobId}`;
 const aad = (userId: string, jobId: string) => Buffer.from(`syncwell-staging\0${userId}\0${jobId}`);
 
 export class S3StagingStore implements StagingStore {
   private readonly s3: S3Client;
 
   constructor(
-    config: Pick<Config, 'AWS_REGION' | 'S3_ENDPOINT' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY'>,
+    config: S3Config,
     private readonly bucket: string,
   ) {
-    this.s3 = new S3Client({
-      ...awsClientOptions(config),
-      ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
-    });
+    this.s3 = createS3Client(config);
   }
 
   async put(userId: string, jobId: string, payload: unknown): Promise<string> {

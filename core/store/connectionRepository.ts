@@ -18,12 +18,14 @@ export interface ConnectionRecord {
   status: ConnectionStatus;
   credentialRef: string | null;
   reAuthStatus?: ReAuthStatus;
+  /** When the connection started needing the user (the re-authentication episode's start). */
+  reAuthSince?: string;
   providerUserId?: string;
   createdAt: string;
   updatedAt: string;
 }
 
-type ConnectionItem = {
+export type ConnectionItem = {
   PK: string;
   SK: string;
   Entity: 'CONN';
@@ -32,18 +34,21 @@ type ConnectionItem = {
   Status: ConnectionStatus;
   CredentialArn: string | null;
   ReAuthStatus?: ReAuthStatus;
+  ReAuthSince?: string;
   ProviderUserId?: string;
   CreatedAt: string;
   UpdatedAt: string;
 };
 
-const toRecord = (i: ConnectionItem): ConnectionRecord => ({
+/** A CONN item as a record (also for core/store/reAuthRepository.ts, which reads the same items). */
+export const connectionFromItem = (i: ConnectionItem): ConnectionRecord => ({
   userId: userIdOfPk(i.PK),
   connectionId: i.ConnectionId,
   provider: i.Provider,
   status: i.Status,
   credentialRef: i.CredentialArn ?? null,
   ...(i.ReAuthStatus ? { reAuthStatus: i.ReAuthStatus } : {}),
+  ...(i.ReAuthSince ? { reAuthSince: i.ReAuthSince } : {}),
   ...(i.ProviderUserId ? { providerUserId: i.ProviderUserId } : {}),
   createdAt: i.CreatedAt,
   updatedAt: i.UpdatedAt,
@@ -58,7 +63,9 @@ const toItem = (r: ConnectionRecord): ConnectionItem => ({
   Status: r.status,
   CredentialArn: r.credentialRef,
   // Sparse GSI attribute: present only while the user has to act.
-  ...(r.status === 'needs_reauth' ? { ReAuthStatus: r.reAuthStatus ?? 'pending_user_action' } : {}),
+  ...(r.status === 'needs_reauth'
+    ? { ReAuthStatus: r.reAuthStatus ?? 'pending_user_action', ReAuthSince: r.reAuthSince ?? r.updatedAt }
+    : {}),
   ...(r.providerUserId ? { ProviderUserId: r.providerUserId } : {}),
   CreatedAt: r.createdAt,
   UpdatedAt: r.updatedAt,
@@ -78,7 +85,7 @@ export class ConnectionRepository {
       userPk(userId),
       SK_PREFIX.connection,
     );
-    return items.map(toRecord).sort(byCreation((r) => r.connectionId));
+    return items.map(connectionFromItem).sort(byCreation((r) => r.connectionId));
   }
 
   async get(userId: string, connectionId: string): Promise<ConnectionRecord | undefined> {
@@ -86,7 +93,7 @@ export class ConnectionRepository {
       TableName: this.tableName,
       Key: { PK: userPk(userId), SK: connectionSk(connectionId) },
     });
-    return out.Item ? toRecord(out.Item as ConnectionItem) : undefined;
+    return out.Item ? connectionFromItem(out.Item as ConnectionItem) : undefined;
   }
 
   async create(record: ConnectionRecord): Promise<ConnectionRecord> {
@@ -177,12 +184,13 @@ export class ConnectionRepository {
       sets.push('ProviderUserId = :puid');
       values[':puid'] = changes.providerUserId;
     }
-    // ReAuthStatus is the sparse index attribute: present only while the user has to act.
+    // ReAuthStatus is the sparse index attribute: present only while the user has to act (C-007:
+    // absent is `ok`). ReAuthSince starts the episode the reconnect notification is sent once for.
     let update = `SET ${sets.join(', ')}`;
     if (status === 'needs_reauth') {
-      update += ', ReAuthStatus = :reauth';
+      update += ', ReAuthStatus = :reauth, ReAuthSince = :now REMOVE ReAuthNotifiedAt';
       values[':reauth'] = 'pending_user_action';
-    } else update += ' REMOVE ReAuthStatus';
+    } else update += ' REMOVE ReAuthStatus, ReAuthSince, ReAuthNotifiedAt';
     try {
       const out = await this.db.update({
         TableName: this.tableName,
@@ -193,7 +201,7 @@ export class ConnectionRepository {
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       });
-      return out.Attributes ? toRecord(out.Attributes as ConnectionItem) : undefined;
+      return out.Attributes ? connectionFromItem(out.Attributes as ConnectionItem) : undefined;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;

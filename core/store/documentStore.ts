@@ -40,10 +40,23 @@ export interface QueryInput {
   IndexName?: string;
   KeyConditionExpression: string;
   FilterExpression?: string;
+  /** Only these attributes (e.g. `PK, SK` when only keys are needed). */
+  ProjectionExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
   ExpressionAttributeValues?: Item;
   ConsistentRead?: boolean;
   ScanIndexForward?: boolean;
+  Limit?: number;
+  ExclusiveStartKey?: Item;
+}
+
+/** A Scan reads the whole table, page by page: only for rare, throttled sweeps (seed T-003). */
+export interface ScanInput {
+  TableName: string;
+  FilterExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Item;
+  /** Items evaluated per page, before the filter (what throttles the read capacity used). */
   Limit?: number;
   ExclusiveStartKey?: Item;
 }
@@ -78,6 +91,8 @@ export interface DocumentStore {
   update(input: UpdateInput): Promise<{ Attributes?: Item }>;
   delete(input: DeleteInput): Promise<{ Attributes?: Item }>;
   query(input: QueryInput): Promise<QueryOutput>;
+  /** One page of a Scan (its matching items, and where the next page starts). */
+  scan(input: ScanInput): Promise<QueryOutput>;
   batchGet(input: BatchGetInput): Promise<BatchGetOutput>;
   /** One BatchWriteItem call (at most 25 requests); resolves with the requests left unprocessed. */
   batchWrite(tableName: string, requests: readonly BatchWriteRequest[]): Promise<BatchWriteRequest[]>;

@@ -25,6 +25,8 @@ type IdempotencyItem = {
   PK: string;
   SK: string;
   Entity: 'IDEM';
+  /** Whose key this is: the UserIdIndex finds a user's records by it (account deletion). */
+  UserId: string;
   status: 'INPROGRESS' | 'COMPLETED';
   Fingerprint: string;
   LockedAt: number;
@@ -45,7 +47,7 @@ export class IdempotencyRepository {
   async begin(userId: string, key: string, fingerprint: string, reservedId: string): Promise<BeginResult> {
     const id = idempotencyKey(userId, key);
     const now = clock.now();
-    const item = this.item(id, 'INPROGRESS', fingerprint, reservedId, now);
+    const item = this.item(userId, id, 'INPROGRESS', fingerprint, reservedId, now);
     try {
       const out = await this.db.put({
         TableName: this.tableName,
@@ -98,12 +100,20 @@ export class IdempotencyRepository {
     reservedId: string,
     response: StoredResponse,
   ): Promise<void> {
-    const item = this.item(idempotencyKey(userId, key), 'COMPLETED', fingerprint, reservedId, clock.now());
+    const item = this.item(
+      userId,
+      idempotencyKey(userId, key),
+      'COMPLETED',
+      fingerprint,
+      reservedId,
+      clock.now(),
+    );
     item.Response = response;
     return this.writer.put({ ...item });
   }
 
   private item(
+    userId: string,
     id: string,
     status: IdempotencyItem['status'],
     fingerprint: string,
@@ -114,6 +124,7 @@ export class IdempotencyRepository {
       PK: id,
       SK: id,
       Entity: 'IDEM',
+      UserId: userId,
       status,
       Fingerprint: fingerprint,
       LockedAt: now,

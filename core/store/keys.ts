@@ -9,6 +9,9 @@ export const SK_PREFIX = {
   job: 'JOB#',
   device: 'DEVICE#',
   deviceRequest: 'DEVICEREQ#',
+  notified: 'NOTIFIED#',
+  pendingRevocation: 'REVOKE#',
+  exportJob: 'EXPORT#',
 } as const;
 
 export const userPk = (userId: string) => `${USER}${userId}`;
@@ -23,6 +26,24 @@ export const jobSk = (jobId: string) => `${SK_PREFIX.job}${jobId}`;
 export const deviceSk = (deviceId: string) => `${SK_PREFIX.device}${deviceId}`;
 /** What a parked cloud → device job waits for from the phone. */
 export const deviceRequestSk = (jobId: string) => `${SK_PREFIX.deviceRequest}${jobId}`;
+/** A data export job (core/store/exportJobRepository.ts). */
+export const exportJobSk = (jobId: string) => `${SK_PREFIX.exportJob}${jobId}`;
+/** Which export of the user is in progress: at most one at a time (POST /v1/export-jobs). */
+export const ACTIVE_EXPORT_SK = 'ACTIVEEXPORT';
+/**
+ * The SchedulerIndex partition under which finished exports are found by the end of their retention
+ * (`NextSyncTimestamp`), so the worker's sweep deletes their archives: the same overloaded GSI.
+ */
+export const EXPORT_EXPIRY_SHARD = 'EXPORTEXPIRY';
+/** A visible notification already sent (at most one delivery per notification id). */
+export const notifiedSk = (notificationId: string) => `${SK_PREFIX.notified}${notificationId}`;
+/** A deleted connection whose tokens the provider could not revoke yet (the worker retries). */
+export const pendingRevocationSk = (connectionId: string) => `${SK_PREFIX.pendingRevocation}${connectionId}`;
+/**
+ * The SchedulerIndex partition (its `SyncTierShardId` attribute) under which pending revocations
+ * are found by due time (`NextSyncTimestamp`): one overloaded GSI instead of a new one.
+ */
+export const PENDING_REVOCATION_SHARD = 'REVOKE';
 
 /** A ledger entry: one source record written to one destination. */
 export const ledgerSk = (
@@ -44,6 +65,11 @@ export const providerUserKey = (provider: CloudProvider, providerUserId: string)
 export const oauthStateKey = (state: string) => `OAUTHSTATE#${state}`;
 /** Which device holds a push token (by the token's SHA-256, so the key does not carry the token). */
 export const pushTokenKey = (tokenHash: string) => `PUSHTOKEN#${tokenHash}`;
+/**
+ * An account's deletion tombstone (core/store/deletedUserRepository.ts). It outlives every other
+ * item of the user, so its key carries a SHA-256 of the user id, not the id itself.
+ */
+export const deletedUserKey = (userIdHash: string) => `DELETEDUSER#${userIdHash}`;
 /** The scheduler's claim on one shard (`PRO#5`) of a tier. */
 export const schedulerLockKey = (shardId: string) => `SCHEDLOCK#${shardId}`;
 /** An item nobody writes: the API's readiness probe reads it to prove the table answers. */
@@ -53,6 +79,8 @@ export const INDEX = {
   reAuth: 'ReAuthStatusIndex',
   scheduler: 'SchedulerIndex',
   jobsByCreatedAt: 'JobsByCreatedAtIndex',
+  /** Every item with a `UserId` attribute: how account deletion finds a user's items outside the partition. */
+  userItems: 'UserIdIndex',
 } as const;
 
 export type ItemKey = {

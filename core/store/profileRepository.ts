@@ -32,11 +32,12 @@ type ProfileItem = {
   NextSyncTimestamp: number;
 };
 
-// Settings the contract has. Profiles written before a setting left the contract may still hold it
-// (`notificationsEnabled` until notifications exist); it is dropped on read, never answered.
-// The compiler checks this list against the contract's UserSettings, both ways.
+// Settings the contract has. Profiles written before a setting left the contract may still hold it;
+// it is dropped on read, never answered. The compiler checks this list against the contract's
+// UserSettings, both ways.
 const SETTING_KEYS: Record<keyof UserSettings, true> = {
   conflictResolutionStrategy: true,
+  notificationsEnabled: true,
   timezone: true,
   unitSystem: true,
   locale: true,
@@ -66,8 +67,13 @@ export interface DueUser {
 
 export const DEFAULT_SETTINGS = {
   conflictResolutionStrategy: 'newest_wins',
+  notificationsEnabled: true,
   unitSystem: 'metric',
 } satisfies UserSettings;
+
+/** Visible notifications are on unless the user turned them off (the contract's default). */
+export const notificationsEnabled = (settings: UserSettings): boolean =>
+  settings.notificationsEnabled !== false;
 
 export class ProfileRepository {
   constructor(

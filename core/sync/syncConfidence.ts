@@ -3,11 +3,11 @@
 // destination fetch is skipped (the ledger still prevents our own duplicates). Data at the
 // destination, or a push conflict, resets it. Redis trouble means "not confident": fetch.
 import type { Redis } from '../cache/redis.js';
+import { syncConfidenceKey } from '../cache/redisKeys.js';
 import type { Logger } from '../logging/logger.js';
 
 const TTL_SECONDS = 7 * 24 * 3600;
-const keyOf = (userId: string, destinationProvider: string) =>
-  `sync:confidence:${userId}:${destinationProvider}`;
+const keyOf = syncConfidenceKey;
 
 export class SyncConfidence {
   constructor(

@@ -80,6 +80,8 @@ describe('infra/local/stack: the local stack built from infra/terraform', functi
     expect(env.HOT_PATH_QUEUE_URL).to.match(/\/syncwell-hot-path-sync\.fifo$/);
     expect(env.HOT_PATH_DLQ_URL).to.match(/\/syncwell-hot-path-sync-dlq\.fifo$/);
     expect(env.USER_DELETION_QUEUE_URL).to.match(/\/syncwell-user-deletion$/);
+    // The EventBridge rule's target, which the local event bus sends to itself.
+    expect(env.SYNC_NOTIFICATIONS_QUEUE_URL).to.match(/\/syncwell-sync-notifications$/);
     for (const key of ['DYNAMODB_ENDPOINT', 'SQS_ENDPOINT', 'S3_ENDPOINT', 'JWKS_URL']) {
       expect(env[key], key).to.match(/^http:\/\/127\.0\.0\.1:\d+/);
     }
@@ -97,7 +99,7 @@ describe('infra/local/stack: the local stack built from infra/terraform', functi
     const gsis = Object.fromEntries(
       (Table?.GlobalSecondaryIndexes ?? []).map((g) => [g.IndexName ?? '', g] as const),
     );
-    expect(Object.keys(gsis)).to.have.members(['ReAuthStatusIndex', 'SchedulerIndex']);
+    expect(Object.keys(gsis)).to.have.members(['ReAuthStatusIndex', 'SchedulerIndex', 'UserIdIndex']);
     expect(gsis.SchedulerIndex?.KeySchema?.map((k) => k.AttributeName)).to.deep.equal([
       'SyncTierShardId',
       'NextSyncTimestamp',

@@ -12,6 +12,7 @@ import { startRedis } from './redis.js';
 import { createEmulatorClients, createResources, LOCAL_CREDENTIALS, LOCAL_REGION } from './resources.js';
 import type { CreatedResources } from './resources.js';
 import { DEFAULT_TERRAFORM_DIR, loadTerraformResources } from './terraform.js';
+import { assertEventRoutesMatch } from './eventRoutes.js';
 
 export interface LocalStackEndpoints {
   dynamodb: string;
@@ -99,6 +100,8 @@ const QUEUE_ENV: Record<string, string> = {
   HISTORICAL_QUEUE_URL: 'historical_sync',
   EXPORT_QUEUE_URL: 'export',
   USER_DELETION_QUEUE_URL: 'user_deletion',
+  // The EventBridge rule's target (events.tf); locally the event bus adapter sends to it itself.
+  SYNC_NOTIFICATIONS_QUEUE_URL: 'sync_notifications',
 };
 const BUCKET_ENV: Record<string, string> = { STAGING_BUCKET: 'staging', EXPORT_BUCKET: 'exports' };
 
@@ -147,6 +150,8 @@ async function stopAll(stoppers: (() => Promise<void>)[]): Promise<void> {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   // Parse first: a bad .tf file should fail before anything is started.
   const model = await loadTerraformResources(options.terraformDir ?? DEFAULT_TERRAFORM_DIR);
+  // No EventBridge emulator: the local event bus must route events as the Terraform rules do.
+  assertEventRoutesMatch(model);
   const stoppers: (() => Promise<void>)[] = [];
   try {
     const dynamo = await startDynalite(options.dataDir && path.join(options.dataDir, 'dynamodb'));

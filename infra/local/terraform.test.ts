@@ -10,7 +10,7 @@ import {
   type TerraformModel,
 } from './terraform.js';
 
-const STANDARD_QUEUES = ['poll_schedule', 'historical_sync', 'export', 'user_deletion'];
+const STANDARD_QUEUES = ['poll_schedule', 'historical_sync', 'export', 'user_deletion', 'sync_notifications'];
 
 describe('infra/local/terraform: the model parsed from infra/terraform', () => {
   let model: TerraformModel;
@@ -36,10 +36,11 @@ describe('infra/local/terraform: the model parsed from infra/terraform', () => {
       SyncTierShardId: 'S',
       NextSyncTimestamp: 'N',
       JobCreatedAt: 'S',
+      UserId: 'S',
     });
   });
 
-  it('defines the sparse re-auth GSI, the scheduler GSI and the jobs LSI', () => {
+  it('defines the sparse re-auth GSI, the scheduler GSI, the user-items GSI and the jobs LSI', () => {
     expect(model.table.globalSecondaryIndexes).to.deep.equal([
       { name: 'ReAuthStatusIndex', hashKey: 'ReAuthStatus', rangeKey: 'PK', projectionType: 'ALL' },
       {
@@ -48,6 +49,7 @@ describe('infra/local/terraform: the model parsed from infra/terraform', () => {
         rangeKey: 'NextSyncTimestamp',
         projectionType: 'KEYS_ONLY',
       },
+      { name: 'UserIdIndex', hashKey: 'UserId', rangeKey: undefined, projectionType: 'KEYS_ONLY' },
     ]);
     expect(model.table.localSecondaryIndexes).to.deep.equal([
       { name: 'JobsByCreatedAtIndex', rangeKey: 'JobCreatedAt', projectionType: 'ALL' },
@@ -100,10 +102,9 @@ describe('infra/local/terraform: the model parsed from infra/terraform', () => {
         'syncwell-hot-path-sync-dlq.fifo',
         'syncwell-coalescing-buffer.fifo',
         'syncwell-coalescing-buffer-dlq.fifo',
-        ...['poll-schedule', 'historical-sync', 'export', 'user-deletion'].flatMap((n) => [
-          `syncwell-${n}`,
-          `syncwell-${n}-dlq`,
-        ]),
+        ...['poll-schedule', 'historical-sync', 'export', 'user-deletion', 'sync-notifications'].flatMap(
+          (n) => [`syncwell-${n}`, `syncwell-${n}-dlq`],
+        ),
       ].sort(),
     );
   });
@@ -111,7 +112,7 @@ describe('infra/local/terraform: the model parsed from infra/terraform', () => {
   it('uses the literal base bucket names and reads their expiration', () => {
     expect(model.buckets).to.have.deep.members([
       { resourceName: 'staging', name: 'syncwell-staging', expirationDays: 1 },
-      { resourceName: 'exports', name: 'syncwell-exports', expirationDays: 7 },
+      { resourceName: 'exports', name: 'syncwell-exports', expirationDays: 3 },
     ]);
   });
 
@@ -119,6 +120,21 @@ describe('infra/local/terraform: the model parsed from infra/terraform', () => {
     expect(model.awsOnlyResources).to.include.members([
       'aws_s3_bucket_public_access_block.staging',
       'aws_sqs_queue_redrive_allow_policy.hot_path_sync_dlq',
+      'aws_sqs_queue_policy.sync_notifications',
+    ]);
+  });
+
+  it('reads the EventBridge rule that feeds the sync notifications queue', () => {
+    expect(model.eventRoutes).to.deep.equal([
+      {
+        ruleResourceName: 'sync_notifications',
+        ruleName: 'syncwell-sync-notifications',
+        busName: 'syncwell-events',
+        sources: ['syncwell.worker'],
+        detailTypes: ['SyncSucceeded', 'SyncFailed'],
+        targetQueueResourceName: 'sync_notifications',
+        inputPath: '$.detail',
+      },
     ]);
   });
 });
@@ -150,12 +166,26 @@ describe('infra/local/terraform: refuses what it cannot interpret', () => {
   }
 
   it('parses an unmodified copy (the baseline for the cases below)', async () => {
-    expect((await loadTerraformResources(dir)).queues).to.have.length(12);
+    expect((await loadTerraformResources(dir)).queues).to.have.length(14);
   });
 
   it('an expression where a literal is read', async () => {
     await edit('sqs.tf', 'visibility_timeout_seconds  = 60', 'visibility_timeout_seconds  = var.vt');
     await expectFailure(/hot_path_sync.*"visibility_timeout_seconds" is the expression/);
+  });
+
+  it('an event pattern that is not a literal JSON document of source and detail-type', async () => {
+    await edit(
+      'events.tf',
+      '"detail-type": ["SyncSucceeded", "SyncFailed"]',
+      '"detail": {"retryable": [false]}',
+    );
+    await expectFailure(/only "source" and "detail-type" event patterns are modelled/);
+  });
+
+  it('an event target that transforms its input (the local bus only knows input_path)', async () => {
+    await edit('events.tf', 'input_path = "$.detail"', 'input = "{}"');
+    await expectFailure(/"input" is not modelled locally/);
   });
 
   it('a resource type with no local mapping', async () => {

@@ -51,10 +51,25 @@ export interface BucketModel {
   name: string;
   expirationDays?: number;
 }
+/**
+ * An EventBridge rule and its SQS target: which events of which bus reach which queue, and in what
+ * form (`inputPath` `$.detail`: the event's detail alone; absent: the whole event envelope).
+ */
+export interface EventRouteModel {
+  ruleResourceName: string;
+  ruleName: string;
+  busName: string;
+  sources: string[];
+  detailTypes: string[];
+  targetQueueResourceName: string;
+  inputPath?: string;
+}
 export interface TerraformModel {
   table: TableModel;
   queues: QueueModel[];
   buckets: BucketModel[];
+  /** EventBridge has no emulator: the local event bus adapter must deliver what these describe. */
+  eventRoutes: EventRouteModel[];
   /** Resources with no local counterpart (access blocks, encryption, policies), by address. */
   awsOnlyResources: string[];
 }
@@ -70,6 +85,7 @@ const AWS_ONLY_TYPES = new Set([
   'aws_s3_bucket_ownership_controls',
   'aws_s3_bucket_server_side_encryption_configuration',
   'aws_s3_bucket_policy',
+  'aws_sqs_queue_policy',
 ]);
 const HANDLED_TYPES = new Set([
   'aws_dynamodb_table',
@@ -77,6 +93,9 @@ const HANDLED_TYPES = new Set([
   'aws_sqs_queue_redrive_policy',
   'aws_s3_bucket',
   'aws_s3_bucket_lifecycle_configuration',
+  'aws_cloudwatch_event_bus',
+  'aws_cloudwatch_event_rule',
+  'aws_cloudwatch_event_target',
 ]);
 
 type HclValue = string | number | boolean | null | HclValue[] | HclObject;
@@ -342,6 +361,61 @@ function readExpirationDays(l: Block): number | undefined {
   return rule.optionalBlock('expiration')?.number('days', Number.NaN);
 }
 
+/** A rule's `event_pattern`: a literal JSON document matching on `source` and `detail-type` only. */
+function readEventPattern(rule: Block): { sources: string[]; detailTypes: string[] } {
+  const raw = rule.string('event_pattern');
+  let pattern: unknown;
+  try {
+    pattern = JSON.parse(raw);
+  } catch {
+    throw rule.error('"event_pattern" must be a literal JSON document');
+  }
+  const fields = pattern && typeof pattern === 'object' && !Array.isArray(pattern) ? pattern : {};
+  const listOf = (key: string): string[] => {
+    const value = (fields as Record<string, unknown>)[key];
+    if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string'))
+      throw rule.error(`"event_pattern" must list the exact strings of "${key}"`);
+    return value as string[];
+  };
+  const keys = Object.keys(fields).sort();
+  if (keys.join(',') !== 'detail-type,source')
+    throw rule.error('only "source" and "detail-type" event patterns are modelled locally');
+  return { sources: listOf('source'), detailTypes: listOf('detail-type') };
+}
+
+function readEventRoutes(
+  resources: Map<string, Map<string, Block>>,
+  queues: Map<string, QueueModel>,
+): EventRouteModel[] {
+  const of = (type: string) => resources.get(type) ?? new Map<string, Block>();
+  const buses = new Map([...of('aws_cloudwatch_event_bus')].map(([name, b]) => [name, b.string('name')]));
+  const busOf = (b: Block): string => {
+    const bus = buses.get(b.reference('event_bus_name', 'aws_cloudwatch_event_bus', ['name']));
+    if (!bus) throw b.error('references an event bus that is not defined');
+    return bus;
+  };
+  const rules = new Map(
+    [...of('aws_cloudwatch_event_rule')].map(([name, r]) => [
+      name,
+      { ruleResourceName: name, ruleName: r.string('name'), busName: busOf(r), ...readEventPattern(r) },
+    ]),
+  );
+  const routes: EventRouteModel[] = [];
+  for (const [, t] of of('aws_cloudwatch_event_target')) {
+    const rule = rules.get(t.reference('rule', 'aws_cloudwatch_event_rule', ['name', 'id']));
+    if (!rule) throw t.error('references a rule that is not defined');
+    if (busOf(t) !== rule.busName) throw t.error('is on another bus than its rule');
+    const queue = t.reference('arn', 'aws_sqs_queue', ['arn']);
+    if (!queues.has(queue))
+      throw t.error('targets a queue that is not defined (only SQS targets are modelled)');
+    for (const key of ['input', 'input_transformer'])
+      if (t.body[key] !== undefined) throw t.error(`"${key}" is not modelled locally; use input_path`);
+    const inputPath = t.optionalString('input_path');
+    routes.push({ ...rule, targetQueueResourceName: queue, ...(inputPath ? { inputPath } : {}) });
+  }
+  return routes;
+}
+
 /** Parses every .tf file in `dir` and returns the resources the local stack must create. */
 export async function loadTerraformResources(dir: string = DEFAULT_TERRAFORM_DIR): Promise<TerraformModel> {
   const { resources, locals } = await parseDirectory(dir);
@@ -395,6 +469,7 @@ export async function loadTerraformResources(dir: string = DEFAULT_TERRAFORM_DIR
     table: readTable(resources.get('aws_dynamodb_table')),
     queues,
     buckets,
+    eventRoutes: readEventRoutes(resources, queueByResource),
     awsOnlyResources: [...resources]
       .filter(([type]) => AWS_ONLY_TYPES.has(type))
       .flatMap(([type, byName]) => [...byName.keys()].map((n) => `${type}.${n}`)),

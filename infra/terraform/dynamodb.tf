@@ -41,6 +41,11 @@ resource "aws_dynamodb_table" "metadata" {
     type = "S"
   }
 
+  attribute {
+    name = "UserId"
+    type = "S"
+  }
+
   # Sparse: only CONN items that need the user to re-authorize carry ReAuthStatus.
   global_secondary_index {
     name            = "ReAuthStatusIndex"
@@ -56,6 +61,15 @@ resource "aws_dynamodb_table" "metadata" {
     name            = "SchedulerIndex"
     hash_key        = "SyncTierShardId"
     range_key       = "NextSyncTimestamp"
+    projection_type = "KEYS_ONLY"
+  }
+
+  # Account deletion: every item carrying the owner's UserId (PROFILE, and the items outside the
+  # user's partition: PROVIDERUSER#, PUSHTOKEN#, IDEM#, OAUTHSTATE#), so deleting an account finds
+  # them with one Query instead of a Scan of the table. KEYS_ONLY: only the keys are needed.
+  global_secondary_index {
+    name            = "UserIdIndex"
+    hash_key        = "UserId"
     projection_type = "KEYS_ONLY"
   }
 

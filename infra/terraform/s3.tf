@@ -80,7 +80,8 @@ data "aws_iam_policy_document" "staging_tls_only" {
   }
 }
 
-# User data exports (ZIP), downloaded through presigned URLs; kept 7 days.
+# User data exports (ZIP, and their parts while being built) under {userId}/, downloaded through
+# presigned URLs; kept EXPORT_RETENTION_HOURS (72 h) by the worker's sweep and the API's checks.
 resource "aws_s3_bucket" "exports" {
   bucket        = "${local.bucket_base_names.exports}${var.bucket_name_suffix}"
   force_destroy = !local.is_production
@@ -112,18 +113,19 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "exports" {
 }
 
 # Expiration is in whole days counted from creation, and S3 runs it lazily (usually within a
-# day): code that serves these objects checks their age itself.
+# day): code that serves these objects checks their age itself. This is the backstop of the 72-hour
+# retention (EXPORT_RETENTION_HOURS: raise both together); S3 never expires an object earlier.
 resource "aws_s3_bucket_lifecycle_configuration" "exports" {
   bucket = aws_s3_bucket.exports.id
 
   rule {
-    id     = "expire-after-7-days"
+    id     = "expire-after-3-days"
     status = "Enabled"
 
     filter {}
 
     expiration {
-      days = 7
+      days = 3
     }
 
     abort_incomplete_multipart_upload {

@@ -215,3 +215,37 @@ resource "aws_sqs_queue_redrive_allow_policy" "user_deletion_dlq" {
     sourceQueueArns   = [aws_sqs_queue.user_deletion.arn]
   })
 }
+
+# Sync outcomes to tell the user about: the target of the EventBridge rule sync_notifications
+# (events.tf), which delivers each SyncSucceeded/SyncFailed's detail as the message body.
+resource "aws_sqs_queue" "sync_notifications" {
+  name                       = "syncwell-sync-notifications"
+  delay_seconds              = 0
+  visibility_timeout_seconds = 60
+  receive_wait_time_seconds  = 20
+  message_retention_seconds  = 345600
+  sqs_managed_sse_enabled    = true
+}
+
+resource "aws_sqs_queue" "sync_notifications_dlq" {
+  name                      = "syncwell-sync-notifications-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue_redrive_policy" "sync_notifications" {
+  queue_url = aws_sqs_queue.sync_notifications.id
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.sync_notifications_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+
+# Only its own source queue may use the DLQ (AWS-only; the emulator has no such check).
+resource "aws_sqs_queue_redrive_allow_policy" "sync_notifications_dlq" {
+  queue_url = aws_sqs_queue.sync_notifications_dlq.id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.sync_notifications.arn]
+  })
+}

@@ -1,8 +1,9 @@
 // Message pacts: the worker (consumer) and the API (producer) agree on HotPathSyncRequested, the
 // message POST /v1/sync-jobs puts on the FIFO queue, on WebhookEventReceived, which the webhook
 // endpoints put on the coalescing buffer, on HistoricalChunkRequested, which POST /v1/sync-jobs
-// (mode historical) puts on the historical queue, and on PollScheduled, which the worker's
-// adaptive poller sends to its own pre-flight checker. The consumer side runs each expected
+// (mode historical) puts on the historical queue, on PollScheduled, which the worker's adaptive
+// poller sends to its own pre-flight checker, and on ExportRequested, which POST /v1/export-jobs puts
+// on the export queue. The consumer side runs each expected
 // message through the message runtime's parser (JSON + the AsyncAPI schema), the one every consumer uses;
 // pact/provider/messages.verify.ts checks that the producer's real builder produces messages
 // matching these expectations.
@@ -173,6 +174,26 @@ describe(`${WORKER_CONSUMER} ← ${PROVIDER}: worker messages`, () => {
           since: new Date('2023-01-01T00:00:00.000Z'),
           until: new Date('2023-01-31T00:00:00.000Z'),
         });
+      });
+  });
+
+  // ExportRequested: POST /v1/export-jobs → exportRequestOf (core/export/exportRequest.ts);
+  // the export worker (worker/export/exportJob.ts) builds the export named by jobId and userId.
+  it('consumes an ExportRequested (export worker)', async () => {
+    await pact
+      .addAsynchronousInteraction()
+      .expectsToReceive('a request to build a data export', (b) =>
+        b.withMetadata(asyncApi('ExportRequested', 'exportRequests')).withJSONContent({
+          schemaVersion: 1,
+          jobId: regex(`^export-job-${UUID_V4}$`, 'export-job-5d3c2b1a-8e7f-4a6b-9c0d-1e2f3a4b5c6d'),
+          userId: like('8fJ2kQ1xYbTz0pWc3nLd5RaVh7U2'),
+          requestedAt: datetime(ISO, '2024-03-02T10:00:00.000Z'),
+        }),
+      )
+      .executeTest(async (m) => {
+        const request = parseMessage('exportRequests', JSON.stringify(m.contents.content));
+        expect(request.jobId).to.match(/^export-job-/);
+        expect(request.userId).to.equal('8fJ2kQ1xYbTz0pWc3nLd5RaVh7U2');
       });
   });
 

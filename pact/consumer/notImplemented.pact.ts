@@ -1,22 +1,11 @@
-// Operations the API answers 501 `not_implemented` today: exports. The
-// pact records that behaviour (the app shows "not available yet" on an ApiError with that code);
-// when an operation ships, its interaction here is replaced by the real one (see pact/README.md).
-// getHealth lives here too: it is the one call that needs no stored data.
+// Operations the API answers 501 `not_implemented` today: none since data exports shipped (their
+// interactions are in exports.pact.ts). The pact records that behaviour (the app shows "not
+// available yet" on an ApiError with that code); when an operation ships, its interaction here is
+// replaced by the real one (see pact/README.md). getHealth lives here too: it is the one call that
+// needs no stored data.
 import { expect } from 'chai';
 import type { SyncWellClient } from '../../client-sdk/dist/index.js';
-import {
-  BEARER,
-  JSON_TYPE,
-  PROBLEM_TYPE,
-  SIGNED_IN,
-  apiErrorOf,
-  mutationHeaders,
-  newPact,
-  problem,
-  sdkFor,
-} from './support.js';
-
-const EXPORT_JOB_ID = 'export-job-5d3c2b1a-8e7f-4a6b-9c0d-1e2f3a4b5c6d';
+import { JSON_TYPE, PROBLEM_TYPE, SIGNED_IN, apiErrorOf, newPact, problem, sdkFor } from './support.js';
 
 type Unconfigured = ReturnType<ReturnType<typeof newPact>['addInteraction']>;
 
@@ -27,26 +16,9 @@ interface PendingCase {
   call: (sdk: SyncWellClient) => Promise<unknown>;
 }
 
-const PENDING: PendingCase[] = [
-  {
-    operation: 'createExportJob',
-    description: 'a request to start a data export (not implemented yet)',
-    request: (i) =>
-      i.withRequest('POST', '/v1/export-jobs', (b) =>
-        b.headers(mutationHeaders('cd3c80f4-ef01-42a3-b415-17f23de4052c')),
-      ),
-    call: (sdk) => sdk.createExportJob({ idempotencyKey: 'cd3c80f4-ef01-42a3-b415-17f23de4052c' }),
-  },
-  {
-    operation: 'getExportJob',
-    description: 'a request for a data export (not implemented yet)',
-    request: (i) =>
-      i.withRequest('GET', `/v1/export-jobs/${EXPORT_JOB_ID}`, (b) => b.headers({ Authorization: BEARER })),
-    call: (sdk) => sdk.getExportJob(EXPORT_JOB_ID),
-  },
-];
+const PENDING: PendingCase[] = [];
 
-describe('syncwell-mobile-sdk → syncwell-api: exports, devices and health', () => {
+describe('syncwell-mobile-sdk → syncwell-api: operations not implemented yet, and health', () => {
   const pact = newPact();
 
   for (const pending of PENDING)

@@ -1,6 +1,8 @@
 // The signed-in user through the SDK: getCurrentUser, getUserSettings, updateUserSettings (200,
-// 409 `version_conflict` for a stale body version, 412 `precondition_failed` for a stale If-Match)
-// and deleteCurrentUser, which answers 501 `not_implemented` until the deletion worker ships.
+// 409 `version_conflict` for a stale body version, 412 `precondition_failed` for a stale If-Match),
+// deleteCurrentUser (202, the deletion runs in the worker) and what a deleted account's still-valid
+// token gets afterwards (410 `account_deleted`). The deletions use users of their own, so no other
+// interaction meets a deleted account.
 import { MatchersV3 } from '@pact-foundation/pact';
 import { expect } from 'chai';
 import {
@@ -24,6 +26,10 @@ const UPDATE_SETTINGS_KEY = '8f9e4cb0-abcd-4e6f-b0d1-d3be9fa0c1e8';
 const STALE_SETTINGS_VERSION_KEY = '9a0f5dc1-bcde-4f70-81e2-e4cf0ab1d2f9';
 const STALE_SETTINGS_ETAG_KEY = 'ab1a6ed2-cdef-4081-92f3-f5d01bc2e30a';
 const DELETE_USER_KEY = 'bc2b7fe3-def0-4192-a304-06e12cd3f41b';
+/** Deletes its account in the deleteCurrentUser interaction (every verification run again: still 202). */
+const DELETING_USER_ID = 'Dl3tE9mRq2Wz7Yx4Nc8Vb1Kj5Hs6';
+/** An account deleted before the interaction. */
+const DELETED_USER_ID = 'Gn5vQ8wZ1xC4bN7mL2kJ9hF6dS3a';
 
 const SETTINGS_V2 = {
   conflictResolutionStrategy: 'newest_wins' as const,
@@ -156,22 +162,38 @@ describe('syncwell-mobile-sdk → syncwell-api: users', () => {
       });
   });
 
-  it('deleteCurrentUser is not_implemented yet', async () => {
+  it('deleteCurrentUser accepts the deletion at once', async () => {
     await pact
       .addInteraction()
-      .given('a signed-in user', { userId: USER_ID })
-      .uponReceiving('a request to delete the account (not implemented yet)')
+      .given('a signed-in user', { userId: DELETING_USER_ID })
+      .uponReceiving('a request to delete the account')
       .withRequest('DELETE', '/v1/users/me', (b) => b.headers(mutationHeaders(DELETE_USER_KEY)))
-      .willRespondWith(501, (b) =>
-        b
-          .headers({ 'Content-Type': PROBLEM_TYPE })
-          .jsonBody(problem(501, 'not_implemented', 'Not implemented yet')),
+      .willRespondWith(202, (b) =>
+        b.headers({ 'Content-Type': JSON_TYPE }).jsonBody({
+          status: 'PENDING',
+          requestedAt: datetime(ISO_TIMESTAMP, '2024-03-02T10:00:00.000Z'),
+        }),
       )
       .executeTest(async (mockServer) => {
-        const failure = await apiErrorOf(
-          sdkFor(mockServer.url).deleteCurrentUser({ idempotencyKey: DELETE_USER_KEY }),
-        );
-        expect(failure).to.include({ status: 501, code: 'not_implemented' });
+        const accepted = await sdkFor(mockServer.url).deleteCurrentUser({ idempotencyKey: DELETE_USER_KEY });
+        expect(accepted).to.deep.equal({ status: 'PENDING', requestedAt: '2024-03-02T10:00:00.000Z' });
+      });
+  });
+
+  it('a deleted account gets account_deleted, whatever its token asks', async () => {
+    await pact
+      .addInteraction()
+      .given('a deleted account', { userId: DELETED_USER_ID })
+      .uponReceiving('a request for the signed-in user of a deleted account')
+      .withRequest('GET', '/v1/users/me', (b) => b.headers({ Authorization: BEARER }))
+      .willRespondWith(410, (b) =>
+        b
+          .headers({ 'Content-Type': PROBLEM_TYPE })
+          .jsonBody(problem(410, 'account_deleted', 'Account deleted')),
+      )
+      .executeTest(async (mockServer) => {
+        const failure = await apiErrorOf(sdkFor(mockServer.url).getCurrentUser());
+        expect(failure).to.include({ status: 410, code: 'account_deleted' });
       });
   });
 });

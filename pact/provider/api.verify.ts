@@ -16,8 +16,12 @@ import type { LeanDocumentClient } from '../../core/aws/leanDocumentClient.js';
 import { PROFILE_SK, userPk } from '../../core/store/keys.js';
 import { ProfileRepository } from '../../core/store/profileRepository.js';
 import { SyncJobRepository } from '../../core/store/syncJobRepository.js';
+import { DeletedUserRepository } from '../../core/store/deletedUserRepository.js';
+import { ExportJobRepository } from '../../core/store/exportJobRepository.js';
+import { ExportJobProgress } from '../../core/store/exportJobProgress.js';
 import { ADMIN_KEY, startHarness, type Harness } from '../../test/support/harness.js';
 import { OPS_PACT_FILE, PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
+import { socketFrameProviders } from './socketFrames.js';
 import { providerStates } from './states.js';
 
 interface VerificationReport {
@@ -108,6 +112,9 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
         profiles,
         jobTtlDays: harness.config.JOB_TTL_DAYS,
         devices: new DeviceRepository(db, harness.config.TABLE_NAME),
+        exportJobs: new ExportJobRepository(db, harness.config.TABLE_NAME),
+        exportProgress: new ExportJobProgress(db, harness.config.TABLE_NAME),
+        deletedUsers: new DeletedUserRepository(db, harness.config.TABLE_NAME),
         invalidateUserConfig: (userId) => userConfig.invalidate(userId),
         deleteProfile: async (userId) => {
           await db.delete({
@@ -120,6 +127,8 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
         },
       }),
       requestFilter,
+      // The SDK's pact also holds the socket frames it consumes: built by the WebSocket lane's own code.
+      messageProviders: socketFrameProviders,
       afterEach: async () => {
         callerToken = undefined;
       },

@@ -10,6 +10,10 @@ import { sendPollHop, type PollInput } from '../../worker/polling/pollHops.js';
 import { MESSAGE_PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
 import { clock } from '../../core/clock/clock.js';
 import { asyncApi } from '../messageMetadata.js';
+import { exportRequestOf } from '../../core/export/exportRequest.js';
+import { deletionRequestOf } from '../../core/account/deletionRequest.js';
+import { assertSyncEvents, type SyncEvent } from '../../core/events/eventBus.js';
+import { routedBody } from '../../core/events/eventRoutes.js';
 
 /**
  * What the adaptive poller sends for a connection through sendPollHop (which computes the hop and
@@ -29,6 +33,25 @@ async function pollMessage(input: PollInput, totalWaitSeconds: number): Promise<
   return sent[0];
 }
 
+/**
+ * What reaches the syncNotifications queue for a published sync event: the event as the producers
+ * publish it (validated as every event bus adapter does), with the body the EventBridge rule's input
+ * path makes of it (core/events/eventRoutes.ts, which the local bus uses too).
+ */
+function routedEvent(event: SyncEvent): unknown {
+  assertSyncEvents([event]);
+  return JSON.parse(routedBody(event));
+}
+
+const EVENT_IDS = {
+  eventId: '6b1f0c2e-8d4a-4f7b-9e3c-2a1b0c9d8e7f',
+  jobId: 'job_0c7c6b3a-52f4-4d0b-9f1e-2a3b4c5d6e7f',
+  userId: 'pact-user-1',
+  sourceConnectionId: 'conn_7c9e6679-7425-40de-944b-e07fc1f90ae7',
+  destinationConnectionId: 'conn_1b4e28ba-2fa1-4d2b-883f-0016d3cca427',
+  dataType: 'workout',
+} as const;
+
 /** Which AsyncAPI message (and channel) each producer below sends: its messages carry the names. */
 const PRODUCES: Record<string, Record<string, string>> = {
   'a poll hop with 2700 seconds still to wait': asyncApi('PollScheduled', 'pollSchedule'),
@@ -39,6 +62,16 @@ const PRODUCES: Record<string, Record<string, string>> = {
   ),
   'a buffered Strava activity event': asyncApi('WebhookEventReceived', 'coalescingBuffer'),
   'a hot-path sync request for a manual job': asyncApi('HotPathSyncRequested', 'hotPathSync'),
+  'a request to build a data export': asyncApi('ExportRequested', 'exportRequests'),
+  'a request to delete an account': asyncApi('UserDeletionRequested', 'userDeletion'),
+  'a manual job that failed for good, routed to the notifications queue': asyncApi(
+    'SyncFailed',
+    'syncNotifications',
+  ),
+  'a finished historical backfill, routed to the notifications queue': asyncApi(
+    'SyncSucceeded',
+    'syncNotifications',
+  ),
 };
 
 function producing(providers: Record<string, MessageProvider>): Record<string, MessageProvider> {
@@ -122,6 +155,50 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
             receivedAt: clock.date().toISOString(),
             rawEventId: 'strava:120475:1360128428:create:1709373600',
           }),
+        // HotPathJob.recordFailure on a permanent failure of a manual job (worker/sync/hotPathJob.ts).
+        'a manual job that failed for good, routed to the notifications queue': () =>
+          routedEvent({
+            type: 'SyncFailed',
+            detail: {
+              schemaVersion: 1,
+              ...EVENT_IDS,
+              trigger: 'manual',
+              errorCode: 'provider_request_rejected',
+              retryable: false,
+              attempt: 1,
+              failedAt: clock.date().toISOString(),
+            },
+          }),
+        // HistoricalChunkJob.announce once the last chunk is counted (worker/historical/).
+        'a finished historical backfill, routed to the notifications queue': () =>
+          routedEvent({
+            type: 'SyncSucceeded',
+            detail: {
+              schemaVersion: 1,
+              ...EVENT_IDS,
+              trigger: 'historical',
+              recordsWritten: 52,
+              recordsSkipped: 3,
+              startedAt: new Date(clock.now() - 5_400_000).toISOString(),
+              finishedAt: clock.date().toISOString(),
+            },
+          }),
+        // What createExportJob sends for a new export (server/handlers/exportJobs.ts).
+        // What deleteCurrentUser sends once the tombstone is written (server/handlers/users.ts).
+        'a request to delete an account': () =>
+          buildMessage(
+            'userDeletion',
+            deletionRequestOf('pact-user-1', { requestedAt: clock.date().toISOString() }),
+          ),
+        'a request to build a data export': () =>
+          buildMessage(
+            'exportRequests',
+            exportRequestOf({
+              userId: 'pact-user-1',
+              jobId: 'export-job-0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f',
+              createdAt: clock.date().toISOString(),
+            }),
+          ),
         'a hot-path sync request for a manual job': () =>
           buildMessage('hotPathSync', {
             jobId: 'job_0c7c6b3a-52f4-4d0b-9f1e-2a3b4c5d6e7f',

@@ -20,8 +20,12 @@ import { deviceIdOf } from '../../core/domain/ids.js';
 import type { ProviderSandbox } from '../../infra/local/sandbox/sandboxServer.js';
 import { AlreadyExistsError } from '../../core/store/errors.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
+import type { DeletedUserRepository } from '../../core/store/deletedUserRepository.js';
 import type { SyncConfigRepository } from '../../core/store/syncConfigRepository.js';
 import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
+import type { ExportJobRepository } from '../../core/store/exportJobRepository.js';
+import type { ExportJobProgress } from '../../core/store/exportJobProgress.js';
+import { partId, planExport } from '../../core/export/exportPlan.js';
 import { clock } from '../../core/clock/clock.js';
 
 export interface StateFixtures {
@@ -36,12 +40,16 @@ export interface StateFixtures {
   profiles: ProfileRepository;
   jobTtlDays: number;
   devices: DeviceRepository;
+  exportJobs: ExportJobRepository;
+  exportProgress: ExportJobProgress;
   /**
    * Drops the API's cached view of the user's connections and configurations (the real
    * UserConfigCache.invalidate): fixtures are written behind the API's back, as a second API
    * process would write them.
    */
   invalidateUserConfig(userId: string): Promise<void>;
+  /** Account deletion tombstones, as DELETE /v1/users/me writes them. */
+  deletedUsers: DeletedUserRepository;
   /** Removes the user's PROFILE item, so a state can set up an exact settings version again. */
   deleteProfile(userId: string): Promise<void>;
   /** Makes `userId` the caller of the interaction's requests (a token with `tier`, default none: FREE). */
@@ -123,6 +131,50 @@ function manualJob(
   };
 }
 
+/**
+ * A data export as the worker leaves it, written through the worker's own steps (lease, plan, one
+ * checkpoint, success): one Strava window of `records` workouts, finished `finishedAgoHours` ago
+ * and kept 72 hours. An export already finished by an earlier run is left as it is.
+ */
+async function finishedExport(
+  f: StateFixtures,
+  e: { userId: string; jobId: string; connectionId: string; sizeBytes: number; finishedAgoHours: number },
+): Promise<void> {
+  const finishedAt = clock.now() - e.finishedAgoHours * 3_600_000;
+  await f.exportJobs.create({
+    userId: e.userId,
+    jobId: e.jobId,
+    createdAt: new Date(finishedAt - 120_000).toISOString(),
+    expiresAt: Math.floor(clock.now() / 1000) + f.jobTtlDays * 86_400,
+  });
+  const owner = `pact-state-${e.jobId}`;
+  const lease = await f.exportProgress.acquire(e.userId, e.jobId, owner, clock.now(), 60_000);
+  if (lease.kind === 'finished') return;
+  if (lease.kind !== 'acquired') throw new Error(`export ${e.jobId} cannot be set up: ${lease.kind}`);
+  const plan = planExport(
+    [
+      {
+        userId: e.userId,
+        connectionId: e.connectionId,
+        provider: 'strava',
+        status: 'active',
+        credentialRef: null,
+        createdAt: new Date(finishedAt).toISOString(),
+        updatedAt: new Date(finishedAt).toISOString(),
+      },
+    ],
+    { now: new Date(finishedAt - 60_000), lookbackDays: 7, windowDays: 7 },
+  );
+  await f.exportProgress.setPlan(e.userId, e.jobId, owner, plan);
+  await f.exportProgress.recordPart(e.userId, e.jobId, owner, partId(0, 0), 12, new Date(finishedAt));
+  await f.exportProgress.succeed(e.userId, e.jobId, owner, {
+    archiveKey: `${e.userId}/${e.jobId}.zip`,
+    sizeBytes: e.sizeBytes,
+    completedAt: new Date(finishedAt),
+    availableUntil: new Date(finishedAt + 72 * 3_600_000),
+  });
+}
+
 export function providerStates(f: StateFixtures): StateHandlers {
   const states: Record<string, (params: Params) => Promise<void>> = {
     async 'a user with two active connections'(params) {
@@ -194,6 +246,14 @@ export function providerStates(f: StateFixtures): StateHandlers {
         },
         clock.date().toISOString(),
       );
+      await f.signIn(userId);
+    },
+
+    // Deleted before the interaction (DELETE /v1/users/me's tombstone); its token is still valid.
+    async 'a deleted account'(params) {
+      const userId = text(params, 'userId');
+      await f.deletedUsers.request(userId, clock.date().toISOString());
+      await f.invalidateUserConfig(userId);
       await f.signIn(userId);
     },
 
@@ -336,6 +396,48 @@ export function providerStates(f: StateFixtures): StateHandlers {
             : {}),
         }),
       );
+      await f.signIn(userId);
+    },
+
+    async 'a finished data export exists'(params) {
+      const userId = text(params, 'userId');
+      await finishedExport(f, {
+        userId,
+        jobId: text(params, 'jobId'),
+        connectionId: text(params, 'connectionId'),
+        sizeBytes: count(params, 'sizeBytes'),
+        finishedAgoHours: 0,
+      });
+      await f.signIn(userId);
+    },
+
+    // Finished 73 hours ago: its 72-hour retention is over.
+    async 'an expired data export exists'(params) {
+      const userId = text(params, 'userId');
+      await finishedExport(f, {
+        userId,
+        jobId: text(params, 'jobId'),
+        connectionId: text(params, 'connectionId'),
+        sizeBytes: 1024,
+        finishedAgoHours: 73,
+      });
+      await f.signIn(userId);
+    },
+
+    async 'a data export of another user exists'(params) {
+      const userId = text(params, 'userId');
+      const ownerUserId = text(params, 'ownerUserId');
+      const jobId = text(params, 'jobId');
+      if (ownerUserId === userId) throw new Error('ownerUserId must differ from userId');
+      await finishedExport(f, {
+        userId: ownerUserId,
+        jobId,
+        connectionId: text(params, 'connectionId'),
+        sizeBytes: 1024,
+        finishedAgoHours: 0,
+      });
+      if (await f.exportJobs.get(userId, jobId))
+        throw new Error(`${jobId} exists for ${userId}; the state cannot hold`);
       await f.signIn(userId);
     },
 

@@ -26,6 +26,7 @@ import { toConnectionView } from './connectionView.js';
 import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
 import type { ProviderTokens } from '../../core/secrets/providerTokens.js';
 import { clock } from '../../core/clock/clock.js';
+import { accountDeleted } from '../middleware/accountGate.js';
 
 const RETRY_UNCONFIGURED_SECONDS = 3600;
 const RETRY_PROVIDER_SECONDS = 30;
@@ -61,6 +62,8 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
     // A state for another provider is as unknown as a made-up one.
     if (!pending || pending.provider !== provider)
       throw new AppError(404, 'not_found', { params: { resource: 'authorization state' } });
+    // The account was deleted after the authorization started: no tokens may be stored for it.
+    if (await d.accountStatus.isDeleted(pending.userId)) throw accountDeleted();
     const dropPending = async () => {
       const conn = await d.connections.get(pending.userId, pending.connectionId);
       if (conn?.status === 'pending') await d.connections.delete(pending.userId, pending.connectionId);

@@ -1,6 +1,5 @@
 // Connections: list and delete here; the OAuth flow (create + callback) is in connectionOAuth.ts.
 import { AppError } from '../../core/errors/AppError.js';
-import { isCloudProvider } from '../../core/providers/profiles.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { connectionOAuthHandlers } from './connectionOAuth.js';
@@ -24,26 +23,15 @@ export function connectionHandlers(d: HandlerDependencies): Pick<HandlerMap, Con
 
     ...connectionOAuthHandlers(d),
 
-    // Spec C-009: dependent sync configurations go first, so a crash in between never leaves a
-    // configuration pointing at a connection that no longer exists.
+    // Revoked at the provider first; if it cannot be asked now, the connection still goes and the
+    // worker retries the revocation (core/connections/connectionRemoval.ts). 204 either way.
     async deleteConnection({ params }, ctx) {
       const { userId } = callerOf(ctx);
       const connection = await d.connections.get(userId, params.connectionId);
       if (!connection) throw connectionNotFound(params.connectionId);
-      await d.syncConfigs.deleteForConnection(userId, connection.connectionId);
-      await d.connections.delete(userId, connection.connectionId);
-      if (connection.providerUserId && isCloudProvider(connection.provider))
-        await d.providerUsers.unlink(connection.provider, connection.providerUserId, connection.connectionId);
-      await d.userConfig.invalidate(userId);
-      // The tokens go with the connection; a failure here leaves an orphan secret, never a live pointer.
-      if (connection.credentialRef)
-        await d.secrets
-          .delete(connection.credentialRef)
-          .catch((error: unknown) =>
-            ctx.logger.warn({ err: error, connectionId: connection.connectionId }, 'credentials not deleted'),
-          );
+      const { revocation } = await d.connectionRemoval.remove(userId, connection);
       ctx.logger.info(
-        { connectionId: connection.connectionId, provider: connection.provider },
+        { connectionId: connection.connectionId, provider: connection.provider, revocation },
         'connection deleted',
       );
       return { status: 204, body: undefined };

@@ -13,6 +13,11 @@ import type { SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import type { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
 import type { SecretStore } from '../../core/secrets/secretStore.js';
 import type { ProviderUserIndex } from '../../core/store/providerUserIndex.js';
+import type { ConnectionRemoval } from '../../core/connections/connectionRemoval.js';
+import type { AccountStatus } from '../../core/account/accountStatus.js';
+import type { DeletedUserRepository } from '../../core/store/deletedUserRepository.js';
+import type { ExportJobRepository } from '../../core/store/exportJobRepository.js';
+import type { ExportArchiveStore } from '../../core/export/exportArchiveStore.js';
 import { AppError } from '../../core/errors/AppError.js';
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
 import type { RequestContext } from '../http/operationTypes.js';
@@ -40,7 +45,17 @@ export interface HandlerDependencies {
    */
   producer: MessageProducer;
   secrets: SecretStore;
+  /** Revocation at the provider, then the connection and its tokens (DELETE /v1/connections/{id}). */
+  connectionRemoval: ConnectionRemoval;
   tokenVerifier: TokenVerifier;
+  /** Data exports (POST/GET /v1/export-jobs). */
+  exportJobs: ExportJobRepository;
+  /** The export bucket; without EXPORT_BUCKET new exports answer 503. */
+  exportArchives: ExportArchiveStore | undefined;
+  /** Account deletion tombstones (DELETE /v1/users/me writes them). */
+  deletedUsers: DeletedUserRepository;
+  /** Whether an account was deleted, cached per process (the API's gate, the OAuth callback, the socket lane). */
+  accountStatus: AccountStatus;
   readiness: () => Promise<Record<'dynamodb' | 'sqs' | 'redis', DependencyStatus>>;
 }
 

@@ -6,6 +6,7 @@ import { connectionHandlers } from './connections.js';
 import { deviceHandlers } from './devices.js';
 import { deviceUploadHandlers } from './deviceUpload.js';
 import { deviceRoundTripHandlers } from './deviceRoundTrip.js';
+import { exportJobHandlers } from './exportJobs.js';
 import type { HandlerDependencies } from './dependencies.js';
 import { healthHandlers } from './health.js';
 import { PENDING_OPERATIONS, withPendingStubs } from './notYetImplemented.js';
@@ -26,6 +27,7 @@ export function createHandlers(d: HandlerDependencies): HandlerMap {
     ...deviceHandlers(d),
     ...deviceUploadHandlers(d),
     ...deviceRoundTripHandlers(d),
+    ...exportJobHandlers(d),
   };
   return withPendingStubs(implemented, PENDING_OPERATIONS);
 }

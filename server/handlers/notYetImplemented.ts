@@ -1,13 +1,10 @@
-// Operations that are in the contract but whose behaviour belongs to later work (exports, device
-// sync). They answer 501 problem+json `not_implemented`, never invented data. The README
-// lists them; each moves to its own handler file when it is built.
+// Operations that are in the contract but whose behaviour belongs to later work. They answer 501
+// problem+json `not_implemented`, never invented data. The README lists them; each moves to its
+// own handler file when it is built. None is pending today (data exports were the last).
 import { notImplemented } from '../../core/errors/AppError.js';
 import type { HandlerMap, OperationId } from '../http/operationTypes.js';
 
-export const PENDING_OPERATIONS = [
-  'createExportJob',
-  'getExportJob',
-] as const satisfies readonly OperationId[];
+export const PENDING_OPERATIONS = [] as const satisfies readonly OperationId[];
 
 export type PendingOperation = (typeof PENDING_OPERATIONS)[number];
 

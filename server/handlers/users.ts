@@ -1,10 +1,13 @@
-// The caller's own profile and settings. The profile is created on first sight of a user.
+// The caller's own profile and settings. The profile is created on first sight of a user; an
+// account deletion is recorded here and carried out by the worker (core/account/accountDeletion.ts).
 import { DEFAULT_SETTINGS } from '../../core/store/profileRepository.js';
 import { VersionConflictError } from '../../core/store/errors.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { etagOf, requirePrecondition, versionConflictToHttp } from '../http/preconditions.js';
 import { callerOf, type HandlerDependencies } from './dependencies.js';
-import { AppError, notImplemented } from '../../core/errors/AppError.js';
+import { AppError } from '../../core/errors/AppError.js';
+import { clock } from '../../core/clock/clock.js';
+import { deletionRequestOf } from '../../core/account/deletionRequest.js';
 
 type UserOps = 'getCurrentUser' | 'getUserSettings' | 'updateUserSettings' | 'deleteCurrentUser';
 
@@ -64,8 +67,28 @@ export function userHandlers(d: HandlerDependencies): Pick<HandlerMap, UserOps> 
       }
     },
 
-    async deleteCurrentUser() {
-      throw notImplemented('deleteCurrentUser');
+    // The tombstone first: from then on the account answers 410 and nothing of it runs, whatever
+    // happens to the message. A repeated request (or a retry after a failed send) finds the
+    // tombstone, answers the first requestedAt and sends the message again: the deletion's steps are
+    // idempotent, and that run also erases what the repeated request itself left (its idempotency
+    // record). The message waits USER_DELETION_SETTLE_SECONDS, see core/account/accountDeletion.ts.
+    async deleteCurrentUser(_req, ctx) {
+      const { userId } = callerOf(ctx);
+      if (!d.producer.has('userDeletion'))
+        throw new AppError(503, 'service_unavailable', {
+          params: { retryAfterSeconds: 60 },
+          headers: { 'Retry-After': '60' },
+        });
+      const deletion = await d.deletedUsers.request(userId, clock.date().toISOString());
+      // Every process drops what it cached of the user, its account status included; this one
+      // knows the answer at once.
+      await d.userConfig.invalidate(userId);
+      d.accountStatus.remember(userId, deletion);
+      await d.producer.send('userDeletion', deletionRequestOf(userId, deletion), {
+        delaySeconds: d.config.USER_DELETION_SETTLE_SECONDS,
+      });
+      ctx.logger.info({ requestedAt: deletion.requestedAt }, 'account deletion accepted');
+      return { status: 202, body: { status: 'PENDING', requestedAt: deletion.requestedAt } };
     },
   };
 }

@@ -16,6 +16,7 @@ import { jobNotFound, tooManyJobs } from './jobSubscriptions.js';
 import { updateFromRecord, type JobUpdateDelivery } from './jobUpdateDelivery.js';
 import type { SocketSession } from './socketSession.js';
 import { WS_PATH } from './upgrade.js';
+import { accountDeleted } from '../middleware/accountGate.js';
 
 /**
  * Runs a prepared job in this process (a later change: the seed's SyncOverSocketLambda for hot users).
@@ -47,6 +48,8 @@ export class SyncRequests {
 
   async handle(session: SocketSession, frame: SyncRequestFrame, correlationId: string): Promise<void> {
     const { userId } = session.user;
+    // A socket opened before the account was deleted starts no work after it.
+    if (await this.o.dependencies.accountStatus.isDeleted(userId)) throw accountDeleted();
     const key = `ws:${frame.requestId}`;
     const fingerprint = createHash('sha256')
       .update(

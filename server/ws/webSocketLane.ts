@@ -22,6 +22,7 @@ import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
 import type { HandlerDependencies } from '../handlers/dependencies.js';
 import { toAppError, toProblem } from '../http/problem.js';
 import { PerUserBudget } from '../middleware/rateLimit.js';
+import { accountDeleted } from '../middleware/accountGate.js';
 import { clock } from '../../core/clock/clock.js';
 import { CLOSE } from './closeCodes.js';
 import { parseClientFrame, type ClientAction, type ClientFrame } from './frames.js';
@@ -186,6 +187,12 @@ export class WebSocketLane {
       user = await this.o.tokenVerifier.authenticate(authorization);
     } catch (error) {
       return refuse(toAppError(error, { method: 'GET', path }, this.o.config.BODY_LIMIT));
+    }
+    // A deleted account's tokens stay valid for up to an hour: they open nothing.
+    try {
+      if (await this.o.dependencies.accountStatus.isDeleted(user.userId)) return refuse(accountDeleted());
+    } catch (error) {
+      return refuse(serviceUnavailable(1, error));
     }
     // Without the channel, the socket would miss its jobs' updates: the app polls HTTP meanwhile.
     if (!this.subscriber.ready) return refuse(serviceUnavailable(5));

@@ -138,11 +138,6 @@ describe('errors and validation', () => {
     expectProblem(r, 415, 'unsupported_media_type');
   });
 
-  it('answers operations of later milestones with 501 not_implemented', async () => {
-    const h = getHarness();
-    expectProblem(await h.request('POST', '/v1/export-jobs', { token }), 501, 'not_implemented');
-  });
-
   it('echoes a well-formed caller correlation id', async () => {
     const r = await getHarness().request('GET', '/v1/nope', {
       token,

@@ -1,6 +1,11 @@
 // Stripe-style idempotency on every state-changing route (spec 3a).
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { expect } from 'chai';
+import { loadConfig } from '../../core/config/config.js';
+import { createLogger } from '../../core/logging/logger.js';
+import { createApi } from '../../server/compose.js';
+import { testEnv } from '../support/harness.js';
 import { getHarness } from './hooks.js';
 
 async function setup() {
@@ -116,11 +121,35 @@ describe('idempotency', () => {
     expect(replay.headers.get('content-type')).to.match(/^application\/problem\+json/);
     expect(replay.headers.get('idempotent-replayed')).to.equal('true');
 
-    // A server error (501 from an operation of a later milestone) is not the outcome: not stored.
-    const key2 = randomUUID();
-    const a = await h.request('POST', '/v1/export-jobs', { token, idempotencyKey: key2 });
-    const b = await h.request('POST', '/v1/export-jobs', { token, idempotencyKey: key2 });
-    expect([a.status, b.status]).to.deep.equal([501, 501]);
-    expect(b.headers.get('idempotent-replayed')).to.equal(null);
+    // A server error is not the outcome: not stored. An API without an export bucket answers a
+    // new export 503 (a dependency missing); the retry runs again instead of being replayed.
+    const { EXPORT_BUCKET: _bucket, ...withoutBucket } = testEnv(h.stack) as Record<string, string>;
+    const api = await createApi(loadConfig(withoutBucket), createLogger({ level: 'silent', service: 'api' }));
+    const server = api.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/export-jobs`;
+      const key2 = randomUUID();
+      const post = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'idempotency-key': key2 },
+        });
+      const a = await post();
+      const b = await post();
+      expect([a.status, b.status]).to.deep.equal([503, 503]);
+      expect(b.headers.get('idempotent-replayed')).to.equal(null);
+      // Once the dependency is back, the same key runs the request for real.
+      const c = await h.request<{ status: string }>('POST', '/v1/export-jobs', {
+        token,
+        idempotencyKey: key2,
+      });
+      expect(c.status, c.text).to.equal(202);
+      expect(c.headers.get('idempotent-replayed')).to.equal(null);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await api.close();
+    }
   });
 });

@@ -23,6 +23,7 @@ describe('users and settings', () => {
     expect(r.body).to.include({ userId: user, email: 'runner@example.test', subscriptionLevel: 'PRO' });
     expect(r.body.settings).to.deep.equal({
       conflictResolutionStrategy: 'newest_wins',
+      notificationsEnabled: true,
       unitSystem: 'metric',
     });
     // The tier follows the token when billing changes it.
@@ -92,20 +93,42 @@ describe('users and settings', () => {
     expect(r.body.errors.length).to.be.at.least(2);
   });
 
-  // Nothing sends notifications yet, so no setting may pretend to switch them off: the contract has
-  // no notificationsEnabled until the work that sends notifications brings it back with them.
-  it('has no notificationsEnabled setting: rejected on PUT, never answered from an older profile', async () => {
+  // notificationsEnabled switches the visible notifications off (core/push/pushUserNotifier.ts);
+  // left out of a PUT it falls back to its default, true, like every other setting.
+  it('stores notificationsEnabled, which defaults to true when a PUT leaves it out', async () => {
     const h = getHarness();
     const user = h.newUserId();
     const token = await h.token(user);
-    const put = await h.request<{ code: string; errors: Array<{ path: string }> }>(
-      'PUT',
-      '/v1/users/me/settings',
-      { token, headers: { 'if-match': '*' }, body: { settings: { notificationsEnabled: false } } },
-    );
-    expect(put.status).to.equal(400);
-    expect(put.body.code).to.equal('validation_failed');
-    // A profile written while the setting existed still holds it.
+    const off = await h.request<Envelope>('PUT', '/v1/users/me/settings', {
+      token,
+      headers: { 'if-match': '*' },
+      body: { settings: { notificationsEnabled: false, locale: 'de-DE' } },
+    });
+    expect(off.status, off.text).to.equal(200);
+    expect(off.body.settings).to.include({ notificationsEnabled: false, locale: 'de-DE' });
+    expect((await h.request<Envelope>('GET', '/v1/users/me/settings', { token })).body.settings).to.include({
+      notificationsEnabled: false,
+    });
+    const wrongType = await h.request<{ code: string }>('PUT', '/v1/users/me/settings', {
+      token,
+      headers: { 'if-match': '*' },
+      body: { settings: { notificationsEnabled: 'no' } },
+    });
+    expect(wrongType.status).to.equal(400);
+    expect(wrongType.body.code).to.equal('validation_failed');
+    const back = await h.request<Envelope>('PUT', '/v1/users/me/settings', {
+      token,
+      headers: { 'if-match': '*' },
+      body: { settings: { unitSystem: 'imperial' } },
+    });
+    expect(back.status, back.text).to.equal(200);
+    expect(back.body.settings).to.include({ notificationsEnabled: true, unitSystem: 'imperial' });
+  });
+
+  it('never answers a setting the contract does not have, even when an older profile holds it', async () => {
+    const h = getHarness();
+    const user = h.newUserId();
+    const token = await h.token(user);
     expect((await h.request('GET', '/v1/users/me', { token })).status).to.equal(200);
     await createDocumentClient(h.config).send(
       new UpdateCommand({
@@ -113,18 +136,21 @@ describe('users and settings', () => {
         Key: { PK: userPk(user), SK: PROFILE_SK },
         UpdateExpression: 'SET Settings = :s',
         ExpressionAttributeValues: {
-          ':s': { conflictResolutionStrategy: 'dest_wins', notificationsEnabled: true },
+          ':s': { conflictResolutionStrategy: 'dest_wins', notificationsEnabled: false, theme: 'dark' },
         },
       }),
     );
     const got = await h.request<Envelope>('GET', '/v1/users/me/settings', { token });
     expect(got.status, got.text).to.equal(200);
-    expect(got.body.settings).to.deep.equal({ conflictResolutionStrategy: 'dest_wins' });
+    expect(got.body.settings).to.deep.equal({
+      conflictResolutionStrategy: 'dest_wins',
+      notificationsEnabled: false,
+    });
   });
 
-  it('answers account deletion with 501 until the deletion pipeline ships', async () => {
+  it('accepts an account deletion with 202 (test/integration/accountDeletion.test.ts has the rest)', async () => {
     const h = getHarness();
     const r = await h.request('DELETE', '/v1/users/me', { token: await h.token(h.newUserId()) });
-    expect(r.status).to.equal(501);
+    expect(r.status, r.text).to.equal(202);
   });
 });

@@ -215,7 +215,9 @@ describe('client SDK device module', function () {
         jobId: u.jobId,
         requestId: read.requestId!,
         dataType: read.dataType,
-        dateRange: JSON.stringify(read.window),
+        // The contract's DeviceReadRequest as the backend sends it: the window as two instants.
+        windowStart: read.window.start,
+        windowEnd: read.window.end,
         respondBy: read.expiresAt,
       };
       const outcomes = await u.phone.device.handlePush(fcmData);

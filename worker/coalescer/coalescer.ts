@@ -9,6 +9,7 @@
 // fail): it is counted, and logged once per window.
 import { LRUCache } from 'lru-cache';
 import type { Redis } from '../../core/cache/redis.js';
+import { coalesceWindowKey } from '../../core/cache/redisKeys.js';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { Logger } from '../../core/logging/logger.js';
@@ -22,6 +23,7 @@ import type { WebhookEventReceived } from '../../generated/messages.gen.js';
 import type { Delivery } from '../../core/messaging/outcome.js';
 import { systemJob } from '../sync/systemJob.js';
 import { clock } from '../../core/clock/clock.js';
+import type { AccountStatus } from '../../core/account/accountStatus.js';
 
 export interface CoalescerDeps {
   config: Config;
@@ -32,6 +34,8 @@ export interface CoalescerDeps {
   profiles: ProfileRepository;
   connections: ConnectionRepository;
   producer: Pick<MessageProducer, 'send'>;
+  /** Webhooks of a deleted account's provider accounts are dropped. */
+  accountStatus: Pick<AccountStatus, 'isDeleted'>;
   now?: () => Date;
 }
 
@@ -43,6 +47,8 @@ export class Coalescer {
     jobs: 0,
     coalesced: 0,
     unknownOwners: 0,
+    /** Events of an account being deleted (until its PROVIDERUSER# links are gone, then unknown owners). */
+    deletedAccounts: 0,
     revoked: 0,
     inactiveDestinations: 0,
   };
@@ -58,7 +64,7 @@ export class Coalescer {
   private async claimWindow(configId: string): Promise<boolean> {
     try {
       const set = await this.d.redis.set(
-        `coalesce##${configId}`,
+        coalesceWindowKey(configId),
         '1',
         'EX',
         this.d.config.COALESCING_WINDOW_SECONDS,
@@ -83,6 +89,11 @@ export class Coalescer {
         { provider: event.provider, eventType: event.eventType },
         'webhook for an unknown owner dropped',
       );
+      return { kind: 'done' };
+    }
+    if (await this.d.accountStatus.isDeleted(link.userId)) {
+      this.stats.deletedAccounts += 1;
+      this.d.logger.info({ provider: event.provider }, 'webhook of a deleted account dropped');
       return { kind: 'done' };
     }
     const now = this.now();

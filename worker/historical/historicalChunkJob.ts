@@ -16,6 +16,7 @@ import type { Delivery, Outcome } from '../../core/messaging/outcome.js';
 import { classifyFailure } from '../../core/sync/jobErrors.js';
 import type { SyncManager, SyncRunResult } from '../../core/sync/syncManager.js';
 import { clock } from '../../core/clock/clock.js';
+import type { AccountStatus } from '../../core/account/accountStatus.js';
 
 export interface HistoricalChunkDeps {
   config: Config;
@@ -23,6 +24,8 @@ export interface HistoricalChunkDeps {
   syncManager: SyncManager;
   syncJobs: SyncJobRepository;
   events: EventBus;
+  /** A deleted account's chunks do nothing. */
+  accountStatus: Pick<AccountStatus, 'isDeleted'>;
   now?: () => Date;
 }
 
@@ -46,6 +49,10 @@ export class HistoricalChunkJob {
     signal?: AbortSignal,
   ): Promise<ChunkOutcome> {
     const log = this.d.logger.child({ jobId: chunk.jobId, userId: chunk.userId, chunk: chunk.chunkIndex });
+    if (await this.d.accountStatus.isDeleted(chunk.userId)) {
+      log.info('chunk of a deleted account: dropped');
+      return { outcome: { kind: 'done' }, kind: 'orphan' };
+    }
     const state = await this.d.syncJobs.historicalState(chunk.userId, chunk.jobId);
     if (!state?.record.progress) {
       log.warn('chunk of a job that no longer exists: dropped');

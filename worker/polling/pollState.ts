@@ -6,8 +6,9 @@
 //   seen  — when new data was last seen (the "sync velocity" input).
 // Redis is a cache here, never the source of truth: losing the key costs at most one extra check.
 import type { Redis } from '../../core/cache/redis.js';
+import { pollStateKey } from '../../core/cache/redisKeys.js';
 
-const key = (connectionId: string) => `poll:${connectionId}`;
+const key = pollStateKey;
 
 export class PollState {
   constructor(

@@ -20,6 +20,7 @@ import type { ProviderContexts } from '../../core/sync/providerContexts.js';
 import type { AdaptivePoller } from './adaptivePoller.js';
 import type { PollState } from './pollState.js';
 import { clock } from '../../core/clock/clock.js';
+import type { AccountStatus } from '../../core/account/accountStatus.js';
 
 export interface PreflightDeps {
   config: Config;
@@ -30,6 +31,8 @@ export interface PreflightDeps {
   providers: ProviderManager;
   contexts: ProviderContexts;
   profiles: ProfileRepository;
+  /** A deleted account's chains end at their next hop. */
+  accountStatus: Pick<AccountStatus, 'isDeleted'>;
   now?: () => Date;
 }
 
@@ -67,6 +70,11 @@ export class PreflightChecker {
   }
 
   async handle(poll: PollScheduled, delivery: Delivery): Promise<Outcome> {
+    if (await this.d.accountStatus.isDeleted(poll.userId)) {
+      this.stats.stopped += 1;
+      this.d.logger.info({ connectionId: poll.connectionId }, 'poll chain ended: the account was deleted');
+      return { kind: 'done' };
+    }
     if (!(await this.d.state.isCurrent(poll.connectionId, poll.scheduledFor))) {
       this.stats.superseded += 1;
       return { kind: 'done' };

@@ -18,6 +18,7 @@ import { ProfileRepository } from '../../core/store/profileRepository.js';
 import { SchedulerLockRepository } from '../../core/store/schedulerLockRepository.js';
 import type { AdaptivePoller } from '../polling/adaptivePoller.js';
 import { clock } from '../../core/clock/clock.js';
+import type { AccountStatus } from '../../core/account/accountStatus.js';
 
 const TIERS: readonly SubscriptionLevel[] = ['PRO', 'FREE'];
 
@@ -35,6 +36,8 @@ export interface SchedulerDeps {
   poller?: Pick<AdaptivePoller, 'isPolled' | 'ensureChain'>;
   /** Shards run concurrently within one tick. */
   concurrency?: number;
+  /** A deleted account (its profile not erased yet) gets no job. */
+  accountStatus?: Pick<AccountStatus, 'isDeleted'>;
 }
 
 export interface TickReport {
@@ -85,6 +88,7 @@ export class TieredScheduler {
         page.users.map(async (due) => {
           report.dueUsers += 1;
           const { userId } = due;
+          if (await this.d.accountStatus?.isDeleted(userId)) return;
           const snapshot = await this.d.userConfig.get(userId);
           const polledSources = new Set<string>();
           for (const { config, source, destination } of automaticPairs(snapshot)) {

@@ -17,6 +17,7 @@ import type { SyncManager, SyncRunResult } from '../../core/sync/syncManager.js'
 import { clock } from '../../core/clock/clock.js';
 import { retryingWhile } from '../../core/retry/backoff.js';
 import type { CloudToDevice } from '../../core/sync/cloudToDevice.js';
+import type { AccountStatus } from '../../core/account/accountStatus.js';
 
 export interface JobOutcome {
   outcome: Outcome;
@@ -34,6 +35,11 @@ export interface HotPathJobDeps {
   events: EventBus;
   /** Cloud → device jobs ask the phone through it (seed §3 Model 3). */
   cloudToDevice: Pick<CloudToDevice, 'ask' | 'hasPending'>;
+  /**
+   * A deleted account's jobs (queued before the deletion, or delayed) do nothing: no claim, no
+   * provider call, no write, no event. Cached per process, so no read per job.
+   */
+  accountStatus: Pick<AccountStatus, 'isDeleted'>;
   /**
    * Runs after every successful sync (the adaptive poller schedules a polled source's next check).
    * `readUpTo`: the source was read at least up to this instant (the job's start).
@@ -184,6 +190,10 @@ export class HotPathJob {
       userId: message.userId,
       correlationId: message.correlationId,
     });
+    if (await this.d.accountStatus.isDeleted(message.userId)) {
+      log.info('job of a deleted account: dropped');
+      return { outcome: { kind: 'done' }, jobWrites: 0 };
+    }
     const startedAt = this.now();
     const tracked = message.trigger === 'manual';
     let jobWrites = 0;

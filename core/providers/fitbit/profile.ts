@@ -15,6 +15,9 @@ export const fitbitProfile = {
     scopes: ['activity', 'sleep', 'weight', 'profile'],
     appCredentials: { clientId: 'FITBIT_CLIENT_ID', clientSecret: 'FITBIT_CLIENT_SECRET' },
     userId: { from: 'token_response' },
+    // RFC 7009 with Basic client auth; revoking either token removes every token of the user.
+    // https://dev.fitbit.com/build/reference/web-api/authorization/revoke-token/
+    revocation: { kind: 'rfc7009', url: 'https://api.fitbit.com/oauth2/revoke', clientAuth: 'basic' },
   },
   apiBaseUrl: 'https://api.fitbit.com',
   // 150 requests / hour per USER.

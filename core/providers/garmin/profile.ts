@@ -15,6 +15,14 @@ export const garminProfile = {
     scopes: [],
     appCredentials: { clientId: 'GARMIN_CLIENT_ID', clientSecret: 'GARMIN_CLIENT_SECRET' },
     userId: { from: 'api', path: '/wellness-api/rest/user/id' },
+    // "Delete User Access Token": DELETE the user's registration with their bearer (204); pings
+    // stop and the tokens are refused afterwards. Garmin Connect Developer Program start guide §3.1.
+    revocation: {
+      kind: 'access_token',
+      method: 'DELETE',
+      url: 'https://apis.garmin.com/wellness-api/rest/user/registration',
+      send: 'bearer',
+    },
   },
   apiBaseUrl: 'https://apis.garmin.com',
   // The limits are only in the partner-only API specification ("API Rate Limiting or Excessive

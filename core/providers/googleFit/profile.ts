@@ -26,6 +26,10 @@ export const googleFitProfile = {
     appCredentials: { clientId: 'GOOGLE_FIT_CLIENT_ID', clientSecret: 'GOOGLE_FIT_CLIENT_SECRET' },
     // The API is always `users/me`.
     userId: { from: 'none' },
+    // No client authentication; revoking the refresh token ends its access tokens too (400
+    // `invalid_token` for one already expired or revoked).
+    // https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+    revocation: { kind: 'rfc7009', url: 'https://oauth2.googleapis.com/revoke', clientAuth: 'none' },
   },
   apiBaseUrl: 'https://www.googleapis.com/fitness/v1',
   // The Fitness API's quotas are per project and shown in the Cloud Console; no fixed figure is

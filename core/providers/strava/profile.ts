@@ -18,6 +18,14 @@ export const stravaProfile = {
     scopes: ['read', 'activity:read_all', 'activity:write'],
     appCredentials: { clientId: 'STRAVA_CLIENT_ID', clientSecret: 'STRAVA_CLIENT_SECRET' },
     userId: { from: 'token_response' },
+    // Deauthorization ends every token of the athlete-app pair and needs a live access token.
+    // https://developers.strava.com/docs/authentication/#deauthorization
+    revocation: {
+      kind: 'access_token',
+      method: 'POST',
+      url: 'https://www.strava.com/oauth/deauthorize',
+      send: 'form',
+    },
   },
   apiBaseUrl: 'https://www.strava.com/api/v3',
   // 200 requests / 15 minutes and 2,000 / day per APPLICATION (all users together); no per-user

@@ -902,6 +902,14 @@ export function createFitbitFake(deps: ProviderFakeDeps): ProviderFake {
         errors: [{ errorType: error, message: description }],
         success: false,
       }),
+      // "When the token is revoked, all tokens are revoked for that user" (RFC 7009, Basic auth).
+      revocation: {
+        style: 'rfc7009',
+        path: '/oauth2/revoke',
+        clientAuth: 'basic',
+        unknownToken: 'ok',
+        ends: 'user',
+      },
     },
 
     handle(req: SandboxRequest): SandboxReply | undefined {

@@ -2,7 +2,8 @@
 // served by UPLOAD time (`uploadStartTimeInSeconds`/`uploadEndTimeInSeconds`, at most 86400 s per
 // request), never by when the activity happened; history before the upload window is requested with
 // the backfill endpoints, which answer 202 and (at Garmin) push the data later. The fake records
-// backfill requests so tests can assert them. Every summary type is read-only for partners.
+// backfill requests so tests can assert them. Every summary type is read-only for partners. Deleting
+// the user's registration (`DELETE /wellness-api/rest/user/registration`) ends every token of the user.
 //
 // Rate limit: Garmin documents that partner keys are rate limited and answers 429 when exceeded, but
 // the per-user numbers are not in the material we could find (the Health API spec is confidential).
@@ -260,6 +261,12 @@ export function createGarminFake(deps: ProviderFakeDeps): GarminFake {
 
     const parts = req.path.split('/').filter(Boolean); // ['wellness-api', 'rest', ...]
     if (parts[0] !== 'wellness-api' || parts[1] !== 'rest') return undefined;
+    // "Delete User Access Token": the registration goes, every token of the user is refused from
+    // now on (start guide §3.1: 204, no body). The bearer was checked before this handler runs.
+    if (req.method === 'DELETE' && parts[2] === 'user' && parts[3] === 'registration' && parts.length === 4) {
+      deps.oauth.revokeAllOf(req.userId!, 'client');
+      return { status: 204 };
+    }
     if (req.method !== 'GET') {
       // Health API summaries cannot be written by partners.
       return parts.length >= 3 ? garminError(405, `Method ${req.method} not allowed`) : undefined;

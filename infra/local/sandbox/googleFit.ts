@@ -723,6 +723,14 @@ export function createGoogleFitFake(deps: ProviderFakeDeps): GoogleFitFake {
         ...(kind === 'authorization_code' ? { refresh_token: grant.refreshToken } : {}),
       }),
       errorJson: (error, description) => ({ error, error_description: description }),
+      // No client authentication; the token's grant ends (its refresh token with it).
+      revocation: {
+        style: 'rfc7009',
+        path: '/revoke',
+        clientAuth: 'none',
+        unknownToken: 'invalid_token',
+        ends: 'grant',
+      },
     },
     handle,
     addUser(sandboxUserId, persona) {

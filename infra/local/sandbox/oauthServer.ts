@@ -3,7 +3,8 @@
 // authentication in the body or HTTP Basic, PKCE S256), access tokens that expire, and ROTATING
 // single-use refresh tokens: presenting a refresh token that was already used answers
 // `invalid_grant` (Fitbit's documented behaviour), which is what makes concurrent refreshes
-// dangerous for a careless client.
+// dangerous for a careless client. Grants can be given back (revocation.ts, Garmin's deregistration,
+// or the person at the provider); every token of a revoked grant is refused from then on.
 import { createHash, randomBytes } from 'node:crypto';
 import type { CloudProvider } from '../../../core/domain/types.js';
 
@@ -23,6 +24,41 @@ export interface OAuthTokenShape {
   tokenJson(grant: IssuedGrant, kind: 'authorization_code' | 'refresh_token'): Record<string, unknown>;
   /** Provider-specific error JSON for the token endpoint. */
   errorJson?(error: string, description: string): Record<string, unknown>;
+  /**
+   * The revocation endpoint below the root, when it is an OAuth endpoint (revocation.ts). Garmin's
+   * is an API call (DELETE of the user registration, garmin.ts) and has none here.
+   */
+  revocation?: RevocationShape;
+}
+
+/**
+ * `rfc7009`: `POST token=` (access or refresh token), client authentication as stated; a token the
+ * server does not know or that no longer works answers 200 (RFC 7009 §2.2, Fitbit) or 400
+ * `invalid_token` (Google). `access_token`: Strava's deauthorize, `access_token` in the form, the
+ * query or the bearer; an invalid or expired one answers 401. `ends`: what a revocation ends, every
+ * grant of the user for this app (Strava, Fitbit) or the presented token's grant (Google).
+ */
+export type RevocationShape = { path: string; ends: 'user' | 'grant' } & (
+  | { style: 'rfc7009'; clientAuth: 'basic' | 'none'; unknownToken: 'ok' | 'invalid_token' }
+  | { style: 'access_token' }
+);
+
+/** A grant given back: by SyncWell's revocation call (`client`) or by the person at the provider (`user`). */
+export interface RevocationRecord {
+  grantId: string;
+  sandboxUserId: string;
+  via: 'client' | 'user';
+  /** Epoch seconds. */
+  at: number;
+}
+
+/** What the sandbox knows of a presented token. */
+export interface TokenDescription {
+  kind: 'access' | 'refresh';
+  sandboxUserId: string;
+  grantId: string;
+  /** `used`: a rotated refresh token already spent. */
+  state: 'live' | 'expired' | 'used' | 'revoked';
 }
 
 export interface IssuedGrant {
@@ -69,13 +105,16 @@ export class OAuthServer {
   readonly clientSecret: string;
   /** Access-token lifetime; Strava uses 6 h, Fitbit 8 h. Tests shorten it. */
   accessTokenTtlSeconds = 6 * 60 * 60;
-  /** Counters for assertions: how many refresh grants were served and how many reuses were refused. */
-  readonly stats = { codeExchanges: 0, refreshes: 0, refreshReuseRefused: 0 };
+  /** Counters for assertions: refresh grants served, reuses refused, revocation calls that revoked. */
+  readonly stats = { codeExchanges: 0, refreshes: 0, refreshReuseRefused: 0, revocations: 0 };
+  /** Every grant given back, in order. */
+  readonly revocations: RevocationRecord[] = [];
 
   private readonly codes = new Map<string, PendingCode>();
   private readonly access = new Map<string, AccessRecord>();
   private readonly refresh = new Map<string, RefreshRecord>();
   private readonly revokedGrants = new Set<string>();
+  private readonly grantsByUser = new Map<string, Set<string>>();
 
   constructor(
     readonly provider: CloudProvider,
@@ -129,9 +168,7 @@ export class OAuthServer {
     clientAuth: 'body' | 'basic',
     rotateRefreshTokens = true,
   ): TokenResult {
-    const id = clientAuth === 'basic' ? basic?.id : (form.get('client_id') ?? basic?.id);
-    const secret = clientAuth === 'basic' ? basic?.secret : (form.get('client_secret') ?? basic?.secret);
-    if (id !== this.clientId || secret !== this.clientSecret)
+    if (!this.checkClient(form, basic, clientAuth))
       return { ok: false, status: 401, error: 'invalid_client', description: 'client authentication failed' };
     const grantType = form.get('grant_type');
     if (grantType === 'authorization_code') return this.exchangeCode(form);
@@ -198,6 +235,9 @@ export class OAuthServer {
     const expiresAt = this.nowSeconds() + this.accessTokenTtlSeconds;
     this.access.set(accessToken, { sandboxUserId, grantId, expiresAt });
     this.refresh.set(refreshToken, { sandboxUserId, grantId, used: false });
+    let grants = this.grantsByUser.get(sandboxUserId);
+    if (!grants) this.grantsByUser.set(sandboxUserId, (grants = new Set()));
+    grants.add(grantId);
     return {
       sandboxUserId,
       providerUserId: this.providerUserIdOf(sandboxUserId) ?? sandboxUserId,
@@ -226,10 +266,59 @@ export class OAuthServer {
 
   /** Test knob: the user revoked the app (every token of every grant stops working). */
   revokeUser(sandboxUserId: string): void {
-    for (const record of this.access.values())
-      if (record.sandboxUserId === sandboxUserId) this.revokedGrants.add(record.grantId);
-    for (const record of this.refresh.values())
-      if (record.sandboxUserId === sandboxUserId) this.revokedGrants.add(record.grantId);
+    this.revokeAllOf(sandboxUserId, 'user');
+  }
+
+  /** Client authentication as the token endpoint checks it (Basic or form fields). */
+  checkClient(
+    form: URLSearchParams,
+    basic: { id: string; secret: string } | undefined,
+    clientAuth: 'body' | 'basic',
+  ): boolean {
+    const id = clientAuth === 'basic' ? basic?.id : (form.get('client_id') ?? basic?.id);
+    const secret = clientAuth === 'basic' ? basic?.secret : (form.get('client_secret') ?? basic?.secret);
+    return id === this.clientId && secret === this.clientSecret;
+  }
+
+  describe(presented: string): TokenDescription | undefined {
+    const access = this.access.get(presented);
+    if (access) {
+      const state = this.revokedGrants.has(access.grantId)
+        ? 'revoked'
+        : access.expiresAt <= this.nowSeconds()
+          ? 'expired'
+          : 'live';
+      return { kind: 'access', sandboxUserId: access.sandboxUserId, grantId: access.grantId, state };
+    }
+    const refresh = this.refresh.get(presented);
+    if (!refresh) return undefined;
+    const state = this.revokedGrants.has(refresh.grantId) ? 'revoked' : refresh.used ? 'used' : 'live';
+    return { kind: 'refresh', sandboxUserId: refresh.sandboxUserId, grantId: refresh.grantId, state };
+  }
+
+  /** Ends one grant: its access and refresh tokens stop working. */
+  revokeGrant(sandboxUserId: string, grantId: string, via: RevocationRecord['via']): void {
+    if (this.revokedGrants.has(grantId)) return;
+    this.revokedGrants.add(grantId);
+    this.revocations.push({ grantId, sandboxUserId, via, at: this.nowSeconds() });
+    if (via === 'client') this.stats.revocations += 1;
+  }
+
+  /** Ends every grant the user gave this app so far (a later consent makes a new, working one). */
+  revokeAllOf(sandboxUserId: string, via: RevocationRecord['via']): void {
+    for (const grantId of this.grantsByUser.get(sandboxUserId) ?? [])
+      this.revokeGrant(sandboxUserId, grantId, via);
+  }
+
+  /** The user's grants: how many still work, how many were given back, and the revocations. */
+  grants(sandboxUserId: string): { active: number; revoked: number; revocations: RevocationRecord[] } {
+    const all = [...(this.grantsByUser.get(sandboxUserId) ?? [])];
+    const revoked = all.filter((g) => this.revokedGrants.has(g)).length;
+    return {
+      active: all.length - revoked,
+      revoked,
+      revocations: this.revocations.filter((r) => r.sandboxUserId === sandboxUserId),
+    };
   }
 
   reset(): void {
@@ -237,9 +326,12 @@ export class OAuthServer {
     this.access.clear();
     this.refresh.clear();
     this.revokedGrants.clear();
+    this.grantsByUser.clear();
+    this.revocations.length = 0;
     this.stats.codeExchanges = 0;
     this.stats.refreshes = 0;
     this.stats.refreshReuseRefused = 0;
+    this.stats.revocations = 0;
   }
 }
 

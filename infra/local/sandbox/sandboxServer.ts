@@ -1,13 +1,14 @@
 // The provider sandbox: one loopback HTTP server hosting a fake of every cloud provider under its
 // own root (`/strava`, `/fitbit`, `/garmin`, `/google_fit`), each speaking that provider's
-// documented shapes. Shared here: the OAuth consent and token endpoints, bearer-token checks,
-// fault injection and the `/_sandbox` admin API that tests, `npm start` and benchmarks use.
+// documented shapes. Shared here: the OAuth consent, token and revocation endpoints, bearer-token
+// checks, fault injection and the `/_sandbox` admin API that tests, `npm start` and benchmarks use.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CloudProvider, DataType } from '../../../core/domain/types.js';
 import { CLOUD_PROVIDERS } from '../../../core/providers/profiles.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { basicCredentials, OAuthServer } from './oauthServer.js';
+import { revocationReply } from './revocation.js';
 import { buildPersona, type Persona, type PersonaOptions } from './persona.js';
 import { createFitbitFake } from './fitbit.js';
 import { createGarminFake } from './garmin.js';
@@ -203,6 +204,18 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
         body: shape.tokenJson(result.grant, form.get('grant_type') as 'authorization_code' | 'refresh_token'),
       };
     }
+    if (shape.revocation && path === shape.revocation.path && method === 'POST')
+      return revocationReply(
+        shape.revocation,
+        server,
+        {
+          form: new URLSearchParams(rawBody.toString('utf8')),
+          query: url.searchParams,
+          authorization: req.headers.authorization,
+        },
+        (error, description) =>
+          shape.errorJson?.(error, description) ?? { error, error_description: description },
+      );
 
     counts[provider] += 1;
     const check =
@@ -275,6 +288,8 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
         oauth[provider].revokeUser(user.sandboxUserId);
         return { status: 204 };
       }
+      if (method === 'GET' && parts[3] === 'grants' && provider)
+        return { status: 200, body: oauth[provider].grants(user.sandboxUserId) };
       if (method === 'GET' && parts.length === 3) return { status: 200, body: user };
     }
     if (parts[1] === 'faults') {

@@ -613,6 +613,8 @@ export function createStravaFake(deps: ProviderFakeDeps): ProviderFake {
       pkce: false,
       tokenJson,
       errorJson,
+      // Deauthorization ends every token of the athlete-app pair.
+      revocation: { style: 'access_token', path: '/oauth/deauthorize', ends: 'user' },
     },
 
     handle(req) {

@@ -1,0 +1,54 @@
+// Whether an account was deleted: asked by the API on every authenticated request and by the
+// worker before every job, so it must not cost a read each time. The answer is the deletion
+// tombstone (core/store/deletedUserRepository.ts), cached per process for AUTH_CACHE_TTL_MS (the
+// spec's authorizer cache): one read per user and period. The process that accepts a deletion
+// knows at once (`remember`); the others drop their copy when the user's cached data is invalidated
+// (the user config cache's pub/sub, which the deletion fires), and when they may have missed
+// invalidations (Redis gone) a copy lives at most the TTL, which the deletion waits out before
+// it deletes anything (USER_DELETION_SETTLE_SECONDS).
+import { LRUCache } from 'lru-cache';
+import { INVALIDATE_ALL } from '../cache/userConfigCache.js';
+import type { AccountDeletion, DeletedUserRepository } from '../store/deletedUserRepository.js';
+
+type Status = { deleted: false } | { deleted: true; deletion: AccountDeletion };
+
+const ACTIVE: Status = { deleted: false };
+
+export class AccountStatus {
+  private readonly cache: LRUCache<string, Status>;
+
+  constructor(deletedUsers: Pick<DeletedUserRepository, 'get'>, options: { ttlMs: number; max?: number }) {
+    this.cache = new LRUCache<string, Status>({
+      max: options.max ?? 100_000,
+      ttl: Math.max(options.ttlMs, 1),
+      // Concurrent misses for one user share one read.
+      fetchMethod: async (userId) => {
+        const deletion = await deletedUsers.get(userId);
+        return deletion ? { deleted: true, deletion } : ACTIVE;
+      },
+    });
+  }
+
+  /** The account's deletion, when one was requested (whether or not it has finished). */
+  async deletionOf(userId: string): Promise<AccountDeletion | undefined> {
+    const status = await this.cache.fetch(userId);
+    return status?.deleted ? status.deletion : undefined;
+  }
+
+  async isDeleted(userId: string): Promise<boolean> {
+    return (await this.deletionOf(userId)) !== undefined;
+  }
+
+  /** This process recorded the deletion: every later check here knows it without a read. */
+  remember(userId: string, deletion: AccountDeletion): void {
+    this.cache.set(userId, { deleted: true, deletion });
+  }
+
+  /** Follows `source`'s invalidations (the user config cache): a dropped user is read again. */
+  followInvalidations(source: { onInvalidate(listener: (userId: string) => void): void }): void {
+    source.onInvalidate((userId) => {
+      if (userId === INVALIDATE_ALL) this.cache.clear();
+      else this.cache.delete(userId);
+    });
+  }
+}

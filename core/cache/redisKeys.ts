@@ -1,0 +1,17 @@
+// The Redis keys that carry a user's, a connection's or a sync configuration's id, built in one
+// place (as core/store/keys.ts does for the table) so that account deletion names every one of
+// them. The rate limiter's per-provider-user buckets are built by `bucketKey`
+// (core/ratelimit/tokenBucket.ts) from the policies; WebSocket job updates use a pub/sub channel
+// (`ws:user:{userId}`, core/realtime/), which holds nothing.
+
+/** A user's connections and sync configurations (core/cache/userConfigCache.ts), 15 minutes. */
+export const userConfigKey = (userId: string) => `config##${userId}`;
+/** Bumped by every invalidation of the entry above. */
+export const userConfigGenerationKey = (userId: string) => `configgen##${userId}`;
+/** Consecutive empty destination reads (core/sync/syncConfidence.ts), 7 days. */
+export const syncConfidenceKey = (userId: string, destinationProvider: string) =>
+  `sync:confidence:${userId}:${destinationProvider}`;
+/** A connection's adaptive polling chain (worker/polling/pollState.ts). */
+export const pollStateKey = (connectionId: string) => `poll:${connectionId}`;
+/** A configuration's webhook coalescing window claim (worker/coalescer/coalescer.ts). */
+export const coalesceWindowKey = (configId: string) => `coalesce##${configId}`;
