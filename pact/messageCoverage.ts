@@ -12,16 +12,6 @@ export const ASYNCAPI_FILE = new URL('../contracts/asyncapi.yaml', import.meta.u
  * the change that gives it a producer and a consumer (and with them, an interaction).
  */
 export const NOT_COVERED_YET: Readonly<Record<string, string>> = {
-  DeviceReadRequest:
-    'silent push (APNs/FCM); what core/push sends is checked against the schema (core/push/pushPayloads.test.ts)',
-  DeviceWriteRequest:
-    'silent push (APNs/FCM); what core/push sends is checked against the schema (core/push/pushPayloads.test.ts)',
-  ExportReady:
-    'visible push (APNs/FCM); the notifier validates every payload against its schema before sending',
-  SyncNotification:
-    'visible push (APNs/FCM); the notifier validates every payload against its schema before sending',
-  ReconnectNotification:
-    'visible push (APNs/FCM); the notifier validates every payload against its schema before sending',
   JobStatusChanged: 'Redis pub/sub between our own processes (core/realtime/), validated on both sides',
 };
 

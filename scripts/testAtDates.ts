@@ -19,50 +19,81 @@ interface DateCase {
   /** The machine's time zone for the run (the code must not care). */
   tz: string;
   why: string;
+  /**
+   * `all`: every end-to-end file. `windows`: the files whose syncs read the persona's history
+   * through windows that cross its DST and travel edges (WINDOW_SUITES), the point of the edge
+   * dates; the flows that only need "some date other than today" run at the `all` dates.
+   */
+  suites: 'all' | 'windows';
 }
+
+/** End-to-end files that read or write the persona's records over date windows. */
+export const WINDOW_SUITES: readonly string[] = [
+  'test/e2e/sync.test.ts',
+  'test/e2e/historical.test.ts',
+  'test/e2e/polling.test.ts',
+  'test/e2e/scheduling.test.ts',
+  'test/e2e/webhooks.test.ts',
+  'test/e2e/cloudToDevice.test.ts',
+  'test/e2e/deviceSimulator.test.ts',
+  'test/e2e/export.test.ts',
+];
 
 // The persona (infra/local/sandbox/persona.ts) has 21 days of history at home in New York, days
 // 8–10 before "now" in Berlin, and a run 30 minutes before the last New York DST change when it
 // falls within 35 days. These dates put each of those edges inside a sync's window: New York's
 // changes on their day (the run in the skipped or repeated hour is then in every window), Berlin's
-// nine days later (the trip is when the persona lives in Berlin's time). Eight runs, two at a time,
-// keep `npm test` well under its budget; the day before a change, or Berlin's change seen from New
-// York, added nothing these do not cover.
+// nine days later (the trip is when the persona lives in Berlin's time). Eight runs, two at a time;
+// the whole suite runs at four of them and the edge dates run the window suites, which keeps
+// `npm test` under its budget; the day before a change, or Berlin's change seen from New York,
+// added nothing these do not cover.
 export const DATE_CASES: readonly DateCase[] = [
-  { name: 'today', start: undefined, tz: 'UTC', why: 'the day the suite runs' },
+  { name: 'today', start: undefined, tz: 'UTC', suites: 'all', why: 'the day the suite runs' },
   {
     name: 'ny-spring',
+    suites: 'all',
     start: '2027-03-14T15:00:00Z',
     tz: 'America/New_York',
     why: 'New York sprang forward this morning: a run spans the skipped hour',
   },
   {
     name: 'berlin-spring-trip',
+    suites: 'windows',
     start: '2027-04-06T12:00:00Z',
     tz: 'UTC',
     why: 'the Berlin trip (days 8–10 ago) straddles Berlin springing forward',
   },
   {
     name: 'ny-autumn',
+    suites: 'windows',
     start: '2027-11-07T16:00:00Z',
     tz: 'America/New_York',
     why: 'New York fell back this morning: a run sits in the repeated hour',
   },
   {
     name: 'berlin-autumn-trip',
+    suites: 'windows',
     start: '2027-11-09T12:00:00Z',
     tz: 'Asia/Kolkata',
     why: 'the Berlin trip straddles Berlin falling back; New York fell back two days ago',
   },
-  { name: 'leap-day', start: '2028-02-29T12:00:00Z', tz: 'UTC', why: 'a leap day' },
+  {
+    name: 'leap-day',
+    suites: 'all',
+    start: '2028-02-29T12:00:00Z',
+    tz: 'UTC',
+    why: 'a leap day',
+  },
   {
     name: 'new-year-utc+14',
+    suites: 'windows',
     start: '2026-12-31T10:30:00Z',
     tz: 'Pacific/Kiritimati',
     why: 'half past midnight on New Year’s Day in UTC+14 (still 30 December in New York)',
   },
   {
     name: 'new-year-utc-12',
+    suites: 'all',
     start: '2027-01-01T12:30:00Z',
     tz: 'Etc/GMT+12',
     why: 'half past midnight on New Year’s Day in UTC−12 (the last place to reach it)',
@@ -92,7 +123,11 @@ function runCase(c: DateCase, logDir: string, extraArgs: string[]): Promise<Outc
         '120000',
         '--reporter',
         'dot',
-        ...(extraArgs.length > 0 ? extraArgs : ['test/e2e/**/*.test.ts']),
+        ...(extraArgs.length > 0
+          ? extraArgs
+          : c.suites === 'all'
+            ? ['test/e2e/**/*.test.ts']
+            : WINDOW_SUITES),
       ],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -125,7 +160,8 @@ async function main(): Promise<void> {
     },
   });
   if (values.list) {
-    for (const c of DATE_CASES) console.log(`${c.name.padEnd(20)} ${c.start ?? 'now'}  TZ=${c.tz}  ${c.why}`);
+    for (const c of DATE_CASES)
+      console.log(`${c.name.padEnd(20)} ${c.start ?? 'now'}  TZ=${c.tz}  ${c.suites.padEnd(7)}  ${c.why}`);
     return;
   }
   const cases = values.only ? DATE_CASES.filter((c) => values.only!.includes(c.name)) : [...DATE_CASES];

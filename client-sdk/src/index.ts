@@ -15,6 +15,7 @@ export type {
   TimeWindow,
 } from './deviceTypes.js';
 export { MAX_UPLOAD_RECORDS, type UploadSummary } from './deviceUpload.js';
+export { parseNotification, type UserNotificationData } from './notifications.js';
 export { createSyncSocket } from './socket.js';
 export {
   DEFAULT_RECONNECT,

@@ -79,4 +79,36 @@ describe('AccountStatus', () => {
     fail = false;
     expect(await status.isDeleted('u1')).to.equal(false);
   });
+
+  it('answers a check whose read was overtaken by an invalidation with a fresh read, not an error', async () => {
+    // A connection created by one request invalidates the user while another request's check is
+    // still reading: the check must not fail (it used to reject with the cache's abort: a 503).
+    const stored = new Map<string, AccountDeletion>();
+    const pending: (() => void)[] = [];
+    let reads = 0;
+    const source = invalidations();
+    const status = new AccountStatus(
+      {
+        get: (userId: string) => {
+          reads += 1;
+          return new Promise<AccountDeletion | undefined>((resolve) =>
+            pending.push(() => resolve(stored.get(userId))),
+          );
+        },
+      },
+      { ttlMs: 60_000 },
+    );
+    status.followInvalidations(source);
+    const check = status.isDeleted('u1');
+    await Promise.resolve();
+    stored.set('u1', { requestedAt: '2026-01-01T00:00:00.000Z' });
+    source.fire('u1');
+    // Release the first read (it saw no tombstone) and every read after it.
+    while (reads > 0 && pending.length > 0) {
+      pending.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await check, 'the read after the invalidation sees the tombstone').to.equal(true);
+    expect(reads).to.equal(2);
+  });
 });

@@ -16,13 +16,19 @@ const ACTIVE: Status = { deleted: false };
 
 export class AccountStatus {
   private readonly cache: LRUCache<string, Status>;
+  /** Abort reasons of reads an invalidation overtook (see fetchMethod). */
+  private readonly overtaken = new WeakSet<object>();
 
   constructor(deletedUsers: Pick<DeletedUserRepository, 'get'>, options: { ttlMs: number; max?: number }) {
     this.cache = new LRUCache<string, Status>({
       max: options.max ?? 100_000,
       ttl: Math.max(options.ttlMs, 1),
       // Concurrent misses for one user share one read.
-      fetchMethod: async (userId) => {
+      fetchMethod: async (userId, _stale, { signal }) => {
+        // An invalidation (or `remember`) during the read aborts it: its answer may predate the
+        // tombstone. The cache rejects the waiting callers with the abort's reason; remember it so
+        // they read again instead of failing.
+        signal.addEventListener('abort', () => this.overtaken.add(signal.reason as object), { once: true });
         const deletion = await deletedUsers.get(userId);
         return deletion ? { deleted: true, deletion } : ACTIVE;
       },
@@ -31,8 +37,16 @@ export class AccountStatus {
 
   /** The account's deletion, when one was requested (whether or not it has finished). */
   async deletionOf(userId: string): Promise<AccountDeletion | undefined> {
-    const status = await this.cache.fetch(userId);
-    return status?.deleted ? status.deletion : undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const status = await this.cache.fetch(userId);
+        return status?.deleted ? status.deletion : undefined;
+      } catch (error) {
+        // Three invalidations in a row during reads: something else is wrong, let it surface.
+        if (attempt >= 3 || typeof error !== 'object' || error === null || !this.overtaken.has(error))
+          throw error;
+      }
+    }
   }
 
   async isDeleted(userId: string): Promise<boolean> {

@@ -23,7 +23,7 @@ import { NotificationMarkerRepository } from '../store/notificationMarkerReposit
 import { notificationsEnabled, ProfileRepository } from '../store/profileRepository.js';
 import { pushToDevices } from './deviceFanOut.js';
 import { renderNotification } from './notificationTexts.js';
-import type { PushSender } from './pushSender.js';
+import type { PushData, PushSender } from './pushSender.js';
 import type { NotifyResult, UserNotification, UserNotificationKind, UserNotifier } from './userNotifier.js';
 
 /** The contract's payload message for each kind (AsyncAPI channel userNotifications). */
@@ -33,6 +33,14 @@ export const NOTIFICATION_MESSAGE = {
   reconnect_provider: 'ReconnectNotification',
   export_ready: 'ExportReady',
 } as const satisfies Record<UserNotificationKind, string>;
+
+/**
+ * The data of a visible notification: the contract's message for its kind (checked here, so a caller's
+ * bug neither spends the notification nor sends something off the contract). What the app routes on.
+ */
+export function notificationPayload(n: Pick<UserNotification, 'kind' | 'data'>): PushData {
+  return { ...assertMessage(NOTIFICATION_MESSAGE[n.kind], { ...n.data, schemaVersion: '1', type: n.kind }) };
+}
 
 /** How long a sync outcome is worth showing: a phone offline for longer gets none. */
 const SYNC_OUTCOME_TTL_SECONDS = 24 * 3600;
@@ -83,11 +91,7 @@ export class PushUserNotifier implements UserNotifier {
     signal?.throwIfAborted();
     if (!NOTIFICATION_ID.test(n.notificationId))
       throw new TypeError('notificationId must be 1-200 id characters ([A-Za-z0-9_.:#-])');
-    const payload = assertMessage(NOTIFICATION_MESSAGE[n.kind], {
-      ...n.data,
-      schemaVersion: '1',
-      type: n.kind,
-    });
+    const payload = notificationPayload(n);
     const log = this.d.logger.child({ userId, notificationId: n.notificationId, kind: n.kind });
 
     const profile = await this.d.profiles.get(userId);
@@ -112,7 +116,7 @@ export class PushUserNotifier implements UserNotifier {
         kind: 'visible',
         title: text.title,
         body: text.body,
-        data: { ...payload },
+        data: payload,
         // The same notification replaces itself on a device instead of stacking.
         collapseKey: createHash('sha256').update(n.notificationId).digest('hex').slice(0, 32),
         ...(n.kind === 'sync_succeeded' || n.kind === 'sync_failed'

@@ -7,6 +7,7 @@
 // needs_reauth. So is a connection whose credentials are not in the store at all (none stored, or
 // deleted, or unusable): only the user can fix that, so it stops being synced until they reconnect.
 import { LRUCache } from 'lru-cache';
+import { clock } from '../clock/clock.js';
 import type { Config } from '../config/config.js';
 import type { CloudProvider } from '../domain/types.js';
 import type { Logger } from '../logging/logger.js';
@@ -42,7 +43,7 @@ export class CredentialManager {
       max: Math.max(o.config.CREDENTIAL_CACHE_MAX, 1),
       ttl: Math.max(o.config.CREDENTIAL_CACHE_TTL_MS, 1),
     });
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? clock.now;
   }
 
   /** The token source a ProviderHttp uses for this connection. */

@@ -21,6 +21,7 @@ import { ExportJobRepository } from '../../core/store/exportJobRepository.js';
 import { ExportJobProgress } from '../../core/store/exportJobProgress.js';
 import { ADMIN_KEY, startHarness, type Harness } from '../../test/support/harness.js';
 import { OPS_PACT_FILE, PACT_FILE, PROVIDER, disablePactTracking } from '../pactFiles.js';
+import { pushPayloadProviders } from './pushPayloads.js';
 import { socketFrameProviders } from './socketFrames.js';
 import { providerStates } from './states.js';
 
@@ -127,8 +128,9 @@ describe(`${PROVIDER} honours its consumers' pacts`, () => {
         },
       }),
       requestFilter,
-      // The SDK's pact also holds the socket frames it consumes: built by the WebSocket lane's own code.
-      messageProviders: socketFrameProviders,
+      // The SDK's pact also holds the socket frames and push payloads it consumes, built by the
+      // WebSocket lane's and the push notifiers' own code.
+      messageProviders: { ...socketFrameProviders, ...pushPayloadProviders },
       afterEach: async () => {
         callerToken = undefined;
       },

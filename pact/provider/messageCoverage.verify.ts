@@ -1,7 +1,8 @@
 // The message pacts cover the contract: every message interaction of the pacts (written by the
-// consumer step just before: the worker's, the SDK's socket frames beside its HTTP interactions, and
-// the API's pact on the frames the SDK sends) names a message and channel of contracts/asyncapi.yaml,
-// and every message that travels over SQS has an interaction unless NOT_COVERED_YET says why not.
+// consumer step just before: the worker's, the SDK's socket frames and push payloads beside its HTTP
+// interactions, and the API's pact on the frames the SDK sends) names a message and channel of
+// contracts/asyncapi.yaml, and every message that travels over SQS has an interaction unless
+// NOT_COVERED_YET says why not.
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import {
