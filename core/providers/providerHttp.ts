@@ -11,6 +11,7 @@ import {
   ProviderUnavailableError,
 } from './errors.js';
 import { clock } from '../clock/clock.js';
+import { request, type Dispatcher } from 'undici';
 
 export interface ProviderRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -75,10 +76,36 @@ export function retryAfterSeconds(headers: Headers): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - clock.now()) / 1000));
 }
 
+/** A response as the HTTP layer reads it: status, WHATWG headers, the body read or discarded once. */
+interface SentResponse {
+  status: number;
+  headers: Headers;
+  text(): Promise<string>;
+  discard(): Promise<void>;
+}
+
+function sentResponse(
+  status: number,
+  raw: Dispatcher.ResponseData['headers'],
+  body: Dispatcher.ResponseData['body'],
+): SentResponse {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return {
+    status,
+    headers,
+    text: () => body.text(),
+    discard: () => body.dump(),
+  };
+}
+
 export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
   const { provider, baseUrl, tokens, budget, timeoutMs = 15_000 } = options;
 
-  async function send(req: ProviderRequest, token: string): Promise<Response> {
+  async function send(req: ProviderRequest, token: string): Promise<SentResponse> {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     let body: string | undefined;
     if (req.json !== undefined) {
@@ -88,17 +115,21 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(req.form).toString();
     }
-    const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
     try {
-      const res = await fetch(buildUrl(baseUrl, req.path, req.query), {
+      const res = await request(buildUrl(baseUrl, req.path, req.query), {
         method: req.method ?? 'GET',
         headers,
         body,
-        signal: AbortSignal.any(signals),
+        // The job's signal when it has one; undici's own timers bound a silent peer (headers, then
+        // each gap in the body), so no timer and no combined signal is made per call.
+        ...(options.signal ? { signal: options.signal } : {}),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
-      options.onCall?.(provider, res.status);
-      await budget?.observe(res.status, res.headers);
-      return res;
+      const sent = sentResponse(res.statusCode, res.headers, res.body);
+      options.onCall?.(provider, sent.status);
+      await budget?.observe(sent.status, sent.headers);
+      return sent;
     } catch (error) {
       options.onCall?.(provider, 0);
       throw new ProviderUnavailableError(
@@ -118,19 +149,19 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       let token = await tokens.accessToken();
       let res = await send(req, token);
       if (res.status === 401) {
-        await res.body?.cancel();
+        await res.discard();
         // One forced refresh: the token may have been revoked or expired early.
         await budget?.acquire();
         token = await tokens.accessToken({ forceRefresh: true, rejected: token });
         res = await send(req, token);
         if (res.status === 401) {
-          await res.body?.cancel();
+          await res.discard();
           throw new ProviderAuthError(provider, `${provider} rejected the credentials after a refresh`);
         }
       }
       const allowed = req.allowStatus?.includes(res.status) ?? false;
-      if (!res.ok && !allowed) {
-        await res.body?.cancel();
+      if ((res.status < 200 || res.status > 299) && !allowed) {
+        await res.discard();
         const what = `${req.method ?? 'GET'} ${req.path} answered ${res.status}`;
         if (res.status === 429)
           throw new ProviderRateLimitedError(provider, retryAfterSeconds(res.headers), what);
@@ -140,7 +171,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         throw new ProviderRequestError(provider, res.status, `${provider}: ${what}`);
       }
       if (req.expectEmpty || res.status === 204) {
-        await res.body?.cancel();
+        await res.discard();
         return { status: res.status, headers: res.headers, body: undefined as T };
       }
       const text = await res.text().catch((error: unknown) => {
