@@ -1,0 +1,103 @@
+// The hot path's claim of a job the API created, against the real table (dynalite): the API sends
+// the message first and writes the JOB item a few milliseconds later, so a worker that claims at
+// once usually finds nothing and pays a failed conditional write and a backoff. The worker waits
+// for the item instead (worker/sync/hotPathJob.ts, JOB_ITEM_SETTLE_MS).
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { clock } from '../../core/clock/clock.js';
+import type { SyncEvent } from '../../core/events/eventBus.js';
+import { createLogger } from '../../core/logging/logger.js';
+import type { SyncJobRecord } from '../../core/store/syncJobRecords.js';
+import type { SyncRunResult } from '../../core/sync/syncManager.js';
+import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
+import { HotPathJob } from '../../worker/sync/hotPathJob.js';
+import { getHarness } from './hooks.js';
+
+const nothingNew: SyncRunResult = {
+  recordsRead: 0,
+  recordsWritten: 0,
+  recordsSkipped: 0,
+  skippedByReason: {},
+  destinationFetched: false,
+  providerCalls: 1,
+  itemsWritten: 0,
+};
+
+describe('hot path: claiming a job the API is still writing', () => {
+  function setup() {
+    const h = getHarness();
+    const events: SyncEvent[] = [];
+    const job = new HotPathJob({
+      config: h.config,
+      logger: createLogger({ level: 'silent', service: 'test' }),
+      // Only the claim is under test: the sync itself finds nothing (the e2e suites run real ones).
+      syncManager: { run: () => Promise.resolve(nothingNew) } as never,
+      syncJobs: h.syncJobs,
+      events: { publish: (e) => Promise.resolve(void events.push(...e)) },
+      cloudToDevice: {
+        ask: () => Promise.reject(new Error('not a device job')),
+        hasPending: () => Promise.resolve(false),
+      },
+      accountStatus: { isDeleted: () => Promise.resolve(false) },
+    });
+    const userId = h.newUserId();
+    const requestedAt = clock.date();
+    const message: HotPathSyncRequested = {
+      schemaVersion: 1,
+      jobId: `job_${randomUUID()}`,
+      userId,
+      sourceConnectionId: 'conn_src',
+      destinationConnectionId: 'conn_dst',
+      sourceProvider: 'strava',
+      destinationProvider: 'garmin',
+      dataType: 'workout',
+      priority: 'medium',
+      trigger: 'manual',
+      tier: 'FREE',
+      requestedAt: requestedAt.toISOString(),
+    };
+    const record: SyncJobRecord = {
+      userId,
+      jobId: message.jobId,
+      status: 'QUEUED',
+      mode: 'manual',
+      priority: 'medium',
+      trigger: 'manual',
+      sourceConnectionId: message.sourceConnectionId,
+      destinationConnectionId: message.destinationConnectionId,
+      dataType: 'workout',
+      createdAt: message.requestedAt,
+      updatedAt: message.requestedAt,
+      expiresAt: Math.floor(requestedAt.getTime() / 1000) + 86_400,
+    };
+    return { h, job, message, record, events };
+  }
+
+  it('a message received before its JOB item lands is claimed once, with no failed write', async () => {
+    const { h, job, message, record, events } = setup();
+    // The API's BatchWriteItem lands a few milliseconds after the message (well inside the wait).
+    const apiWrite = sleep(10).then(() => h.syncJobs.put(record));
+    const delivery = { originMessageId: randomUUID(), receiveCount: 1, isLastAttempt: false };
+    const outcome = await job.handle(message, delivery);
+    await apiWrite;
+
+    assert.deepEqual(outcome.outcome, { kind: 'done' });
+    assert.equal(outcome.jobWrites, 2, 'one claim and one final write; a missed first claim makes it 3');
+    const stored = await h.syncJobs.get(message.userId, message.jobId);
+    assert.equal(stored?.status, 'SUCCEEDED');
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['SyncSucceeded'],
+    );
+  });
+
+  it('an item already written is claimed at once', async () => {
+    const { h, job, message, record } = setup();
+    await h.syncJobs.put(record);
+    const delivery = { originMessageId: randomUUID(), receiveCount: 1, isLastAttempt: false };
+    const outcome = await job.handle(message, delivery);
+    assert.equal(outcome.jobWrites, 2);
+    assert.equal((await h.syncJobs.get(message.userId, message.jobId))?.status, 'SUCCEEDED');
+  });
+});
