@@ -608,9 +608,14 @@ async function partB(o: PartBOptions, logDir: string) {
       }
     };
     const eventFile = env.EVENT_LOG_FILE!;
+    // A job's event is written before its afterSync schedules the connection's first poll check:
+    // wait for both, or a phase's chain head could be overwritten by a late afterSync and its
+    // checks counted as superseded (the phase then never finishes; seen on a loaded machine).
     await waitFor('first sync', async () => {
       const seen = new Set(readEvents(eventFile).map((e) => e.jobId));
-      return firstJobs.every((id) => seen.has(id));
+      if (!firstJobs.every((id) => seen.has(id))) return false;
+      const heads = await Promise.all(users.map((u) => pollState.next(u.source)));
+      return heads.every((head) => head !== null);
     });
     const firstEvents = readEvents(eventFile).filter((e) => firstJobs.includes(e.jobId));
     const firstFailed = firstEvents.filter((e) => e.type !== 'SyncSucceeded').length;

@@ -39,7 +39,11 @@ export interface PreflightDeps {
 export interface PreflightStats {
   /** Hops re-sent towards a later check. */
   hops: number;
-  /** Due checks run (one per message, whatever the number of data types). */
+  /**
+   * Due checks run (one per message, whatever the number of data types). This and the two counts
+   * below move together once the next check is scheduled: whoever reads them also sees the
+   * connection's new chain head.
+   */
   checks: number;
   /** Checks that found new data for at least one data type. */
   checksWithNewData: number;
@@ -133,10 +137,8 @@ export class PreflightChecker {
     } finally {
       this.stats.providerCalls += counter.calls;
     }
-    this.stats.checks += 1;
-
+    let enqueued = 0;
     if (changed.length > 0) {
-      this.stats.checksWithNewData += 1;
       const tier = (await this.d.profiles.get(poll.userId))?.subscriptionLevel ?? 'FREE';
       for (const { config, destination } of target.configs) {
         if (!changed.includes(config.dataType)) continue;
@@ -153,10 +155,13 @@ export class PreflightChecker {
           correlationId: delivery.originMessageId,
         });
         await this.d.producer.send('hotPathSync', job.message, { deduplicationId: job.deduplicationId });
-        this.stats.jobs += 1;
+        enqueued += 1;
       }
     }
     await this.d.poller.scheduleNext(target, { checkedAt, newData: changed.length > 0 });
+    this.stats.checks += 1;
+    if (changed.length > 0) this.stats.checksWithNewData += 1;
+    this.stats.jobs += enqueued;
     return { kind: 'done' };
   }
 }
