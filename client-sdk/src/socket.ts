@@ -116,8 +116,9 @@ export function createSyncSocket(options: SyncSocketOptions): SyncSocket {
   let stayConnected = false;
   let paused = false;
   let forceRefresh = false;
-  /** The token the server last refused (401): not offered again. */
+  /** The token the server last refused (401, or 410/4410 for a deleted account): not offered again. */
   let refusedToken: string | undefined;
+  let refusedAs: 'unauthorized' | 'account_deleted' = 'unauthorized';
   let closing: Promise<void> | undefined;
   const requests = new Map<string, PendingRequest>();
   const subscriptions = new Map<string, Subscription>();
@@ -190,8 +191,14 @@ export function createSyncSocket(options: SyncSocketOptions): SyncSocket {
     );
   }
 
+  /** The server said the account is gone: everything fails; the token is not offered again. */
+  function becomeAccountDeleted(closeCode?: number): void {
+    setState('account_deleted');
+    failEverything(new SyncSocketError('account_deleted', 'The account was deleted', closeCode));
+  }
+
   function ensureConnecting(): void {
-    if (!paused && (state === 'idle' || state === 'unauthorized')) void open();
+    if (!paused && (state === 'idle' || state === 'unauthorized' || state === 'account_deleted')) void open();
   }
 
   async function open(): Promise<void> {
@@ -209,7 +216,8 @@ export function createSyncSocket(options: SyncSocketOptions): SyncSocket {
     }
     if (id !== generation) return;
     forceRefresh = false;
-    if (token === refusedToken) return becomeUnauthorized();
+    if (token === refusedToken)
+      return refusedAs === 'account_deleted' ? becomeAccountDeleted() : becomeUnauthorized();
     let ws: WebSocketLike;
     try {
       ws = new SocketClass(url, socketProtocols(token));
@@ -249,8 +257,13 @@ export function createSyncSocket(options: SyncSocketOptions): SyncSocket {
     if (conn.opened && clock.now() - conn.openedAt >= backoff.stableAfterMs) attempt = 0;
     const reaction = conn.opened ? reactionToClose(code) : reactionToRefusal(status);
     switch (reaction) {
+      case 'account_deleted':
+        refusedToken = conn.token;
+        refusedAs = 'account_deleted';
+        return becomeAccountDeleted(conn.opened ? code : undefined);
       case 'unauthorized':
         refusedToken = conn.token;
+        refusedAs = 'unauthorized';
         // One more attempt with a token fetched anew; refused again, the socket waits for a new token.
         if (conn.forced) return becomeUnauthorized();
         forceRefresh = true;

@@ -1,6 +1,6 @@
 // What the sync socket does when a connection ends: the server's close codes (contracts/asyncapi.yaml,
 // channel `syncSocket`; test/sdk/socket.test.ts keeps this table equal to the contract's) and the
-// HTTP answers that refuse an upgrade (401, 429, 503) mapped to one reaction each.
+// HTTP answers that refuse an upgrade (401, 410, 429, 503) mapped to one reaction each.
 
 /** Close codes the server sends on /v1/ws. */
 export const SOCKET_CLOSE_CODES = {
@@ -12,6 +12,8 @@ export const SOCKET_CLOSE_CODES = {
   /** The token the socket was opened with expired: reconnect with a fresh one. */
   token_expired: 4401,
   unknown_action: 4404,
+  /** The account was deleted: the socket cannot be opened again with its tokens (the upgrade answers 410). */
+  account_deleted: 4410,
   /** No application frame either way for the server's idle timeout (10 minutes by default). */
   idle_timeout: 4408,
   invalid_frame: 4422,
@@ -32,7 +34,9 @@ export type Reaction =
   /** A frame broke the protocol: what it asked is failed (it would fail again), then backoff. */
   | 'protocol_error'
   /** The upgrade was refused 401: no reconnect until the token provider gives another token. */
-  | 'unauthorized';
+  | 'unauthorized'
+  /** The account was deleted (4410, or an upgrade refused 410): like `unauthorized`, without the forced refresh. */
+  | 'account_deleted';
 
 const PROTOCOL_ERRORS = new Set<number>([
   SOCKET_CLOSE_CODES.frame_too_large,
@@ -43,6 +47,7 @@ const PROTOCOL_ERRORS = new Set<number>([
 
 /** The reaction to a close of an open socket (1006 when it was dropped without a close frame). */
 export function reactionToClose(code: number): Reaction {
+  if (code === SOCKET_CLOSE_CODES.account_deleted) return 'account_deleted';
   if (code === SOCKET_CLOSE_CODES.token_expired) return 'fresh_token';
   if (code === SOCKET_CLOSE_CODES.idle_timeout) return 'if_needed';
   if (code === SOCKET_CLOSE_CODES.slow_consumer) return 'limit';
@@ -53,6 +58,7 @@ export function reactionToClose(code: number): Reaction {
 /** The reaction to an upgrade that never opened; `status` is the HTTP answer when the runtime reports it. */
 export function reactionToRefusal(status: number | undefined): Reaction {
   if (status === 401) return 'unauthorized';
+  if (status === 410) return 'account_deleted';
   if (status === 429) return 'limit';
   return 'backoff';
 }

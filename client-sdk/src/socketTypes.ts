@@ -39,6 +39,11 @@ export type SyncSocketState =
   | 'waiting'
   /** The server refused the token: no attempt until the token provider returns another token. */
   | 'unauthorized'
+  /**
+   * The account was deleted (close 4410 or an upgrade refused 410): sign the user out. No attempt
+   * until the token provider returns another token (another account's; this one's is refused again).
+   */
+  | 'account_deleted'
   /** `close()` was called: final. */
   | 'closed';
 
@@ -123,7 +128,9 @@ export type SyncSocketErrorReason =
   /** The server refused the token and the token provider has no other one. */
   | 'unauthorized'
   /** The server closed the socket for a frame it refused (close code in `closeCode`). */
-  | 'protocol_error';
+  | 'protocol_error'
+  /** The account was deleted (DELETE /v1/users/me): the app signs the user out. */
+  | 'account_deleted';
 
 /** A socket request that cannot complete for a reason of the socket itself (not a problem answer). */
 export class SyncSocketError extends Error {

@@ -16,6 +16,8 @@ const ACTIVE: Status = { deleted: false };
 
 export class AccountStatus {
   private readonly cache: LRUCache<string, Status>;
+  /** Told when a user's answer may have changed (see `onChange`). */
+  private readonly listeners: Array<(userId: string) => void> = [];
   /** Abort reasons of reads an invalidation overtook (see fetchMethod). */
   private readonly overtaken = new WeakSet<object>();
 
@@ -56,6 +58,20 @@ export class AccountStatus {
   /** This process recorded the deletion: every later check here knows it without a read. */
   remember(userId: string, deletion: AccountDeletion): void {
     this.cache.set(userId, { deleted: true, deletion });
+    this.changed(userId);
+  }
+
+  /**
+   * `listener` hears of every user whose answer may have changed here: a deletion this process
+   * recorded, or a user dropped by an invalidation (INVALIDATE_ALL: every user). It asks
+   * `isDeleted` again to know; the WebSocket lane closes a deleted user's sockets this way.
+   */
+  onChange(listener: (userId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(userId: string): void {
+    for (const listener of this.listeners) listener(userId);
   }
 
   /** Follows `source`'s invalidations (the user config cache): a dropped user is read again. */
@@ -63,6 +79,7 @@ export class AccountStatus {
     source.onInvalidate((userId) => {
       if (userId === INVALIDATE_ALL) this.cache.clear();
       else this.cache.delete(userId);
+      this.changed(userId);
     });
   }
 }

@@ -12,6 +12,8 @@ export const CLOSE = {
   frameNotJson: { code: 4400, reason: 'frame_not_json' },
   /** The token the socket was opened with expired: reconnect with a fresh one. */
   tokenExpired: { code: 4401, reason: 'token_expired' },
+  /** The account was deleted (DELETE /v1/users/me): its sockets close and cannot reopen (410). */
+  accountDeleted: { code: 4410, reason: 'account_deleted' },
   /** `action` names no client frame of the contract. */
   unknownAction: { code: 4404, reason: 'unknown_action' },
   /** No application frame either way for WS_IDLE_TIMEOUT_MS. */

@@ -46,6 +46,11 @@ export class SessionRegistry {
     return this.byUser.get(userId) ?? [];
   }
 
+  /** Users with at least one socket here. */
+  users(): Iterable<string> {
+    return this.byUser.keys();
+  }
+
   *all(): Iterable<SocketSession> {
     for (const sessions of this.byUser.values()) yield* sessions;
   }

@@ -24,6 +24,7 @@ import { toAppError, toProblem } from '../http/problem.js';
 import { PerUserBudget } from '../middleware/rateLimit.js';
 import { accountDeleted } from '../middleware/accountGate.js';
 import { clock } from '../../core/clock/clock.js';
+import { INVALIDATE_ALL } from '../../core/cache/userConfigCache.js';
 import { CLOSE } from './closeCodes.js';
 import { parseClientFrame, type ClientAction, type ClientFrame } from './frames.js';
 import { JobSubscriptions } from './jobSubscriptions.js';
@@ -119,6 +120,12 @@ export class WebSocketLane {
       delivery: this.delivery,
       maxJobs: config.WS_MAX_JOBS_PER_CONNECTION,
       ...(o.runner ? { runner: o.runner } : {}),
+    });
+    // A deleted account's sockets close at once here, and in other processes when the deletion's
+    // invalidation arrives (each heartbeat asks again, should it have been missed).
+    o.dependencies.accountStatus.onChange((userId) => {
+      if (userId === INVALIDATE_ALL) for (const user of [...this.sessions.users()]) this.closeIfDeleted(user);
+      else this.closeIfDeleted(userId);
     });
     this.handlers = {
       sync: (session, frame, correlationId) => syncRequests.handle(session, frame, correlationId),
@@ -296,8 +303,25 @@ export class WebSocketLane {
     });
   }
 
+  /** Closes the user's sockets here with 4410 when the account was deleted (a cached answer, mostly). */
+  private closeIfDeleted(userId: string): void {
+    if (this.closing) return;
+    const sessions = [...this.sessions.ofUser(userId)];
+    if (sessions.length === 0) return;
+    this.o.dependencies.accountStatus.isDeleted(userId).then(
+      (deleted) => {
+        if (!deleted) return;
+        for (const session of sessions) if (session.isOpen) session.close(CLOSE.accountDeleted);
+        this.o.logger.info({ sockets: sessions.length }, 'account deleted: its sockets closed');
+      },
+      // Unknown for now (DynamoDB unreachable): the next heartbeat asks again.
+      (error: unknown) => this.o.logger.warn({ err: error }, 'account status unknown; sockets kept for now'),
+    );
+  }
+
   /** Heartbeat, idle timeout and token expiry, for every socket at once. */
   private beat(): void {
+    for (const userId of [...this.sessions.users()]) this.closeIfDeleted(userId);
     const now = clock.now();
     for (const session of this.sessions.all()) {
       if (!session.isOpen) continue;

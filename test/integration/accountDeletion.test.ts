@@ -8,8 +8,9 @@ import { expect } from 'chai';
 import { DeletedUserRepository } from '../../core/store/deletedUserRepository.js';
 import { createDocumentClient, createDocumentStore } from '../../core/store/dynamoClient.js';
 import { PROFILE_SK, userPk } from '../../core/store/keys.js';
-import { consentAtSandbox } from '../support/harness.js';
-import { refusedUpgrade } from '../support/wsClient.js';
+import { startApi, type RunningApi } from '../../server/main.js';
+import { consentAtSandbox, testEnv } from '../support/harness.js';
+import { refusedUpgrade, TestSocket } from '../support/wsClient.js';
 import { getHarness } from './hooks.js';
 
 interface Accepted {
@@ -132,5 +133,41 @@ describe('DELETE /v1/users/me (API side)', () => {
     const refusal = await refusedUpgrade(h.api.url, { token, protocols: ['syncwell.v1'] });
     expect(refusal.status).to.equal(410);
     expect(refusal.body.code).to.equal('account_deleted');
+  });
+
+  describe('sockets opened before the deletion', function () {
+    this.timeout(30_000);
+    /** A second API process on the same stack: it hears of the deletion only through Redis. */
+    let other: RunningApi;
+    before(async () => {
+      other = await startApi(testEnv(getHarness().stack, { WS_HEARTBEAT_INTERVAL_MS: '200' }));
+    });
+    after(async () => {
+      await other?.stop();
+    });
+
+    it('are closed with 4410 account_deleted in every API process, and only that user\'s', async () => {
+      const h = getHarness();
+      const token = await h.token(h.newUserId('del'));
+      const bystanderToken = await h.token(h.newUserId('del'));
+      const here = await TestSocket.open(h.api.url, { token });
+      const there = await TestSocket.open(other.url, { token });
+      const bystander = await TestSocket.open(other.url, { token: bystanderToken });
+      try {
+        expect((await h.request('DELETE', '/v1/users/me', { token })).status).to.equal(202);
+        const closes = await Promise.all([here.closed, there.closed]);
+        expect(closes).to.deep.equal([
+          { code: 4410, reason: 'account_deleted' },
+          { code: 4410, reason: 'account_deleted' },
+        ]);
+        // Several heartbeats later, another user's socket on the same process is still open.
+        let pings = 0;
+        bystander.ws.on('ping', () => (pings += 1));
+        while (pings < 3) await new Promise((r) => setTimeout(r, 50));
+        expect(bystander.ws.readyState).to.equal(bystander.ws.OPEN);
+      } finally {
+        await Promise.all([here.close(), there.close(), bystander.close()]);
+      }
+    });
   });
 });

@@ -353,6 +353,43 @@ describe('client SDK sync socket', function () {
     expect(socket.state).to.equal('open');
   });
 
+  it('stops when the account is deleted: what it followed fails with account_deleted, and it does not reconnect', async () => {
+    const { userId, job } = await parkedJob();
+    let current = await e.h.token(userId);
+    const tokens = recordingTokenProvider(() => current);
+    const { socket, clock: manual, disconnects } = socketFor(e.h.api.url, tokens.getToken);
+    const frames: JobStatusFrame[] = [];
+    const ended = new Promise<unknown>((resolve) =>
+      socket.subscribeJob(job.jobId, (frame) => frames.push(frame), { onError: resolve }),
+    );
+    await until(() => frames.length === 1, 10_000, 'the current status');
+
+    expect((await e.h.request('DELETE', '/v1/users/me', { token: current })).status).to.equal(202);
+    const error = await ended;
+    expect(error).to.be.instanceOf(SyncSocketError);
+    expect(error).to.include({ reason: 'account_deleted', closeCode: 4410 });
+    expect(disconnects().map((d) => d.code)).to.deep.equal([4410]);
+    expect(socket.state).to.equal('account_deleted');
+    expect(manual.pending).to.deep.equal([]);
+
+    const request = {
+      sourceConnectionId: job.sourceConnectionId,
+      destinationConnectionId: job.destinationConnectionId,
+      dataType: 'workout' as const,
+    };
+    // The same token again: failed at once, without an upgrade.
+    const again = await socket.requestSync(request).catch((err: unknown) => err);
+    expect(again).to.include({ reason: 'account_deleted' });
+    expect(disconnects()).to.have.length(1);
+    // Another token of the deleted account: one upgrade, refused 410, the same error, no retry.
+    current = await e.h.token(userId, { issuedAtSeconds: Math.floor(clock.now() / 1000) - 60 });
+    const refused = await socket.requestSync(request).catch((err: unknown) => err);
+    expect(refused).to.include({ reason: 'account_deleted' });
+    expect(disconnects().map((d) => d.status ?? d.code)).to.deep.equal([4410, 410]);
+    expect(socket.state).to.equal('account_deleted');
+    expect(manual.pending).to.deep.equal([]);
+  });
+
   it('backs off when the token provider fails (offline), then connects with its next token', async () => {
     const { userId, job } = await parkedJob();
     const token = await e.h.token(userId);
