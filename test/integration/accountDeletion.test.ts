@@ -146,7 +146,7 @@ describe('DELETE /v1/users/me (API side)', () => {
       await other?.stop();
     });
 
-    it('are closed with 4410 account_deleted in every API process, and only that user\'s', async () => {
+    it("are closed with 4410 account_deleted in every API process, and only that user's", async () => {
       const h = getHarness();
       const token = await h.token(h.newUserId('del'));
       const bystanderToken = await h.token(h.newUserId('del'));
