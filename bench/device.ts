@@ -5,7 +5,10 @@
 // every record new (written to Strava), then again from reinstalled apps (every record found in the
 // ledger, nothing written). For the cloud → device round trip (Model 3, Garmin → Apple Health): the
 // p50/p99 from POST /v1/sync-jobs to SUCCEEDED through pullPendingWork, split into the wait for the
-// job to park and the phone's work, with the API's and the worker's CPU per round trip. See
+// job to park and the phone's work, with the API's and the worker's CPU per round trip. For a
+// foreground app's sync (Garmin → Strava, cloud to cloud): POST /v1/sync-jobs then polling
+// GET /v1/sync-jobs/{id}, next to a `sync` frame on an open socket (the SDK's requestSync) in the
+// same run, alternating, each with its p50/p99 and the API's CPU per job. See
 // bench/results/README.md.
 //
 // Processes: this one (fixtures, simulators, measurement), the local stack with the sandbox, the API
@@ -14,7 +17,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { CanonicalRecord, DeviceWorkOutcome } from '../client-sdk/dist/index.js';
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import {
+  createSyncSocket,
+  createSyncWellClient,
+  type CanonicalRecord,
+  type DeviceWorkOutcome,
+  type SyncSocket,
+} from '../client-sdk/dist/index.js';
 import { clock } from '../core/clock/clock.js';
 import { freePort } from '../infra/local/freePort.js';
 import { mintDevToken } from '../infra/local/devIssuer.js';
@@ -25,6 +36,7 @@ import { percentile, round } from './lib/stats.js';
 import {
   WIDE,
   connect,
+  createUsers,
   json,
   startApiProcess,
   startStack,
@@ -42,6 +54,7 @@ const { values: given } = parseArgs({
     concurrency: { type: 'string' },
     'round-trips': { type: 'string' },
     'poll-ms': { type: 'string' },
+    'socket-jobs': { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
     out: { type: 'string' },
     smoke: { type: 'boolean', default: false },
@@ -51,7 +64,15 @@ const { values: given } = parseArgs({
 const SMOKE = given.smoke ?? false;
 // The full run's defaults, or the smoke run's (bench/lib/smoke.ts): the same phases, tiny sizes.
 const defaults = SMOKE
-  ? { 'upload-users': '2', records: '20', batch: '10', concurrency: '2', 'round-trips': '3', 'poll-ms': '25' }
+  ? {
+      'upload-users': '2',
+      records: '20',
+      batch: '10',
+      concurrency: '2',
+      'round-trips': '3',
+      'poll-ms': '25',
+      'socket-jobs': '3',
+    }
   : {
       'upload-users': '10',
       records: '1000',
@@ -59,6 +80,7 @@ const defaults = SMOKE
       concurrency: '4',
       'round-trips': '40',
       'poll-ms': '25',
+      'socket-jobs': '40',
     };
 // parseArgs leaves options that were not given out of `given`: those take the defaults.
 const args = { ...defaults, ...given };
@@ -69,10 +91,12 @@ if (args.help) {
   --batch N          records per POST /v1/device-upload (at most 500)            [500]
   --concurrency N    phones uploading at the same time                           [4]
   --round-trips N    Garmin → Apple Health jobs, one after the other, a user each [40]
-  --poll-ms N        the phone's pause between two pullPendingWork calls          [25]
+  --poll-ms N        the phone's pause between two pullPendingWork (or GET job) calls [25]
+  --socket-jobs N    Garmin → Strava syncs by POST + polling, and as many over the socket [40]
   --log-level L      the API's and the worker's LOG_LEVEL                        [warn]
   --out FILE         JSON results                                                [bench/results/device-latest.json]
-  --smoke            2 phones × 20 records in batches of 10, 3 round trips (options above override):
+  --smoke            2 phones × 20 records in batches of 10, 3 round trips, 3 + 3 foreground syncs
+                     (options above override):
                      exit 1 unless every upload and round trip succeeded and measured; writes
                      bench/results/device-smoke.json.tmp`);
   process.exit(0);
@@ -88,6 +112,7 @@ const BATCH = int('batch', args.batch);
 const CONCURRENCY = int('concurrency', args.concurrency);
 const ROUND_TRIPS = int('round-trips', args['round-trips']);
 const POLL_MS = int('poll-ms', args['poll-ms']);
+const SOCKET_JOBS = int('socket-jobs', args['socket-jobs']);
 if (BATCH > 500) throw new Error('--batch must be at most 500 (the contract bound)');
 const OUT = resultsFile('device', SMOKE, args.out, 'bench/results/device-latest.json');
 const LOG_DIR = path.join(REPO_ROOT, '.state', 'bench');
@@ -132,6 +157,19 @@ interface RoundTripPhase {
   apiCpuMicrosPerRoundTrip: number;
   workerCpuMicrosPerRoundTrip: number;
   failures: string[];
+}
+
+/** A foreground sync by one method: POST + polling, or the socket. */
+interface ForegroundPhase {
+  method: 'POST + polling' | 'socket';
+  jobs: number;
+  succeeded: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The API's CPU per job (the worker's is the same either way: the job runs on the hot path). */
+  apiCpuMicrosPerJob: number;
+  /** HTTP requests (POST and every GET) or frames sent, per job. */
+  callsPerJob: number;
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
@@ -261,6 +299,29 @@ async function main(): Promise<void> {
       },
     );
 
+    // Foreground syncs: pairs of Garmin → Strava users, one syncing by POST + polling, one by socket.
+    const foreground = await createUsers(apiUrl, sandboxUrl, 2 * SOCKET_JOBS, {
+      empty: false,
+      tag: `db-f-${RUN}`,
+      source: 'garmin',
+      destination: 'strava',
+    });
+    await pool(foreground, 10, (u) =>
+      fetch(`${apiUrl}/v1/sync-configs`, {
+        method: 'POST',
+        headers: {
+          authorization: u.authorization,
+          'content-type': 'application/json',
+          'idempotency-key': randomUUID(),
+        },
+        body: JSON.stringify({
+          sourceConnectionId: u.source,
+          destinationConnectionId: u.destination,
+          dataType: 'workout',
+        }),
+      }).then(json),
+    );
+
     async function uploadPhase(
       name: string,
       phones: DeviceSimulator[],
@@ -352,6 +413,63 @@ async function main(): Promise<void> {
       };
     }
 
+    /** POST /v1/sync-jobs, then GET /v1/sync-jobs/{id} every POLL_MS until it is final. */
+    async function postAndPoll(u: (typeof foreground)[number], calls: { n: number }) {
+      const client = createSyncWellClient({
+        baseUrl: apiUrl,
+        getToken: async () => u.authorization.slice('Bearer '.length),
+        fetch: (input, init) => {
+          calls.n += 1;
+          return fetch(input, init);
+        },
+        retry: { maxAttempts: 1 },
+      });
+      const t0 = performance.now();
+      const { jobId } = await client.createSyncJob({
+        sourceConnectionId: u.source,
+        destinationConnectionId: u.destination,
+        dataType: 'workout',
+        mode: 'manual',
+      });
+      for (;;) {
+        const job = await client.getSyncJob(jobId);
+        if (job.status === 'SUCCEEDED') return performance.now() - t0;
+        if (job.status === 'FAILED') throw new Error(`job ${jobId} failed: ${JSON.stringify(job.error)}`);
+        if (performance.now() - t0 > 60_000) throw new Error(`job ${jobId} not final after 60 s`);
+        await sleep(POLL_MS);
+      }
+    }
+
+    /** A connected socket (a foreground app has one open), for `socketSync`. */
+    async function openSocket(u: (typeof foreground)[number]): Promise<SyncSocket> {
+      let opened: () => void;
+      const open = new Promise<void>((resolve) => (opened = resolve));
+      const socket = createSyncSocket({
+        baseUrl: apiUrl,
+        getToken: async () => u.authorization.slice('Bearer '.length),
+        WebSocket,
+        onEvent: (event) => {
+          if (event.type === 'state' && event.state === 'open') opened();
+        },
+      });
+      socket.connect();
+      await open;
+      return socket;
+    }
+
+    /** A `sync` frame on an open socket, until its SyncResultFrame. */
+    async function socketSync(u: (typeof foreground)[number], socket: SyncSocket) {
+      const t0 = performance.now();
+      const result = await socket.requestSync({
+        sourceConnectionId: u.source,
+        destinationConnectionId: u.destination,
+        dataType: 'workout',
+      });
+      if (result.status !== 'SUCCEEDED')
+        throw new Error(`socket job ${result.jobId} ended ${result.status}: ${JSON.stringify(result)}`);
+      return performance.now() - t0;
+    }
+
     console.log('warm-up...');
     // Not measured: the first requests of a process pay for compilation and connections.
     const warm = await phoneUser('db-w', 0, 'strava', true);
@@ -415,6 +533,53 @@ async function main(): Promise<void> {
         `worker CPU ${roundTrips.workerCpuMicrosPerRoundTrip} µs per round trip  ${roundTrips.recordsWrittenPerRoundTrip} records written each`,
     );
 
+    // Alternating, one job at a time, so both methods see the same machine.
+    const latencies = { post: [] as number[], socket: [] as number[] };
+    const cpu = { post: 0, socket: 0 };
+    const calls = { post: { n: 0 }, socket: 0 };
+    const foregroundFailures: string[] = [];
+    for (let i = 0; i < SOCKET_JOBS; i += 1) {
+      const byPost = foreground[2 * i]!;
+      const bySocket = foreground[2 * i + 1]!;
+      let c0 = processCpuMicros(api.pid);
+      try {
+        latencies.post.push(await postAndPoll(byPost, calls.post));
+      } catch (error) {
+        foregroundFailures.push(`POST + polling: ${(error as Error).message}`);
+      }
+      cpu.post += processCpuMicros(api.pid) - c0;
+      const socket = await openSocket(bySocket);
+      c0 = processCpuMicros(api.pid);
+      try {
+        latencies.socket.push(await socketSync(bySocket, socket));
+        calls.socket += 1;
+      } catch (error) {
+        foregroundFailures.push(`socket: ${(error as Error).message}`);
+      }
+      cpu.socket += processCpuMicros(api.pid) - c0;
+      await socket.close();
+    }
+    const foregroundPhase = (method: ForegroundPhase['method'], ms: number[], cpuMicros: number, n: number) =>
+      ({
+        method,
+        jobs: SOCKET_JOBS,
+        succeeded: ms.length,
+        p50Ms: round(percentile(ms, 50), 1),
+        p99Ms: round(percentile(ms, 99), 1),
+        apiCpuMicrosPerJob: round(cpuMicros / SOCKET_JOBS),
+        callsPerJob: round(n / SOCKET_JOBS, 2),
+      }) satisfies ForegroundPhase;
+    const foregroundSyncs = [
+      foregroundPhase('POST + polling', latencies.post, cpu.post, calls.post.n),
+      foregroundPhase('socket', latencies.socket, cpu.socket, calls.socket),
+    ];
+    for (const f of foregroundSyncs)
+      console.log(
+        `${`foreground sync: ${f.method}`.padEnd(36)} ${String(f.succeeded).padStart(6)} jobs    ` +
+          `p50 ${f.p50Ms} ms p99 ${f.p99Ms} ms  API CPU ${f.apiCpuMicrosPerJob} µs per job  ` +
+          `${f.callsPerJob} ${f.method === 'socket' ? 'frames' : 'HTTP requests'} per job`,
+      );
+
     writeFileSync(
       OUT,
       `${JSON.stringify(
@@ -427,9 +592,11 @@ async function main(): Promise<void> {
             concurrency: CONCURRENCY,
             roundTrips: ROUND_TRIPS,
             pollMs: POLL_MS,
+            socketJobs: SOCKET_JOBS,
           },
           uploads: [first, again],
           roundTrips,
+          foregroundSyncs,
         },
         null,
         2,
@@ -440,6 +607,7 @@ async function main(): Promise<void> {
       ...first.failures,
       ...again.failures,
       ...failures,
+      ...foregroundFailures,
       ...(first.written !== UPLOAD_USERS * RECORDS
         ? [`first upload wrote ${first.written} records, expected ${UPLOAD_USERS * RECORDS}`]
         : []),
@@ -454,7 +622,11 @@ async function main(): Promise<void> {
         ]),
         ...positive('round trips succeeded', roundTrips.succeeded),
         ...positive('records written per round trip', roundTrips.recordsWrittenPerRoundTrip),
-        ...nonFiniteFigures({ uploads: [first, again], roundTrips }, 'results'),
+        ...foregroundSyncs.flatMap((f) => [
+          ...positive(`foreground sync ${f.method}: jobs succeeded`, f.succeeded),
+          ...positive(`foreground sync ${f.method}: API CPU per job`, f.apiCpuMicrosPerJob),
+        ]),
+        ...nonFiniteFigures({ uploads: [first, again], roundTrips, foregroundSyncs }, 'results'),
       ]);
     else if (problems.length > 0) {
       for (const p of problems) console.error(p);
