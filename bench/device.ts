@@ -17,7 +17,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import {
   createSyncSocket,
@@ -37,6 +36,7 @@ import {
   WIDE,
   connect,
   createUsers,
+  createWorkoutConfig,
   json,
   startApiProcess,
   startStack,
@@ -306,21 +306,7 @@ async function main(): Promise<void> {
       source: 'garmin',
       destination: 'strava',
     });
-    await pool(foreground, 10, (u) =>
-      fetch(`${apiUrl}/v1/sync-configs`, {
-        method: 'POST',
-        headers: {
-          authorization: u.authorization,
-          'content-type': 'application/json',
-          'idempotency-key': randomUUID(),
-        },
-        body: JSON.stringify({
-          sourceConnectionId: u.source,
-          destinationConnectionId: u.destination,
-          dataType: 'workout',
-        }),
-      }).then(json),
-    );
+    await pool(foreground, 10, (u) => createWorkoutConfig(apiUrl, u));
 
     async function uploadPhase(
       name: string,

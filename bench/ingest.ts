@@ -15,7 +15,7 @@ import { stravaEvent } from '../infra/local/sandbox/webhooks.js';
 import { processCpuMicros, REPO_ROOT, spawnNode, type NodeChild } from './lib/proc.js';
 import { nonFiniteFigures, positive, resultsFile, smokeVerdict, smokeWatchdog } from './lib/smoke.js';
 import { percentile, round } from './lib/stats.js';
-import { startApiProcess, createUsers, json, startStack, systemEnv } from './lib/system.js';
+import { startApiProcess, createUsers, createWorkoutConfig, startStack, systemEnv } from './lib/system.js';
 
 process.removeAllListeners('warning');
 
@@ -103,26 +103,7 @@ async function main(): Promise<void> {
     );
     const users = await createUsers(apiUrl, env.PROVIDER_SANDBOX_URL!, USERS, { empty: true, tag: 'ing' });
     for (let i = 0; i < users.length; i += 20)
-      await Promise.all(
-        users.slice(i, i + 20).map(async (u) =>
-          json(
-            await fetch(`${apiUrl}/v1/sync-configs`, {
-              method: 'POST',
-              headers: {
-                authorization: u.authorization,
-                'content-type': 'application/json',
-                'idempotency-key': crypto.randomUUID(),
-              },
-              body: JSON.stringify({
-                sourceConnectionId: u.source,
-                destinationConnectionId: u.destination,
-                dataType: 'workout',
-                conflictStrategy: 'newest_wins',
-              }),
-            }),
-          ),
-        ),
-      );
+      await Promise.all(users.slice(i, i + 20).map((u) => createWorkoutConfig(apiUrl, u, 'newest_wins')));
 
     console.log(`storm: ${EVENTS} Strava deliveries, ${CONCURRENCY} in flight...`);
     const before = await coalescerStats();

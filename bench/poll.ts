@@ -37,6 +37,7 @@ import { percentile, round } from './lib/stats.js';
 import {
   startApiProcess,
   createUsers,
+  createWorkoutConfig,
   inBatches,
   json,
   startStack,
@@ -564,22 +565,7 @@ async function partB(o: PartBOptions, logDir: string) {
         yesterday,
         yesterday + 1_800_000,
       );
-      await json(
-        await fetch(`${apiUrl}/v1/sync-configs`, {
-          method: 'POST',
-          headers: {
-            authorization: u.authorization,
-            'content-type': 'application/json',
-            'idempotency-key': randomUUID(),
-          },
-          body: JSON.stringify({
-            sourceConnectionId: u.source,
-            destinationConnectionId: u.destination,
-            dataType: 'workout',
-            conflictStrategy: 'newest_wins',
-          }),
-        }),
-      );
+      await createWorkoutConfig(apiUrl, u, 'newest_wins');
     });
     const firstJobs = await inBatches(users, 20, async (u) => {
       const res = await json<{ jobId: string }>(

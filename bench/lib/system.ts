@@ -83,6 +83,30 @@ export async function connect(
   return connection.connectionId;
 }
 
+/** POST /v1/sync-configs: the user's workout configuration from `source` to `destination`. */
+export async function createWorkoutConfig(
+  apiUrl: string,
+  user: Pick<User, 'authorization' | 'source' | 'destination'>,
+  conflictStrategy?: 'newest_wins',
+): Promise<void> {
+  await json(
+    await fetch(`${apiUrl}/v1/sync-configs`, {
+      method: 'POST',
+      headers: {
+        authorization: user.authorization,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({
+        sourceConnectionId: user.source,
+        destinationConnectionId: user.destination,
+        dataType: 'workout',
+        ...(conflictStrategy ? { conflictStrategy } : {}),
+      }),
+    }),
+  );
+}
+
 export async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size)
