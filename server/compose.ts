@@ -26,6 +26,7 @@ import { createPushSender } from '../core/push/createPushSender.js';
 import { DevicePushNotifier } from '../core/push/devicePushNotifier.js';
 import { createEventBus } from '../core/events/createEventBus.js';
 import { createRedis, waitForRedis } from '../core/cache/redis.js';
+import { followRedis } from '../core/observability/processGauges.js';
 import { JobStatusFanOut } from '../core/realtime/jobStatusFanOut.js';
 import { S3StagingStore } from '../core/staging/stagingStore.js';
 import { DeviceRequestRepository } from '../core/store/deviceRequestRepository.js';
@@ -101,6 +102,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
   // Cloud → device round trips (seed §3 Model 3): the phone's answers are resolved here too.
   // Sync events also tell the sockets of the job's user, in whichever API process holds them.
   const events = new JobStatusFanOut(createEventBus(config, logger), redis, logger);
+  const unfollowRedis = followRedis('api_redis', redis);
   const staging = config.STAGING_BUCKET ? new S3StagingStore(config, config.STAGING_BUCKET) : undefined;
   // Data exports: the API presigns downloads and deletes archives past their retention.
   const exportArchives = config.EXPORT_BUCKET
@@ -216,6 +218,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
       staging?.close();
       exportArchives?.close();
       await push.close().catch(() => undefined);
+      unfollowRedis();
       redis.disconnect();
       subscriber.disconnect();
       sqs.destroy();

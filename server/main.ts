@@ -4,11 +4,14 @@ import { ConfigError, loadConfig } from '../core/config/config.js';
 import { createLogger } from '../core/logging/logger.js';
 import { createApi } from './compose.js';
 import type { WebSocketLane } from './ws/webSocketLane.js';
+import { startObservability } from '../core/observability/observability.js';
 
 export interface RunningApi {
   url: string;
   server: Server;
   webSockets: WebSocketLane;
+  /** `GET /metrics` on the operations port (METRICS_PORT), when configured. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -17,6 +20,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
   const config = loadConfig(env);
   const logger = createLogger({ level: config.LOG_LEVEL, service: 'api' });
   const api = await createApi(config, logger);
+  const observability = await startObservability(config, logger, { service: 'api' });
   const server = api.app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -34,6 +38,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
     url,
     server,
     webSockets: api.webSockets,
+    metricsUrl: observability.metricsUrl,
     stop() {
       stopping ??= (async () => {
         // Sockets first (1001: reconnect elsewhere): the server closes only once they are gone.
@@ -43,6 +48,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
           server.closeIdleConnections();
         });
         await api.close();
+        await observability.stop();
       })();
       return stopping;
     },

@@ -49,6 +49,8 @@ import { ReAuthSurfacer } from './reauth/reAuthSurfacer.js';
 import { createConnectionRemoval } from '../core/connections/createConnectionRemoval.js';
 import type { ConnectionRemoval } from '../core/connections/connectionRemoval.js';
 import { RevocationSweeper } from './revocation/revocationSweeper.js';
+import { followRedis, readQueueDepthsWith } from '../core/observability/processGauges.js';
+import { readQueueDepths } from '../core/messaging/queueDepths.js';
 
 export interface WorkerStats {
   jobs: number;
@@ -299,6 +301,10 @@ export async function createWorker(
     onCritical: hooks.onCritical,
   });
 
+  // Metrics: degraded-mode time and the depth of every queue this worker consumes.
+  const unfollowRedis = followRedis('worker_redis', redis);
+  readQueueDepthsWith(() => readQueueDepths(sqsSender, queueUrls));
+
   // The tiered scheduler runs on a timer in every worker; shards are claimed per tick.
   const scheduler = config.SCHEDULER_ENABLED
     ? new TieredScheduler({
@@ -380,6 +386,8 @@ export async function createWorker(
         await writer
           .drain()
           .catch((error: unknown) => logger.error({ err: error }, 'pending writes failed at shutdown'));
+        unfollowRedis();
+        readQueueDepthsWith(undefined);
         redis.disconnect();
         subscriber.disconnect();
         sqs.destroy();

@@ -5,12 +5,15 @@ import { ConfigError, loadConfig } from '../core/config/config.js';
 import { createLogger } from '../core/logging/logger.js';
 import { createWorker, type Worker } from './compose.js';
 import type { JobOutcome } from './sync/hotPathJob.js';
+import { startObservability } from '../core/observability/observability.js';
 
 /** Exit code when SQS refuses to take a message back (seed R-003): the orchestrator restarts us. */
 export const CRITICAL_EXIT_CODE = 70;
 
 export interface RunningWorker {
   worker: Worker;
+  /** `GET /metrics` on the operations port (METRICS_PORT), when configured. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -29,9 +32,17 @@ export async function startWorker(
       }),
     ...(hooks.onJob ? { onJob: hooks.onJob } : {}),
   });
+  const observability = await startObservability(config, logger, { service: 'worker' });
   worker.start();
   logger.info({ queue: config.HOT_PATH_QUEUE_URL, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
-  return { worker, stop: () => worker.stop() };
+  return {
+    worker,
+    metricsUrl: observability.metricsUrl,
+    stop: async () => {
+      await worker.stop();
+      await observability.stop();
+    },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -11,6 +11,15 @@ const schema = z.object({
   PORT: intFromEnv(8080),
   HOST: z.string().default('127.0.0.1'),
 
+  // --- Metrics (core/observability/) ---
+  /** Operations port serving `GET /metrics` (Prometheus text); unset: no listener. 0: any free port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** Every this many seconds the metrics go to stdout as CloudWatch EMF lines; 0: never (local). */
+  METRICS_EMF_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
+  /** The CloudWatch namespace of the EMF metrics (the alarms and the dashboard read it). */
+  METRICS_NAMESPACE: z.string().min(1).max(255).default('SyncWell'),
+
   AWS_REGION: z.string().default('us-east-1'),
   // Endpoint overrides exist only for the local emulators; unset means real AWS.
   DYNAMODB_ENDPOINT: optionalUrl,

@@ -7,13 +7,20 @@ import { createEventBridgeClient, EventBridgeEventBus } from './eventBridgeBus.j
 import type { EventBus, EventBusConfig } from './eventBus.js';
 import { EVENT_ROUTES } from './eventRoutes.js';
 import { LocalEventBus, type LocalRouteTarget } from './localEventBus.js';
+import { SyncOutcomeMetrics } from '../observability/syncOutcomeMetrics.js';
 
 /**
  * EVENT_BUS=eventbridge: PutEvents on EVENT_BUS_NAME (the rules route the events); local (default):
  * JSON lines in EVENT_LOG_FILE, and each event also sent to the queue of every rule that matches it
- * and whose queue URL is configured (SYNC_NOTIFICATIONS_QUEUE_URL).
+ * and whose queue URL is configured (SYNC_NOTIFICATIONS_QUEUE_URL). Either way the outcomes are
+ * counted (core/observability/syncOutcomeMetrics.ts).
  */
 export function createEventBus(config: EventBusConfig, logger: Logger): EventBus {
+  // Every job's end is counted where it is announced (SyncSuccessRate).
+  return new SyncOutcomeMetrics(createAdapter(config, logger));
+}
+
+function createAdapter(config: EventBusConfig, logger: Logger): EventBus {
   if (config.EVENT_BUS === 'eventbridge') {
     logger.info({ eventBusName: config.EVENT_BUS_NAME }, 'sync events go to EventBridge');
     return new EventBridgeEventBus({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SyncOutcomeMetrics } from '../observability/syncOutcomeMetrics.js';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
@@ -173,11 +174,12 @@ describe('core/events: createEventBus and the EventBridge client', () => {
     AWS_SECRET_ACCESS_KEY: undefined,
   };
 
-  it('picks the adapter from EVENT_BUS', () => {
-    expect(createEventBus(config, logger)).to.be.instanceOf(LocalEventBus);
-    expect(createEventBus({ ...config, EVENT_BUS: 'eventbridge' }, logger)).to.be.instanceOf(
-      EventBridgeEventBus,
-    );
+  it('picks the adapter from EVENT_BUS, behind the sync outcome metrics', () => {
+    const local = createEventBus(config, logger);
+    expect(local).to.be.instanceOf(SyncOutcomeMetrics);
+    expect((local as SyncOutcomeMetrics).bus).to.be.instanceOf(LocalEventBus);
+    const eventBridge = createEventBus({ ...config, EVENT_BUS: 'eventbridge' }, logger);
+    expect((eventBridge as SyncOutcomeMetrics).bus).to.be.instanceOf(EventBridgeEventBus);
   });
 
   it('honours EVENTBRIDGE_ENDPOINT and the shared AWS client options', async () => {

@@ -19,6 +19,7 @@ import { MicroBatcher } from '../batching/microBatcher.js';
 import type { Logger } from '../logging/logger.js';
 import { backoffMs, retrying, type BackoffPolicy } from '../retry/backoff.js';
 import { deadLetterQueueUrlOf } from './channelRules.js';
+import { dlqArrivals, messages } from '../observability/metrics.js';
 import { MessageNotJsonError, parseMessage } from './messageCodec.js';
 import { MessageValidationError } from './messageSchemas.js';
 import type { Delivery, Outcome } from './outcome.js';
@@ -239,6 +240,7 @@ export class QueueConsumer<C extends QueueChannel> {
       if (!(error instanceof MessageValidationError || error instanceof MessageNotJsonError)) throw error;
       // Nothing can ever run it: straight to the DLQ, logged once.
       this.stats.poison += 1;
+      messages.inc({ channel: o.channel, outcome: 'poison' });
       const reason = error.message.slice(0, 500);
       o.logger.error({ channel: o.channel, messageId: originMessageId, reason }, 'poison message');
       await this.deadLetter(message, originMessageId, { code: 'invalid_message', reason });
@@ -274,6 +276,7 @@ export class QueueConsumer<C extends QueueChannel> {
     outcome: Outcome,
   ): Promise<void> {
     const { o } = this;
+    messages.inc({ channel: o.channel, outcome: outcome.kind });
     switch (outcome.kind) {
       case 'done':
         await this.deleter.add({ receiptHandle: message.ReceiptHandle! });
@@ -284,6 +287,8 @@ export class QueueConsumer<C extends QueueChannel> {
         return;
       case 'retry':
         this.stats.retried += 1;
+        // The last receive: SQS's redrive policy moves it to the DLQ instead of delivering it again.
+        if (receiveCount >= o.maxReceiveCount) dlqArrivals.inc({ channel: o.channel, code: outcome.code });
         await this.returnToQueue(message, this.delaySeconds(receiveCount, outcome.retryAfterSeconds));
         return;
       case 'defer': {
@@ -408,6 +413,7 @@ export class QueueConsumer<C extends QueueChannel> {
       return;
     }
     this.stats.deadLettered += 1;
+    dlqArrivals.inc({ channel: o.channel, code: failure.code });
     await this.deleter.add({ receiptHandle: message.ReceiptHandle! });
   }
 

@@ -12,6 +12,7 @@ import {
 } from './errors.js';
 import { clock } from '../clock/clock.js';
 import { request, type Dispatcher } from 'undici';
+import { providerCallDuration, providerCalls } from '../observability/metrics.js';
 
 export interface ProviderRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -102,6 +103,12 @@ function sentResponse(
   };
 }
 
+/** A status as the provider-call metric groups it. */
+function resultOf(status: number): string {
+  if (status === 429) return '429';
+  return status >= 500 ? '5xx' : status >= 400 ? '4xx' : status >= 300 ? '3xx' : '2xx';
+}
+
 export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
   const { provider, baseUrl, tokens, budget, timeoutMs = 15_000 } = options;
 
@@ -115,6 +122,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(req.form).toString();
     }
+    const started = performance.now();
     try {
       const res = await request(buildUrl(baseUrl, req.path, req.query), {
         method: req.method ?? 'GET',
@@ -127,10 +135,13 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         bodyTimeout: timeoutMs,
       });
       const sent = sentResponse(res.statusCode, res.headers, res.body);
+      providerCallDuration.observe({ provider }, (performance.now() - started) / 1000);
+      providerCalls.inc({ provider, result: resultOf(sent.status) });
       options.onCall?.(provider, sent.status);
       await budget?.observe(sent.status, sent.headers);
       return sent;
     } catch (error) {
+      providerCalls.inc({ provider, result: 'network' });
       options.onCall?.(provider, 0);
       throw new ProviderUnavailableError(
         provider,

@@ -7,6 +7,7 @@ import type { RedisRateLimiter } from '../ratelimit/tokenBucket.js';
 import type { RateLimitObservation } from '../ratelimit/types.js';
 import { ProviderRateLimitedError } from '../providers/errors.js';
 import type { RequestBudget } from '../providers/providerHttp.js';
+import { rateLimitDeferrals, rateLimitWait } from '../observability/metrics.js';
 
 export type RateLimitParser = (headers: Headers) => RateLimitObservation | undefined;
 
@@ -26,12 +27,15 @@ export function createRequestBudget(options: {
   return {
     async acquire() {
       const taken = await limiter.take({ provider, providerUserId, priority });
-      if (!taken.allowed)
+      if (!taken.allowed) {
+        rateLimitDeferrals.inc({ provider, priority });
+        rateLimitWait.observe({ provider }, taken.retryAfterMs / 1000);
         throw new ProviderRateLimitedError(
           provider,
           Math.ceil(taken.retryAfterMs / 1000),
           `SyncWell's ${provider} budget is exhausted for ${priority}-priority jobs`,
         );
+      }
     },
     async observe(status, headers) {
       try {

@@ -27,6 +27,7 @@ import { JobError } from './jobErrors.js';
 import type { ProviderContexts } from './providerContexts.js';
 import type { SyncConfidence } from './syncConfidence.js';
 import { clock } from '../clock/clock.js';
+import { invalidTimezoneOmitted } from '../observability/metrics.js';
 
 /** Whole-hour time-zone bugs shift records by up to 14 h: read the destination that much wider. */
 const DESTINATION_MARGIN_MS = 14 * 3_600_000;
@@ -195,7 +196,11 @@ export class SyncManager {
         strategy,
         priority: message.priority,
         summaries,
-        hydrate: (toWrite) => sourceProvider.fetchPayloads(sourceCtx, message.dataType, toWrite),
+        hydrate: async (toWrite) =>
+          countZoneless(
+            source.provider,
+            await sourceProvider.fetchPayloads(sourceCtx, message.dataType, toWrite),
+          ),
         window,
         // Confidence may skip the destination read, but never on a redelivery (the last attempt
         // may have pushed records without recording them in the ledger) nor for a historical chunk.
@@ -234,7 +239,13 @@ export class SyncManager {
         strategy,
         priority: request.priority,
         summaries,
-        hydrate: (toWrite) => Promise.resolve(toWrite.map((s) => byId.get(s.recordId)!)),
+        hydrate: (toWrite) =>
+          Promise.resolve(
+            countZoneless(
+              source.provider,
+              toWrite.map((s) => byId.get(s.recordId)!),
+            ),
+          ),
         window,
         trustConfidence: false,
         moveCursor: false,
@@ -401,6 +412,14 @@ const emptyResult = (): SyncRunResult => ({
   providerCalls: 0,
   itemsWritten: 0,
 });
+
+/** Seed §3e: a record without a usable IANA zone is processed as UTC, and counted per source. */
+function countZoneless(provider: string, records: CanonicalRecord[]): CanonicalRecord[] {
+  let zoneless = 0;
+  for (const r of records) if ('timezone' in r && !r.timezone) zoneless += 1;
+  if (zoneless > 0) invalidTimezoneOmitted.inc({ provider }, zoneless);
+  return records;
+}
 
 export const pairOf = (
   message: SyncRequest,

@@ -100,6 +100,9 @@ async function main(): Promise<void> {
     pushFakes = await startPushFakes();
     const port = process.env.PORT ?? '8080';
     const adminKey = process.env.ADMIN_API_KEY ?? randomBytes(24).toString('base64url');
+    // Prometheus text for the API and the worker (one process here, one registry): any free port
+    // unless METRICS_PORT says which.
+    const metricsPort = process.env.METRICS_PORT ?? '0';
     api = await startApi({
       ...stack.env,
       ...pushFakes.env,
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
       // Providers (here: the sandbox) redirect the browser back to this API's OAuth callback.
       OAUTH_REDIRECT_BASE_URL: process.env.OAUTH_REDIRECT_BASE_URL ?? `http://127.0.0.1:${port}`,
       ADMIN_API_KEY: adminKey,
+      METRICS_PORT: metricsPort,
       // What SyncWell would have given Strava and Fitbit when subscribing (local values).
       STRAVA_WEBHOOK_VERIFY_TOKEN: process.env.STRAVA_WEBHOOK_VERIFY_TOKEN ?? 'local-strava-verify-token',
       FITBIT_SUBSCRIBER_VERIFY_CODE: process.env.FITBIT_SUBSCRIBER_VERIFY_CODE ?? 'local-fitbit-verify-code',
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
     worker = await startWorker({
       ...stack.env,
       ...pushFakes.env,
+      METRICS_PORT: metricsPort,
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     });
@@ -143,6 +148,7 @@ async function main(): Promise<void> {
         `  Worker      consuming ${stack.env.HOT_PATH_QUEUE_URL}`,
         `  Push        APNs fake ${pushFakes.env.APNS_ENDPOINT}, FCM fake ${pushFakes.env.FCM_ENDPOINT}`,
         `  Admin key   ${adminKey}  (X-Admin-Key header)`,
+        `  Metrics     ${api.metricsUrl ?? 'off'}  (Prometheus text: API and worker)`,
         '',
         'Next: `npm run seed` for demo users, `npm run -s token -- <userId> [--tier PRO]` for a token.',
         'Ctrl-C stops everything.',

@@ -189,8 +189,11 @@ describe('infra/local/terraform: refuses what it cannot interpret', () => {
   });
 
   it('a resource type with no local mapping', async () => {
-    await writeFile(path.join(dir, 'extra.tf'), 'resource "aws_sns_topic" "events" {\n  name = "x"\n}\n');
-    await expectFailure(/aws_sns_topic has no local mapping/);
+    await writeFile(
+      path.join(dir, 'extra.tf'),
+      'resource "aws_lambda_function" "events" {\n  function_name = "x"\n}\n',
+    );
+    await expectFailure(/aws_lambda_function has no local mapping/);
   });
 
   it('a redrive policy whose maxReceiveCount is not a literal', async () => {

@@ -86,6 +86,10 @@ const AWS_ONLY_TYPES = new Set([
   'aws_s3_bucket_server_side_encryption_configuration',
   'aws_s3_bucket_policy',
   'aws_sqs_queue_policy',
+  // Alarms and dashboard (monitoring.tf): locally, GET /metrics shows the same metrics.
+  'aws_sns_topic',
+  'aws_cloudwatch_metric_alarm',
+  'aws_cloudwatch_dashboard',
 ]);
 const HANDLED_TYPES = new Set([
   'aws_dynamodb_table',

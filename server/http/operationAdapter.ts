@@ -8,6 +8,7 @@ import type { IdempotencyRepository, StoredResponse } from '../../core/store/ide
 import type { Handler, OperationId, OperationRequest, RequestContext } from './operationTypes.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import type { Route } from './routeTable.js';
+import { idempotencyCollisions } from '../../core/observability/metrics.js';
 
 /** Headers worth replaying with a stored response. */
 const REPLAYED_HEADERS = ['location', 'etag', 'retry-after', 'content-type'];
@@ -105,6 +106,7 @@ export function operationAdapter(
     const userId = ctx.auth.userId;
     const fingerprint = fingerprintOf(req);
     const begun = await idempotency.begin(userId, key, fingerprint, randomUUID());
+    if (begun.kind !== 'started') idempotencyCollisions.inc({ kind: begun.kind });
     if (begun.kind === 'replay') {
       res.setHeader('Idempotent-Replayed', 'true');
       return send(res, begun.response);

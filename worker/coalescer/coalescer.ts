@@ -24,6 +24,7 @@ import type { Delivery } from '../../core/messaging/outcome.js';
 import { systemJob } from '../sync/systemJob.js';
 import { clock } from '../../core/clock/clock.js';
 import type { AccountStatus } from '../../core/account/accountStatus.js';
+import { coalescerJobs, webhookEvents } from '../../core/observability/metrics.js';
 
 export interface CoalescerDeps {
   config: Config;
@@ -78,6 +79,16 @@ export class Coalescer {
 
   async handle(event: WebhookEventReceived, delivery: Delivery): Promise<Outcome> {
     this.stats.events += 1;
+    const result = await this.route(event, delivery);
+    webhookEvents.inc({ result });
+    return { kind: 'done' };
+  }
+
+  /** What became of one event (the metric's `result`); throws to have it delivered again. */
+  private async route(
+    event: WebhookEventReceived,
+    delivery: Delivery,
+  ): Promise<'enqueued' | 'coalesced' | 'revocation' | 'dropped'> {
     const link =
       event.userId && event.connectionId
         ? { userId: event.userId, connectionId: event.connectionId }
@@ -89,12 +100,12 @@ export class Coalescer {
         { provider: event.provider, eventType: event.eventType },
         'webhook for an unknown owner dropped',
       );
-      return { kind: 'done' };
+      return 'dropped';
     }
     if (await this.d.accountStatus.isDeleted(link.userId)) {
       this.stats.deletedAccounts += 1;
       this.d.logger.info({ provider: event.provider }, 'webhook of a deleted account dropped');
-      return { kind: 'done' };
+      return 'dropped';
     }
     const now = this.now();
     const nowIso = now.toISOString();
@@ -106,20 +117,22 @@ export class Coalescer {
         { connectionId: link.connectionId, provider: event.provider },
         'connection revoked by the provider',
       );
-      return { kind: 'done' };
+      return 'revocation';
     }
     const snapshot = await this.d.userConfig.get(link.userId);
     const source = snapshot.connections.find((c) => c.connectionId === link.connectionId);
-    if (!source || source.status !== 'active') return { kind: 'done' };
+    if (!source || source.status !== 'active') return 'dropped';
     const configs = snapshot.syncConfigs.filter(
       (c) =>
         c.sourceConnectionId === link.connectionId &&
         c.isEnabled &&
         (event.dataType === null || c.dataType === event.dataType),
     );
-    if (configs.length === 0) return { kind: 'done' };
+    if (configs.length === 0) return 'dropped';
     const tier = (await this.d.profiles.get(link.userId))?.subscriptionLevel ?? 'FREE';
     const window = Math.floor(now.getTime() / 1000 / this.d.config.COALESCING_WINDOW_SECONDS);
+    let enqueued = 0;
+    let coalesced = 0;
     for (const config of configs) {
       // Before the window's claim: a destination re-authorized a moment later gets its job at once.
       const destination = snapshot.connections.find((c) => c.connectionId === config.destinationConnectionId);
@@ -140,6 +153,7 @@ export class Coalescer {
       }
       if (!(await this.claimWindow(config.configId))) {
         this.stats.coalesced += 1;
+        coalesced += 1;
         continue;
       }
       const job = systemJob({
@@ -155,7 +169,9 @@ export class Coalescer {
       });
       await this.d.producer.send('hotPathSync', job.message, { deduplicationId: job.deduplicationId });
       this.stats.jobs += 1;
+      coalescerJobs.inc({});
+      enqueued += 1;
     }
-    return { kind: 'done' };
+    return enqueued > 0 ? 'enqueued' : coalesced > 0 ? 'coalesced' : 'dropped';
   }
 }

@@ -19,6 +19,7 @@ import { clock } from '../../core/clock/clock.js';
 import { retryingWhile } from '../../core/retry/backoff.js';
 import type { CloudToDevice } from '../../core/sync/cloudToDevice.js';
 import type { AccountStatus } from '../../core/account/accountStatus.js';
+import { manualSyncLatency } from '../../core/observability/metrics.js';
 
 export interface JobOutcome {
   outcome: Outcome;
@@ -134,7 +135,10 @@ export class HotPathJob {
     },
   ): Promise<{ ok: boolean; writes: number }> {
     const args = { originMessageId: delivery.originMessageId, ...outcome };
-    if (await this.d.syncJobs.finish(message.userId, message.jobId, args)) return { ok: true, writes: 1 };
+    if (await this.d.syncJobs.finish(message.userId, message.jobId, args)) {
+      this.observeLatency(message, outcome);
+      return { ok: true, writes: 1 };
+    }
     const current = await this.d.syncJobs.get(message.userId, message.jobId);
     if (current?.status !== 'QUEUED') return { ok: false, writes: 1 };
     const claim = await this.d.syncJobs.claim(message.userId, message.jobId, {
@@ -143,7 +147,18 @@ export class HotPathJob {
       now: outcome.now,
     });
     if (!claim.claimed) return { ok: false, writes: 2 };
-    return { ok: await this.d.syncJobs.finish(message.userId, message.jobId, args), writes: 3 };
+    const ok = await this.d.syncJobs.finish(message.userId, message.jobId, args);
+    if (ok) this.observeLatency(message, outcome);
+    return { ok, writes: 3 };
+  }
+
+  /** P95_ManualSyncLatency (seed §6): the user's request to the job's final status. */
+  private observeLatency(message: HotPathSyncRequested, outcome: { status: string; now: Date }): void {
+    if (message.trigger !== 'manual' || outcome.status === 'WAITING_FOR_DEVICE') return;
+    manualSyncLatency.observe(
+      { outcome: outcome.status === 'SUCCEEDED' ? 'succeeded' : 'failed' },
+      (outcome.now.getTime() - Date.parse(message.requestedAt)) / 1000,
+    );
   }
 
   /** Claims a job the API created (trigger manual); system jobs have no JOB item to claim. */
