@@ -94,6 +94,9 @@ interface Phase {
   allDynamoReadCallsPerJob: number;
   allSqsCallsPerJob: number;
   recordsWrittenPerJob: number | null;
+  /** Job log lines written and discarded by tail sampling (at the run's --log-level). */
+  logLinesWrittenPerJob: number;
+  logLinesDiscardedPerJob: number;
   failed: number;
 }
 
@@ -172,12 +175,21 @@ async function main(): Promise<void> {
     };
 
     const owners = new Map<string, string>();
+    type Counts = {
+      providerCalls: number;
+      jobWrites: number;
+      itemsWritten: number;
+      written: number;
+      discarded: number;
+    };
     const workerStats = () =>
-      new Promise<{ providerCalls: number; jobWrites: number; itemsWritten: number }>((resolve) => {
+      new Promise<Counts>((resolve) => {
         worker.process.once(
           'message',
-          (m: { stats: { providerCalls: number; jobWrites: number; itemsWritten: number } }) =>
-            resolve(m.stats),
+          (m: {
+            stats: { providerCalls: number; jobWrites: number; itemsWritten: number };
+            logLines: { written: number; discarded: number };
+          }) => resolve({ ...m.stats, ...m.logLines }),
         );
         worker.process.send({ type: 'stats' });
       });
@@ -267,13 +279,16 @@ async function main(): Promise<void> {
         allDynamoReadCallsPerJob: round(sum(calls, isRead) / jobs, 2),
         allSqsCallsPerJob: round(sum(calls, isSqs) / jobs, 2),
         recordsWrittenPerJob: posted ? round(records / jobs, 2) : null,
+        logLinesWrittenPerJob: round((stats1.written - stats0.written) / jobs, 3),
+        logLinesDiscardedPerJob: round((stats1.discarded - stats0.discarded) / jobs, 3),
         failed,
       };
       console.log(
         `${name.padEnd(34)} ${String(jobs).padStart(5)} jobs ${String(phase.jobsPerSecond).padStart(7)} jobs/s  ` +
           `p50 ${String(phase.latencyP50Ms ?? '-').padStart(5)} ms  p95 ${String(phase.latencyP95Ms ?? '-').padStart(5)} ms  ` +
           `worker CPU ${String(phase.workerCpuMicrosPerJob).padStart(6)} µs/job  provider calls ${phase.providerCallsPerJob}/job  ` +
-          `worker DynamoDB writes ${phase.workerDynamoWritesPerJob}/job  failed ${failed}`,
+          `worker DynamoDB writes ${phase.workerDynamoWritesPerJob}/job  ` +
+          `job log lines ${phase.logLinesWrittenPerJob} written, ${phase.logLinesDiscardedPerJob} discarded/job  failed ${failed}`,
       );
       return phase;
     }

@@ -6,6 +6,7 @@ import { createLogger } from '../core/logging/logger.js';
 import { createWorker, type Worker } from './compose.js';
 import type { JobOutcome } from './sync/hotPathJob.js';
 import { startObservability } from '../core/observability/observability.js';
+import { valueOf } from '../core/observability/metrics.js';
 
 /** Exit code when SQS refuses to take a message back (seed R-003): the orchestrator restarts us. */
 export const CRITICAL_EXIT_CODE = 70;
@@ -54,9 +55,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   });
   // Started with an IPC channel (benchmarks, supervisors): answer stats requests with the counters.
   if (process.send)
-    process.on('message', (m: { type?: string }) => {
+    process.on('message', async (m: { type?: string }) => {
       if (m.type === 'stats')
         process.send?.({
+          // Tail sampling's effect (core/logging/jobLogs.ts): lines of finished jobs kept or not.
+          logLines: {
+            written: await valueOf('syncwell_job_log_lines_total', { result: 'written' }),
+            discarded: await valueOf('syncwell_job_log_lines_total', { result: 'discarded' }),
+          },
           type: 'stats',
           stats: running.worker.stats,
           coalescer: running.worker.coalescer?.stats,

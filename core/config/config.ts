@@ -20,6 +20,13 @@ const schema = z.object({
   /** The CloudWatch namespace of the EMF metrics (the alarms and the dashboard read it). */
   METRICS_NAMESPACE: z.string().min(1).max(255).default('SyncWell'),
 
+  /**
+   * Tail sampling of job logs (seed §6): a successful job's lines are written for 1 job in this
+   * many (hash of the job id), a failed job's always. 1: every job's.
+   */
+  JOB_LOG_SAMPLE_RATE_PRO: z.coerce.number().int().min(1).default(100),
+  JOB_LOG_SAMPLE_RATE_FREE: z.coerce.number().int().min(1).default(10_000),
+
   AWS_REGION: z.string().default('us-east-1'),
   // Endpoint overrides exist only for the local emulators; unset means real AWS.
   DYNAMODB_ENDPOINT: optionalUrl,

@@ -187,6 +187,15 @@ export const coalescerJobs = counter({
   labels: [] as const,
 });
 
+// --- Logs (seed §6: tiered log sampling) ---
+
+export const jobLogLines = counter({
+  name: 'syncwell_job_log_lines_total',
+  emfName: 'JobLogLines',
+  help: 'Log lines of finished jobs: written (failed or sampled), discarded (not sampled), dropped (over the per-job limit).',
+  labels: ['result'] as const,
+});
+
 // --- The message runtime ---
 
 export const messages = counter({

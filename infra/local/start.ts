@@ -123,6 +123,9 @@ async function main(): Promise<void> {
       ...stack.env,
       ...pushFakes.env,
       METRICS_PORT: metricsPort,
+      // Locally every job's log lines are written (in AWS, successful jobs' are sampled).
+      JOB_LOG_SAMPLE_RATE_PRO: process.env.JOB_LOG_SAMPLE_RATE_PRO ?? '1',
+      JOB_LOG_SAMPLE_RATE_FREE: process.env.JOB_LOG_SAMPLE_RATE_FREE ?? '1',
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     });

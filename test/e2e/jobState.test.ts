@@ -43,7 +43,7 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, 
 
 interface LogLine {
   level: string;
-  msg: string;
+  message: string;
   jobId?: string;
 }
 
@@ -69,7 +69,7 @@ describe('job state end to end', function () {
         // not a log line
       }
     });
-    await until(async () => logs.find((l) => l.msg === 'worker started'), 60_000, 'the worker to start');
+    await until(async () => logs.find((l) => l.message === 'worker started'), 60_000, 'the worker to start');
   });
   after(async () => {
     worker?.kill('SIGKILL');
@@ -183,7 +183,7 @@ describe('job state end to end', function () {
       providerCallsSinceTheFailure: e.h.stack.sandbox.requestCounts(),
       warningsLogged: logs
         .filter((l) => l.jobId === jobId && ['warn', 'error', 'fatal'].includes(l.level))
-        .map((l) => l.msg),
+        .map((l) => l.message),
       job: { status: job?.status, code: job?.error?.code },
       inTheDlq: (dlq.Messages ?? []).map((m) => ({
         jobId: (JSON.parse(m.Body ?? '{}') as { jobId?: string }).jobId,

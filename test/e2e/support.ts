@@ -35,6 +35,9 @@ export const FAST_WORKER: Record<string, string> = {
   BATCH_WINDOW_MS: '2',
   // Jobs in these tests are requested explicitly; the scheduler has its own test.
   SCHEDULER_ENABLED: 'false',
+  // Every job's log lines (the suites read them); tail sampling has its own tests.
+  JOB_LOG_SAMPLE_RATE_PRO: '1',
+  JOB_LOG_SAMPLE_RATE_FREE: '1',
   // Garmin's published budget is small (a sync scans one request per day of uploads); the suite
   // runs many syncs per minute, so its own buckets are widened. Rate limiting has its own tests.
   RATE_LIMIT_OVERRIDES: JSON.stringify({

@@ -15,11 +15,13 @@ import { createApi, type Api } from '../../server/compose.js';
 import { testEnv } from '../support/harness.js';
 import { getHarness } from './hooks.js';
 
+/** The seed's log schema (core/logging/logger.ts): the call's own fields are under `payload`. */
 interface LogLine {
+  timestamp: string;
   level: string;
-  msg: string;
-  code?: string;
-  err?: { stack?: string };
+  service: string;
+  message: string;
+  payload?: { code?: string; err?: { stack?: string } };
 }
 
 /** A log destination that parses each JSON line into `lines`. */
@@ -82,9 +84,9 @@ describe('error logging: expected 501s are not faults', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
-    const about501 = lines.filter((l) => l.code === 'not_implemented');
+    const about501 = lines.filter((l) => l.payload?.code === 'not_implemented');
     expect(about501.map((l) => l.level)).to.deep.equal(['info']);
-    expect(about501[0]?.err, 'no stack for an expected 501').to.equal(undefined);
+    expect(about501[0]?.payload?.err, 'no stack for an expected 501').to.equal(undefined);
     expect(lines.filter((l) => l.level === 'error' || l.level === 'fatal')).to.deep.equal([]);
   });
 
@@ -123,8 +125,8 @@ describe('error logging: expected 501s are not faults', () => {
       await new Promise((resolve) => server.close(resolve));
     }
     const errors = lines.filter((l) => l.level === 'error');
-    expect(errors.map((l) => l.code)).to.deep.equal(['internal_error']);
-    expect(errors[0]?.err?.stack)
+    expect(errors.map((l) => l.payload?.code)).to.deep.equal(['internal_error']);
+    expect(errors[0]?.payload?.err?.stack)
       .to.be.a('string')
       .and.match(/\n\s+at /);
   });
@@ -143,6 +145,6 @@ describe('error logging: expected 501s are not faults', () => {
     } finally {
       await api.close();
     }
-    expect(lines.filter((l) => l.code === 'internal_error')).to.deep.equal([]);
+    expect(lines.filter((l) => l.payload?.code === 'internal_error')).to.deep.equal([]);
   });
 });

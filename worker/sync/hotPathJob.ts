@@ -20,6 +20,7 @@ import { retryingWhile } from '../../core/retry/backoff.js';
 import type { CloudToDevice } from '../../core/sync/cloudToDevice.js';
 import type { AccountStatus } from '../../core/account/accountStatus.js';
 import { manualSyncLatency } from '../../core/observability/metrics.js';
+import { jobLog } from '../../core/logging/jobLogs.js';
 
 export interface JobOutcome {
   outcome: Outcome;
@@ -213,12 +214,33 @@ export class HotPathJob {
     return { ok: true, writes };
   }
 
+  /** Runs the job with its log lines held until its end: written if it failed, else sampled. */
   async handle(message: HotPathSyncRequested, delivery: Delivery, signal?: AbortSignal): Promise<JobOutcome> {
-    const log = this.d.logger.child({
-      jobId: message.jobId,
-      userId: message.userId,
-      correlationId: message.correlationId,
-    });
+    const { config } = this.d;
+    const job = jobLog(
+      this.d.logger,
+      { jobId: message.jobId, userId: message.userId, correlationId: message.correlationId },
+      {
+        jobId: message.jobId,
+        rate: message.tier === 'PRO' ? config.JOB_LOG_SAMPLE_RATE_PRO : config.JOB_LOG_SAMPLE_RATE_FREE,
+      },
+    );
+    let failed = true;
+    try {
+      const outcome = await this.run(message, delivery, job.logger, signal);
+      failed = outcome.outcome.kind === 'retry' || outcome.outcome.kind === 'fail';
+      return outcome;
+    } finally {
+      job.finish({ failed });
+    }
+  }
+
+  private async run(
+    message: HotPathSyncRequested,
+    delivery: Delivery,
+    log: Logger,
+    signal: AbortSignal | undefined,
+  ): Promise<JobOutcome> {
     if (await this.d.accountStatus.isDeleted(message.userId)) {
       log.info('job of a deleted account: dropped');
       return { outcome: { kind: 'done' }, jobWrites: 0 };
