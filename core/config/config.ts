@@ -26,6 +26,8 @@ const schema = z.object({
    */
   JOB_LOG_SAMPLE_RATE_PRO: z.coerce.number().int().min(1).default(100),
   JOB_LOG_SAMPLE_RATE_FREE: z.coerce.number().int().min(1).default(10_000),
+  /** Seed §6: a sync job never holds health data in flight longer than this (then it runs again). */
+  JOB_DEADLINE_SECONDS: z.coerce.number().min(0.1).max(900).default(300),
 
   AWS_REGION: z.string().default('us-east-1'),
   // Endpoint overrides exist only for the local emulators; unset means real AWS.

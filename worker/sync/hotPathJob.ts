@@ -254,16 +254,28 @@ export class HotPathJob {
       if (!claim.ok) return { outcome: claim.outcome, jobWrites };
     }
     let result: SyncRunResult;
+    // Seed §6: no job holds health data in flight longer than its deadline; past it, the provider
+    // calls in flight are aborted, what was read is dropped, and the job runs again later.
+    const deadline = AbortSignal.timeout(this.d.config.JOB_DEADLINE_SECONDS * 1000);
     try {
       result = await this.d.syncManager.run({
         message,
         attempt: delivery.receiveCount,
-        ...(signal ? { signal } : {}),
+        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       });
     } catch (error) {
-      const failed = await this.recordFailure(message, delivery, classifyFailure(error), log);
+      const failure =
+        deadline.aborted && !signal?.aborted
+          ? {
+              kind: 'retry' as const,
+              code: 'job_deadline_exceeded',
+              message: `the job ran past its ${this.d.config.JOB_DEADLINE_SECONDS} s deadline; its data was dropped`,
+            }
+          : classifyFailure(error);
+      const failed = await this.recordFailure(message, delivery, failure, log);
       return { ...failed, jobWrites: jobWrites + failed.jobWrites };
     }
+
     if (result.awaitingDevice) {
       jobWrites += await this.parkForDevice(message, delivery, result.awaitingDevice, log);
       return { outcome: { kind: 'done' }, result, jobWrites };
