@@ -150,6 +150,19 @@ describe('data export end to end', function () {
       (await s3.send(new ListObjectsV2Command({ Bucket: e.h.config.EXPORT_BUCKET!, Prefix: `${userId}/` })))
         .Contents ?? []
     ).map((o) => o.Key!);
+  /**
+   * The user's objects once a finished export has removed its part objects: the job is SUCCEEDED
+   * when its archive is written, and the parts go right after (exportJob.ts), so a listing taken
+   * at once may still see them.
+   */
+  const settledObjectsOf = async (userId: string) => {
+    await until(
+      async () => !(await objectsOf(userId)).some((k) => k.includes('/parts/')),
+      15_000,
+      'the export parts to be deleted',
+    );
+    return objectsOf(userId);
+  };
 
   /** The record ids the sandbox holds for the person at `provider`, inside the export's range. */
   function sandboxIds(sandboxUserId: string, provider: CloudProvider, dataType: DataType, m: Manifest) {
@@ -311,7 +324,7 @@ describe('data export end to end', function () {
     const ready = pushesFor(created.body.jobId);
     expect(ready).to.have.length(1);
     expect(ready[0]!.payload).to.include({ type: 'export_ready', jobId: created.body.jobId });
-    expect(await objectsOf(u.userId)).to.deep.equal([`${u.userId}/${created.body.jobId}.zip`]);
+    expect(await settledObjectsOf(u.userId)).to.deep.equal([`${u.userId}/${created.body.jobId}.zip`]);
 
     // The same request again (a redelivery): nothing is fetched, written or sent.
     const calls = e.h.stack.sandbox.requestCounts();
@@ -441,7 +454,7 @@ describe('data export end to end', function () {
       expect(exportedIds(files, 'workout', 'strava')).to.deep.equal(
         sandboxIds(u.person.sandboxUserId, 'strava', 'workout', manifest),
       );
-      expect(await objectsOf(u.userId)).to.deep.equal([`${u.userId}/${created.body.jobId}.zip`]);
+      expect(await settledObjectsOf(u.userId)).to.deep.equal([`${u.userId}/${created.body.jobId}.zip`]);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       e.worker ??= await e.startWorker();
@@ -453,7 +466,7 @@ describe('data export end to end', function () {
     const first = await waitForExport(u.token, (await post(u.token)).body.jobId);
     const second = await waitForExport(u.token, (await post(u.token)).body.jobId);
     expect([first.status, second.status]).to.deep.equal(['SUCCEEDED', 'SUCCEEDED']);
-    expect(await objectsOf(u.userId)).to.have.length(2);
+    expect(await settledObjectsOf(u.userId)).to.have.length(2);
 
     // 71 hours later both are still there; 73 hours later neither.
     const before = clock.now();
