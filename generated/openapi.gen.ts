@@ -510,6 +510,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/internal/anonymizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Anonymize a user's records for an AI feature
+         * @description The anonymizer proxy (PRD §6, C-006) for SyncWell's own AI features, never for apps: takes one user's canonical records and answers what an AI service may see of them. Identifiers go (user id, record id, title, notes, device name, raw payloads and any field the canonical models do not define), the source id is hashed with a salt derived for that user, times are rounded to the nearest 15 minutes, a route becomes the 1-degree cell of its centre, and heart-rate samples, intra-day steps and sleep stage intervals become summaries. Nothing is stored or logged. Operator key only; at most 500 records (400 otherwise) and the body size limit (413).
+         */
+        post: operations["anonymizeRecords"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -752,6 +772,33 @@ export interface components {
          * @example 8fJ2kQ1xYbTz0pWc3nLd5RaVh7U2
          */
         UserId: string;
+        /**
+         * SleepStageSummary
+         * @description Total time spent in each sleep stage during a session, in seconds.
+         * @example {
+         *       "awakeSeconds": 1800,
+         *       "lightSeconds": 14400,
+         *       "deepSeconds": 5400,
+         *       "remSeconds": 6300
+         *     }
+         */
+        SleepStageSummary: {
+            /** @description Seconds awake after falling asleep. */
+            awakeSeconds: number;
+            /** @description Seconds in light sleep. */
+            lightSeconds: number;
+            /** @description Seconds in deep sleep. */
+            deepSeconds: number;
+            /** @description Seconds in REM sleep. */
+            remSeconds: number;
+        };
+        /**
+         * WorkoutType
+         * @description Normalised activity type of a workout; provider-specific types without a match map to `other`.
+         * @example running
+         * @enum {string}
+         */
+        WorkoutType: "running" | "cycling" | "swimming" | "walking" | "hiking" | "strength_training" | "yoga" | "rowing" | "elliptical" | "other";
         /**
          * ConnectionStatus
          * @description `pending` until OAuth completes, `active` when usable, `needs_reauth` when the provider rejected the stored credentials (the user must reconnect), `revoked` when the user or provider revoked access.
@@ -1272,6 +1319,214 @@ export interface components {
             provider: components["schemas"]["DeviceProvider"];
         };
         /**
+         * AnonymizeRecordsRequest
+         * @description One user's canonical records, for an AI feature to see only their anonymized form (PRD §6, C-006).
+         */
+        AnonymizeRecordsRequest: {
+            /** @description Whose records these are (sent by the calling service, not taken from a token): the salt of the source-id hashes is derived from it, and it never appears in the answer. */
+            userId: components["schemas"]["UserId"];
+            /** @description Canonical records of any data type, at most 500. */
+            records: components["schemas"]["CanonicalRecord"][];
+        };
+        /**
+         * AnonymizedRecords
+         * @description The records in the order given, each anonymized by the C-006 rules.
+         */
+        AnonymizedRecords: {
+            records: components["schemas"]["AnonymizedRecord"][];
+        };
+        /**
+         * AnonymizedRecord
+         * @description A canonical record after the C-006 rules: identifiers removed (user, record, device, title, notes, raw payloads), the source id hashed with a per-user salt, times rounded to the nearest 15 minutes, locations generalized to a 1-degree cell, series aggregated. `dataType` says which model it is.
+         */
+        AnonymizedRecord: components["schemas"]["AnonymizedWorkout"] | components["schemas"]["AnonymizedSleepSession"] | components["schemas"]["AnonymizedSteps"] | components["schemas"]["AnonymizedWeight"];
+        /**
+         * AnonymizedWorkout
+         * @description A workout without identifiers, precise times, places or heart-rate series.
+         * @example {
+         *       "dataType": "workout",
+         *       "sourceIdHash": "3q2-7wQ4cQ0m1n2b3v4c5x",
+         *       "provider": "strava",
+         *       "timezone": "America/Los_Angeles",
+         *       "workoutType": "running",
+         *       "startTime": "2024-03-02T07:00:00.000Z",
+         *       "endTime": "2024-03-02T07:45:00.000Z",
+         *       "durationSeconds": 2640,
+         *       "distanceMeters": 8012.5,
+         *       "calories": 610,
+         *       "elevationGainMeters": 42,
+         *       "averageHeartRate": 151,
+         *       "maxHeartRate": 176,
+         *       "heartRate": {
+         *         "avg": 151,
+         *         "min": 98,
+         *         "max": 176,
+         *         "samples": 540
+         *       },
+         *       "region": {
+         *         "latitudeCell": 37,
+         *         "longitudeCell": -123
+         *       }
+         *     }
+         */
+        AnonymizedWorkout: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            dataType: "workout";
+            sourceIdHash: components["schemas"]["SourceIdHash"];
+            provider: components["schemas"]["Provider"];
+            timezone: components["schemas"]["AnonymizedTimezone"];
+            workoutType: components["schemas"]["WorkoutType"];
+            startTime: components["schemas"]["QuarterHour"];
+            endTime: components["schemas"]["QuarterHour"];
+            durationSeconds: number;
+            distanceMeters: number | null;
+            calories: number | null;
+            elevationGainMeters: number | null;
+            averageHeartRate: number | null;
+            maxHeartRate: number | null;
+            /** @description Summary of the heart-rate samples (the series itself is never returned); `null` without samples. */
+            heartRate: null | {
+                avg: number;
+                min: number;
+                max: number;
+                /** @description How many samples were summarized. */
+                samples: number;
+            };
+            /** @description The 1-degree cell (about 100 km) holding the route's centre, never its points; `null` without a route. */
+            region: null | {
+                /** @description Floor of the centre's latitude. */
+                latitudeCell: number;
+                /** @description Floor of the centre's longitude. */
+                longitudeCell: number;
+            };
+        };
+        /**
+         * AnonymizedSleepSession
+         * @description A sleep session with stage totals instead of stage intervals.
+         * @example {
+         *       "dataType": "sleep_session",
+         *       "sourceIdHash": "Yq0n3m1v5c8x2z7b4n6m9a",
+         *       "provider": "fitbit",
+         *       "timezone": "Europe/Berlin",
+         *       "startTime": "2024-03-01T22:30:00.000Z",
+         *       "endTime": "2024-03-02T06:15:00.000Z",
+         *       "durationSeconds": 27900,
+         *       "efficiency": 91,
+         *       "stageTotals": {
+         *         "awakeSeconds": 1800,
+         *         "lightSeconds": 14400,
+         *         "deepSeconds": 5400,
+         *         "remSeconds": 6300
+         *       }
+         *     }
+         */
+        AnonymizedSleepSession: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            dataType: "sleep_session";
+            sourceIdHash: components["schemas"]["SourceIdHash"];
+            provider: components["schemas"]["Provider"];
+            timezone: components["schemas"]["AnonymizedTimezone"];
+            startTime: components["schemas"]["QuarterHour"];
+            endTime: components["schemas"]["QuarterHour"];
+            durationSeconds: number;
+            efficiency: number | null;
+            /** @description Seconds in each stage (from the intervals, or the provider's summary); `null` when unknown. */
+            stageTotals: null | components["schemas"]["SleepStageSummary"];
+        };
+        /**
+         * AnonymizedSteps
+         * @description A day's steps with hourly totals instead of intra-day intervals.
+         * @example {
+         *       "dataType": "steps",
+         *       "sourceIdHash": "p0o9i8u7y6t5r4e3w2q1a2",
+         *       "provider": "garmin",
+         *       "timezone": null,
+         *       "date": "2024-03-02",
+         *       "steps": 11240,
+         *       "hourlySteps": [
+         *         {
+         *           "hour": "2024-03-02T08:00:00.000Z",
+         *           "steps": 1240
+         *         }
+         *       ]
+         *     }
+         */
+        AnonymizedSteps: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            dataType: "steps";
+            sourceIdHash: components["schemas"]["SourceIdHash"];
+            provider: components["schemas"]["Provider"];
+            timezone: components["schemas"]["AnonymizedTimezone"];
+            /**
+             * Format: date
+             * @description The calendar day of the total.
+             */
+            date: string;
+            steps: number;
+            /** @description Totals per UTC hour (an interval counts in the hour it starts in); `null` without intervals. */
+            hourlySteps: null | {
+                /** Format: date-time */
+                hour: string;
+                steps: number;
+            }[];
+        };
+        /**
+         * AnonymizedWeight
+         * @description A weight measurement at the nearest quarter hour.
+         * @example {
+         *       "dataType": "weight",
+         *       "sourceIdHash": "k9j8h7g6f5d4s3a2l1z0x9",
+         *       "provider": "apple_health",
+         *       "timezone": "America/New_York",
+         *       "measuredAt": "2024-03-02T07:00:00.000Z",
+         *       "weightKg": 72.4,
+         *       "bodyFatPercentage": 18.2,
+         *       "bmi": 22.9
+         *     }
+         */
+        AnonymizedWeight: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            dataType: "weight";
+            sourceIdHash: components["schemas"]["SourceIdHash"];
+            provider: components["schemas"]["Provider"];
+            timezone: components["schemas"]["AnonymizedTimezone"];
+            measuredAt: components["schemas"]["QuarterHour"];
+            weightKg: number;
+            bodyFatPercentage: number | null;
+            bmi: number | null;
+        };
+        /**
+         * SourceIdHash
+         * @description The record's source id, HMAC-SHA-256 with a per-user salt (22 base64url characters); the same source gives the same hash for one user only.
+         * @example 3q2-7wQ4cQ0m1n2b3v4c5x
+         */
+        SourceIdHash: string;
+        /**
+         * QuarterHour
+         * Format: date-time
+         * @description An instant rounded to the nearest 15 minutes (UTC).
+         * @example 2024-03-02T07:00:00.000Z
+         */
+        QuarterHour: string;
+        /**
+         * AnonymizedTimezone
+         * @description The record's IANA time zone (a region, kept for local-time analysis), or `null`.
+         * @example America/New_York
+         */
+        AnonymizedTimezone: string | null;
+        /**
          * DeviceUploadRequest
          * @description A batch of canonical records read on the device, to write to a cloud destination.
          */
@@ -1603,13 +1858,6 @@ export interface components {
             code?: string;
         };
         /**
-         * WorkoutType
-         * @description Normalised activity type of a workout; provider-specific types without a match map to `other`.
-         * @example running
-         * @enum {string}
-         */
-        WorkoutType: "running" | "cycling" | "swimming" | "walking" | "hiking" | "strength_training" | "yoga" | "rowing" | "elliptical" | "other";
-        /**
          * HeartRateSample
          * @description One heart-rate reading during a workout.
          * @example {
@@ -1744,26 +1992,6 @@ export interface components {
              * @description End of the interval.
              */
             endTime: string;
-        };
-        /**
-         * SleepStageSummary
-         * @description Total time spent in each sleep stage during a session, in seconds.
-         * @example {
-         *       "awakeSeconds": 1800,
-         *       "lightSeconds": 14400,
-         *       "deepSeconds": 5400,
-         *       "remSeconds": 6300
-         *     }
-         */
-        SleepStageSummary: {
-            /** @description Seconds awake after falling asleep. */
-            awakeSeconds: number;
-            /** @description Seconds in light sleep. */
-            lightSeconds: number;
-            /** @description Seconds in deep sleep. */
-            deepSeconds: number;
-            /** @description Seconds in REM sleep. */
-            remSeconds: number;
         };
         /**
          * CanonicalSleepSession
@@ -3349,6 +3577,34 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    anonymizeRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnonymizeRecordsRequest"];
+            };
+        };
+        responses: {
+            /** @description The records, anonymized, in the order given. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnonymizedRecords"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -27,6 +27,7 @@ import { DevicePushNotifier } from '../core/push/devicePushNotifier.js';
 import { createEventBus } from '../core/events/createEventBus.js';
 import { createRedis, waitForRedis } from '../core/cache/redis.js';
 import { followRedis } from '../core/observability/processGauges.js';
+import { Anonymizer } from '../core/anonymizer/anonymizer.js';
 import { JobStatusFanOut } from '../core/realtime/jobStatusFanOut.js';
 import { S3StagingStore } from '../core/staging/stagingStore.js';
 import { DeviceRequestRepository } from '../core/store/deviceRequestRepository.js';
@@ -168,6 +169,7 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     cloudToDevice,
     sync: syncManager,
     tokenVerifier,
+    anonymizer: Anonymizer.fromConfig(config, logger),
     exportJobs: new ExportJobRepository(db, config.TABLE_NAME),
     exportArchives,
     deletedUsers,

@@ -51,6 +51,11 @@ const schema = z.object({
   JWKS_CACHE_TTL_MS: intFromEnv(60 * 60 * 1000),
   AUTH_CACHE_TTL_MS: intFromEnv(5 * 60 * 1000),
   ADMIN_API_KEY: z.string().min(16).optional(),
+  /**
+   * The anonymizer's secret (C-006): each user's source-id hashes are salted with a key derived
+   * from it. Production refuses to start without one; elsewhere a fixed development value is used.
+   */
+  ANONYMIZER_SECRET: z.string().min(32).optional(),
 
   IDEMPOTENCY_TTL_HOURS: intFromEnv(24),
   IDEMPOTENCY_LOCK_TIMEOUT_MS: intFromEnv(60_000),

@@ -37,6 +37,13 @@ export type CanonicalWeight = Schemas['CanonicalWeight'];
 export type CanonicalRecord = Schemas['CanonicalRecord'];
 export type WorkoutType = Schemas['WorkoutType'];
 
+// What an AI feature may see of a record (C-006, core/anonymizer/).
+export type AnonymizedRecord = Schemas['AnonymizedRecord'];
+export type AnonymizedWorkout = Schemas['AnonymizedWorkout'];
+export type AnonymizedSleepSession = Schemas['AnonymizedSleepSession'];
+export type AnonymizedSteps = Schemas['AnonymizedSteps'];
+export type AnonymizedWeight = Schemas['AnonymizedWeight'];
+
 /** The canonical model a data type maps to. */
 export interface CanonicalByDataType {
   workout: CanonicalWorkout;

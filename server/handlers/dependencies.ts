@@ -20,6 +20,7 @@ import type { ExportJobRepository } from '../../core/store/exportJobRepository.j
 import type { ExportArchiveStore } from '../../core/export/exportArchiveStore.js';
 import { AppError } from '../../core/errors/AppError.js';
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
+import type { Anonymizer } from '../../core/anonymizer/anonymizer.js';
 import type { RequestContext } from '../http/operationTypes.js';
 
 export type DependencyStatus = 'ok' | 'failing';
@@ -48,6 +49,8 @@ export interface HandlerDependencies {
   /** Revocation at the provider, then the connection and its tokens (DELETE /v1/connections/{id}). */
   connectionRemoval: ConnectionRemoval;
   tokenVerifier: TokenVerifier;
+  /** C-006: what an AI feature may see of a user's records (POST /v1/internal/anonymizations). */
+  anonymizer: Anonymizer;
   /** Data exports (POST/GET /v1/export-jobs). */
   exportJobs: ExportJobRepository;
   /** The export bucket; without EXPORT_BUCKET new exports answer 503. */

@@ -2,6 +2,7 @@
 // handler here nor a place in the pending list is a compile error, and so is one in both.
 import type { HandlerMap } from '../http/operationTypes.js';
 import { adminHandlers } from './admin.js';
+import { internalHandlers } from './internal.js';
 import { connectionHandlers } from './connections.js';
 import { deviceHandlers } from './devices.js';
 import { deviceUploadHandlers } from './deviceUpload.js';
@@ -23,6 +24,7 @@ export function createHandlers(d: HandlerDependencies): HandlerMap {
     ...userHandlers(d),
     ...healthHandlers(d),
     ...adminHandlers(d),
+    ...internalHandlers(d),
     ...webhookHandlers(d),
     ...deviceHandlers(d),
     ...deviceUploadHandlers(d),

@@ -17,12 +17,12 @@ describe('route table from the bundled contract', () => {
     ]);
   });
 
-  it('protects every /v1 route except webhooks, the OAuth callback and admin with a user token', () => {
+  it('protects every /v1 route except webhooks, the OAuth callback, admin and internal with a user token', () => {
     for (const r of routes.filter((x) => x.path.startsWith('/v1/'))) {
       const expected =
         r.path.startsWith('/v1/webhooks/') || r.path.includes('/oauth/')
           ? 'none'
-          : r.path.startsWith('/v1/admin/')
+          : r.path.startsWith('/v1/admin/') || r.path.startsWith('/v1/internal/')
             ? 'adminKey'
             : 'firebaseJwt';
       expect(r.auth, `${r.method} ${r.path}`).to.equal(expected);
