@@ -5,6 +5,8 @@ import { createLogger } from '../core/logging/logger.js';
 import { createApi } from './compose.js';
 import type { WebSocketLane } from './ws/webSocketLane.js';
 import { startObservability } from '../core/observability/observability.js';
+import { createDynamicConfig } from '../core/config/createDynamicConfig.js';
+import type { DynamicConfig } from '../core/config/dynamicConfig.js';
 
 export interface RunningApi {
   url: string;
@@ -12,6 +14,8 @@ export interface RunningApi {
   webSockets: WebSocketLane;
   /** `GET /metrics` on the operations port (METRICS_PORT), when configured. */
   metricsUrl: string | undefined;
+  /** What operators tune without a deploy (AppConfig or a local file). */
+  dynamicConfig: DynamicConfig;
   stop(): Promise<void>;
 }
 
@@ -19,6 +23,9 @@ export interface RunningApi {
 export async function startApi(env?: Record<string, string | undefined>): Promise<RunningApi> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.LOG_LEVEL, service: 'api' });
+  const dynamicConfig = createDynamicConfig(config, logger, 'api');
+  await dynamicConfig.start();
+  dynamicConfig.onChange((doc) => (logger.level = doc.logLevel ?? config.LOG_LEVEL));
   const api = await createApi(config, logger);
   const observability = await startObservability(config, logger, { service: 'api' });
   const server = api.app.listen(config.PORT, config.HOST);
@@ -39,6 +46,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
     server,
     webSockets: api.webSockets,
     metricsUrl: observability.metricsUrl,
+    dynamicConfig,
     stop() {
       stopping ??= (async () => {
         // Sockets first (1001: reconnect elsewhere): the server closes only once they are gone.
@@ -49,6 +57,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
         });
         await api.close();
         await observability.stop();
+        dynamicConfig.stop();
       })();
       return stopping;
     },

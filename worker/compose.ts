@@ -51,6 +51,7 @@ import type { ConnectionRemoval } from '../core/connections/connectionRemoval.js
 import { RevocationSweeper } from './revocation/revocationSweeper.js';
 import { followRedis, readQueueDepthsWith } from '../core/observability/processGauges.js';
 import { readQueueDepths } from '../core/messaging/queueDepths.js';
+import type { DynamicConfig } from '../core/config/dynamicConfig.js';
 
 export interface WorkerStats {
   jobs: number;
@@ -98,7 +99,12 @@ export interface Worker {
 export async function createWorker(
   config: Config,
   logger: Logger,
-  hooks: { onCritical(error: Error): void; onJob?(outcome: JobOutcome): void },
+  hooks: {
+    onCritical(error: Error): void;
+    onJob?(outcome: JobOutcome): void;
+    /** Tunables operators change without a deploy (log sampling rates); the environment's otherwise. */
+    dynamicConfig?: Pick<DynamicConfig, 'current'>;
+  },
 ): Promise<Worker> {
   // The per-job calls go through lean clients (core/aws/): the AWS SDK v3's CPU per call was
   // most of the worker's own cost per job (bench:worker, bench/results/README.md).
@@ -163,6 +169,7 @@ export async function createWorker(
   const hotPath = new HotPathJob({
     config,
     logger,
+    ...(hooks.dynamicConfig ? { dynamicConfig: hooks.dynamicConfig } : {}),
     syncManager,
     syncJobs,
     events,

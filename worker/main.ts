@@ -7,6 +7,7 @@ import { createWorker, type Worker } from './compose.js';
 import type { JobOutcome } from './sync/hotPathJob.js';
 import { startObservability } from '../core/observability/observability.js';
 import { valueOf } from '../core/observability/metrics.js';
+import { createDynamicConfig } from '../core/config/createDynamicConfig.js';
 
 /** Exit code when SQS refuses to take a message back (seed R-003): the orchestrator restarts us. */
 export const CRITICAL_EXIT_CODE = 70;
@@ -24,7 +25,11 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.LOG_LEVEL, service: 'worker' });
+  const dynamicConfig = createDynamicConfig(config, logger, 'worker');
+  await dynamicConfig.start();
+  dynamicConfig.onChange((doc) => (logger.level = doc.logLevel ?? config.LOG_LEVEL));
   const worker = await createWorker(config, logger, {
+    dynamicConfig,
     onCritical:
       hooks.onCritical ??
       ((error) => {
@@ -42,6 +47,7 @@ export async function startWorker(
     stop: async () => {
       await worker.stop();
       await observability.stop();
+      dynamicConfig.stop();
     },
   };
 }

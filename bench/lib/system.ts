@@ -157,9 +157,13 @@ export async function createUsers(
  * What a production-mode process needs for the local stack's secret store (a temporary directory):
  * a key of its own, generated for the run. Production refuses to start without LOCAL_SECRET_KEY
  * (a generated key file is for local use only); the API and the worker of one run share this key.
+ * Production also refuses to start without the anonymizer's secret (C-006), generated likewise.
  */
-export function localSecretKeyEnv(): { LOCAL_SECRET_KEY: string } {
-  return { LOCAL_SECRET_KEY: randomBytes(32).toString('base64') };
+export function localSecretKeyEnv(): { LOCAL_SECRET_KEY: string; ANONYMIZER_SECRET: string } {
+  return {
+    LOCAL_SECRET_KEY: randomBytes(32).toString('base64'),
+    ANONYMIZER_SECRET: randomBytes(32).toString('base64url'),
+  };
 }
 
 /**

@@ -11,6 +11,18 @@ const schema = z.object({
   PORT: intFromEnv(8080),
   HOST: z.string().default('127.0.0.1'),
 
+  // --- Dynamic configuration and feature flags (core/config/dynamicConfig.ts, seed §2.7) ---
+  /** appconfig in AWS, file locally; none: the environment's values only. */
+  DYNAMIC_CONFIG_SOURCE: z.enum(['none', 'file', 'appconfig']).default('none'),
+  /** The JSON document for DYNAMIC_CONFIG_SOURCE=file, re-read at every refresh. */
+  DYNAMIC_CONFIG_FILE: z.string().min(1).optional(),
+  DYNAMIC_CONFIG_REFRESH_SECONDS: z.coerce.number().min(0.05).max(3600).default(30),
+  APPCONFIG_APPLICATION: z.string().min(1).optional(),
+  APPCONFIG_ENVIRONMENT: z.string().min(1).default('prod'),
+  APPCONFIG_PROFILE: z.string().min(1).default('runtime'),
+  /** Endpoint override (the local fake); unset means AWS. */
+  APPCONFIG_ENDPOINT: optionalUrl,
+
   // --- Metrics (core/observability/) ---
   /** Operations port serving `GET /metrics` (Prometheus text); unset: no listener. 0: any free port. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),

@@ -196,6 +196,16 @@ export const jobLogLines = counter({
   labels: ['result'] as const,
 });
 
+// --- Dynamic configuration (core/config/dynamicConfig.ts) ---
+
+export const configRefusals = counter({
+  name: 'syncwell_config_refusals_total',
+  emfName: 'ConfigRefusals',
+  help: 'Dynamic configuration documents refused as invalid (the last good one stayed in force), by source.',
+  labels: ['source'] as const,
+  emfRollups: [[]],
+});
+
 // --- The message runtime ---
 
 export const messages = counter({

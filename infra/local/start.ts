@@ -19,10 +19,13 @@ import {
   writeRuntimeState,
 } from './runtimeState.js';
 import { runShutdown } from './shutdown.js';
+import { fileURLToPath } from 'node:url';
 import { startLocalStack, type LocalStack } from './stack.js';
 
 // The AWS SDK versions are pinned in package-lock.json; its notice that releases after January 2027
 // need Node 22 is in the README, not on every start.
+/** The local dynamic configuration (every job's log lines written: rate 1). */
+const DYNAMIC_CONFIG_FILE = fileURLToPath(new URL('./dynamic-config.json', import.meta.url));
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const DATA_DIR = join(STATE_DIR, 'local');
@@ -103,6 +106,12 @@ async function main(): Promise<void> {
     // Prometheus text for the API and the worker (one process here, one registry): any free port
     // unless METRICS_PORT says which.
     const metricsPort = process.env.METRICS_PORT ?? '0';
+    // What operators tune without a deploy (AppConfig in AWS): here a JSON file, re-read every 5 s.
+    const dynamicConfig = {
+      DYNAMIC_CONFIG_SOURCE: process.env.DYNAMIC_CONFIG_SOURCE ?? 'file',
+      DYNAMIC_CONFIG_FILE: process.env.DYNAMIC_CONFIG_FILE ?? DYNAMIC_CONFIG_FILE,
+      DYNAMIC_CONFIG_REFRESH_SECONDS: process.env.DYNAMIC_CONFIG_REFRESH_SECONDS ?? '5',
+    };
     api = await startApi({
       ...stack.env,
       ...pushFakes.env,
@@ -113,6 +122,7 @@ async function main(): Promise<void> {
       OAUTH_REDIRECT_BASE_URL: process.env.OAUTH_REDIRECT_BASE_URL ?? `http://127.0.0.1:${port}`,
       ADMIN_API_KEY: adminKey,
       METRICS_PORT: metricsPort,
+      ...dynamicConfig,
       // What SyncWell would have given Strava and Fitbit when subscribing (local values).
       STRAVA_WEBHOOK_VERIFY_TOKEN: process.env.STRAVA_WEBHOOK_VERIFY_TOKEN ?? 'local-strava-verify-token',
       FITBIT_SUBSCRIBER_VERIFY_CODE: process.env.FITBIT_SUBSCRIBER_VERIFY_CODE ?? 'local-fitbit-verify-code',
@@ -123,9 +133,7 @@ async function main(): Promise<void> {
       ...stack.env,
       ...pushFakes.env,
       METRICS_PORT: metricsPort,
-      // Locally every job's log lines are written (in AWS, successful jobs' are sampled).
-      JOB_LOG_SAMPLE_RATE_PRO: process.env.JOB_LOG_SAMPLE_RATE_PRO ?? '1',
-      JOB_LOG_SAMPLE_RATE_FREE: process.env.JOB_LOG_SAMPLE_RATE_FREE ?? '1',
+      ...dynamicConfig,
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     });
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
         `  Push        APNs fake ${pushFakes.env.APNS_ENDPOINT}, FCM fake ${pushFakes.env.FCM_ENDPOINT}`,
         `  Admin key   ${adminKey}  (X-Admin-Key header)`,
         `  Metrics     ${api.metricsUrl ?? 'off'}  (Prometheus text: API and worker)`,
+        `  Tunables    ${dynamicConfig.DYNAMIC_CONFIG_FILE}  (log level, log sampling, flags; re-read every ${dynamicConfig.DYNAMIC_CONFIG_REFRESH_SECONDS} s)`,
         '',
         'Next: `npm run seed` for demo users, `npm run -s token -- <userId> [--tier PRO]` for a token.',
         'Ctrl-C stops everything.',

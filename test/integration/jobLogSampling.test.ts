@@ -8,7 +8,7 @@ import { sampled } from '../../core/logging/jobLogs.js';
 import { ProviderUnavailableError } from '../../core/providers/errors.js';
 import type { SyncRunResult } from '../../core/sync/syncManager.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
-import { HotPathJob } from '../../worker/sync/hotPathJob.js';
+import { HotPathJob, type HotPathJobDeps } from '../../worker/sync/hotPathJob.js';
 import { getHarness } from './hooks.js';
 
 const synced: SyncRunResult = {
@@ -23,7 +23,7 @@ const synced: SyncRunResult = {
 
 const RATE = 4;
 
-function setup(run: () => Promise<SyncRunResult>) {
+function setup(run: () => Promise<SyncRunResult>, dynamicConfig?: HotPathJobDeps['dynamicConfig']) {
   const h = getHarness();
   const lines: { jobId?: string; message: string; level: string }[] = [];
   const logger = createLogger({
@@ -33,6 +33,7 @@ function setup(run: () => Promise<SyncRunResult>) {
   });
   const job = new HotPathJob({
     config: { ...h.config, JOB_LOG_SAMPLE_RATE_PRO: RATE, JOB_LOG_SAMPLE_RATE_FREE: RATE },
+    ...(dynamicConfig ? { dynamicConfig } : {}),
     logger,
     // Only the logging is under test: the sync itself is a stand-in (the e2e suites run real ones).
     syncManager: { run } as never,
@@ -93,5 +94,15 @@ describe('hot path: tail sampling of job logs', () => {
     }
     assert.deepEqual([...new Set(lines.map((l) => l.jobId))].sort(), [...ids].sort());
     assert.ok(lines.every((l) => l.level === 'warn'));
+  });
+
+  it('follows the rate of the dynamic configuration when it sets one', async () => {
+    // FREE jobs at 1 in 1 (an operator debugging FREE users), whatever the environment says.
+    const { job, lines } = setup(() => Promise.resolve(synced), {
+      current: { flags: {}, logSampling: { free: 1 } },
+    });
+    const ids = Array.from({ length: 12 }, () => `job_${randomUUID()}`);
+    for (const id of ids) await job.handle(message(id), delivery());
+    assert.deepEqual([...new Set(lines.map((l) => l.jobId))].sort(), [...ids].sort());
   });
 });

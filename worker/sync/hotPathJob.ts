@@ -21,6 +21,7 @@ import type { CloudToDevice } from '../../core/sync/cloudToDevice.js';
 import type { AccountStatus } from '../../core/account/accountStatus.js';
 import { manualSyncLatency } from '../../core/observability/metrics.js';
 import { jobLog } from '../../core/logging/jobLogs.js';
+import type { DynamicConfig } from '../../core/config/dynamicConfig.js';
 
 export interface JobOutcome {
   outcome: Outcome;
@@ -32,6 +33,8 @@ export interface JobOutcome {
 
 export interface HotPathJobDeps {
   config: Config;
+  /** Log sampling rates operators may change at run time (core/config/dynamicConfig.ts). */
+  dynamicConfig?: Pick<DynamicConfig, 'current'>;
   logger: Logger;
   syncManager: SyncManager;
   syncJobs: SyncJobRepository;
@@ -216,13 +219,12 @@ export class HotPathJob {
 
   /** Runs the job with its log lines held until its end: written if it failed, else sampled. */
   async handle(message: HotPathSyncRequested, delivery: Delivery, signal?: AbortSignal): Promise<JobOutcome> {
-    const { config } = this.d;
     const job = jobLog(
       this.d.logger,
       { jobId: message.jobId, userId: message.userId, correlationId: message.correlationId },
       {
         jobId: message.jobId,
-        rate: message.tier === 'PRO' ? config.JOB_LOG_SAMPLE_RATE_PRO : config.JOB_LOG_SAMPLE_RATE_FREE,
+        rate: this.sampleRate(message.tier),
       },
     );
     let failed = true;
@@ -233,6 +235,14 @@ export class HotPathJob {
     } finally {
       job.finish({ failed });
     }
+  }
+
+  /** 1 successful job in this many keeps its log lines: the dynamic configuration's, else the environment's. */
+  private sampleRate(tier: HotPathSyncRequested['tier']): number {
+    const dynamic = this.d.dynamicConfig?.current.logSampling;
+    return tier === 'PRO'
+      ? (dynamic?.pro ?? this.d.config.JOB_LOG_SAMPLE_RATE_PRO)
+      : (dynamic?.free ?? this.d.config.JOB_LOG_SAMPLE_RATE_FREE);
   }
 
   private async run(
