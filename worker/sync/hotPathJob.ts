@@ -266,16 +266,16 @@ export class HotPathJob {
     let result: SyncRunResult;
     // Seed §6: no job holds health data in flight longer than its deadline; past it, the provider
     // calls in flight are aborted, what was read is dropped, and the job runs again later.
-    const deadline = AbortSignal.timeout(this.d.config.JOB_DEADLINE_SECONDS * 1000);
+    const deadline = jobDeadline(signal, this.d.config.JOB_DEADLINE_SECONDS * 1000);
     try {
       result = await this.d.syncManager.run({
         message,
         attempt: delivery.receiveCount,
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+        signal: deadline.signal,
       });
     } catch (error) {
       const failure =
-        deadline.aborted && !signal?.aborted
+        deadline.expired() && !signal?.aborted
           ? {
               kind: 'retry' as const,
               code: 'job_deadline_exceeded',
@@ -284,6 +284,8 @@ export class HotPathJob {
           : classifyFailure(error);
       const failed = await this.recordFailure(message, delivery, failure, log);
       return { ...failed, jobWrites: jobWrites + failed.jobWrites };
+    } finally {
+      deadline.clear();
     }
 
     if (result.awaitingDevice) {
@@ -437,4 +439,30 @@ export class HotPathJob {
       };
     return { outcome: { kind: 'retry', code: failure.code, ...retryAfter }, failure, jobWrites };
   }
+}
+
+/**
+ * The job's signal: aborted by `parent` (shutdown) or after `ms`. Its timer is cleared when the job
+ * ends: `AbortSignal.timeout` would keep one per job alive for the whole deadline, and
+ * `AbortSignal.any` is slow on Node 20 (bench:worker: +560 µs per job at 100 jobs/s).
+ */
+function jobDeadline(parent: AbortSignal | undefined, ms: number) {
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new Error(`job deadline of ${ms} ms passed`));
+  }, ms);
+  timer.unref();
+  const onParent = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onParent();
+  else parent?.addEventListener('abort', onParent, { once: true });
+  return {
+    signal: controller.signal,
+    expired: () => expired,
+    clear: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParent);
+    },
+  };
 }
