@@ -19,6 +19,7 @@ import {
   startApiProcess,
   createUsers,
   json,
+  postJson,
   startStack,
   type User,
   systemEnv,
@@ -306,22 +307,12 @@ async function main(): Promise<void> {
         const p = (async () => {
           // The process clock, as the worker's finishedAt: latency = finishedAt - at.
           const at = clock.now();
-          const res = await json<{ jobId: string }>(
-            await fetch(`${apiUrl}/v1/sync-jobs`, {
-              method: 'POST',
-              headers: {
-                authorization: user.authorization,
-                'content-type': 'application/json',
-                'idempotency-key': randomUUID(),
-              },
-              body: JSON.stringify({
-                sourceConnectionId: user.source,
-                destinationConnectionId: user.destination,
-                dataType: 'workout',
-                mode: 'manual',
-              }),
-            }),
-          );
+          const res = await postJson<{ jobId: string }>(apiUrl, '/v1/sync-jobs', user.authorization, {
+            sourceConnectionId: user.source,
+            destinationConnectionId: user.destination,
+            dataType: 'workout',
+            mode: 'manual',
+          });
           posted.set(res.jobId, at);
           owners.set(res.jobId, user.authorization);
         })();

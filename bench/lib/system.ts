@@ -83,28 +83,34 @@ export async function connect(
   return connection.connectionId;
 }
 
+/** A state-changing call as the user: JSON body, a fresh Idempotency-Key; the parsed 2xx answer. */
+export async function postJson<T>(
+  apiUrl: string,
+  path: string,
+  authorization: string,
+  body: unknown,
+): Promise<T> {
+  return json<T>(
+    await fetch(`${apiUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
 /** POST /v1/sync-configs: the user's workout configuration from `source` to `destination`. */
 export async function createWorkoutConfig(
   apiUrl: string,
   user: Pick<User, 'authorization' | 'source' | 'destination'>,
   conflictStrategy?: 'newest_wins',
 ): Promise<void> {
-  await json(
-    await fetch(`${apiUrl}/v1/sync-configs`, {
-      method: 'POST',
-      headers: {
-        authorization: user.authorization,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({
-        sourceConnectionId: user.source,
-        destinationConnectionId: user.destination,
-        dataType: 'workout',
-        ...(conflictStrategy ? { conflictStrategy } : {}),
-      }),
-    }),
-  );
+  await postJson(apiUrl, '/v1/sync-configs', user.authorization, {
+    sourceConnectionId: user.source,
+    destinationConnectionId: user.destination,
+    dataType: 'workout',
+    ...(conflictStrategy ? { conflictStrategy } : {}),
+  });
 }
 
 export async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
