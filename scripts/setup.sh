@@ -15,6 +15,18 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server
 fi
 
+# Debian's Chromium drives the operator console's end-to-end test (playwright-core, no browser download).
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "chromium not found: installing it from Debian packages (operator console tests)"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+  else
+    echo "chromium not found: the operator console's browser test will be skipped (set CHROMIUM_PATH to a Chromium)" >&2
+  fi
+fi
+
 node -e 'const [maj,min]=process.versions.node.split(".").map(Number); if (maj<20||(maj===20&&min<19)) { console.error("Node >= 20.19 is required, found "+process.version); process.exit(1) }'
 
 # puppeteer (pulled in by the AsyncAPI docs generator) must not try to download a browser.

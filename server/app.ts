@@ -21,6 +21,7 @@ import type { AccountStatus } from '../core/account/accountStatus.js';
 import { errorHandler } from './middleware/errorHandler.js';
 import { rateLimitPerUser } from './middleware/rateLimit.js';
 import { requestContext } from './middleware/requestContext.js';
+import { traceRequest } from './middleware/traceRequest.js';
 
 export interface AppOptions {
   config: Config;
@@ -68,6 +69,7 @@ export function buildApp(o: AppOptions): express.Express {
   app.use(requestContext(o.logger));
   app.use('/docs', docsRouter());
   app.use(resolveRoute(new RouteMatcher(routes)));
+  if (o.config.TRACES_ENDPOINT) app.use(traceRequest());
 
   const isUserRoute = (r: Route) => r.auth === 'firebaseJwt';
   app.use(when(isUserRoute, authenticateUser(o.tokenVerifier)));

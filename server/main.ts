@@ -27,7 +27,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
   await dynamicConfig.start();
   dynamicConfig.onChange((doc) => (logger.level = doc.logLevel ?? config.LOG_LEVEL));
   const api = await createApi(config, logger);
-  const observability = await startObservability(config, logger, { service: 'api' });
+  const observability = await startObservability(config, logger, { service: 'api', dynamicConfig });
   const server = api.app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -8,6 +8,7 @@ import type { JobOutcome } from './sync/hotPathJob.js';
 import { startObservability } from '../core/observability/observability.js';
 import { valueOf } from '../core/observability/metrics.js';
 import { createDynamicConfig } from '../core/config/createDynamicConfig.js';
+import type { DynamicConfig } from '../core/config/dynamicConfig.js';
 
 /** Exit code when SQS refuses to take a message back (seed R-003): the orchestrator restarts us. */
 export const CRITICAL_EXIT_CODE = 70;
@@ -16,6 +17,8 @@ export interface RunningWorker {
   worker: Worker;
   /** `GET /metrics` on the operations port (METRICS_PORT), when configured. */
   metricsUrl: string | undefined;
+  /** What operators tune without a deploy (AppConfig or a local file). */
+  dynamicConfig: DynamicConfig;
   stop(): Promise<void>;
 }
 
@@ -38,12 +41,13 @@ export async function startWorker(
       }),
     ...(hooks.onJob ? { onJob: hooks.onJob } : {}),
   });
-  const observability = await startObservability(config, logger, { service: 'worker' });
+  const observability = await startObservability(config, logger, { service: 'worker', dynamicConfig });
   worker.start();
   logger.info({ queue: config.HOT_PATH_QUEUE_URL, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
   return {
     worker,
     metricsUrl: observability.metricsUrl,
+    dynamicConfig,
     stop: async () => {
       await worker.stop();
       await observability.stop();

@@ -32,6 +32,16 @@ const schema = z.object({
   /** The CloudWatch namespace of the EMF metrics (the alarms and the dashboard read it). */
   METRICS_NAMESPACE: z.string().min(1).max(255).default('SyncWell'),
 
+  // --- Traces (core/observability/tracing.ts) ---
+  /** OTLP/HTTP traces endpoint (`…/v1/traces`: the ADOT collector in AWS); unset: no tracing. */
+  TRACES_ENDPOINT: optionalUrl,
+  /** Seed §6's default plan: this share of requests beyond the reservoir is traced. */
+  TRACE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  /** ... and this many traces a second are always kept. */
+  TRACE_RESERVOIR_PER_SECOND: z.coerce.number().int().min(0).max(10_000).default(1),
+  /** How long finished spans wait to be exported in one batch. */
+  TRACE_EXPORT_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
+
   /**
    * Tail sampling of job logs (seed §6): a successful job's lines are written for 1 job in this
    * many (hash of the job id), a failed job's always. 1: every job's.

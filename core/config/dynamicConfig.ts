@@ -45,6 +45,33 @@ export const dynamicConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Trace sampling (seed §6, X-Ray's scheme): the default share and reservoir, and rules for the
+     * flows to see in full (TRACE_SAMPLE_RATE, TRACE_RESERVOIR_PER_SECOND and the critical-flow
+     * rules otherwise). The first matching rule wins.
+     */
+    traceSampling: z
+      .object({
+        rate: z.number().min(0).max(1).optional(),
+        reservoirPerSecond: z.number().int().min(0).max(10_000).optional(),
+        rules: z
+          .array(
+            z
+              .object({
+                name: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
+                method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
+                route: z.string().startsWith('/').max(256).optional(),
+                channel: z.string().min(1).max(64).optional(),
+                reservoirPerSecond: z.number().int().min(0).max(10_000),
+                rate: z.number().min(0).max(1),
+              })
+              .strict(),
+          )
+          .max(50)
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** Feature flags by name (`google_health_migration`, ...); an unknown flag is off. */
     flags: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), flagSchema).default({}),
   })

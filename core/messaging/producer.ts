@@ -8,6 +8,7 @@ import { SqsQueueSender } from '../queue/sqs.js';
 import type { QueueSender } from '../queue/QueueSender.js';
 import { messageDeduplicationIdOf, messageGroupIdOf } from './channelRules.js';
 import { buildMessage, type MessageInput } from './messageCodec.js';
+import { endWithError, SpanKind, startSpan, traceAttributes, withSpan } from '../observability/tracing.js';
 
 type ProducerNamesDeduplicationId<C extends QueueChannel> = (typeof queueChannels)[C] extends {
   messageDeduplicationId: 'producer';
@@ -76,12 +77,25 @@ export class SqsMessageProducer implements MessageProducer {
       throw new RangeError(`delaySeconds must be within 0-${SQS_MAX_DELAY_SECONDS}, got ${delaySeconds}`);
     const groupId = messageGroupIdOf(channel, message);
     const deduplicationId = messageDeduplicationIdOf(channel, message, options?.deduplicationId);
-    await sender.send({
-      body: JSON.stringify(message),
-      ...(groupId !== undefined ? { groupId } : {}),
-      ...(deduplicationId !== undefined ? { deduplicationId } : {}),
-      ...(delaySeconds !== undefined ? { delaySeconds } : {}),
+    const span = startSpan(`${channel} send`, SpanKind.PRODUCER, {
+      'messaging.system': 'aws_sqs',
+      'messaging.destination.name': channel,
+      'messaging.operation.type': 'send',
     });
+    const attributes = withSpan(span, traceAttributes);
+    try {
+      await sender.send({
+        body: JSON.stringify(message),
+        ...(groupId !== undefined ? { groupId } : {}),
+        ...(deduplicationId !== undefined ? { deduplicationId } : {}),
+        ...(delaySeconds !== undefined ? { delaySeconds } : {}),
+        ...(attributes ? { attributes } : {}),
+      });
+    } catch (error) {
+      endWithError(span, error);
+      throw error;
+    }
+    span.end();
     return message;
   }
 

@@ -23,6 +23,15 @@ import { dlqArrivals, messages } from '../observability/metrics.js';
 import { MessageNotJsonError, parseMessage } from './messageCodec.js';
 import { MessageValidationError } from './messageSchemas.js';
 import type { Delivery, Outcome } from './outcome.js';
+import {
+  contextOfMessage,
+  endWithError,
+  SpanKind,
+  startSpan,
+  TRACEPARENT_ATTRIBUTE,
+  withSpan,
+  type Span,
+} from '../observability/tracing.js';
 
 export type MessageHandler<C extends QueueChannel> = (
   message: ChannelMessage<C>,
@@ -233,6 +242,36 @@ export class QueueConsumer<C extends QueueChannel> {
       isLastAttempt: receiveCount >= o.maxReceiveCount,
     };
 
+    // The message's trace continues here (its traceparent attribute), or a new one starts.
+    const span = startSpan(
+      `${o.channel} process`,
+      SpanKind.CONSUMER,
+      {
+        'messaging.system': 'aws_sqs',
+        'messaging.destination.name': o.channel,
+        'messaging.operation.type': 'process',
+        'messaging.message.id': originMessageId,
+        'messaging.sqs.receive_count': receiveCount,
+      },
+      contextOfMessage(message.MessageAttributes),
+    );
+    try {
+      await withSpan(span, () => this.handle(message, delivery, span, signal));
+    } catch (error) {
+      endWithError(span, error);
+      throw error;
+    }
+    span.end();
+  }
+
+  private async handle(
+    message: SqsMessage,
+    delivery: Delivery,
+    span: Span,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { o } = this;
+    const { originMessageId, receiveCount } = delivery;
     let parsed: ChannelMessage<C>;
     try {
       parsed = parseMessage(o.channel, message.Body ?? '');
@@ -243,9 +282,12 @@ export class QueueConsumer<C extends QueueChannel> {
       messages.inc({ channel: o.channel, outcome: 'poison' });
       const reason = error.message.slice(0, 500);
       o.logger.error({ channel: o.channel, messageId: originMessageId, reason }, 'poison message');
+      span.setAttribute('syncwell.outcome', 'poison');
       await this.deadLetter(message, originMessageId, { code: 'invalid_message', reason });
       return;
     }
+    const jobId = (parsed as { jobId?: unknown }).jobId;
+    if (typeof jobId === 'string') span.setAttribute('syncwell.job_id', jobId);
 
     // Keep the message invisible while the handler runs longer than the visibility timeout.
     const heartbeatMs = Math.max(1000, (o.visibilityTimeoutSeconds * 1000) / 2);
@@ -266,6 +308,8 @@ export class QueueConsumer<C extends QueueChannel> {
       clearInterval(heartbeat);
     }
     if (signal.aborted) return; // shutdown already handed the message back
+    span.setAttribute('syncwell.outcome', outcome.kind);
+    if ('code' in outcome) span.setAttribute('syncwell.outcome_code', outcome.code);
     await this.settle(message, originMessageId, receiveCount, outcome);
   }
 
@@ -350,11 +394,14 @@ export class QueueConsumer<C extends QueueChannel> {
     const groupId = message.Attributes?.MessageGroupId;
     const baseDedup = message.Attributes?.MessageDeduplicationId ?? originMessageId;
     const dedup = createHash('sha256').update(`${baseDedup}#${dedupSuffix}`).digest('base64url');
+    // The copy stays in the trace of the message it replaces.
+    const traceparent = message.MessageAttributes?.[TRACEPARENT_ATTRIBUTE]?.StringValue;
     return {
       MessageBody: message.Body ?? '',
       ...(groupId ? { MessageGroupId: groupId, MessageDeduplicationId: dedup } : {}),
       MessageAttributes: {
         [ORIGIN_ATTRIBUTE]: { DataType: 'String', StringValue: originMessageId },
+        ...(traceparent ? { [TRACEPARENT_ATTRIBUTE]: { DataType: 'String', StringValue: traceparent } } : {}),
         ...attributes,
       },
     };

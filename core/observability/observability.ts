@@ -9,15 +9,21 @@ import { clock } from '../clock/clock.js';
 import { EmfSink } from './emfSink.js';
 import { registry, useEmfSink } from './metrics.js';
 import { gaugesForEmf } from './processGauges.js';
+import type { DynamicConfig } from '../config/dynamicConfig.js';
+import { defaultSamplingPolicy, startTracing, type Tracing, type TracingConfig } from './tracing.js';
+import { samplingPolicyFrom } from './traceSampling.js';
 
 export type ObservabilityConfig = Pick<
   Config,
   'METRICS_PORT' | 'METRICS_HOST' | 'METRICS_EMF_INTERVAL_SECONDS' | 'METRICS_NAMESPACE'
->;
+> &
+  TracingConfig;
 
 export interface Observability {
   /** `http://host:port/metrics`, when the listener runs. */
   metricsUrl: string | undefined;
+  /** Traces, when TRACES_ENDPOINT is set. */
+  tracing: Tracing;
   stop(): Promise<void>;
 }
 
@@ -34,8 +40,14 @@ let shared: Shared | undefined;
 export async function startObservability(
   config: ObservabilityConfig,
   logger: Logger,
-  o: { service: string; write?: (line: string) => void },
+  o: { service: string; write?: (line: string) => void; dynamicConfig?: Pick<DynamicConfig, 'onChange'> },
 ): Promise<Observability> {
+  const tracing = startTracing(config, logger, o.service);
+  // Operators retune trace sampling like the rest (seed §6: more for critical flows when needed).
+  if (tracing.enabled)
+    o.dynamicConfig?.onChange((doc) =>
+      tracing.setPolicy(samplingPolicyFrom(doc.traceSampling, defaultSamplingPolicy(config))),
+    );
   shared ??= { users: 0, server: undefined, metricsUrl: undefined, timer: undefined, sink: undefined };
   const s = shared;
   // The first part of the process that asks for the listener (or the flush) starts it.
@@ -58,9 +70,11 @@ export async function startObservability(
   let stopped = false;
   return {
     metricsUrl: s.metricsUrl,
+    tracing,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await tracing.stop();
       s.users -= 1;
       if (s.users > 0) return;
       shared = undefined;

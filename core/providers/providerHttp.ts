@@ -13,6 +13,7 @@ import {
 import { clock } from '../clock/clock.js';
 import { request, type Dispatcher } from 'undici';
 import { providerCallDuration, providerCalls } from '../observability/metrics.js';
+import { endWithError, SpanKind, SpanStatusCode, startSpan } from '../observability/tracing.js';
 
 export interface ProviderRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -111,6 +112,7 @@ function resultOf(status: number): string {
 
 export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
   const { provider, baseUrl, tokens, budget, timeoutMs = 15_000 } = options;
+  const host = new URL(baseUrl).host;
 
   async function send(req: ProviderRequest, token: string): Promise<SentResponse> {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
@@ -123,6 +125,12 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       body = new URLSearchParams(req.form).toString();
     }
     const started = performance.now();
+    // The route template is not known here and paths hold ids: the span names the method and host only.
+    const span = startSpan(`${provider} ${req.method ?? 'GET'}`, SpanKind.CLIENT, {
+      'http.request.method': req.method ?? 'GET',
+      'server.address': host,
+      'syncwell.provider': provider,
+    });
     try {
       const res = await request(buildUrl(baseUrl, req.path, req.query), {
         method: req.method ?? 'GET',
@@ -137,11 +145,15 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       const sent = sentResponse(res.statusCode, res.headers, res.body);
       providerCallDuration.observe({ provider }, (performance.now() - started) / 1000);
       providerCalls.inc({ provider, result: resultOf(sent.status) });
+      span.setAttribute('http.response.status_code', sent.status);
+      if (sent.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR, message: resultOf(sent.status) });
+      span.end();
       options.onCall?.(provider, sent.status);
       await budget?.observe(sent.status, sent.headers);
       return sent;
     } catch (error) {
       providerCalls.inc({ provider, result: 'network' });
+      endWithError(span, error);
       options.onCall?.(provider, 0);
       throw new ProviderUnavailableError(
         provider,

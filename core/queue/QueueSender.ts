@@ -9,6 +9,8 @@ export interface OutgoingMessage {
   deduplicationId?: string;
   /** Standard queues only; at most 900 seconds. */
   delaySeconds?: number;
+  /** Message attributes (the trace context); never health data. */
+  attributes?: Record<string, { DataType: 'String'; StringValue: string }>;
 }
 
 export interface QueueSender {

@@ -72,6 +72,7 @@ export class SqsQueueSender implements QueueSender {
       MessageGroupId: m.groupId,
       MessageDeduplicationId: m.deduplicationId,
       DelaySeconds: m.delaySeconds,
+      MessageAttributes: m.attributes,
     }));
     const out = await this.sqs.call<SendMessageBatchOutput>('SendMessageBatch', {
       QueueUrl: this.queueUrl,

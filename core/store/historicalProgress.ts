@@ -1,6 +1,7 @@
 // A historical job's progress (the cold path). Its chunks run in parallel on several workers, so
 // there is no claim: the JOB item counts finished chunks exactly once, by a set of their indexes.
 import type { SyncJob } from '../domain/types.js';
+import { APPEND_HISTORY, historyValues } from './jobHistory.js';
 import { isConditionalCheckFailed, type DocumentStore } from './documentStore.js';
 import type { ItemKey } from './keys.js';
 import { jobKey, toRecord, type SyncJobItem, type SyncJobRecord } from './syncJobRecords.js';
@@ -25,13 +26,14 @@ export class HistoricalProgress {
       await this.db.update({
         TableName: this.tableName,
         Key: jobKey(userId, jobId),
-        UpdateExpression: 'SET #s = :running, UpdatedAt = :now',
+        UpdateExpression: `SET #s = :running, UpdatedAt = :now, ${APPEND_HISTORY}`,
         ConditionExpression: '#s = :queued',
         ExpressionAttributeNames: { '#s': 'Status' },
         ExpressionAttributeValues: {
           ':running': 'RUNNING',
           ':queued': 'QUEUED',
           ':now': now.toISOString(),
+          ...historyValues({ status: 'RUNNING', at: now.toISOString() }),
         },
       });
     } catch (error) {
@@ -141,7 +143,7 @@ export class HistoricalProgress {
       await this.db.update({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: `SET #s = :final, UpdatedAt = :now, #r = :result${failed ? ', #e = :error' : ''}`,
+        UpdateExpression: `SET #s = :final, UpdatedAt = :now, ${APPEND_HISTORY}, #r = :result${failed ? ', #e = :error' : ''}`,
         ConditionExpression: '#s IN (:queued, :running)',
         ExpressionAttributeNames: { '#s': 'Status', '#r': 'Result', ...(failed ? { '#e': 'Error' } : {}) },
         ExpressionAttributeValues: {
@@ -150,6 +152,11 @@ export class HistoricalProgress {
           ':queued': 'QUEUED',
           ':running': 'RUNNING',
           ':result': { recordsWritten: job.ChunkWritten ?? 0, recordsSkipped: job.ChunkSkipped ?? 0 },
+          ...historyValues({
+            status: failed ? 'FAILED' : 'SUCCEEDED',
+            at: now.toISOString(),
+            ...(failed ? { code: 'historical_chunks_failed' } : {}),
+          }),
           ...(failed
             ? {
                 ':error': {

@@ -4,6 +4,7 @@ import type { SyncJob } from '../domain/types.js';
 import { retryingWhile } from '../retry/backoff.js';
 import { isConditionalCheckFailed, type DocumentStore } from './documentStore.js';
 import { jobKey, toRecord, type SyncJobItem, type SyncJobRecord } from './syncJobRecords.js';
+import { APPEND_HISTORY, historyValues, trimExpression } from './jobHistory.js';
 
 export type ClaimOutcome =
   { claimed: true; record: SyncJobRecord } | { claimed: false; record: SyncJobRecord | undefined };
@@ -45,8 +46,7 @@ export class JobClaims {
       const out = await this.db.update({
         TableName: this.tableName,
         Key: jobKey(userId, jobId),
-        UpdateExpression:
-          'SET #s = :running, UpdatedAt = :now, ClaimMessageId = :origin, ClaimedUntil = :lease, Attempts = if_not_exists(Attempts, :zero) + :one',
+        UpdateExpression: `SET #s = :running, UpdatedAt = :now, ClaimMessageId = :origin, ClaimedUntil = :lease, Attempts = if_not_exists(Attempts, :zero) + :one, ${APPEND_HISTORY}`,
         ConditionExpression:
           'attribute_exists(PK) AND (#s = :queued OR (#s = :running AND (ClaimMessageId = :origin OR ClaimedUntil < :nowMs)))',
         ExpressionAttributeNames: { '#s': 'Status' },
@@ -59,10 +59,13 @@ export class JobClaims {
           ':lease': claim.leaseUntilMs,
           ':zero': 0,
           ':one': 1,
+          ...historyValues({ status: 'RUNNING', at: claim.now.toISOString() }),
         },
         ReturnValues: 'ALL_NEW',
       });
-      return { claimed: true, record: toRecord(out.Attributes as SyncJobItem) };
+      const item = out.Attributes as SyncJobItem;
+      await this.trimHistory(userId, jobId, item.History?.length ?? 0);
+      return { claimed: true, record: toRecord(item) };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       const current = await this.db.get({
@@ -88,12 +91,17 @@ export class JobClaims {
       error?: SyncJob['error'];
     },
   ): Promise<boolean> {
-    const sets = ['#s = :status', 'UpdatedAt = :now'];
+    const sets = ['#s = :status', 'UpdatedAt = :now', APPEND_HISTORY];
     const values: Record<string, unknown> = {
       ':status': outcome.status,
       ':now': outcome.now.toISOString(),
       ':running': 'RUNNING',
       ':origin': outcome.originMessageId,
+      ...historyValues({
+        status: outcome.status,
+        at: outcome.now.toISOString(),
+        ...(outcome.error ? { code: outcome.error.code } : {}),
+      }),
     };
     if (outcome.result) {
       sets.push('#r = :result');
@@ -130,13 +138,13 @@ export class JobClaims {
   async release(
     userId: string,
     jobId: string,
-    release: { originMessageId: string; now: Date },
+    release: { originMessageId: string; now: Date; code?: string },
   ): Promise<boolean> {
     try {
       await this.db.update({
         TableName: this.tableName,
         Key: jobKey(userId, jobId),
-        UpdateExpression: 'SET #s = :queued, UpdatedAt = :now REMOVE ClaimedUntil',
+        UpdateExpression: `SET #s = :queued, UpdatedAt = :now, ${APPEND_HISTORY} REMOVE ClaimedUntil`,
         ConditionExpression: '#s = :running AND ClaimMessageId = :origin',
         ExpressionAttributeNames: { '#s': 'Status' },
         ExpressionAttributeValues: {
@@ -144,6 +152,11 @@ export class JobClaims {
           ':running': 'RUNNING',
           ':origin': release.originMessageId,
           ':now': release.now.toISOString(),
+          ...historyValues({
+            status: 'QUEUED',
+            at: release.now.toISOString(),
+            ...(release.code ? { code: release.code } : {}),
+          }),
         },
       });
       return true;
@@ -171,7 +184,7 @@ export class JobClaims {
       await this.db.update({
         TableName: this.tableName,
         Key: jobKey(userId, jobId),
-        UpdateExpression: `SET #s = :status, UpdatedAt = :now${outcome.result ? ', #r = :result' : ''}${outcome.error ? ', #e = :error' : ''}`,
+        UpdateExpression: `SET #s = :status, UpdatedAt = :now, ${APPEND_HISTORY}${outcome.result ? ', #r = :result' : ''}${outcome.error ? ', #e = :error' : ''}`,
         ConditionExpression: '#s = :waiting',
         ExpressionAttributeNames: {
           '#s': 'Status',
@@ -182,6 +195,11 @@ export class JobClaims {
           ':status': outcome.status,
           ':now': outcome.now.toISOString(),
           ':waiting': 'WAITING_FOR_DEVICE',
+          ...historyValues({
+            status: outcome.status,
+            at: outcome.now.toISOString(),
+            ...(outcome.error ? { code: outcome.error.code } : {}),
+          }),
           ...(outcome.result ? { ':result': outcome.result } : {}),
           ...(outcome.error ? { ':error': outcome.error } : {}),
         },
@@ -191,5 +209,21 @@ export class JobClaims {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  /** Drops the oldest history entries once there are too many (./jobHistory.ts); best effort. */
+  private async trimHistory(userId: string, jobId: string, length: number): Promise<void> {
+    const remove = trimExpression(length);
+    if (!remove) return;
+    await this.db
+      .update({
+        TableName: this.tableName,
+        Key: jobKey(userId, jobId),
+        UpdateExpression: remove,
+        // Only the list this claim saw: a concurrent append would shift the indexes.
+        ConditionExpression: 'size(History) = :length',
+        ExpressionAttributeValues: { ':length': length },
+      })
+      .catch(() => undefined);
   }
 }

@@ -17,6 +17,7 @@ import type { BatchWriter } from './batchWriter.js';
 import { isConditionalCheckFailed, type DocumentStore } from './documentStore.js';
 import { INDEX, jobSk, SK_PREFIX, userIdOfPk, userPk, type ItemKey } from './keys.js';
 import { clock } from '../clock/clock.js';
+import type { JobHistoryEntry } from './jobHistory.js';
 
 export interface SyncJobRecord {
   userId: string;
@@ -36,6 +37,10 @@ export interface SyncJobRecord {
   error?: SyncJob['error'];
   /** Epoch seconds after which the job is gone. */
   expiresAt: number;
+  /** Its status transitions, oldest first (operators; ./jobHistory.ts). */
+  history?: JobHistoryEntry[];
+  /** The trace that created it, when that request was traced. */
+  traceId?: string;
 }
 
 export type SyncJobItem = {
@@ -56,6 +61,8 @@ export type SyncJobItem = {
   Progress?: SyncJob['progress'];
   Result?: SyncJob['result'];
   Error?: SyncJob['error'];
+  History?: JobHistoryEntry[];
+  TraceId?: string;
   ttl: number;
 };
 
@@ -76,6 +83,8 @@ export const toRecord = (i: SyncJobItem): SyncJobRecord => ({
   ...(i.Result ? { result: i.Result } : {}),
   ...(i.Error ? { error: i.Error } : {}),
   expiresAt: i.ttl,
+  ...(i.History ? { history: i.History } : {}),
+  ...(i.TraceId ? { traceId: i.TraceId } : {}),
 });
 
 const toItem = (r: SyncJobRecord): SyncJobItem => ({
@@ -96,6 +105,9 @@ const toItem = (r: SyncJobRecord): SyncJobItem => ({
   Progress: r.progress,
   Result: r.result,
   Error: r.error,
+  // A job is written whole once (accepted, or already final): its history starts with that status.
+  History: r.history ?? [{ status: r.status, at: r.updatedAt }],
+  TraceId: r.traceId,
   ttl: r.expiresAt,
 });
 

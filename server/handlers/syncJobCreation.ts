@@ -4,6 +4,7 @@
 // three-call design: see docs/architecture.md, "The API").
 import { AppError } from '../../core/errors/AppError.js';
 import type { DataType, SyncPriority } from '../../core/domain/types.js';
+import { activeTraceId } from '../../core/observability/tracing.js';
 import type { SyncJobRecord } from '../../core/store/syncJobRepository.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { MessageInput } from '../../core/messaging/messageCodec.js';
@@ -76,7 +77,14 @@ export function jobBase(
     createdAt: o.now.toISOString(),
     updatedAt: o.now.toISOString(),
     expiresAt: Math.floor(o.now.getTime() / 1000) + d.config.JOB_TTL_DAYS * 86_400,
+    // Operators find the request's trace from the job (console), when it was sampled.
+    ...traceIdOf(),
   };
+}
+
+function traceIdOf(): { traceId?: string } {
+  const traceId = activeTraceId();
+  return traceId ? { traceId } : {};
 }
 
 /** Checks a manual sync request and builds its job and hot-path message; throws 4xx AppErrors. */

@@ -9,6 +9,7 @@ import type { Handler, OperationId, OperationRequest, RequestContext } from './o
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import type { Route } from './routeTable.js';
 import { idempotencyCollisions } from '../../core/observability/metrics.js';
+import { withSpan, type Span } from '../../core/observability/tracing.js';
 
 /** Headers worth replaying with a stored response. */
 const REPLAYED_HEADERS = ['location', 'etag', 'retry-after', 'content-type'];
@@ -72,9 +73,10 @@ async function runHandler(
   handler: Handler<OperationId>,
   request: OperationRequest<OperationId>,
   ctx: RequestContext,
+  span: Span | undefined,
 ) {
   try {
-    return await handler(request, ctx);
+    return await (span ? withSpan(span, () => handler(request, ctx)) : handler(request, ctx));
   } catch (error) {
     await Promise.allSettled(ctx.deferredWrites);
     throw error;
@@ -97,7 +99,7 @@ export function operationAdapter(
     const request = buildRequest(route, req, res.locals.pathParams ?? {});
     const key = route.requiresIdempotencyKey ? req.get('idempotency-key') : undefined;
     if (!key || !ctx.auth) {
-      const result = await runHandler(handler, request, ctx);
+      const result = await runHandler(handler, request, ctx, res.locals.span);
       await Promise.all(ctx.deferredWrites);
       sendResult(res, result);
       return;
@@ -120,7 +122,7 @@ export function operationAdapter(
       idempotency.complete(userId, key, fingerprint, begun.reservedId, replayable(response));
     let result: Awaited<ReturnType<typeof handler>>;
     try {
-      result = await runHandler(handler, request, ctx);
+      result = await runHandler(handler, request, ctx, res.locals.span);
     } catch (error) {
       if (error instanceof AppError && error.status < 500) {
         // A client error is the request's outcome: store it like any response (Stripe semantics),

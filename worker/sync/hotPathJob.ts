@@ -405,6 +405,7 @@ export class HotPathJob {
         await this.d.syncJobs.release(message.userId, message.jobId, {
           originMessageId: delivery.originMessageId,
           now: failedAt,
+          code: failure.code,
         });
         jobWrites += 1;
       }
