@@ -32,6 +32,18 @@ export default tseslint.config(
     },
   },
   {
+    // The operator console's page runs in the browser.
+    files: ['server/console/static/**/*.js'],
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        crypto: 'readonly',
+      },
+    },
+  },
+  {
     // Layering: core never imports server or worker.
     files: ['core/**/*.ts'],
     rules: {

@@ -530,6 +530,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operations/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every queue's depth and its dead-letter queue's
+         * @description Messages waiting, in flight and delayed in every queue this deployment has, and the messages in each one's dead-letter queue (SQS GetQueueAttributes, read now). Operator role only.
+         */
+        get: operations["getQueueOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/dead-letters/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The messages in a channel's dead-letter queue, with why they are there
+         * @description Up to `limit` messages of the channel's DLQ, looked at without taking them (they stay where they are, visible again at once). Each carries the failure code and reason the worker recorded (`invalid_message` for a body no consumer can read), or `max_receives_exceeded` when SQS moved it after its retries ran out, and only the ids of its body, never its data. Operator role only.
+         */
+        get: operations["listDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/dead-letters/{channel}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send chosen dead letters back to their queue
+         * @description Moves the chosen messages from the channel's DLQ back to its queue, one by one: a message whose body the contract still refuses stays in the DLQ (`still_invalid`), one no longer there is reported `not_found`; the others are sent (same body, group and origin id, without the failure attributes) and only then deleted from the DLQ, so nothing is lost if a step fails. A consumer that already recorded the message's final outcome (a FAILED sync job) treats it as a duplicate: to run such a sync again, request a new job. Operator role only.
+         */
+        post: operations["redriveDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/users/{userId}/sync-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's recent sync jobs, for support
+         * @description The user's most recent sync jobs, newest first, with their status history. Operator role only.
+         */
+        get: operations["listSyncJobsOfUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/users/{userId}/sync-jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One sync job with its status history and its trace
+         * @description The job, every status it went through (with the code of each deferral and failure), and, when its request was traced, the trace: its spans from the trace store where one is configured (`TRACE_QUERY_URL`), otherwise only its id. 404 when the user has no such job. Operator role only.
+         */
+        get: operations["getSyncJobOfUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/reauth-connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Connections waiting for their user to sign in again
+         * @description Connections whose provider rejected the stored credentials (C-007), by episode state: `pending_user_action` (the user was or will be told) or `failed` (not reconnected in time). Operator role only.
+         */
+        get: operations["listReAuthConnections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The key figures over the last hour
+         * @description One sample per interval (OPERATIONS_KPI_INTERVAL_SECONDS) of what this process's metrics registry counted in it: sync outcomes and SyncSuccessRate, P95 manual sync latency, DLQ arrivals, rate-limit deferrals, idempotency-key collisions and the hot path's depth. Under `npm start` the API and the worker share the registry; in AWS the CloudWatch dashboard has the fleet's figures. Operator role only.
+         */
+        get: operations["getKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dynamic configuration and feature flags in force
+         * @description What this process runs with from the dynamic configuration (AppConfig in AWS, a file locally): its source and version, whether it is on the bundled safe defaults (degraded), the document and each feature flag. Operator role only.
+         */
+        get: operations["getConfigurationInForce"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1826,6 +1986,299 @@ export interface components {
             };
         };
         /**
+         * DeadLetterChannel
+         * @description A message channel with a dead-letter queue (contracts/asyncapi.yaml).
+         * @enum {string}
+         */
+        DeadLetterChannel: "hotPathSync" | "coalescingBuffer" | "pollSchedule" | "historicalSync" | "exportRequests" | "userDeletion" | "syncNotifications";
+        /**
+         * QueueOverview
+         * @description Every queue of this deployment with its depth.
+         */
+        QueueOverview: {
+            /** @description One entry per configured channel that has a dead-letter queue. */
+            queues: components["schemas"]["QueueDepth"][];
+        };
+        /**
+         * QueueDepth
+         * @description A queue's approximate depth (SQS's figures) and its DLQ's.
+         */
+        QueueDepth: {
+            channel: components["schemas"]["DeadLetterChannel"];
+            /** @description The SQS queue's name. */
+            queueName: string;
+            /** @description Messages waiting to be received. */
+            visible: number;
+            /** @description Messages received and not yet deleted or returned. */
+            inFlight: number;
+            /** @description Messages not yet due. */
+            delayed: number;
+            /** @description Messages in the channel's dead-letter queue. */
+            deadLetters: number;
+        };
+        /**
+         * DeadLetterList
+         * @description Messages looked at in a dead-letter queue.
+         */
+        DeadLetterList: {
+            channel: components["schemas"]["DeadLetterChannel"];
+            /** @description The messages, as SQS returned them. */
+            messages: components["schemas"]["DeadLetter"][];
+        };
+        /**
+         * DeadLetter
+         * @description A dead letter, with the failure recorded for it and the ids of its body (never its data).
+         */
+        DeadLetter: {
+            /** @description The message's id in the dead-letter queue (what redrive takes). */
+            messageId: string;
+            /** @description The id of the message as first sent, kept across copies. */
+            originMessageId: string;
+            /** @description The stable code recorded with the failure, `invalid_message` for a body no consumer can read, or `max_receives_exceeded` when SQS moved it after its retries. */
+            failureCode: string;
+            /** @description The recorded reason (the worker's words, never health data). */
+            failureReason: string;
+            /**
+             * Format: date-time
+             * @description When the message entered the dead-letter queue.
+             */
+            sentAt: string;
+            /** @description How many times the dead-letter queue delivered it (looking counts too). */
+            receiveCount: number;
+            /** @description The string fields of the body whose names end in `Id` (job, user, connection). */
+            ids: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * DeadLetterRedriveRequest
+         * @description The dead letters to send back, by their DLQ message id.
+         */
+        DeadLetterRedriveRequest: {
+            /** @description Message ids from listDeadLetters. */
+            messageIds: string[];
+        };
+        /**
+         * DeadLetterRedriveResult
+         * @description What happened to each message asked for.
+         */
+        DeadLetterRedriveResult: {
+            /** @description Sent back to their queue and deleted from the DLQ. */
+            redriven: string[];
+            /** @description Left alone, and why. */
+            skipped: {
+                /** @description The message asked for. */
+                messageId: string;
+                /**
+                 * @description `still_invalid`: the contract still refuses its body (it stays in the DLQ); `not_found`: not in the DLQ any more, or not visible now (being looked at elsewhere).
+                 * @enum {string}
+                 */
+                reason: "still_invalid" | "not_found";
+            }[];
+        };
+        /**
+         * JobHistoryEntry
+         * @description One status a job went through.
+         */
+        JobHistoryEntry: {
+            status: components["schemas"]["SyncJobStatus"];
+            /**
+             * Format: date-time
+             * @description When it took this status.
+             */
+            at: string;
+            /** @description Why, for a deferral (back to QUEUED) or a failure. */
+            code?: string;
+        };
+        /**
+         * OperatorSyncJob
+         * @description A sync job as operators see it.
+         */
+        OperatorSyncJob: {
+            userId: components["schemas"]["UserId"];
+            jobId: components["schemas"]["SyncJobId"];
+            status: components["schemas"]["SyncJobStatus"];
+            mode: components["schemas"]["SyncMode"];
+            priority: components["schemas"]["SyncPriority"];
+            trigger: components["schemas"]["SyncTrigger"];
+            sourceConnectionId: components["schemas"]["ConnectionId"];
+            destinationConnectionId: components["schemas"]["ConnectionId"];
+            dataType: components["schemas"]["DataType"];
+            /**
+             * Format: date-time
+             * @description When the job was created.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When its status last changed.
+             */
+            updatedAt: string;
+            result?: components["schemas"]["SyncJobResult"];
+            error?: components["schemas"]["SyncJobError"];
+            /** @description The trace of the request that created it, when that request was sampled. */
+            traceId?: string;
+            /** @description Its statuses, oldest first (the oldest may have been dropped after many deferrals). */
+            history: components["schemas"]["JobHistoryEntry"][];
+        };
+        /**
+         * OperatorSyncJobList
+         * @description A user's recent sync jobs, newest first.
+         */
+        OperatorSyncJobList: {
+            /** @description The jobs. */
+            syncJobs: components["schemas"]["OperatorSyncJob"][];
+        };
+        /**
+         * TraceSpan
+         * @description One span of a trace.
+         */
+        TraceSpan: {
+            /** @description The span's id. */
+            spanId: string;
+            /** @description Its parent's id; absent for the trace's root. */
+            parentSpanId?: string;
+            /** @description What it measured (`POST /v1/sync-jobs`, `hotPathSync process`, `strava POST`). */
+            name: string;
+            /**
+             * @description OpenTelemetry's span kind.
+             * @enum {string}
+             */
+            kind: "internal" | "server" | "client" | "producer" | "consumer";
+            /** @description The process that recorded it. */
+            service: string;
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            startedAt: string;
+            /** @description How long it took. */
+            durationMs: number;
+            /** @description Whether it ended in error. */
+            error: boolean;
+            /** @description Its attributes (ids, routes, statuses; never health data). */
+            attributes: {
+                [key: string]: string | number | boolean;
+            };
+        };
+        /**
+         * OperatorSyncJobView
+         * @description A job with its trace.
+         */
+        OperatorSyncJobView: {
+            job: components["schemas"]["OperatorSyncJob"];
+            /** @description Null when the job's request was not traced. */
+            trace: null | {
+                /** @description The trace id (X-Ray shows it as 1-<first 8>-<last 24>). */
+                traceId: string;
+                /** @description Its spans, oldest first, when a trace store is configured. */
+                spans?: components["schemas"]["TraceSpan"][];
+            };
+        };
+        /**
+         * ReAuthConnection
+         * @description A connection waiting for its user.
+         */
+        ReAuthConnection: {
+            userId: components["schemas"]["UserId"];
+            connectionId: components["schemas"]["ConnectionId"];
+            provider: components["schemas"]["Provider"];
+            /**
+             * @description Where its re-authentication episode stands.
+             * @enum {string}
+             */
+            state: "pending_user_action" | "failed";
+            /**
+             * Format: date-time
+             * @description When the episode began.
+             */
+            since?: string;
+            /**
+             * Format: date-time
+             * @description When the user was told (absent while not yet).
+             */
+            notifiedAt?: string;
+        };
+        /**
+         * ReAuthConnectionList
+         * @description One page of connections waiting for their users.
+         */
+        ReAuthConnectionList: {
+            /** @description The connections on this page. */
+            connections: components["schemas"]["ReAuthConnection"][];
+            /** @description The cursor of the next page; null on the last. */
+            nextCursor: string | null;
+        };
+        /**
+         * KpiSample
+         * @description What one interval counted.
+         */
+        KpiSample: {
+            /**
+             * Format: date-time
+             * @description The end of the interval.
+             */
+            at: string;
+            /** @description Sync jobs that succeeded in the interval. */
+            syncSucceeded: number;
+            /** @description Sync jobs that failed for good in the interval. */
+            syncFailed: number;
+            /** @description Succeeded / (succeeded + failed); null without jobs. */
+            syncSuccessRate: number | null;
+            /** @description P95 of manual sync latency in the interval (histogram buckets); null without manual syncs. */
+            manualLatencyP95Seconds: number | null;
+            /** @description Messages that reached a dead-letter queue. */
+            dlqArrivals: number;
+            /** @description Jobs deferred by the rate limiter. */
+            rateLimitDeferrals: number;
+            /** @description Replays, in-progress and mismatched Idempotency-Keys. */
+            idempotencyCollisions: number;
+            /** @description Messages waiting in the hot-path queue at the end of the interval; null when unknown. */
+            hotPathVisible: number | null;
+        };
+        /**
+         * KpiHistory
+         * @description The last hour of KPI samples, oldest first.
+         */
+        KpiHistory: {
+            /** @description The length of each interval. */
+            intervalSeconds: number;
+            /** @description The samples. */
+            samples: components["schemas"]["KpiSample"][];
+        };
+        /**
+         * ConfigurationInForce
+         * @description The dynamic configuration this process runs with.
+         */
+        ConfigurationInForce: {
+            /**
+             * @description Where it comes from.
+             * @enum {string}
+             */
+            source: "none" | "file" | "appconfig";
+            /** @description The version in force; null while on the bundled safe defaults. */
+            version: string | null;
+            /** @description True while no document could ever be loaded (bundled safe defaults). */
+            degraded: boolean;
+            /** @description The document in force, as validated. */
+            document: {
+                [key: string]: unknown;
+            };
+            /** @description Each feature flag, summarised. */
+            flags: {
+                /** @description The flag's name. */
+                name: string;
+                /** @description Its off switch. */
+                enabled: boolean;
+                /** @description The share of users in its cohort. */
+                percentage: number;
+                /** @description The tiers it is limited to; null for all. */
+                tiers: components["schemas"]["SubscriptionLevel"][] | null;
+                /** @description How many users are listed by id. */
+                allowlisted: number;
+            }[];
+        };
+        /**
          * ProblemFieldError
          * @description One reason a request was rejected, pointing at the offending part of the request.
          * @example {
@@ -2286,6 +2739,16 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description A channel of contracts/asyncapi.yaml that has a dead-letter queue.
+         * @example hotPathSync
+         */
+        DeadLetterChannelPath: components["schemas"]["DeadLetterChannel"];
+        /**
+         * @description The SyncWell user id (the Firebase uid).
+         * @example user_8a1f3c
+         */
+        UserIdPath: components["schemas"]["UserId"];
         /**
          * @description Client-generated UUID identifying this state-changing action, reused on every retry of it. A replay returns the first response (with `Idempotent-Replayed: true`); the same key with a different body is rejected with 422 `idempotency_key_reused`; a retry while the first is still being processed gets 409 `idempotency_key_in_use`. Keys are scoped to the user and kept for at least 24 hours.
          * @example 6f9619ff-8b86-4011-b42d-00c04fc964ff
@@ -3605,6 +4068,268 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getQueueOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queues, by channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueOverview"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listDeadLetters: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many messages to look at (SQS returns at most 10 per call).
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A channel of contracts/asyncapi.yaml that has a dead-letter queue.
+                 * @example hotPathSync
+                 */
+                channel: components["parameters"]["DeadLetterChannelPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The messages seen. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redriveDeadLetters: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Client-generated UUID identifying this state-changing action, reused on every retry of it. A replay returns the first response (with `Idempotent-Replayed: true`); the same key with a different body is rejected with 422 `idempotency_key_reused`; a retry while the first is still being processed gets 409 `idempotency_key_in_use`. Keys are scoped to the user and kept for at least 24 hours.
+                 * @example 6f9619ff-8b86-4011-b42d-00c04fc964ff
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description A channel of contracts/asyncapi.yaml that has a dead-letter queue.
+                 * @example hotPathSync
+                 */
+                channel: components["parameters"]["DeadLetterChannelPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadLetterRedriveRequest"];
+            };
+        };
+        responses: {
+            /** @description What happened to each message. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterRedriveResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listSyncJobsOfUser: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Maximum number of items on the page.
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The SyncWell user id (the Firebase uid).
+                 * @example user_8a1f3c
+                 */
+                userId: components["parameters"]["UserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorSyncJobList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSyncJobOfUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The SyncWell user id (the Firebase uid).
+                 * @example user_8a1f3c
+                 */
+                userId: components["parameters"]["UserIdPath"];
+                /**
+                 * @description The job's id.
+                 * @example job_1b4e28ba-2fa1-41d2-883f-0016d3cca427
+                 */
+                jobId: components["schemas"]["SyncJobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job and its trace. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorSyncJobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listReAuthConnections: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which episode state to list.
+                 * @example pending_user_action
+                 */
+                state?: "pending_user_action" | "failed";
+                /**
+                 * @description Maximum number of items on the page.
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Opaque cursor from the previous page's `nextCursor`; omit for the first page.
+                 * @example eyJjcmVhdGVkQXQiOiIyMDI0LTAzLTAyVDEwOjAwOjAwWiJ9
+                 */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of connections. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReAuthConnectionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getKpis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The samples, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiHistory"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getConfigurationInForce: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration in force. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigurationInForce"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
         };
     };

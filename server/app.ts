@@ -10,11 +10,17 @@ import type { IdempotencyRepository } from '../core/store/idempotencyRepository.
 import type { ProfileRepository } from '../core/store/profileRepository.js';
 import type { TokenVerifier } from './auth/tokenVerifier.js';
 import { docsRouter } from './docs.js';
+import { consoleRouter } from './console/consoleRouter.js';
 import { operationAdapter } from './http/operationAdapter.js';
 import type { HandlerMap, OperationId } from './http/operationTypes.js';
 import { RouteMatcher } from './http/routeMatcher.js';
 import { BUNDLED_SPEC_PATH, loadRouteTable, type Route } from './http/routeTable.js';
-import { authenticateAdmin, authenticateUser, requireIdempotencyKey } from './middleware/authenticate.js';
+import {
+  authenticateAdmin,
+  authenticateOperator,
+  authenticateUser,
+  requireIdempotencyKey,
+} from './middleware/authenticate.js';
 import { ensureProfile } from './middleware/ensureProfile.js';
 import { allowedAfterDeletion, rejectDeletedAccounts } from './middleware/accountGate.js';
 import type { AccountStatus } from '../core/account/accountStatus.js';
@@ -68,6 +74,7 @@ export function buildApp(o: AppOptions): express.Express {
 
   app.use(requestContext(o.logger));
   app.use('/docs', docsRouter());
+  app.use('/console', consoleRouter());
   app.use(resolveRoute(new RouteMatcher(routes)));
   if (o.config.TRACES_ENDPOINT) app.use(traceRequest());
 
@@ -75,6 +82,7 @@ export function buildApp(o: AppOptions): express.Express {
   app.use(when(isUserRoute, authenticateUser(o.tokenVerifier)));
   app.use(when(isUserRoute, rateLimitPerUser(o.config.API_RATE_LIMIT_PER_MINUTE)));
   app.use(when(isUserRoute, rejectDeletedAccounts(o.accountStatus)));
+  app.use(when((r) => r.auth === 'operatorJwt', authenticateOperator(o.tokenVerifier)));
   app.use(when((r) => r.auth === 'adminKey', authenticateAdmin(o.config.ADMIN_API_KEY)));
   app.use(when((r) => r.requiresIdempotencyKey, requireIdempotencyKey));
 

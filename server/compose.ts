@@ -36,6 +36,12 @@ import { S3ExportArchiveStore } from '../core/export/exportArchiveStore.js';
 import { createConnectionRemoval } from '../core/connections/createConnectionRemoval.js';
 import { AccountStatus } from '../core/account/accountStatus.js';
 import { DeletedUserRepository } from '../core/store/deletedUserRepository.js';
+import { DeadLetters } from '../core/messaging/deadLetters.js';
+import { readQueueDepths } from '../core/messaging/queueDepths.js';
+import { KpiHistory } from '../core/observability/kpiHistory.js';
+import { ReAuthRepository } from '../core/store/reAuthRepository.js';
+import { createDynamicConfig } from '../core/config/createDynamicConfig.js';
+import type { DynamicConfig } from '../core/config/dynamicConfig.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
 import { TokenVerifier } from './auth/tokenVerifier.js';
@@ -64,7 +70,11 @@ async function probe(check: () => Promise<unknown>): Promise<DependencyStatus> {
   }
 }
 
-export async function createApi(config: Config, logger: Logger): Promise<Api> {
+export async function createApi(
+  config: Config,
+  logger: Logger,
+  o: { dynamicConfig?: DynamicConfig } = {},
+): Promise<Api> {
   const db = createDocumentStore(config);
   // Only the OAuth state repository (core/oauth) still takes the SDK's Document client.
   const writer = new BatchWriter(db, config.TABLE_NAME, config.BATCH_WINDOW_MS);
@@ -152,6 +162,20 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     secrets,
   });
 
+  // The operator console: dead letters, KPIs over time, the configuration in force.
+  const deadLetters = new DeadLetters(sqsJson, queueUrlsFrom(config));
+  const hotPathUrl = config.HOT_PATH_QUEUE_URL;
+  const kpis = new KpiHistory({
+    intervalSeconds: config.OPERATIONS_KPI_INTERVAL_SECONDS,
+    logger,
+    hotPathVisible: async () => (await readQueueDepths(sqsJson, { hotPathSync: hotPathUrl }))[0]?.visible,
+  });
+  kpis.start();
+  // Tests that build the API alone get the environment's configuration (no document source).
+  const ownDynamicConfig = o.dynamicConfig ? undefined : createDynamicConfig(config, logger, 'api');
+  await ownDynamicConfig?.start();
+  const dynamicConfig = o.dynamicConfig ?? ownDynamicConfig!;
+
   const dependencies: HandlerDependencies = {
     config,
     profiles,
@@ -174,6 +198,12 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     exportArchives,
     deletedUsers,
     accountStatus,
+    operations: {
+      deadLetters,
+      kpis,
+      reAuth: new ReAuthRepository(db, config.TABLE_NAME),
+      dynamicConfig,
+    },
     readiness: async () => {
       const [dynamodb, sqsStatus, redisStatus] = await Promise.all([
         probe(() => db.get({ TableName: config.TABLE_NAME, Key: { PK: HEALTH_KEY, SK: HEALTH_KEY } })),
@@ -216,6 +246,8 @@ export async function createApi(config: Config, logger: Logger): Promise<Api> {
     webSockets,
     async close() {
       await webSockets.close();
+      kpis.stop();
+      ownDynamicConfig?.stop();
       await Promise.allSettled([writer.drain(), producer.drain(), events.close?.()]);
       staging?.close();
       exportArchives?.close();

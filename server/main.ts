@@ -26,7 +26,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
   const dynamicConfig = createDynamicConfig(config, logger, 'api');
   await dynamicConfig.start();
   dynamicConfig.onChange((doc) => (logger.level = doc.logLevel ?? config.LOG_LEVEL));
-  const api = await createApi(config, logger);
+  const api = await createApi(config, logger, { dynamicConfig });
   const observability = await startObservability(config, logger, { service: 'api', dynamicConfig });
   const server = api.app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {

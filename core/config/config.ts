@@ -39,6 +39,10 @@ const schema = z.object({
   TRACE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.05),
   /** ... and this many traces a second are always kept. */
   TRACE_RESERVOIR_PER_SECOND: z.coerce.number().int().min(0).max(10_000).default(1),
+  /** Where the operator console reads a trace's spans (`{url}/{traceId}`: the local collector); unset in AWS (X-Ray). */
+  TRACE_QUERY_URL: optionalUrl,
+  /** The operator console's KPI samples: one per this many seconds, an hour kept. */
+  OPERATIONS_KPI_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** How long finished spans wait to be exported in one batch. */
   TRACE_EXPORT_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
 

@@ -129,6 +129,16 @@ export class DynamicConfig {
     return this.doc;
   }
 
+  /** Where documents come from (`none`, `file`, `appconfig`). */
+  get sourceName(): string {
+    return this.source.name;
+  }
+
+  /** True while no document was ever loaded: the bundled safe defaults are in force. */
+  get onSafeDefaults(): boolean {
+    return !this.loaded;
+  }
+
   /** Its version label, undefined while on the safe defaults. */
   get currentVersion(): string | undefined {
     return this.version;

@@ -58,6 +58,24 @@ export class ReAuthRepository {
     );
   }
 
+  /** One page of the connections in one episode state, by the index (the operator console). */
+  async listByState(
+    state: 'pending_user_action' | 'failed',
+    limit: number,
+    start?: Item,
+  ): Promise<ReAuthPage> {
+    return page(
+      await this.db.query({
+        TableName: this.tableName,
+        IndexName: INDEX.reAuth,
+        KeyConditionExpression: 'ReAuthStatus = :state',
+        ExpressionAttributeValues: { ':state': state },
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+  }
+
   /**
    * One page of the fallback Scan: `limit` items of the table read (the throttle), of which the
    * connections whose Status is `needs_reauth` are returned, whatever their ReAuthStatus says.

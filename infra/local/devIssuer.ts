@@ -92,6 +92,8 @@ export function loadDevKeys(
 
 export interface MintOptions {
   tier?: Tier;
+  /** The `role` custom claim: `operator` opens the operator console's API. */
+  role?: 'operator';
   email?: string;
   expiresInSeconds?: number;
   /** Epoch seconds; set it in the past to mint an already-expired token. Defaults to now. */
@@ -118,6 +120,7 @@ export async function mintDevToken(userId: string, options: MintOptions = {}): P
     email_verified: true,
     firebase: { identities: { email: [email] }, sign_in_provider: 'password' },
     ...(options.tier ? { tier: options.tier } : {}),
+    ...(options.role ? { role: options.role } : {}),
   })
     .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
     .setIssuer(DEV_ISSUER)

@@ -21,6 +21,7 @@ import {
 import { runShutdown } from './shutdown.js';
 import { fileURLToPath } from 'node:url';
 import { startLocalStack, type LocalStack } from './stack.js';
+import { startTraceCollector, type TraceCollector } from './traces/traceCollector.js';
 
 // The AWS SDK versions are pinned in package-lock.json; its notice that releases after January 2027
 // need Node 22 is in the README, not on every start.
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   let api: RunningApi | undefined;
   let worker: RunningWorker | undefined;
   let pushFakes: PushFakes | undefined;
+  let traces: TraceCollector | undefined;
   let stopping: Promise<void> | undefined;
   let stopRequestedAt = 0;
   const stop = (code: number) =>
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
           { name: 'API', run: async () => api?.stop() },
           { name: 'local stack', run: async () => stack?.stop() },
           { name: 'push fakes', run: async () => pushFakes?.close() },
+          { name: 'trace collector', run: async () => traces?.close() },
         ],
         { deadlineMs: SHUTDOWN_DEADLINE_MS, report: (line) => console.error(line) },
       );
@@ -107,6 +110,15 @@ async function main(): Promise<void> {
     // unless METRICS_PORT says which.
     const metricsPort = process.env.METRICS_PORT ?? '0';
     // What operators tune without a deploy (AppConfig in AWS): here a JSON file, re-read every 5 s.
+    // Traces of every request and job (OTLP, as the ADOT collector takes them in AWS), kept in memory
+    // for the operator console; TRACE_SAMPLE_RATE=1 here so every job can be looked at.
+    traces = await startTraceCollector();
+    const tracing = {
+      TRACES_ENDPOINT: process.env.TRACES_ENDPOINT ?? traces.endpoint,
+      TRACE_QUERY_URL: process.env.TRACE_QUERY_URL ?? traces.queryUrl,
+      TRACE_SAMPLE_RATE: process.env.TRACE_SAMPLE_RATE ?? '1',
+      TRACE_EXPORT_DELAY_MS: process.env.TRACE_EXPORT_DELAY_MS ?? '500',
+    };
     const dynamicConfig = {
       DYNAMIC_CONFIG_SOURCE: process.env.DYNAMIC_CONFIG_SOURCE ?? 'file',
       DYNAMIC_CONFIG_FILE: process.env.DYNAMIC_CONFIG_FILE ?? DYNAMIC_CONFIG_FILE,
@@ -123,6 +135,7 @@ async function main(): Promise<void> {
       ADMIN_API_KEY: adminKey,
       METRICS_PORT: metricsPort,
       ...dynamicConfig,
+      ...tracing,
       // What SyncWell would have given Strava and Fitbit when subscribing (local values).
       STRAVA_WEBHOOK_VERIFY_TOKEN: process.env.STRAVA_WEBHOOK_VERIFY_TOKEN ?? 'local-strava-verify-token',
       FITBIT_SUBSCRIBER_VERIFY_CODE: process.env.FITBIT_SUBSCRIBER_VERIFY_CODE ?? 'local-fitbit-verify-code',
@@ -134,6 +147,7 @@ async function main(): Promise<void> {
       ...pushFakes.env,
       METRICS_PORT: metricsPort,
       ...dynamicConfig,
+      ...tracing,
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     });
@@ -160,7 +174,9 @@ async function main(): Promise<void> {
         `  Push        APNs fake ${pushFakes.env.APNS_ENDPOINT}, FCM fake ${pushFakes.env.FCM_ENDPOINT}`,
         `  Admin key   ${adminKey}  (X-Admin-Key header)`,
         `  Metrics     ${api.metricsUrl ?? 'off'}  (Prometheus text: API and worker)`,
-        `  Tunables    ${dynamicConfig.DYNAMIC_CONFIG_FILE}  (log level, log sampling, flags; re-read every ${dynamicConfig.DYNAMIC_CONFIG_REFRESH_SECONDS} s)`,
+        `  Tunables    ${dynamicConfig.DYNAMIC_CONFIG_FILE}  (log level, log and trace sampling, flags; re-read every ${dynamicConfig.DYNAMIC_CONFIG_REFRESH_SECONDS} s)`,
+        `  Traces      ${tracing.TRACES_ENDPOINT}  (OTLP/HTTP JSON; every request sampled here)`,
+        `  Console     ${api.url}/console/  (operators: a token from \`npm run -s token -- ops-1 --operator\`)`,
         '',
         'Next: `npm run seed` for demo users, `npm run -s token -- <userId> [--tier PRO]` for a token.',
         'Ctrl-C stops everything.',

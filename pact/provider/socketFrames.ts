@@ -33,7 +33,7 @@ function recordingSession(): { session: SocketSession; written: () => unknown } 
   };
   const session = new SocketSession(
     socket as unknown as WebSocket,
-    { userId: 'pact-user-1', email: null, tier: 'PRO', kid: 'pact' },
+    { userId: 'pact-user-1', email: null, tier: 'PRO', role: 'user', kid: 'pact' },
     clock.now() + 3_600_000,
     {
       maxBufferedBytes: 1_048_576,

@@ -12,6 +12,8 @@ export interface AuthUser {
   userId: string;
   email: string | null;
   tier: SubscriptionLevel;
+  /** `operator` for SyncWell's operators (a Firebase custom claim set by the Admin SDK), else `user`. */
+  role: 'user' | 'operator';
   kid: string;
 }
 
@@ -86,6 +88,7 @@ export class TokenVerifier {
       email: typeof payload.email === 'string' ? payload.email : null,
       // Billing sets the tier as a Firebase custom claim; without it the user is on the free tier.
       tier: payload.tier === 'PRO' ? 'PRO' : 'FREE',
+      role: payload.role === 'operator' ? 'operator' : 'user',
       kid,
     };
     const ttl = (payload.exp ?? 0) * 1000 - clock.now();

@@ -19,6 +19,10 @@ import type { DeletedUserRepository } from '../../core/store/deletedUserReposito
 import type { ExportJobRepository } from '../../core/store/exportJobRepository.js';
 import type { ExportArchiveStore } from '../../core/export/exportArchiveStore.js';
 import { AppError } from '../../core/errors/AppError.js';
+import type { DeadLetters } from '../../core/messaging/deadLetters.js';
+import type { KpiHistory } from '../../core/observability/kpiHistory.js';
+import type { ReAuthRepository } from '../../core/store/reAuthRepository.js';
+import type { DynamicConfig } from '../../core/config/dynamicConfig.js';
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
 import type { Anonymizer } from '../../core/anonymizer/anonymizer.js';
 import type { RequestContext } from '../http/operationTypes.js';
@@ -60,6 +64,15 @@ export interface HandlerDependencies {
   /** Whether an account was deleted, cached per process (the API's gate, the OAuth callback, the socket lane). */
   accountStatus: AccountStatus;
   readiness: () => Promise<Record<'dynamodb' | 'sqs' | 'redis', DependencyStatus>>;
+  /** What the operator console reads and does (server/handlers/operations.ts). */
+  operations: OperationsDependencies;
+}
+
+export interface OperationsDependencies {
+  deadLetters: DeadLetters;
+  kpis: KpiHistory;
+  reAuth: Pick<ReAuthRepository, 'listByState'>;
+  dynamicConfig: DynamicConfig;
 }
 
 /** The authenticated caller; user routes always have one (the auth middleware ran first). */

@@ -11,6 +11,7 @@ import { exportJobHandlers } from './exportJobs.js';
 import type { HandlerDependencies } from './dependencies.js';
 import { healthHandlers } from './health.js';
 import { PENDING_OPERATIONS, withPendingStubs } from './notYetImplemented.js';
+import { operationsHandlers } from './operations.js';
 import { syncConfigHandlers } from './syncConfigs.js';
 import { syncJobHandlers } from './syncJobs.js';
 import { userHandlers } from './users.js';
@@ -30,6 +31,7 @@ export function createHandlers(d: HandlerDependencies): HandlerMap {
     ...deviceUploadHandlers(d),
     ...deviceRoundTripHandlers(d),
     ...exportJobHandlers(d),
+    ...operationsHandlers(d),
   };
   return withPendingStubs(implemented, PENDING_OPERATIONS);
 }

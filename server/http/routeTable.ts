@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import type { OperationId } from './operationTypes.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
-export type AuthScheme = 'firebaseJwt' | 'adminKey' | 'none';
+export type AuthScheme = 'firebaseJwt' | 'operatorJwt' | 'adminKey' | 'none';
 
 export interface Route {
   operationId: OperationId;
@@ -55,9 +55,11 @@ export function loadRouteTable(specPath = BUNDLED_SPEC_PATH): Route[] {
         expressPath: path.replace(/\{([^}]+)\}/g, ':$1'),
         auth: schemes.includes('firebaseJwt')
           ? 'firebaseJwt'
-          : schemes.includes('adminKey')
-            ? 'adminKey'
-            : 'none',
+          : schemes.includes('operatorJwt')
+            ? 'operatorJwt'
+            : schemes.includes('adminKey')
+              ? 'adminKey'
+              : 'none',
         requiresIdempotencyKey: headerParams.includes('Idempotency-Key'),
         headerParams,
       });

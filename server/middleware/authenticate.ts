@@ -16,6 +16,20 @@ export function authenticateUser(verifier: TokenVerifier) {
   };
 }
 
+/** Operator routes (the console's API): a valid token whose `role` claim is `operator`; anyone else 403. */
+export function authenticateOperator(verifier: TokenVerifier) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const user = await verifier.authenticate(req.get('authorization'));
+      if (user.role !== 'operator') return next(new AppError(403, 'forbidden'));
+      res.locals.ctx.auth = user;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
 /** Admin routes: a shared key from configuration; with none configured, admin routes are closed. */
 export function authenticateAdmin(adminKey: string | undefined) {
   const expected = adminKey ? Buffer.from(adminKey) : undefined;
