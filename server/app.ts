@@ -4,6 +4,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Config } from '../core/config/config.js';
+import type { Tunables } from '../core/config/tunables.js';
 import { AppError } from '../core/errors/AppError.js';
 import type { Logger } from '../core/logging/logger.js';
 import type { IdempotencyRepository } from '../core/store/idempotencyRepository.js';
@@ -39,6 +40,8 @@ export interface AppOptions {
   /** Deleted accounts answer 410 (their tokens stay valid for up to an hour). */
   accountStatus: Pick<AccountStatus, 'isDeleted'>;
   handlers: HandlerMap;
+  /** The per-user request budget as operators tune it. */
+  tunables: Pick<Tunables, 'apiRateLimitPerMinute'>;
   routes?: Route[];
 }
 
@@ -80,7 +83,7 @@ export function buildApp(o: AppOptions): express.Express {
 
   const isUserRoute = (r: Route) => r.auth === 'firebaseJwt';
   app.use(when(isUserRoute, authenticateUser(o.tokenVerifier)));
-  app.use(when(isUserRoute, rateLimitPerUser(o.config.API_RATE_LIMIT_PER_MINUTE)));
+  app.use(when(isUserRoute, rateLimitPerUser(o.tunables.apiRateLimitPerMinute)));
   app.use(when(isUserRoute, rejectDeletedAccounts(o.accountStatus)));
   app.use(when((r) => r.auth === 'operatorJwt', authenticateOperator(o.tokenVerifier)));
   app.use(when((r) => r.auth === 'adminKey', authenticateAdmin(o.config.ADMIN_API_KEY)));

@@ -42,6 +42,7 @@ import { KpiHistory } from '../core/observability/kpiHistory.js';
 import { ReAuthRepository } from '../core/store/reAuthRepository.js';
 import { createDynamicConfig } from '../core/config/createDynamicConfig.js';
 import type { DynamicConfig } from '../core/config/dynamicConfig.js';
+import { createTunables } from '../core/config/tunables.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
 import { TokenVerifier } from './auth/tokenVerifier.js';
@@ -99,8 +100,15 @@ export async function createApi(
   });
 
   const secrets = createSecretStore(config, logger);
+  // What operators tune without a deploy. Tests that build the API alone get the environment's
+  // configuration (no document source).
+  const ownDynamicConfig = o.dynamicConfig ? undefined : createDynamicConfig(config, logger, 'api');
+  await ownDynamicConfig?.start();
+  const dynamicConfig = o.dynamicConfig ?? ownDynamicConfig!;
+  const tunables = createTunables(config, dynamicConfig);
   // Device uploads run the sync engine in the request (their records may not be queued).
   const { syncManager, contexts, ledger, cursors } = createSyncEngine({
+    tunables,
     config,
     logger,
     db,
@@ -171,10 +179,6 @@ export async function createApi(
     hotPathVisible: async () => (await readQueueDepths(sqsJson, { hotPathSync: hotPathUrl }))[0]?.visible,
   });
   kpis.start();
-  // Tests that build the API alone get the environment's configuration (no document source).
-  const ownDynamicConfig = o.dynamicConfig ? undefined : createDynamicConfig(config, logger, 'api');
-  await ownDynamicConfig?.start();
-  const dynamicConfig = o.dynamicConfig ?? ownDynamicConfig!;
 
   const dependencies: HandlerDependencies = {
     config,
@@ -198,6 +202,7 @@ export async function createApi(
     exportArchives,
     deletedUsers,
     accountStatus,
+    tunables,
     operations: {
       deadLetters,
       kpis,
@@ -238,6 +243,7 @@ export async function createApi(
     idempotency,
     profiles,
     accountStatus,
+    tunables,
     handlers: createHandlers(dependencies),
   });
   return {

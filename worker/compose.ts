@@ -41,7 +41,6 @@ import { UserCacheEraser } from '../core/account/userCacheEraser.js';
 import { UserObjectEraser, userObjectLocations } from '../core/account/userObjectEraser.js';
 import { DeletedUserRepository } from '../core/store/deletedUserRepository.js';
 import { UserItemEraser } from '../core/store/userItemEraser.js';
-import { loadPolicies } from '../core/ratelimit/policies.js';
 import { createExportWorker, type ExportStats } from './export/exportWorker.js';
 import { PushUserNotifier } from '../core/push/pushUserNotifier.js';
 import { SyncOutcomeNotifications } from './notifications/syncOutcomeNotifications.js';
@@ -52,6 +51,7 @@ import { RevocationSweeper } from './revocation/revocationSweeper.js';
 import { followRedis, readQueueDepthsWith } from '../core/observability/processGauges.js';
 import { readQueueDepths } from '../core/messaging/queueDepths.js';
 import type { DynamicConfig } from '../core/config/dynamicConfig.js';
+import { createTunables } from '../core/config/tunables.js';
 
 export interface WorkerStats {
   jobs: number;
@@ -102,7 +102,7 @@ export async function createWorker(
   hooks: {
     onCritical(error: Error): void;
     onJob?(outcome: JobOutcome): void;
-    /** Tunables operators change without a deploy (log sampling rates); the environment's otherwise. */
+    /** What operators change without a deploy (core/config/tunables.ts); the environment's otherwise. */
     dynamicConfig?: Pick<DynamicConfig, 'current'>;
   },
 ): Promise<Worker> {
@@ -121,7 +121,9 @@ export async function createWorker(
     name: 'worker',
   });
   const secrets = createSecretStore(config, logger);
+  const tunables = createTunables(config, hooks.dynamicConfig);
   const { syncManager, providers, contexts, credentials, ledger, cursors } = createSyncEngine({
+    tunables,
     config,
     logger,
     db,
@@ -146,9 +148,10 @@ export async function createWorker(
   // Scheduler, coalescer, pre-flight checker and poller produce; every message goes through here.
   const producer = new SqsMessageProducer(sqsSender, queueUrls, config.BATCH_WINDOW_MS);
   // Adaptive polling (seed §3f) for sources without webhooks: Tier 1 schedules, Tier 2 checks.
-  const pollState = new PollState(redis, config.POLL_MAX_INTERVAL_SECONDS * 2 + 3600);
+  // Poll state outlives the longest wait the environment or the dynamic configuration may set.
+  const pollState = new PollState(redis, Math.max(config.POLL_MAX_INTERVAL_SECONDS, 7 * 86_400) * 2 + 3600);
   const poller = producer.has('pollSchedule')
-    ? new AdaptivePoller({ config, logger, producer, state: pollState, userConfig, providers })
+    ? new AdaptivePoller({ config, logger, producer, state: pollState, userConfig, providers, tunables })
     : undefined;
   const staging = config.STAGING_BUCKET ? new S3StagingStore(config, config.STAGING_BUCKET) : undefined;
   // Fails at start-up on a bad push configuration (production needs APNs and FCM credentials).
@@ -169,7 +172,7 @@ export async function createWorker(
   const hotPath = new HotPathJob({
     config,
     logger,
-    ...(hooks.dynamicConfig ? { dynamicConfig: hooks.dynamicConfig } : {}),
+    tunables,
     syncManager,
     syncJobs,
     events,
@@ -199,6 +202,7 @@ export async function createWorker(
         connections,
         producer,
         accountStatus,
+        tunables,
       })
     : undefined;
 
@@ -214,6 +218,7 @@ export async function createWorker(
         contexts,
         profiles,
         accountStatus,
+        tunables,
       })
     : undefined;
 
@@ -351,7 +356,7 @@ export async function createWorker(
     pendingRevocations: pending,
     secrets,
     items: new UserItemEraser(db, config.TABLE_NAME),
-    cache: new UserCacheEraser(redis, loadPolicies(config.RATE_LIMIT_OVERRIDES)),
+    cache: new UserCacheEraser(redis, tunables.rateLimitPolicies),
     objects: userObjects,
   });
 

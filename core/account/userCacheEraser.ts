@@ -47,17 +47,22 @@ export function userKeys(userId: string): string[] {
 }
 
 export class UserCacheEraser {
+  private readonly policies: () => RateLimitPolicies;
+
+  /** `policies`: fixed, or the getter of the policies in force (their user-scoped buckets' keys go). */
   constructor(
     private readonly redis: Redis,
-    private readonly policies: RateLimitPolicies,
-  ) {}
+    policies: RateLimitPolicies | (() => RateLimitPolicies),
+  ) {
+    this.policies = typeof policies === 'function' ? policies : () => policies;
+  }
 
   /** Returns how many keys existed. */
   eraseConnection(
     connection: Pick<ConnectionRecord, 'connectionId' | 'provider' | 'providerUserId'>,
     configIds: readonly string[],
   ): Promise<number> {
-    return this.redis.del(...connectionKeys(connection, configIds, this.policies));
+    return this.redis.del(...connectionKeys(connection, configIds, this.policies()));
   }
 
   eraseUser(userId: string): Promise<number> {

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Logger } from '../logging/logger.js';
 import { configRefusals } from '../observability/metrics.js';
 import { trackDegraded } from '../observability/processGauges.js';
+import { rateLimitOverridesSchema } from '../ratelimit/policies.js';
 
 const flagSchema = z
   .object({
@@ -72,6 +73,38 @@ export const dynamicConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Consecutive clean syncs before a destination read is skipped (SYNC_CONFIDENCE_THRESHOLD). */
+    syncConfidenceThreshold: z.number().int().min(0).max(1000).optional(),
+    /** A hot-path job's deadline in seconds (JOB_DEADLINE_SECONDS); seed §6 caps it at 300. */
+    jobDeadlineSeconds: z.number().min(1).max(300).optional(),
+    /** The adaptive poller's bounds (POLL_MIN_INTERVAL_SECONDS, POLL_MAX_INTERVAL_SECONDS). */
+    pollIntervals: z
+      .object({
+        minSeconds: z.number().int().min(60).max(86_400).optional(),
+        maxSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(7 * 86_400)
+          .optional(),
+      })
+      .strict()
+      .refine(
+        (p) => p.minSeconds === undefined || p.maxSeconds === undefined || p.minSeconds <= p.maxSeconds,
+        {
+          message: 'minSeconds must not exceed maxSeconds',
+        },
+      )
+      .optional(),
+    /** Webhook coalescing window in seconds (COALESCING_WINDOW_SECONDS). */
+    coalescingWindowSeconds: z.number().int().min(1).max(3600).optional(),
+    /** The API's per-user requests per minute (API_RATE_LIMIT_PER_MINUTE; 0 turns it off). */
+    apiRateLimitPerMinute: z.number().int().min(0).max(1_000_000).optional(),
+    /**
+     * Provider token buckets: a provider named here gets exactly these buckets (a raised quota, a
+     * provider's new published limit), on top of RATE_LIMIT_OVERRIDES and the profiles' defaults.
+     */
+    rateLimits: rateLimitOverridesSchema.optional(),
     /** Feature flags by name (`google_health_migration`, ...); an unknown flag is off. */
     flags: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), flagSchema).default({}),
   })

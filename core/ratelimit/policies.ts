@@ -75,12 +75,15 @@ const bucketListSchema = z
     });
   });
 
-const overridesSchema = z.strictObject(
+/** Per provider, the whole list of buckets that replaces its defaults (RATE_LIMIT_OVERRIDES, or the dynamic configuration's `rateLimits`). */
+export const rateLimitOverridesSchema = z.strictObject(
   Object.fromEntries(RATE_LIMITED_PROVIDERS.map((p) => [p, bucketListSchema.optional()])) as Record<
     CloudProvider,
     z.ZodOptional<typeof bucketListSchema>
   >,
 );
+
+export type RateLimitOverrides = z.infer<typeof rateLimitOverridesSchema>;
 
 /**
  * The default policies with RATE_LIMIT_OVERRIDES applied (a provider named there gets exactly the
@@ -94,14 +97,19 @@ export function loadPolicies(overridesJson?: string): RateLimitPolicies {
   } catch (err) {
     throw new RateLimitPolicyError(`RATE_LIMIT_OVERRIDES is not valid JSON: ${(err as Error).message}`);
   }
-  const parsed = overridesSchema.safeParse(raw);
+  const parsed = rateLimitOverridesSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new RateLimitPolicyError(`RATE_LIMIT_OVERRIDES is invalid:\n${lines.join('\n')}`);
   }
-  const policies: Record<CloudProvider, ProviderPolicy> = { ...DEFAULT_POLICIES };
+  return applyOverrides(DEFAULT_POLICIES, parsed.data);
+}
+
+/** `base` with each provider named in `overrides` given exactly the buckets listed. */
+export function applyOverrides(base: RateLimitPolicies, overrides: RateLimitOverrides): RateLimitPolicies {
+  const policies: Record<CloudProvider, ProviderPolicy> = { ...base };
   for (const provider of RATE_LIMITED_PROVIDERS) {
-    const buckets = parsed.data[provider];
+    const buckets = overrides[provider];
     if (!buckets) continue;
     policies[provider] = Object.freeze(
       buckets.map((b) =>

@@ -71,6 +71,18 @@ describe('core/ratelimit: RedisRateLimiter on a real redis-server', function () 
     );
   });
 
+  it('reads a policies getter at each take: a raised limit applies to the next request', async () => {
+    let current: RateLimitPolicies = { ...policies, fitbit: [bucket('user', 2, 60)] };
+    const live = new RedisRateLimiter(redis, () => current, { now: () => clock });
+    const takeLive = () => live.take({ provider: 'fitbit', providerUserId: 'u9', priority: 'high' });
+    expect(await takeLive()).to.deep.equal({ allowed: true });
+    expect(await takeLive()).to.deep.equal({ allowed: true });
+    expect((await takeLive()).allowed).to.equal(false);
+    // An operator raises the quota (a new window, so a new bucket): allowed at once, no restart.
+    current = { ...policies, fitbit: [bucket('user', 100, 3600)] };
+    expect(await takeLive()).to.deep.equal({ allowed: true });
+  });
+
   it('starts full, drains, then refills over time up to capacity', async () => {
     for (let i = 0; i < 10; i++) expect(await take('u1')).to.deep.equal({ allowed: true });
     expect(await take('u1')).to.deep.equal({ allowed: false, retryAfterMs: 1000 });

@@ -200,11 +200,15 @@ export class RedisRateLimiter {
   private readonly now: (() => number) | undefined;
   private readonly timeoutMs: number;
 
+  private readonly policies: () => RateLimitPolicies;
+
+  /** `policies`: fixed, or a getter read at each take (the dynamic configuration's `rateLimits`). */
   constructor(
     private readonly redis: Redis,
-    private readonly policies: RateLimitPolicies,
+    policies: RateLimitPolicies | (() => RateLimitPolicies),
     options: RedisRateLimiterOptions = {},
   ) {
+    this.policies = typeof policies === 'function' ? policies : () => policies;
     this.now = options.now;
     this.timeoutMs = options.timeoutMs ?? 2000;
   }
@@ -312,7 +316,7 @@ export class RedisRateLimiter {
   }
 
   private policyOf(provider: CloudProvider) {
-    const buckets = this.policies[provider];
+    const buckets = this.policies()[provider];
     if (!buckets || buckets.length === 0)
       throw new RangeError(`no rate-limit policy for provider ${provider}`);
     return buckets;

@@ -4,9 +4,9 @@
 import type { Redis } from '../cache/redis.js';
 import type { UserConfigCache } from '../cache/userConfigCache.js';
 import type { Config } from '../config/config.js';
+import type { Tunables } from '../config/tunables.js';
 import type { Logger } from '../logging/logger.js';
 import { ProviderManager } from '../providers/providerManager.js';
-import { loadPolicies } from '../ratelimit/policies.js';
 import { RedisRateLimiter } from '../ratelimit/tokenBucket.js';
 import type { SecretStore } from '../secrets/secretStore.js';
 import type { BatchWriter } from '../store/batchWriter.js';
@@ -38,8 +38,10 @@ export function createSyncEngine(o: {
   connections: ConnectionRepository;
   userConfig: UserConfigCache;
   secrets: SecretStore;
+  /** Rate limits and the confidence threshold as operators tune them (core/config/tunables.ts). */
+  tunables: Tunables;
 }): SyncEngine {
-  const { config, logger, db, writer, redis, connections, userConfig, secrets } = o;
+  const { config, logger, db, writer, redis, connections, userConfig, secrets, tunables } = o;
   const credentials = new CredentialManager({
     config,
     secrets,
@@ -47,7 +49,7 @@ export function createSyncEngine(o: {
     logger,
     onConnectionChanged: (userId) => userConfig.invalidate(userId),
   });
-  const limiter = new RedisRateLimiter(redis, loadPolicies(config.RATE_LIMIT_OVERRIDES));
+  const limiter = new RedisRateLimiter(redis, tunables.rateLimitPolicies);
   const providers = new ProviderManager();
   const contexts = new ProviderContexts({ config, logger, providers, credentials, limiter });
   const ledger = new LedgerRepository(db, config.TABLE_NAME, writer);
@@ -57,7 +59,7 @@ export function createSyncEngine(o: {
     logger,
     providers,
     contexts,
-    confidence: new SyncConfidence(redis, config.SYNC_CONFIDENCE_THRESHOLD, logger),
+    confidence: new SyncConfidence(redis, tunables.syncConfidenceThreshold, logger),
     ledger,
     cursors,
     userConfig,

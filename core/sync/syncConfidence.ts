@@ -10,17 +10,23 @@ const TTL_SECONDS = 7 * 24 * 3600;
 const keyOf = syncConfidenceKey;
 
 export class SyncConfidence {
+  private readonly threshold: () => number;
+
+  /** `threshold`: a number, or a getter read at each job (the dynamic configuration's tunable). */
   constructor(
     private readonly redis: Redis,
-    private readonly threshold: number,
+    threshold: number | (() => number),
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.threshold = typeof threshold === 'number' ? () => threshold : threshold;
+  }
 
   async skipDestinationFetch(userId: string, destinationProvider: string): Promise<boolean> {
-    if (this.threshold <= 0) return false;
+    const threshold = this.threshold();
+    if (threshold <= 0) return false;
     try {
       const value = Number(await this.redis.get(keyOf(userId, destinationProvider)));
-      return Number.isFinite(value) && value >= this.threshold;
+      return Number.isFinite(value) && value >= threshold;
     } catch (error) {
       this.logger.debug({ err: error }, 'sync confidence unavailable; fetching the destination');
       return false;

@@ -45,7 +45,16 @@ describe('TokenVerifier', () => {
 
   it('accepts a Firebase-shaped token and reads tier and email', async () => {
     const user = await verifier().authenticate(`Bearer ${await sign({ email: 'a@b.c', tier: 'PRO' })}`);
-    expect(user).to.deep.equal({ userId: 'user-1', email: 'a@b.c', tier: 'PRO', kid: 'k1' });
+    expect(user).to.deep.equal({ userId: 'user-1', email: 'a@b.c', tier: 'PRO', role: 'user', kid: 'k1' });
+  });
+
+  it('reads the operator role only from the exact `role: operator` custom claim', async () => {
+    const v = verifier();
+    expect((await v.authenticate(`Bearer ${await sign({ role: 'operator' })}`)).role).to.equal('operator');
+    for (const role of ['Operator', 'admin', ['operator'], true])
+      expect((await v.authenticate(`Bearer ${await sign({ role })}`)).role, JSON.stringify(role)).to.equal(
+        'user',
+      );
   });
 
   it('defaults to the FREE tier and caches verified tokens and the key set', async () => {

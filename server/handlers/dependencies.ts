@@ -23,6 +23,7 @@ import type { DeadLetters } from '../../core/messaging/deadLetters.js';
 import type { KpiHistory } from '../../core/observability/kpiHistory.js';
 import type { ReAuthRepository } from '../../core/store/reAuthRepository.js';
 import type { DynamicConfig } from '../../core/config/dynamicConfig.js';
+import type { Tunables } from '../../core/config/tunables.js';
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
 import type { Anonymizer } from '../../core/anonymizer/anonymizer.js';
 import type { RequestContext } from '../http/operationTypes.js';
@@ -64,6 +65,8 @@ export interface HandlerDependencies {
   /** Whether an account was deleted, cached per process (the API's gate, the OAuth callback, the socket lane). */
   accountStatus: AccountStatus;
   readiness: () => Promise<Record<'dynamodb' | 'sqs' | 'redis', DependencyStatus>>;
+  /** What operators tune without a deploy, read where used (core/config/tunables.ts). */
+  tunables: Tunables;
   /** What the operator console reads and does (server/handlers/operations.ts). */
   operations: OperationsDependencies;
 }

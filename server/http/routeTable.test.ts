@@ -17,21 +17,24 @@ describe('route table from the bundled contract', () => {
     ]);
   });
 
-  it('protects every /v1 route except webhooks, the OAuth callback, admin and internal with a user token', () => {
+  it('protects every /v1 route except webhooks, the OAuth callback, admin, internal and operations with a user token', () => {
     for (const r of routes.filter((x) => x.path.startsWith('/v1/'))) {
       const expected =
         r.path.startsWith('/v1/webhooks/') || r.path.includes('/oauth/')
           ? 'none'
           : r.path.startsWith('/v1/admin/') || r.path.startsWith('/v1/internal/')
             ? 'adminKey'
-            : 'firebaseJwt';
+            : r.path.startsWith('/v1/operations/')
+              ? 'operatorJwt'
+              : 'firebaseJwt';
       expect(r.auth, `${r.method} ${r.path}`).to.equal(expected);
     }
   });
 
-  it('requires an Idempotency-Key on every state-changing user route, and only there', () => {
+  it('requires an Idempotency-Key on every state-changing user or operator route, and only there', () => {
     for (const r of routes) {
-      const stateChangingUserRoute = r.method !== 'get' && r.auth === 'firebaseJwt';
+      const stateChangingUserRoute =
+        r.method !== 'get' && (r.auth === 'firebaseJwt' || r.auth === 'operatorJwt');
       expect(r.requiresIdempotencyKey, `${r.method} ${r.path}`).to.equal(stateChangingUserRoute);
     }
   });

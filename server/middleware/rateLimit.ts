@@ -14,25 +14,28 @@ interface Bucket {
 
 export class PerUserBudget {
   private readonly buckets = new LRUCache<string, Bucket>({ max: 100_000, ttl: 10 * 60_000 });
-  private readonly perMs: number;
+  private readonly perMinuteNow: () => number;
 
-  constructor(private readonly perMinute: number) {
-    this.perMs = perMinute / 60_000;
+  /** `perMinute`: fixed, or a getter read at each request (the dynamic configuration's tunable). */
+  constructor(perMinute: number | (() => number)) {
+    this.perMinuteNow = typeof perMinute === 'number' ? () => perMinute : perMinute;
   }
 
   /** Takes one token; throws 429 rate_limited (with Retry-After) when the user has none left. */
   take(userId: string): void {
-    if (this.perMinute <= 0) return;
+    const perMinute = this.perMinuteNow();
+    if (perMinute <= 0) return;
+    const perMs = perMinute / 60_000;
     const now = clock.now();
-    const bucket = this.buckets.get(userId) ?? { tokens: this.perMinute, updatedAt: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updatedAt) * this.perMs);
+    const bucket = this.buckets.get(userId) ?? { tokens: perMinute, updatedAt: now };
+    bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.updatedAt) * perMs);
     bucket.updatedAt = now;
     this.buckets.set(userId, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return;
     }
-    const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1000));
+    const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
     throw new AppError(429, 'rate_limited', {
       params: { retryAfterSeconds },
       headers: { 'Retry-After': String(retryAfterSeconds) },
@@ -40,7 +43,7 @@ export class PerUserBudget {
   }
 }
 
-export function rateLimitPerUser(perMinute: number) {
+export function rateLimitPerUser(perMinute: number | (() => number)) {
   const budget = new PerUserBudget(perMinute);
   return (_req: Request, res: Response, next: NextFunction) => {
     const userId = res.locals.ctx.auth?.userId;

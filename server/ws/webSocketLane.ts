@@ -108,7 +108,7 @@ export class WebSocketLane {
       onResubscribed: () => this.catchUp(),
     });
     // Frames take from a per-user budget of their own, as large as the HTTP one.
-    this.budget = new PerUserBudget(config.API_RATE_LIMIT_PER_MINUTE);
+    this.budget = new PerUserBudget(o.dependencies.tunables.apiRateLimitPerMinute);
     const subscriptions = new JobSubscriptions(
       o.dependencies.syncJobs,
       this.delivery,

@@ -1,5 +1,7 @@
 // Tail sampling in the hot path (seed §6) against the real table: a successful job's log lines are
 // written only when its id is sampled, a failed attempt's always, each line with the job's ids.
+import type { DynamicConfig } from '../../core/config/dynamicConfig.js';
+import { createTunables } from '../../core/config/tunables.js';
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { clock } from '../../core/clock/clock.js';
@@ -8,7 +10,7 @@ import { sampled } from '../../core/logging/jobLogs.js';
 import { ProviderUnavailableError } from '../../core/providers/errors.js';
 import type { SyncRunResult } from '../../core/sync/syncManager.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
-import { HotPathJob, type HotPathJobDeps } from '../../worker/sync/hotPathJob.js';
+import { HotPathJob } from '../../worker/sync/hotPathJob.js';
 import { getHarness } from './hooks.js';
 
 const synced: SyncRunResult = {
@@ -23,7 +25,7 @@ const synced: SyncRunResult = {
 
 const RATE = 4;
 
-function setup(run: () => Promise<SyncRunResult>, dynamicConfig?: HotPathJobDeps['dynamicConfig']) {
+function setup(run: () => Promise<SyncRunResult>, dynamicConfig?: Pick<DynamicConfig, 'current'>) {
   const h = getHarness();
   const lines: { jobId?: string; message: string; level: string }[] = [];
   const logger = createLogger({
@@ -31,9 +33,10 @@ function setup(run: () => Promise<SyncRunResult>, dynamicConfig?: HotPathJobDeps
     service: 'worker',
     destination: { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) },
   });
+  const config = { ...h.config, JOB_LOG_SAMPLE_RATE_PRO: RATE, JOB_LOG_SAMPLE_RATE_FREE: RATE };
   const job = new HotPathJob({
-    config: { ...h.config, JOB_LOG_SAMPLE_RATE_PRO: RATE, JOB_LOG_SAMPLE_RATE_FREE: RATE },
-    ...(dynamicConfig ? { dynamicConfig } : {}),
+    config,
+    tunables: createTunables(config, dynamicConfig),
     logger,
     // Only the logging is under test: the sync itself is a stand-in (the e2e suites run real ones).
     syncManager: { run } as never,

@@ -7,6 +7,7 @@
 // a deauthorization (an event in the provider profile's `revocationEvents`) marks the connection
 // revoked. A configuration whose destination is missing or not active gets no job (it could only
 // fail): it is counted, and logged once per window.
+import { createTunables, type Tunables } from '../../core/config/tunables.js';
 import { LRUCache } from 'lru-cache';
 import type { Redis } from '../../core/cache/redis.js';
 import { coalesceWindowKey } from '../../core/cache/redisKeys.js';
@@ -37,6 +38,8 @@ export interface CoalescerDeps {
   producer: Pick<MessageProducer, 'send'>;
   /** Webhooks of a deleted account's provider accounts are dropped. */
   accountStatus: Pick<AccountStatus, 'isDeleted'>;
+  /** The coalescing window as operators tune it; the environment's when absent. */
+  tunables?: Pick<Tunables, 'coalescingWindowSeconds'>;
   now?: () => Date;
 }
 
@@ -56,9 +59,13 @@ export class Coalescer {
   /** Destinations already reported as inactive in this window (one log line, not one per event). */
   private readonly reportedInactive: LRUCache<string, true>;
 
+  private readonly tunables: Pick<Tunables, 'coalescingWindowSeconds'>;
+
   constructor(private readonly d: CoalescerDeps) {
     this.now = d.now ?? (() => clock.date());
-    this.reportedInactive = new LRUCache({ max: 10_000, ttl: d.config.COALESCING_WINDOW_SECONDS * 1000 });
+    this.tunables = d.tunables ?? createTunables(d.config);
+    // Each entry's TTL is the window in force when it is set (LRUCache's per-entry ttl).
+    this.reportedInactive = new LRUCache({ max: 10_000, ttl: 60_000 });
   }
 
   /** First event of the window for this configuration? Redis trouble: let FIFO dedup decide. */
@@ -68,7 +75,7 @@ export class Coalescer {
         coalesceWindowKey(configId),
         '1',
         'EX',
-        this.d.config.COALESCING_WINDOW_SECONDS,
+        this.tunables.coalescingWindowSeconds(),
         'NX',
       );
       return set === 'OK';
@@ -130,7 +137,8 @@ export class Coalescer {
     );
     if (configs.length === 0) return 'dropped';
     const tier = (await this.d.profiles.get(link.userId))?.subscriptionLevel ?? 'FREE';
-    const window = Math.floor(now.getTime() / 1000 / this.d.config.COALESCING_WINDOW_SECONDS);
+    const windowSeconds = this.tunables.coalescingWindowSeconds();
+    const window = Math.floor(now.getTime() / 1000 / windowSeconds);
     let enqueued = 0;
     let coalesced = 0;
     for (const config of configs) {
@@ -139,7 +147,7 @@ export class Coalescer {
       if (destination?.status !== 'active') {
         this.stats.inactiveDestinations += 1;
         if (!this.reportedInactive.has(config.destinationConnectionId)) {
-          this.reportedInactive.set(config.destinationConnectionId, true);
+          this.reportedInactive.set(config.destinationConnectionId, true, { ttl: windowSeconds * 1000 });
           this.d.logger.info(
             {
               configId: config.configId,

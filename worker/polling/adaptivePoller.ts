@@ -2,6 +2,7 @@
 // and after every empty pre-flight check, enqueue the connection's next check on the poll-schedule
 // queue, delayed by the connection's "sync velocity" (pollPlanner.ts). Long waits hop through the
 // queue (pollHops.ts), so no scheduler GSI write is needed for them.
+import { createTunables, type Tunables } from '../../core/config/tunables.js';
 import type { UserConfigCache } from '../../core/cache/userConfigCache.js';
 import type { Config } from '../../core/config/config.js';
 import type { CloudProvider, DataType } from '../../core/domain/types.js';
@@ -33,13 +34,18 @@ export interface AdaptivePollerDeps {
   userConfig: UserConfigCache;
   providers: ProviderManager;
   now?: () => Date;
+  /** The poll bounds as operators tune them; the environment's when absent. */
+  tunables?: Pick<Tunables, 'pollIntervals'>;
 }
 
 export class AdaptivePoller {
   private readonly now: () => Date;
 
+  private readonly tunables: Pick<Tunables, 'pollIntervals'>;
+
   constructor(private readonly d: AdaptivePollerDeps) {
     this.now = d.now ?? (() => clock.date());
+    this.tunables = d.tunables ?? createTunables(d.config);
   }
 
   /** True for providers SyncWell must poll (no webhooks). */
@@ -76,10 +82,7 @@ export class AdaptivePoller {
     const now = this.now();
     const id = target.connection.connectionId;
     const lastNewDataAt = seen.newData ? now : await this.d.state.lastNewDataAt(id);
-    const wait = nextPollDelaySeconds(now, lastNewDataAt, {
-      minSeconds: this.d.config.POLL_MIN_INTERVAL_SECONDS,
-      maxSeconds: this.d.config.POLL_MAX_INTERVAL_SECONDS,
-    });
+    const wait = nextPollDelaySeconds(now, lastNewDataAt, this.tunables.pollIntervals());
     return this.enqueue(target, {
       now,
       waitSeconds: wait,

@@ -5,6 +5,7 @@
 // connection's next check (the seed's checker "does nothing" on no data, which would end the
 // chain; here the chain goes on, only further apart). Checks spend the provider budget at low
 // priority and write nothing to DynamoDB.
+import { createTunables, type Tunables } from '../../core/config/tunables.js';
 import type { Config } from '../../core/config/config.js';
 import type { DataType } from '../../core/domain/types.js';
 import type { Logger } from '../../core/logging/logger.js';
@@ -34,6 +35,8 @@ export interface PreflightDeps {
   /** A deleted account's chains end at their next hop. */
   accountStatus: Pick<AccountStatus, 'isDeleted'>;
   now?: () => Date;
+  /** The poll bounds as operators tune them; the environment's when absent. */
+  tunables?: Pick<Tunables, 'pollIntervals'>;
 }
 
 export interface PreflightStats {
@@ -69,8 +72,11 @@ export class PreflightChecker {
   };
   private readonly now: () => Date;
 
+  private readonly tunables: Pick<Tunables, 'pollIntervals'>;
+
   constructor(private readonly d: PreflightDeps) {
     this.now = d.now ?? (() => clock.date());
+    this.tunables = d.tunables ?? createTunables(d.config);
   }
 
   async handle(poll: PollScheduled, delivery: Delivery): Promise<Outcome> {
@@ -105,7 +111,7 @@ export class PreflightChecker {
     const checkedAt = this.now();
     const since = poll.lastCheckedAt
       ? new Date(poll.lastCheckedAt)
-      : new Date(checkedAt.getTime() - this.d.config.POLL_MAX_INTERVAL_SECONDS * 1000);
+      : new Date(checkedAt.getTime() - this.tunables.pollIntervals().maxSeconds * 1000);
     const counter = { calls: 0 };
     const ctx = this.d.contexts.forConnection(target.connection, 'low', counter);
     const changed: DataType[] = [];

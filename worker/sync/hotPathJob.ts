@@ -21,7 +21,7 @@ import type { CloudToDevice } from '../../core/sync/cloudToDevice.js';
 import type { AccountStatus } from '../../core/account/accountStatus.js';
 import { manualSyncLatency } from '../../core/observability/metrics.js';
 import { jobLog } from '../../core/logging/jobLogs.js';
-import type { DynamicConfig } from '../../core/config/dynamicConfig.js';
+import { createTunables, type Tunables } from '../../core/config/tunables.js';
 
 export interface JobOutcome {
   outcome: Outcome;
@@ -33,8 +33,8 @@ export interface JobOutcome {
 
 export interface HotPathJobDeps {
   config: Config;
-  /** Log sampling rates operators may change at run time (core/config/dynamicConfig.ts). */
-  dynamicConfig?: Pick<DynamicConfig, 'current'>;
+  /** Log sampling and the job deadline as operators tune them; the environment's when absent. */
+  tunables?: Pick<Tunables, 'logSampleRate' | 'jobDeadlineMs'>;
   logger: Logger;
   syncManager: SyncManager;
   syncJobs: SyncJobRepository;
@@ -88,8 +88,11 @@ type Claim = { ok: true; writes: number } | { ok: false; writes: number; outcome
 export class HotPathJob {
   private readonly now: () => Date;
 
+  private readonly tunables: Pick<Tunables, 'logSampleRate' | 'jobDeadlineMs'>;
+
   constructor(private readonly d: HotPathJobDeps) {
     this.now = d.now ?? (() => clock.date());
+    this.tunables = d.tunables ?? createTunables(d.config);
   }
 
   private jobRecordFrom(
@@ -237,12 +240,9 @@ export class HotPathJob {
     }
   }
 
-  /** 1 successful job in this many keeps its log lines: the dynamic configuration's, else the environment's. */
+  /** 1 successful job in this many keeps its log lines. */
   private sampleRate(tier: HotPathSyncRequested['tier']): number {
-    const dynamic = this.d.dynamicConfig?.current.logSampling;
-    return tier === 'PRO'
-      ? (dynamic?.pro ?? this.d.config.JOB_LOG_SAMPLE_RATE_PRO)
-      : (dynamic?.free ?? this.d.config.JOB_LOG_SAMPLE_RATE_FREE);
+    return this.tunables.logSampleRate(tier);
   }
 
   private async run(
@@ -266,7 +266,8 @@ export class HotPathJob {
     let result: SyncRunResult;
     // Seed §6: no job holds health data in flight longer than its deadline; past it, the provider
     // calls in flight are aborted, what was read is dropped, and the job runs again later.
-    const deadline = jobDeadline(signal, this.d.config.JOB_DEADLINE_SECONDS * 1000);
+    const deadlineMs = this.tunables.jobDeadlineMs();
+    const deadline = jobDeadline(signal, deadlineMs);
     try {
       result = await this.d.syncManager.run({
         message,
@@ -279,7 +280,7 @@ export class HotPathJob {
           ? {
               kind: 'retry' as const,
               code: 'job_deadline_exceeded',
-              message: `the job ran past its ${this.d.config.JOB_DEADLINE_SECONDS} s deadline; its data was dropped`,
+              message: `the job ran past its ${deadlineMs / 1000} s deadline; its data was dropped`,
             }
           : classifyFailure(error);
       const failed = await this.recordFailure(message, delivery, failure, log);
