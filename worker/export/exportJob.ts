@@ -66,6 +66,9 @@ export class ExportJob {
     const claim = await this.d.progress.acquire(userId, jobId, owner, clock.now(), this.leaseMs);
     if (claim.kind === 'gone') {
       log.warn('export request for an export that no longer exists: dropped');
+      // A builder cut short by the deletion may have left objects behind.
+      if (!(await this.removeObjectsOfGoneExport(userId, jobId, log)))
+        return { outcome: { kind: 'retry', code: 'export_cleanup_failed' }, kind: 'retry', providerCalls: 0 };
       return { outcome: { kind: 'done' }, kind: 'orphan', providerCalls: 0 };
     }
     if (claim.kind === 'finished') {
@@ -180,7 +183,16 @@ export class ExportJob {
     const { userId, jobId } = record;
     const providerCalls = calls.calls;
     if (error instanceof ExportLeaseLostError) {
-      log.warn('export lease lost: another delivery took the export over');
+      // Another delivery took it over (it cleans up after itself), or the export is gone: the
+      // account was deleted (or the export expired) while it was built, and what this builder
+      // wrote after the deletion's sweep must not stay in the bucket.
+      if (await this.d.exports.get(userId, jobId).catch(() => 'unknown' as const)) {
+        log.warn('export lease lost: another delivery took the export over');
+        return { outcome: { kind: 'done' }, kind: 'lease_lost', providerCalls };
+      }
+      // Until the objects are gone the message comes back (and finds the export gone).
+      if (!(await this.removeObjectsOfGoneExport(userId, jobId, log)))
+        return { outcome: { kind: 'retry', code: 'export_cleanup_failed' }, kind: 'retry', providerCalls };
       return { outcome: { kind: 'done' }, kind: 'lease_lost', providerCalls };
     }
     const failure: ClassifiedFailure =
@@ -212,6 +224,18 @@ export class ExportJob {
     // What was written so far is of no use any more (and is the user's health data).
     if (marked) await this.d.store.deleteExport(userId, jobId).catch(() => undefined);
     return { outcome: { kind: 'fail', code: failure.code, reason }, kind: 'failed', providerCalls };
+  }
+
+  /** Deletes every object of an export whose item no longer exists; false when the bucket refused. */
+  private async removeObjectsOfGoneExport(userId: string, jobId: string, log: Logger): Promise<boolean> {
+    try {
+      await this.d.store.deleteExport(userId, jobId);
+      log.warn('export vanished while it was built (account deleted or export expired): its objects removed');
+      return true;
+    } catch (error) {
+      log.error({ err: error }, 'objects of a vanished export not removed; retrying through the queue');
+      return false;
+    }
   }
 
   /** "Your export is ready", once per export (the notifier deduplicates by notification id). */
