@@ -12,7 +12,6 @@ import { once } from 'node:events';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
-import yauzl from 'yauzl';
 import { buildMessage } from '../../core/messaging/messageCodec.js';
 import { clock, startProcessClockAt } from '../../core/clock/clock.js';
 import type { CloudProvider, DataType, ExportJob } from '../../core/domain/types.js';
@@ -23,6 +22,7 @@ import { createLogger } from '../../core/logging/logger.js';
 import { fakeApnsToken, startPushFakes, type PushFakes } from '../../infra/local/push/pushFakes.js';
 import { ExpiredExportSweeper } from '../../worker/export/expiredExportSweeper.js';
 import { connectedUser, spawnWorkerProcess, until, type E2E, startE2E } from './support.js';
+import { zipEntries } from './zipEntries.js';
 
 const HOUR = 3_600_000;
 const WIDE = { scope: 'app', capacity: 1_000_000, windowSeconds: 60 };
@@ -50,29 +50,6 @@ const SANDBOX_TOKEN = /\b[ar]t_[A-Za-z0-9_-]{20,}/;
 interface Manifest {
   range: { since: string; until: string };
   dataTypes: { dataType: DataType; status: string; records: number }[];
-}
-
-/** Every entry of a ZIP, by name, as text. */
-async function unzip(bytes: Buffer): Promise<Map<string, string>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, z) => (error ? reject(error) : resolve(z))),
-  );
-  const files = new Map<string, string>();
-  zip.readEntry();
-  for (;;) {
-    const [entry] = (await Promise.race([once(zip, 'entry'), once(zip, 'end').then(() => [undefined])])) as [
-      yauzl.Entry | undefined,
-    ];
-    if (!entry) break;
-    const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-      zip.openReadStream(entry, (error, s) => (error ? reject(error) : resolve(s))),
-    );
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    files.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
-    zip.readEntry();
-  }
-  return files;
 }
 
 describe('data export end to end', function () {
@@ -136,7 +113,7 @@ describe('data export end to end', function () {
     expect(res.status).to.equal(200);
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(bytes.length).to.equal(job.sizeBytes);
-    return unzip(bytes);
+    return zipEntries(bytes);
   }
 
   /** The APNs pushes that name `jobId`. */
