@@ -227,7 +227,7 @@ export async function createWorker(
   const historical: HistoricalStats = { synced: 0, failed: 0, duplicates: 0, deferred: 0 };
 
   // Visible notifications (sync outcomes, reconnect, export ready): at most once per notification id.
-  const notifier = PushUserNotifier.create(config, db, push, logger);
+  const notifier = PushUserNotifier.create(config, db, push, logger, accountStatus);
   const syncNotifications = new SyncOutcomeNotifications({ notifier, userConfig, logger });
 
   // Data exports (worker/export/): a year of each provider at low priority, few at a time.

@@ -1,6 +1,8 @@
 // PushUserNotifier against dynalite (profiles, devices, NOTIFIED# markers) and the real APNs and FCM
 // adapters talking to the local push fakes: one visible push per device with the resource text in
 // the user's language, once per notification id, nothing when the user turned notifications off.
+import { AccountStatus } from '../account/accountStatus.js';
+import { DeletedUserRepository } from '../store/deletedUserRepository.js';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -66,6 +68,7 @@ describe('PushUserNotifier (dynalite + the APNs and FCM fakes)', function () {
     db = createDocumentStore(config);
     profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
     devices = new DeviceRepository(db, config.TABLE_NAME);
+    const deletedUsers = () => new DeletedUserRepository(db, config.TABLE_NAME);
     notifier = new PushUserNotifier({
       push,
       profiles,
@@ -74,6 +77,7 @@ describe('PushUserNotifier (dynalite + the APNs and FCM fakes)', function () {
       logger,
       dedupSeconds: config.NOTIFICATION_DEDUP_DAYS * 86_400,
       clock,
+      accountStatus: new AccountStatus(deletedUsers(), { ttlMs: 60_000 }),
     });
   });
   after(async () => {
@@ -106,6 +110,16 @@ describe('PushUserNotifier (dynalite + the APNs and FCM fakes)', function () {
       );
     return { userId, tokens };
   }
+
+  it('tells nobody of an account being deleted: the tombstone is enough, its devices are not erased yet', async () => {
+    const { userId } = await user();
+    await new DeletedUserRepository(db, config.TABLE_NAME).request(userId, clock.date().toISOString());
+    expect(await notifier.notify(userId, failed())).to.deep.equal({
+      outcome: 'skipped',
+      reason: 'account_deleted',
+    });
+    expect(fakes.received()).to.deep.equal([]);
+  });
 
   it('sends the English resource text to every device, with the contract payload, once per id', async () => {
     const { userId, tokens } = await user();

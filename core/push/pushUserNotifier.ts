@@ -22,6 +22,7 @@ import type { DocumentStore } from '../store/documentStore.js';
 import { NotificationMarkerRepository } from '../store/notificationMarkerRepository.js';
 import { notificationsEnabled, ProfileRepository } from '../store/profileRepository.js';
 import { pushToDevices } from './deviceFanOut.js';
+import type { AccountStatus } from '../account/accountStatus.js';
 import { renderNotification } from './notificationTexts.js';
 import type { PushData, PushSender } from './pushSender.js';
 import type { NotifyResult, UserNotification, UserNotificationKind, UserNotifier } from './userNotifier.js';
@@ -61,6 +62,12 @@ export interface PushUserNotifierDeps {
   /** How long a notification id stays spent (NOTIFICATION_DEDUP_DAYS). */
   dedupSeconds: number;
   clock?: Clock;
+  /**
+   * An account being deleted is told nothing: its tombstone is written at once, its devices and
+   * profile only after the deletion's settle window, and a sync, reconnect or export notification
+   * landing in between must not reach the phone of someone who just left.
+   */
+  accountStatus?: Pick<AccountStatus, 'isDeleted'>;
 }
 
 export class PushUserNotifier implements UserNotifier {
@@ -76,8 +83,10 @@ export class PushUserNotifier implements UserNotifier {
     db: DocumentStore,
     push: PushSender,
     logger: Logger,
+    accountStatus?: Pick<AccountStatus, 'isDeleted'>,
   ): PushUserNotifier {
     return new PushUserNotifier({
+      ...(accountStatus ? { accountStatus } : {}),
       push,
       profiles: new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS),
       devices: new DeviceRepository(db, config.TABLE_NAME),
@@ -94,6 +103,7 @@ export class PushUserNotifier implements UserNotifier {
     const payload = notificationPayload(n);
     const log = this.d.logger.child({ userId, notificationId: n.notificationId, kind: n.kind });
 
+    if (await this.d.accountStatus?.isDeleted(userId)) return skipped('account_deleted', log);
     const profile = await this.d.profiles.get(userId);
     if (!profile) return skipped('no_profile', log);
     if (!notificationsEnabled(profile.settings)) return skipped('notifications_disabled', log);

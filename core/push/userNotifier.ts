@@ -24,7 +24,7 @@ export type NotifyResult =
   | { outcome: 'sent'; devices: number }
   | {
       outcome: 'skipped';
-      reason: 'notifications_disabled' | 'no_devices' | 'already_sent' | 'no_profile';
+      reason: 'notifications_disabled' | 'no_devices' | 'already_sent' | 'no_profile' | 'account_deleted';
     };
 
 export interface UserNotifier {
