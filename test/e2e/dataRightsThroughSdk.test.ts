@@ -3,7 +3,8 @@
 // (one provider failing for good is named as missing, the ZIP downloaded and read), disconnect a
 // provider (its grant revoked at the provider), then delete the account: the SDK gets 410
 // account_deleted from then on, the grants are revoked, and the table and the buckets keep nothing
-// of the account.
+// of the account. And a disconnect while the provider cannot take the revocation: the connection is
+// gone at once and the revocation is retried until the provider takes it.
 import { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { ApiError, createSyncWellClient, type SyncWellClient } from '../../client-sdk/dist/index.js';
@@ -27,6 +28,10 @@ describe('data rights through the SDK (export, disconnect, account deletion)', f
       EXPORT_SWEEP_SECONDS: '0',
       // The deletion waits out in-flight work (360 s in production); here a second.
       USER_DELETION_SETTLE_SECONDS: '1',
+      // Revocations a provider could not take are retried every second here (minutes in production).
+      REVOCATION_SWEEP_SECONDS: '1',
+      REVOCATION_RETRY_BASE_SECONDS: '1',
+      REVOCATION_RETRY_MAX_SECONDS: '1',
       RATE_LIMIT_OVERRIDES: JSON.stringify(
         Object.fromEntries(['strava', 'fitbit', 'garmin', 'google_fit'].map((p) => [p, [WIDE, WIDE_USER]])),
       ),
@@ -42,6 +47,20 @@ describe('data rights through the SDK (export, disconnect, account deletion)', f
     s3?.destroy();
     await e?.stop();
   });
+  afterEach(async () => {
+    await fetch(`${e.h.stack.sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+  });
+
+  const signedIn = async () => {
+    const userId = e.h.newUserId('sdk');
+    const token = await e.h.token(userId, { tier: 'PRO' });
+    const client = createSyncWellClient({
+      baseUrl: e.h.api.url,
+      getToken: () => Promise.resolve(token),
+      retry: { baseDelayMs: 5, maxDelayMs: 50, maxTotalMs: 5000 },
+    });
+    return { userId, client, person: e.h.stack.sandbox.createUser() };
+  };
 
   /** The app's part of OAuth: the SDK starts it, the browser consents, the provider redirects to the API. */
   async function connect(client: SyncWellClient, provider: CloudProvider, sandboxUserId: string) {
@@ -57,14 +76,7 @@ describe('data rights through the SDK (export, disconnect, account deletion)', f
   }
 
   it('exports, disconnects and deletes the account, leaving nothing behind', async () => {
-    const userId = e.h.newUserId('sdk');
-    const token = await e.h.token(userId, { tier: 'PRO' });
-    const client = createSyncWellClient({
-      baseUrl: e.h.api.url,
-      getToken: () => Promise.resolve(token),
-      retry: { baseDelayMs: 5, maxDelayMs: 50, maxTotalMs: 5000 },
-    });
-    const person = e.h.stack.sandbox.createUser();
+    const { userId, client, person } = await signedIn();
     const strava = await connect(client, 'strava', person.sandboxUserId);
     const fitbit = await connect(client, 'fitbit', person.sandboxUserId);
     expect((await client.listConnections()).connections.map((c) => c.connectionId)).to.have.members([
@@ -135,5 +147,31 @@ describe('data rights through the SDK (export, disconnect, account deletion)', f
     expect(await s3Traces(s3, buckets, account)).to.deep.equal([]);
     for (const provider of ['strava', 'fitbit'] as const)
       expect(e.h.stack.sandbox.oauth[provider].grants(person.sandboxUserId).active, provider).to.equal(0);
+  });
+
+  it('disconnects while the provider is down: gone at once, revoked at the provider once it is back', async () => {
+    const { client, person } = await signedIn();
+    const fitbit = await connect(client, 'fitbit', person.sandboxUserId);
+    // Fitbit's revocation endpoint fails until the fault is cleared.
+    await fetch(`${e.h.stack.sandbox.url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        provider: 'fitbit',
+        kind: 'status',
+        status: 503,
+        pathPrefix: '/oauth2/revoke',
+        times: 1e9,
+      }),
+    });
+    await client.deleteConnection(fitbit);
+    expect((await client.listConnections()).connections).to.deep.equal([]);
+    expect(e.h.stack.sandbox.oauth.fitbit.grants(person.sandboxUserId).active, 'not revoked yet').to.equal(1);
+    await fetch(`${e.h.stack.sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+    await until(
+      () => Promise.resolve(e.h.stack.sandbox.oauth.fitbit.grants(person.sandboxUserId).active === 0),
+      30_000,
+      'the pending revocation to be retried',
+    );
   });
 });
