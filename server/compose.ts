@@ -43,6 +43,8 @@ import { ReAuthRepository } from '../core/store/reAuthRepository.js';
 import { createDynamicConfig } from '../core/config/createDynamicConfig.js';
 import type { DynamicConfig } from '../core/config/dynamicConfig.js';
 import { createTunables } from '../core/config/tunables.js';
+import { HotPathJob } from '../core/sync/hotPathJob.js';
+import { ForegroundSyncRunner } from './ws/foregroundSyncRunner.js';
 import { buildApp } from './app.js';
 import { JwksCache } from './auth/jwksCache.js';
 import { TokenVerifier } from './auth/tokenVerifier.js';
@@ -55,6 +57,8 @@ export interface Api {
   dependencies: HandlerDependencies;
   /** GET /v1/ws: attached to the HTTP server by server/main.ts. */
   webSockets: WebSocketLane;
+  /** Socket-requested syncs run in this process (its stats: tests, benchmarks). */
+  foreground: ForegroundSyncRunner;
   /** Flushes pending batches and closes connections. */
   close(): Promise<void>;
 }
@@ -226,8 +230,26 @@ export async function createApi(
     },
   };
 
+  // Socket-requested syncs of foreground users run here when there is room (seed §2.9).
+  const foreground = new ForegroundSyncRunner({
+    job: new HotPathJob({
+      config,
+      logger,
+      tunables,
+      syncManager,
+      syncJobs,
+      events,
+      cloudToDevice,
+      accountStatus,
+    }),
+    syncJobs,
+    logger,
+    concurrency: config.WS_FOREGROUND_CONCURRENCY,
+  });
+
   await wsRedisReady;
   const webSockets = new WebSocketLane({
+    runner: foreground,
     config,
     logger,
     tokenVerifier,
@@ -250,8 +272,10 @@ export async function createApi(
     app,
     dependencies,
     webSockets,
+    foreground,
     async close() {
       await webSockets.close();
+      await foreground.stop();
       kpis.stop();
       ownDynamicConfig?.stop();
       await Promise.allSettled([writer.drain(), producer.drain(), events.close?.()]);

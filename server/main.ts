@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../core/config/config.js';
 import { createLogger } from '../core/logging/logger.js';
 import { createApi } from './compose.js';
 import type { WebSocketLane } from './ws/webSocketLane.js';
+import type { ForegroundSyncRunner } from './ws/foregroundSyncRunner.js';
 import { startObservability } from '../core/observability/observability.js';
 import { createDynamicConfig } from '../core/config/createDynamicConfig.js';
 import type { DynamicConfig } from '../core/config/dynamicConfig.js';
@@ -12,6 +13,8 @@ export interface RunningApi {
   url: string;
   server: Server;
   webSockets: WebSocketLane;
+  /** Socket-requested syncs run in this process (tests and benchmarks read its stats). */
+  foreground: ForegroundSyncRunner;
   /** `GET /metrics` on the operations port (METRICS_PORT), when configured. */
   metricsUrl: string | undefined;
   /** What operators tune without a deploy (AppConfig or a local file). */
@@ -45,6 +48,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
     url,
     server,
     webSockets: api.webSockets,
+    foreground: api.foreground,
     metricsUrl: observability.metricsUrl,
     dynamicConfig,
     stop() {

@@ -30,7 +30,7 @@ import { DevicePushNotifier } from '../core/push/devicePushNotifier.js';
 import { S3StagingStore } from '../core/staging/stagingStore.js';
 import { DeviceRequestRepository } from '../core/store/deviceRequestRepository.js';
 import type { CredentialManager } from '../core/sync/credentials.js';
-import { HotPathJob, type JobOutcome } from './sync/hotPathJob.js';
+import { HotPathJob, type JobOutcome } from '../core/sync/hotPathJob.js';
 import { HistoricalChunkJob } from './historical/historicalChunkJob.js';
 import { AdaptivePoller } from './polling/adaptivePoller.js';
 import { PollState } from './polling/pollState.js';

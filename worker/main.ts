@@ -4,7 +4,7 @@
 import { ConfigError, loadConfig } from '../core/config/config.js';
 import { createLogger } from '../core/logging/logger.js';
 import { createWorker, type Worker } from './compose.js';
-import type { JobOutcome } from './sync/hotPathJob.js';
+import type { JobOutcome } from '../core/sync/hotPathJob.js';
 import { startObservability } from '../core/observability/observability.js';
 import { valueOf } from '../core/observability/metrics.js';
 import { createDynamicConfig } from '../core/config/createDynamicConfig.js';

@@ -115,6 +115,11 @@ const schema = z.object({
   /** A socket with more than this waiting to be written reads too slowly: closed with 4429. */
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1).default(1_048_576),
   /** Jobs one socket follows at once (sync requests and subscriptions). */
+  /**
+   * Socket-requested syncs one API process runs itself (seed §2.9's SyncOverSocketLambda) while a
+   * worker stands by with the queued message; beyond it they wait for a worker. 0: never here.
+   */
+  WS_FOREGROUND_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(8),
   WS_MAX_JOBS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
 
   // --- Providers and OAuth (issue 4) ---

@@ -155,7 +155,7 @@ describe(`${PROVIDER} produces the messages its consumers expect`, () => {
             receivedAt: clock.date().toISOString(),
             rawEventId: 'strava:120475:1360128428:create:1709373600',
           }),
-        // HotPathJob.recordFailure on a permanent failure of a manual job (worker/sync/hotPathJob.ts).
+        // HotPathJob.recordFailure on a permanent failure of a manual job (core/sync/hotPathJob.ts).
         'a manual job that failed for good, routed to the notifications queue': () =>
           routedEvent({
             type: 'SyncFailed',

@@ -8,6 +8,7 @@ import { activeTraceId } from '../../core/observability/tracing.js';
 import type { SyncJobRecord } from '../../core/store/syncJobRepository.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { MessageInput } from '../../core/messaging/messageCodec.js';
+import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
 import type { AuthUser } from '../auth/tokenVerifier.js';
 import type { IdempotencyContext } from '../http/operationTypes.js';
 import { ownedConnection } from './connections.js';
@@ -135,9 +136,12 @@ export async function prepareManualSyncJob(
 export async function sendToHotPath(
   d: HandlerDependencies,
   prepared: PreparedSyncJob,
-): Promise<{ written: Promise<unknown> }> {
-  await d.producer.send('hotPathSync', prepared.message, { deduplicationId: prepared.deduplicationId });
+): Promise<{ written: Promise<unknown>; message: HotPathSyncRequested }> {
+  const message = await d.producer.send('hotPathSync', prepared.message, {
+    deduplicationId: prepared.deduplicationId,
+  });
   return {
     written: prepared.recovered ? d.syncJobs.putIfAbsent(prepared.job) : d.syncJobs.put(prepared.job),
+    message,
   };
 }

@@ -2,13 +2,14 @@
 // code as POST /v1/sync-jobs (handlers/syncJobCreation.ts) under the same idempotency protocol, with
 // the frame's requestId as the key (namespaced, so it never meets an HTTP Idempotency-Key): the same
 // request again after a reconnect creates nothing and follows the first job. The job then runs where
-// it can: a ForegroundSyncRunner may take it in this process; without one, or when it is busy, it
-// goes to the hot path. Either way its outcome reaches the socket through the job status fan-out.
+// it can: it always takes the hot path, and the ForegroundSyncRunner also runs it in this process
+// when it has room (a worker then finds it running and waits). Either way its outcome reaches the
+// socket through the job status fan-out.
 import { createHash, randomUUID } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 import { AppError } from '../../core/errors/AppError.js';
 import type { IdempotencyRepository, StoredResponse } from '../../core/store/idempotencyRepository.js';
-import type { SyncRequestFrame } from '../../generated/messages.gen.js';
+import type { HotPathSyncRequested, SyncRequestFrame } from '../../generated/messages.gen.js';
 import type { HandlerDependencies } from '../handlers/dependencies.js';
 import { prepareManualSyncJob, sendToHotPath, type PreparedSyncJob } from '../handlers/syncJobCreation.js';
 import { toProblem } from '../http/problem.js';
@@ -19,13 +20,11 @@ import { WS_PATH } from './upgrade.js';
 import { accountDeleted } from '../middleware/accountGate.js';
 
 /**
- * Runs a prepared job in this process (a later change: the seed's SyncOverSocketLambda for hot users).
- * When it answers true it owns the job: it writes the JOB item and its outcome and publishes the sync
- * event like the worker, so the socket hears of it the same way. It answers false when busy: the job
- * then takes the hot path.
+ * Runs a job in this process once it has taken the hot path (./foregroundSyncRunner.ts): answers
+ * false when busy, and the queued message is then run by a worker.
  */
-export interface ForegroundSyncRunner {
-  tryStart(job: PreparedSyncJob): Promise<boolean>;
+export interface ForegroundRunner {
+  start(message: HotPathSyncRequested): boolean;
 }
 
 /** Stored as the key's outcome: the job a replay follows. */
@@ -42,7 +41,7 @@ export class SyncRequests {
       idempotency: IdempotencyRepository;
       delivery: JobUpdateDelivery;
       maxJobs: number;
-      runner?: ForegroundSyncRunner;
+      runner?: ForegroundRunner;
     },
   ) {}
 
@@ -111,10 +110,14 @@ export class SyncRequests {
     for (const update of session.follows.release(jobId)) await this.o.delivery.apply(session, update);
   }
 
-  /** In this process when a runner takes it; the hot path otherwise. Resolves to the pending JOB write. */
+  /**
+   * The hot path always (the queued message is what makes the job durable), then this process runs
+   * it too when its runner has room, as soon as the JOB item is written. Resolves to that write.
+   */
   private async dispatch(prepared: PreparedSyncJob): Promise<unknown> {
-    if (this.o.runner && (await this.o.runner.tryStart(prepared))) return undefined;
-    const { written } = await sendToHotPath(this.o.dependencies, prepared);
+    const { written, message } = await sendToHotPath(this.o.dependencies, prepared);
+    const runner = this.o.runner;
+    if (runner) void written.then(() => runner.start(message)).catch(() => undefined);
     return written;
   }
 

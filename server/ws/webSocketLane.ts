@@ -31,7 +31,7 @@ import { JobSubscriptions } from './jobSubscriptions.js';
 import { JobUpdateDelivery, updateFromChange, updateFromRecord } from './jobUpdateDelivery.js';
 import { SessionRegistry } from './sessionRegistry.js';
 import { SocketSession } from './socketSession.js';
-import { SyncRequests, type ForegroundSyncRunner } from './syncRequests.js';
+import { SyncRequests, type ForegroundRunner } from './syncRequests.js';
 import { authorizationOf, refuseUpgrade, selectProtocol, WS_PATH } from './upgrade.js';
 
 export interface WebSocketLaneOptions {
@@ -42,7 +42,8 @@ export interface WebSocketLaneOptions {
   idempotency: IdempotencyRepository;
   /** A dedicated Redis connection for the job status channels (subscriber mode). */
   subscriberRedis: Redis;
-  runner?: ForegroundSyncRunner;
+  /** Runs socket-requested syncs in this process when it has room (./foregroundSyncRunner.ts). */
+  runner?: ForegroundRunner;
 }
 
 export interface WebSocketLaneStats {

@@ -35,6 +35,8 @@ export const FAST_WORKER: Record<string, string> = {
   BATCH_WINDOW_MS: '2',
   // Jobs in these tests are requested explicitly; the scheduler has its own test.
   SCHEDULER_ENABLED: 'false',
+  // Socket syncs run in the API process when it has room, as in production (8).
+  WS_FOREGROUND_CONCURRENCY: '8',
   // Every job's log lines (the suites read them); tail sampling has its own tests.
   JOB_LOG_SAMPLE_RATE_PRO: '1',
   JOB_LOG_SAMPLE_RATE_FREE: '1',

@@ -1,7 +1,7 @@
 // The hot path's claim of a job the API created, against the real table (dynalite): the API sends
 // the message first and writes the JOB item a few milliseconds later, so a worker that claims at
 // once usually finds nothing and pays a failed conditional write and a backoff. The worker waits
-// for the item instead (worker/sync/hotPathJob.ts, JOB_ITEM_SETTLE_MS).
+// for the item instead (core/sync/hotPathJob.ts, JOB_ITEM_SETTLE_MS).
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +11,7 @@ import { createLogger } from '../../core/logging/logger.js';
 import type { SyncJobRecord } from '../../core/store/syncJobRecords.js';
 import type { SyncRunResult } from '../../core/sync/syncManager.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
-import { HotPathJob } from '../../worker/sync/hotPathJob.js';
+import { HotPathJob } from '../../core/sync/hotPathJob.js';
 import { getHarness } from './hooks.js';
 
 const nothingNew: SyncRunResult = {
@@ -99,5 +99,31 @@ describe('hot path: claiming a job the API is still writing', () => {
     const outcome = await job.handle(message, delivery);
     assert.equal(outcome.jobWrites, 2);
     assert.equal((await h.syncJobs.get(message.userId, message.jobId))?.status, 'SUCCEEDED');
+  });
+
+  it("a job another holder is running (the API's foreground runner) is deferred, not dropped, until it ends", async () => {
+    const { h, job, message, record, events } = setup();
+    await h.syncJobs.put(record);
+    const now = clock.date();
+    const foreground = 'foreground:' + message.jobId;
+    const claimed = await h.syncJobs.claim(message.userId, message.jobId, {
+      originMessageId: foreground,
+      leaseUntilMs: now.getTime() + 60_000,
+      now,
+    });
+    assert.equal(claimed.claimed, true);
+    const delivery = { originMessageId: randomUUID(), receiveCount: 1, isLastAttempt: false };
+    // While it runs elsewhere: the queued message waits (should that holder die, it takes over).
+    const waiting = await job.handle(message, delivery);
+    assert.equal(waiting.outcome.kind, 'defer');
+    assert.equal((await h.syncJobs.get(message.userId, message.jobId))?.status, 'RUNNING');
+    // Once the holder finished it, the message is a duplicate: done, nothing run twice.
+    await h.syncJobs.finish(message.userId, message.jobId, {
+      originMessageId: foreground,
+      status: 'SUCCEEDED',
+      now: clock.date(),
+    });
+    assert.deepEqual((await job.handle(message, { ...delivery, receiveCount: 2 })).outcome, { kind: 'done' });
+    assert.deepEqual(events, []);
   });
 });

@@ -10,7 +10,7 @@ import { sampled } from '../../core/logging/jobLogs.js';
 import { ProviderUnavailableError } from '../../core/providers/errors.js';
 import type { SyncRunResult } from '../../core/sync/syncManager.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
-import { HotPathJob } from '../../worker/sync/hotPathJob.js';
+import { HotPathJob } from '../../core/sync/hotPathJob.js';
 import { getHarness } from './hooks.js';
 
 const synced: SyncRunResult = {

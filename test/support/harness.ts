@@ -171,6 +171,9 @@ export const testEnv = (stack: LocalStack, overrides: Record<string, string> = {
   BODY_LIMIT: '64kb',
   STRAVA_WEBHOOK_VERIFY_TOKEN: STRAVA_VERIFY_TOKEN,
   FITBIT_SUBSCRIBER_VERIFY_CODE: FITBIT_VERIFY_CODE,
+  // The API alone (integration, SDK and pact suites) leaves socket syncs to the hot path, where the
+  // tests drive them; the end-to-end suites, with a worker, run them in the API as production does.
+  WS_FOREGROUND_CONCURRENCY: '0',
   ...overrides,
 });
 

@@ -6,22 +6,22 @@
 // DynamoDB write at all (spec §3b write-avoidance).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../../core/config/config.js';
-import type { EventBus, SyncEvent } from '../../core/events/eventBus.js';
-import type { Logger } from '../../core/logging/logger.js';
-import type { Delivery, Outcome } from '../../core/messaging/outcome.js';
-import type { SyncJobRecord, SyncJobRepository } from '../../core/store/syncJobRepository.js';
+import type { Config } from '../config/config.js';
+import type { EventBus, SyncEvent } from '../events/eventBus.js';
+import type { Logger } from '../logging/logger.js';
+import type { Delivery, Outcome } from '../messaging/outcome.js';
+import type { SyncJobRecord, SyncJobRepository } from '../store/syncJobRepository.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
-import type { SyncJob } from '../../core/domain/types.js';
-import { classifyFailure, type ClassifiedFailure } from '../../core/sync/jobErrors.js';
-import type { SyncManager, SyncRunResult } from '../../core/sync/syncManager.js';
-import { clock } from '../../core/clock/clock.js';
-import { retryingWhile } from '../../core/retry/backoff.js';
-import type { CloudToDevice } from '../../core/sync/cloudToDevice.js';
-import type { AccountStatus } from '../../core/account/accountStatus.js';
-import { manualSyncLatency } from '../../core/observability/metrics.js';
-import { jobLog } from '../../core/logging/jobLogs.js';
-import { createTunables, type Tunables } from '../../core/config/tunables.js';
+import type { SyncJob } from '../domain/types.js';
+import { classifyFailure, type ClassifiedFailure } from '../sync/jobErrors.js';
+import type { SyncManager, SyncRunResult } from '../sync/syncManager.js';
+import { clock } from '../clock/clock.js';
+import { retryingWhile } from '../retry/backoff.js';
+import type { CloudToDevice } from '../sync/cloudToDevice.js';
+import type { AccountStatus } from '../account/accountStatus.js';
+import { manualSyncLatency } from '../observability/metrics.js';
+import { jobLog } from '../logging/jobLogs.js';
+import { createTunables, type Tunables } from '../config/tunables.js';
 
 export interface JobOutcome {
   outcome: Outcome;
@@ -213,8 +213,18 @@ export class HotPathJob {
       claim = await this.d.syncJobs.claim(message.userId, message.jobId, claimArgs);
       writes += 2;
     }
+    if (!claim.claimed && claim.record?.status === 'RUNNING') {
+      // Another holder runs it (the API's foreground runner, or a worker whose lease has not run
+      // out): wait, do not drop. Should that holder die, its lease ends and this message takes over.
+      log.info('job running under another claim: deferred until it ends or its lease runs out');
+      return {
+        ok: false,
+        writes,
+        outcome: { kind: 'defer', retryAfterSeconds: this.d.config.WORKER_VISIBILITY_TIMEOUT_SECONDS },
+      };
+    }
     if (!claim.claimed) {
-      log.info({ status: claim.record?.status }, 'duplicate delivery of a finished or running job: dropped');
+      log.info({ status: claim.record?.status }, 'duplicate delivery of a finished job: dropped');
       return { ok: false, writes, outcome: { kind: 'done' } };
     }
     return { ok: true, writes };
