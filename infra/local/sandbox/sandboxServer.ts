@@ -1,7 +1,10 @@
 // The provider sandbox: one loopback HTTP server hosting a fake of every cloud provider under its
 // own root (`/strava`, `/fitbit`, `/garmin`, `/google_fit`), each speaking that provider's
-// documented shapes. Shared here: the OAuth consent, token and revocation endpoints, bearer-token
-// checks, fault injection and the `/_sandbox` admin API that tests, `npm start` and benchmarks use.
+// documented shapes, and of the Google Health API (`/google_health`), which the product's provider
+// list (CloudProvider, from contracts/) does not name yet and which is therefore registered here
+// beside FACTORIES rather than in it. Shared here: the OAuth consent, token and revocation
+// endpoints, bearer-token checks, fault injection and the `/_sandbox` admin API that tests,
+// `npm start` and benchmarks use.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CloudProvider, DataType } from '../../../core/domain/types.js';
@@ -13,13 +16,16 @@ import { buildPersona, type Persona, type PersonaOptions } from './persona.js';
 import { createFitbitFake } from './fitbit.js';
 import { createGarminFake } from './garmin.js';
 import { createGoogleFitFake } from './googleFit.js';
+import { createGoogleHealthFake, type GoogleHealthFake } from './googleHealth/googleHealthFake.js';
 import { createStravaFake } from './strava.js';
 import type {
+  ExtraSandboxRoot,
   ProviderFake,
   ProviderFakeDeps,
   SandboxRecordView,
   SandboxReply,
   SandboxRequest,
+  SandboxRoot,
 } from './types.js';
 import { clock } from '../../../core/clock/clock.js';
 
@@ -33,23 +39,33 @@ const FACTORIES: Record<CloudProvider, (deps: ProviderFakeDeps) => ProviderFake>
   google_fit: createGoogleFitFake,
 };
 
+/**
+ * Roots served beside the providers: APIs the product's contract does not list as a CloudProvider
+ * (adding one there is a contract change), so they are built here, not through FACTORIES.
+ */
+export const EXTRA_SANDBOX_ROOTS: readonly ExtraSandboxRoot[] = ['google_health'];
+/** Every root the sandbox serves: the providers, then the extra roots. */
+export const SANDBOX_ROOTS: readonly SandboxRoot[] = [...SANDBOX_PROVIDERS, ...EXTRA_SANDBOX_ROOTS];
+
+export type SandboxFakes = Record<CloudProvider, ProviderFake> & { google_health: GoogleHealthFake };
+
 export interface SandboxUser {
   sandboxUserId: string;
   persona: Persona;
-  providerUserIds: Record<CloudProvider, string>;
+  providerUserIds: Record<SandboxRoot, string>;
 }
 
 export interface ProviderSandbox {
   url: string;
-  fakes: Record<CloudProvider, ProviderFake>;
-  oauth: Record<CloudProvider, OAuthServer>;
+  fakes: SandboxFakes;
+  oauth: Record<SandboxRoot, OAuthServer>;
   faults: FaultInjector;
   /** A person with an account at every provider, seeded from a persona. */
   createUser(options?: { name?: string; persona?: PersonaOptions }): SandboxUser;
   user(sandboxUserId: string): SandboxUser | undefined;
-  records(provider: CloudProvider, sandboxUserId: string, dataType: DataType): SandboxRecordView[];
-  /** API requests served per provider (OAuth and admin calls excluded). */
-  requestCounts(): Record<CloudProvider, number>;
+  records(provider: SandboxRoot, sandboxUserId: string, dataType: DataType): SandboxRecordView[];
+  /** API requests served per root (OAuth and admin calls excluded). */
+  requestCounts(): Record<SandboxRoot, number>;
   reset(): void;
   stop(): Promise<void>;
 }
@@ -86,25 +102,40 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startProviderSandbox(options: SandboxOptions = {}): Promise<ProviderSandbox> {
   const now = options.now ?? (() => clock.date());
   const users = new Map<string, SandboxUser>();
-  const providerUserIds = new Map<CloudProvider, Map<string, string>>();
-  const counts = Object.fromEntries(SANDBOX_PROVIDERS.map((p) => [p, 0])) as Record<CloudProvider, number>;
+  const providerUserIds = new Map<SandboxRoot, Map<string, string>>();
+  const counts = Object.fromEntries(SANDBOX_ROOTS.map((p) => [p, 0])) as Record<SandboxRoot, number>;
   const faults = new FaultInjector();
-  const oauth = {} as Record<CloudProvider, OAuthServer>;
-  const fakes = {} as Record<CloudProvider, ProviderFake>;
+  const oauth = {} as Record<SandboxRoot, OAuthServer>;
+  const fakes = {} as SandboxFakes;
   for (const provider of SANDBOX_PROVIDERS) {
     providerUserIds.set(provider, new Map());
     oauth[provider] = new OAuthServer(provider, (id) => providerUserIds.get(provider)?.get(id), now);
     fakes[provider] = FACTORIES[provider]({ oauth: oauth[provider], now });
   }
+  providerUserIds.set('google_health', new Map());
+  // OAuthServer names its client after a CloudProvider (`sandbox-<id>-client`) and uses the id for
+  // nothing else; google_health is none (EXTRA_SANDBOX_ROOTS), hence the cast.
+  oauth.google_health = new OAuthServer(
+    'google_health' as CloudProvider,
+    (id) => providerUserIds.get('google_health')?.get(id),
+    now,
+  );
+  fakes.google_health = createGoogleHealthFake({
+    oauth: oauth.google_health,
+    now,
+    // Identity.legacyUserId: the same person's Fitbit user id.
+    legacyUserId: (id) => providerUserIds.get('fitbit')?.get(id),
+  });
+  const fakeAt = (root: SandboxRoot): ProviderFake<SandboxRoot> => fakes[root];
   let userSeq = 0;
 
   function createUser(opts: { name?: string; persona?: PersonaOptions } = {}): SandboxUser {
     userSeq += 1;
     const sandboxUserId = `sbx${String(userSeq).padStart(4, '0')}`;
     const persona = buildPersona(opts.name ?? sandboxUserId, { now: now(), ...opts.persona });
-    const ids = {} as Record<CloudProvider, string>;
-    for (const provider of SANDBOX_PROVIDERS) {
-      ids[provider] = fakes[provider].addUser(sandboxUserId, persona);
+    const ids = {} as Record<SandboxRoot, string>;
+    for (const provider of SANDBOX_ROOTS) {
+      ids[provider] = fakeAt(provider).addUser(sandboxUserId, persona);
       providerUserIds.get(provider)!.set(sandboxUserId, ids[provider]);
     }
     const user = { sandboxUserId, persona, providerUserIds: ids };
@@ -115,32 +146,35 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
   function reset(): void {
     users.clear();
     faults.clear();
-    for (const provider of SANDBOX_PROVIDERS) {
+    for (const provider of SANDBOX_ROOTS) {
       providerUserIds.get(provider)!.clear();
       oauth[provider].reset();
-      fakes[provider].reset();
+      fakeAt(provider).reset();
       counts[provider] = 0;
     }
   }
 
   async function handleProvider(
-    provider: CloudProvider,
+    provider: SandboxRoot,
     req: IncomingMessage,
     path: string,
     url: URL,
   ): Promise<SandboxReply> {
-    const fake = fakes[provider];
+    const fake = fakeAt(provider);
     const shape = fake.oauthShape;
     const server = oauth[provider];
     const method = req.method ?? 'GET';
     const rawBody = await readBody(req);
 
-    const fault = faults.take(provider, method, path);
+    // Fault rules name a CloudProvider in their type; a google_health rule arrives as admin JSON.
+    const fault = faults.take(provider as CloudProvider, method, path);
     if (fault?.kind === 'latency') await sleep(fault.ms ?? 1000);
     if (fault?.kind === 'reset') {
       req.socket.destroy();
       return { status: 0 };
     }
+    if (fault?.kind === 'status' && fake.errorReplies)
+      return fake.errorReplies.fault(fault.status ?? 500, fault.retryAfterSeconds);
     if (fault?.kind === 'status')
       return {
         status: fault.status ?? 500,
@@ -222,6 +256,10 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
       fault?.kind === 'expired_token'
         ? ({ ok: false, reason: 'expired' } as const)
         : server.check(req.headers.authorization);
+    if (!check.ok && fake.errorReplies)
+      return fake.errorReplies.unauthenticated(
+        /^Bearer\s+\S+$/i.test(req.headers.authorization ?? '') ? check.reason : 'missing',
+      );
     if (!check.ok)
       return {
         status: 401,
@@ -240,7 +278,8 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
       userId: check.sandboxUserId,
     };
     return (
-      (await fake.handle(request)) ?? {
+      (await fake.handle(request)) ??
+      fake.errorReplies?.notFound(request) ?? {
         status: 404,
         body: { message: 'Record Not Found', errors: [{ resource: path, code: 'not found' }] },
       }
@@ -273,12 +312,12 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
     if (parts[1] === 'users' && parts[2]) {
       const user = users.get(parts[2]);
       if (!user) return { status: 404, body: { error: 'unknown sandbox user' } };
-      const provider = url.searchParams.get('provider') as CloudProvider | null;
-      if (provider && !SANDBOX_PROVIDERS.includes(provider))
+      const provider = url.searchParams.get('provider') as SandboxRoot | null;
+      if (provider && !SANDBOX_ROOTS.includes(provider))
         return { status: 400, body: { error: 'unknown provider' } };
       if (method === 'GET' && parts[3] === 'records' && provider) {
         const dataType = (url.searchParams.get('dataType') ?? 'workout') as DataType;
-        return { status: 200, body: fakes[provider].records(user.sandboxUserId, dataType) };
+        return { status: 200, body: fakeAt(provider).records(user.sandboxUserId, dataType) };
       }
       if (method === 'POST' && parts[3] === 'expire-tokens' && provider) {
         oauth[provider].expireAccessTokens(user.sandboxUserId);
@@ -304,9 +343,9 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
     }
     if (method === 'POST' && parts[1] === 'configure') {
       const body = json();
-      const provider = body.provider as CloudProvider;
-      if (!SANDBOX_PROVIDERS.includes(provider)) return { status: 400, body: { error: 'unknown provider' } };
-      fakes[provider].configure?.((body.settings ?? {}) as Record<string, unknown>);
+      const provider = body.provider as SandboxRoot;
+      if (!SANDBOX_ROOTS.includes(provider)) return { status: 400, body: { error: 'unknown provider' } };
+      fakeAt(provider).configure?.((body.settings ?? {}) as Record<string, unknown>);
       if (typeof body.accessTokenTtlSeconds === 'number')
         oauth[provider].accessTokenTtlSeconds = body.accessTokenTtlSeconds;
       return { status: 204 };
@@ -316,7 +355,7 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
         status: 200,
         body: {
           requests: counts,
-          oauth: Object.fromEntries(SANDBOX_PROVIDERS.map((p) => [p, oauth[p].stats])),
+          oauth: Object.fromEntries(SANDBOX_ROOTS.map((p) => [p, oauth[p].stats])),
           faultsApplied: faults.applied,
         },
       };
@@ -330,7 +369,7 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
     const [, first = '', ...rest] = url.pathname.split('/');
-    const provider = SANDBOX_PROVIDERS.find((p) => p === first);
+    const provider = SANDBOX_ROOTS.find((p) => p === first);
     const work =
       first === '_sandbox'
         ? handleAdmin(req, url.pathname, url)
@@ -360,7 +399,7 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
     faults,
     createUser,
     user: (id) => users.get(id),
-    records: (provider, id, dataType) => fakes[provider].records(id, dataType),
+    records: (provider, id, dataType) => fakeAt(provider).records(id, dataType),
     requestCounts: () => ({ ...counts }),
     reset,
     stop: () =>

@@ -1,10 +1,20 @@
 // The contract between the sandbox server and each provider's fake (strava.ts, fitbit.ts,
-// garmin.ts, googleFit.ts). A fake speaks its provider's documented REST shapes below its root
-// (`/strava`, `/fitbit`, ...); OAuth, fault injection and the admin API are shared.
+// garmin.ts, googleFit.ts, googleHealth/googleHealthFake.ts). A fake speaks its provider's
+// documented REST shapes below its root (`/strava`, `/fitbit`, ...); OAuth, fault injection and the
+// admin API are shared.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CloudProvider, DataType, WorkoutType } from '../../../core/domain/types.js';
 import type { OAuthServer, OAuthTokenShape } from './oauthServer.js';
 import type { Persona } from './persona.js';
+
+/**
+ * Roots of fakes whose API is not a provider of the product's contract (`CloudProvider` comes from
+ * contracts/): the Google Health API, successor of the Fitbit Web API and Google Fit REST. They are
+ * served like the providers' fakes, each under its own root.
+ */
+export type ExtraSandboxRoot = 'google_health';
+/** Every root the sandbox serves a fake under. */
+export type SandboxRoot = CloudProvider | ExtraSandboxRoot;
 
 export interface SandboxRequest {
   method: string;
@@ -51,8 +61,18 @@ export interface SandboxUserOptions {
   persona?: Persona;
 }
 
-export interface ProviderFake {
-  readonly id: CloudProvider;
+/** Error answers the shared server gives on a fake's behalf, in its provider's own format. */
+export interface ProviderErrorReplies {
+  /** 401: no bearer token (`missing`), or one that is unknown, revoked (`invalid`) or expired. */
+  unauthenticated(reason: 'missing' | 'invalid' | 'expired'): SandboxReply;
+  /** An injected `status` fault (faults.ts). */
+  fault(status: number, retryAfterSeconds: number | undefined): SandboxReply;
+  /** A path below the root that no route serves. */
+  notFound(req: SandboxRequest): SandboxReply;
+}
+
+export interface ProviderFake<Id extends SandboxRoot = CloudProvider> {
+  readonly id: Id;
   /** How this provider's OAuth endpoints look (paths below the root, token JSON shape). */
   readonly oauthShape: OAuthTokenShape;
   /**
@@ -67,6 +87,8 @@ export interface ProviderFake {
   reset(): void;
   /** Per-provider knobs tests may turn (rate limits, ...). */
   configure?(settings: Record<string, unknown>): void;
+  /** The provider's error bodies for the shared answers; the sandbox's generic ones without. */
+  readonly errorReplies?: ProviderErrorReplies;
 }
 
 export interface ProviderFakeDeps {
