@@ -14,10 +14,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import yauzl from 'yauzl';
 import type { CloudProvider, ExportJob } from '../core/domain/types.js';
 import { freePort } from '../infra/local/freePort.js';
+import { zipEntries } from '../test/support/zipEntries.js';
 import { mintDevToken } from '../infra/local/devIssuer.js';
 import { REPO_ROOT, spawnNode, type NodeChild } from './lib/proc.js';
 import { nonFiniteFigures, positive, resultsFile, smokeVerdict, smokeWatchdog } from './lib/smoke.js';
@@ -99,26 +98,12 @@ function heapOf(worker: NodeChild): Promise<number> {
   });
 }
 
-/** Entry names and the number of array elements of each JSON data file, reading the ZIP from bytes. */
+/** Entry names and the number of array elements of each JSON data file of the ZIP. */
 async function inspectZip(bytes: Buffer): Promise<Record<string, number>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, z) => (error ? reject(error) : resolve(z))),
-  );
   const entries: Record<string, number> = {};
-  zip.readEntry();
-  for (;;) {
-    const [entry] = (await Promise.race([once(zip, 'entry'), once(zip, 'end').then(() => [undefined])])) as [
-      yauzl.Entry | undefined,
-    ];
-    if (!entry) break;
-    const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-      zip.openReadStream(entry, (error, s) => (error ? reject(error) : resolve(s))),
-    );
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-    entries[entry.fileName] = Array.isArray(parsed) ? parsed.length : 1;
-    zip.readEntry();
+  for (const [name, text] of await zipEntries(bytes)) {
+    const parsed = JSON.parse(text) as unknown;
+    entries[name] = Array.isArray(parsed) ? parsed.length : 1;
   }
   return entries;
 }

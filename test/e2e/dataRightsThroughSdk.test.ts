@@ -11,7 +11,7 @@ import { ApiError, createSyncWellClient, type SyncWellClient } from '../../clien
 import type { CloudProvider } from '../../core/domain/types.js';
 import { dynamoTraces, s3Traces, type AccountIds } from './accountTraces.js';
 import { startE2E, until, type E2E } from './support.js';
-import { zipEntries } from './zipEntries.js';
+import { zipEntries } from '../support/zipEntries.js';
 
 const WIDE = { scope: 'app', capacity: 1_000_000, windowSeconds: 60 };
 const WIDE_USER = { scope: 'user', capacity: 1_000_000, windowSeconds: 60 };

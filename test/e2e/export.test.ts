@@ -22,7 +22,7 @@ import { createLogger } from '../../core/logging/logger.js';
 import { fakeApnsToken, startPushFakes, type PushFakes } from '../../infra/local/push/pushFakes.js';
 import { ExpiredExportSweeper } from '../../worker/export/expiredExportSweeper.js';
 import { connectedUser, spawnWorkerProcess, until, type E2E, startE2E } from './support.js';
-import { zipEntries } from './zipEntries.js';
+import { zipEntries } from '../support/zipEntries.js';
 
 const HOUR = 3_600_000;
 const WIDE = { scope: 'app', capacity: 1_000_000, windowSeconds: 60 };

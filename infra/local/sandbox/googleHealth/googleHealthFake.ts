@@ -714,6 +714,11 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
         platform: source.platform,
         application: source.application,
       });
+      // The Fitbit tracker's own device for what it measured, else the phone that recorded it.
+      const recorder = (fitbitModel: string, fitbitKind: string) =>
+        source.platform === 'FITBIT'
+          ? device(source, fitbitModel, fitbitKind)
+          : device(source, 'Pixel 8', 'PHONE');
       for (const w of mine.workouts) {
         const start = recordedStart(w, source.provider).getTime();
         const end = start + w.elapsedSeconds * 1000;
@@ -767,10 +772,7 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
           createTime: written,
           updateTime: written,
         };
-        const dev =
-          source.platform === 'FITBIT'
-            ? device(source, 'Fitbit Charge 6', 'FITNESS_BAND')
-            : device(source, 'Pixel 8', 'PHONE');
+        const dev = recorder('Fitbit Charge 6', 'FITNESS_BAND');
         store(user, {
           id: uuidOf(`${source.platform}:${s.key}`),
           type: 'sleep',
@@ -790,10 +792,7 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
             count: String(h === 12 ? total - per * 12 : per),
             interval: zonedInterval(d.timezone, start, start + HOUR),
           };
-          const dev =
-            source.platform === 'FITBIT'
-              ? device(source, 'Fitbit Charge 6', 'FITNESS_BAND')
-              : device(source, 'Pixel 8', 'PHONE');
+          const dev = recorder('Fitbit Charge 6', 'FITNESS_BAND');
           store(user, {
             id: uuidOf(`${source.platform}:${persona.name}:steps:${d.date}:${h}`),
             type: 'steps',
@@ -815,10 +814,7 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
           },
           weightGrams: Math.round(w.weightKg * 1000),
         };
-        const dev =
-          source.platform === 'FITBIT'
-            ? device(source, 'Aria Air', 'SCALE')
-            : device(source, 'Pixel 8', 'PHONE');
+        const dev = recorder('Aria Air', 'SCALE');
         store(user, {
           id: uuidOf(`${source.platform}:${w.key}`),
           type: 'weight',
