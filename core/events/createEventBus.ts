@@ -40,7 +40,7 @@ function createAdapter(config: EventBusConfig, logger: Logger): EventBus {
   if (targets.length === 0) return new LocalEventBus(config.EVENT_LOG_FILE);
   const sqs = createSqsJsonClient(config);
   const routes: LocalRouteTarget[] = targets.map(({ route, url }) => ({
-    detailTypes: route.detailTypes,
+    pattern: route.pattern,
     queue: new SqsQueueSender(sqs, url, 0),
   }));
   return new LocalEventBus(config.EVENT_LOG_FILE, undefined, { routes, onClose: () => sqs.destroy() });

@@ -7,15 +7,15 @@
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { QueueSender } from '../queue/QueueSender.js';
-import { assertSyncEvents, type EventBus, type SyncEvent, type SyncEventType } from './eventBus.js';
-import { routedBody } from './eventRoutes.js';
+import { assertSyncEvents, type EventBus, type SyncEvent } from './eventBus.js';
+import { routedBody, routeMatches, type EventRoute } from './eventRoutes.js';
 import { clock } from '../clock/clock.js';
 
 export type LocalEventRecord = SyncEvent & { publishedAt: string };
 
-/** A rule's target as the local bus serves it: the events it matches and the queue they go to. */
+/** A rule's target as the local bus serves it: the rule's pattern and the queue its events go to. */
 export interface LocalRouteTarget {
-  detailTypes: readonly SyncEventType[];
+  pattern: EventRoute['pattern'];
   queue: QueueSender;
 }
 
@@ -63,9 +63,7 @@ export class LocalEventBus implements EventBus {
     // retries it, and consumers are idempotent as they must be for EventBridge's at-least-once).
     await Promise.all(
       (this.options.routes ?? []).flatMap((route) =>
-        events
-          .filter((e) => route.detailTypes.includes(e.type))
-          .map((e) => route.queue.send({ body: routedBody(e) })),
+        events.filter((e) => routeMatches(route, e)).map((e) => route.queue.send({ body: routedBody(e) })),
       ),
     );
   }

@@ -1,20 +1,19 @@
 // EventBridge has no emulator here: the local event bus adapter does what the rules of
 // infra/terraform/events.tf do (core/events/eventRoutes.ts). This check keeps the two the same: the
-// local stack refuses to start when a Terraform rule has no local route, or a route's events, input
-// path or target queue differ from its rule's.
+// local stack refuses to start when a Terraform rule has no local route, or a route's event pattern,
+// input path or target queue differ from its rule's.
+import stringify from 'safe-stable-stringify';
 import { queueChannels } from '../../generated/channels.gen.js';
-import { EVENT_ROUTES } from '../../core/events/eventRoutes.js';
+import { EVENT_ROUTES, type EventRoute } from '../../core/events/eventRoutes.js';
 import type { QueueModel, TerraformModel } from './terraform.js';
 
 /** Every difference between Terraform's event rules and the local routes, one line each. */
 export function eventRouteDifferences(
   model: Pick<TerraformModel, 'eventRoutes' | 'queues'>,
-  routes: readonly (typeof EVENT_ROUTES)[number][] = EVENT_ROUTES,
+  routes: readonly EventRoute[] = EVENT_ROUTES,
 ): string[] {
   const problems: string[] = [];
   const queueOf = new Map<string, QueueModel>(model.queues.map((q) => [q.resourceName, q]));
-  const sameSet = (a: readonly string[], b: readonly string[]) =>
-    a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
   for (const rule of model.eventRoutes) {
     const local = routes.find((r) => r.rule === rule.ruleName);
     if (!local) {
@@ -22,11 +21,11 @@ export function eventRouteDifferences(
       continue;
     }
     const where = `rule ${rule.ruleName}`;
-    if (!sameSet(rule.sources, [local.source]))
-      problems.push(`${where} matches sources ${rule.sources.join(', ')}, the local route ${local.source}`);
-    if (!sameSet(rule.detailTypes, local.detailTypes))
+    // Key order aside, the same document (a list's order is kept: EventBridge reads it as a set,
+    // but a reordered copy is still worth one line of difference).
+    if (stringify(rule.pattern) !== stringify(local.pattern))
       problems.push(
-        `${where} matches ${rule.detailTypes.join(', ')}, the local route ${local.detailTypes.join(', ')}`,
+        `${where} matches ${stringify(rule.pattern)}, the local route ${stringify(local.pattern)}`,
       );
     if (rule.inputPath !== local.inputPath)
       problems.push(

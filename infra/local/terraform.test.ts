@@ -130,8 +130,17 @@ describe('infra/local/terraform: the model parsed from infra/terraform', () => {
         ruleResourceName: 'sync_notifications',
         ruleName: 'syncwell-sync-notifications',
         busName: 'syncwell-events',
-        sources: ['syncwell.worker'],
-        detailTypes: ['SyncSucceeded', 'SyncFailed'],
+        pattern: {
+          source: ['syncwell.worker'],
+          'detail-type': ['SyncSucceeded', 'SyncFailed'],
+          detail: {
+            $or: [
+              { retryable: [false] },
+              { trigger: ['historical'], retryable: [{ exists: false }] },
+              { trigger: ['manual'], recordsWritten: [{ numeric: ['>', 0] }] },
+            ],
+          },
+        },
         targetQueueResourceName: 'sync_notifications',
         inputPath: '$.detail',
       },
@@ -174,13 +183,11 @@ describe('infra/local/terraform: refuses what it cannot interpret', () => {
     await expectFailure(/hot_path_sync.*"visibility_timeout_seconds" is the expression/);
   });
 
-  it('an event pattern that is not a literal JSON document of source and detail-type', async () => {
-    await edit(
-      'events.tf',
-      '"detail-type": ["SyncSucceeded", "SyncFailed"]',
-      '"detail": {"retryable": [false]}',
+  it('an event pattern using an operator the local event bus does not model', async () => {
+    await edit('events.tf', '{ "retryable": [false] }', '{ "retryable": [{ "anything-but": true }] }');
+    await expectFailure(
+      /"event_pattern" is not modelled locally: .*the operator "anything-but" is not modelled/,
     );
-    await expectFailure(/only "source" and "detail-type" event patterns are modelled/);
   });
 
   it('an event target that transforms its input (the local bus only knows input_path)', async () => {

@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getExpressionAst, parse } from '@cdktf/hcl2json';
+import { eventPatternOf, type EventPattern } from '../../core/events/eventPattern.js';
 
 export const DEFAULT_TERRAFORM_DIR = fileURLToPath(new URL('../terraform/', import.meta.url));
 
@@ -59,8 +60,8 @@ export interface EventRouteModel {
   ruleResourceName: string;
   ruleName: string;
   busName: string;
-  sources: string[];
-  detailTypes: string[];
+  /** The rule's `event_pattern`, in the part of the language the local bus models. */
+  pattern: EventPattern;
   targetQueueResourceName: string;
   inputPath?: string;
 }
@@ -365,8 +366,8 @@ function readExpirationDays(l: Block): number | undefined {
   return rule.optionalBlock('expiration')?.number('days', Number.NaN);
 }
 
-/** A rule's `event_pattern`: a literal JSON document matching on `source` and `detail-type` only. */
-function readEventPattern(rule: Block): { sources: string[]; detailTypes: string[] } {
+/** A rule's `event_pattern`: a literal JSON document, in the operators core/events/eventPattern.ts models. */
+function readEventPattern(rule: Block): { pattern: EventPattern } {
   const raw = rule.string('event_pattern');
   let pattern: unknown;
   try {
@@ -374,17 +375,11 @@ function readEventPattern(rule: Block): { sources: string[]; detailTypes: string
   } catch {
     throw rule.error('"event_pattern" must be a literal JSON document');
   }
-  const fields = pattern && typeof pattern === 'object' && !Array.isArray(pattern) ? pattern : {};
-  const listOf = (key: string): string[] => {
-    const value = (fields as Record<string, unknown>)[key];
-    if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string'))
-      throw rule.error(`"event_pattern" must list the exact strings of "${key}"`);
-    return value as string[];
-  };
-  const keys = Object.keys(fields).sort();
-  if (keys.join(',') !== 'detail-type,source')
-    throw rule.error('only "source" and "detail-type" event patterns are modelled locally');
-  return { sources: listOf('source'), detailTypes: listOf('detail-type') };
+  try {
+    return { pattern: eventPatternOf(pattern) };
+  } catch (error) {
+    throw rule.error(`"event_pattern" is not modelled locally: ${(error as Error).message}`);
+  }
 }
 
 function readEventRoutes(

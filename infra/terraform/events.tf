@@ -3,14 +3,17 @@
 # "syncwell.worker" and the message name as detail-type (core/events/eventBridgeBus.ts).
 # There is no EventBridge emulator: infra/local/terraform.ts reads each rule and its target, and the
 # local stack refuses to start unless the local event bus adapter delivers exactly what they
-# describe (core/events/eventRoutes.ts). So event_pattern stays a literal JSON document (source and
-# detail-type only) and input_path a literal.
+# describe (core/events/eventRoutes.ts). So event_pattern stays a literal JSON document, using only
+# the operators the local matcher models (core/events/eventPattern.ts), and input_path a literal.
 
 resource "aws_cloudwatch_event_bus" "sync_events" {
   name = "syncwell-events"
 }
 
-# Every sync outcome goes to the notification consumer, which decides what the user is told.
+# The sync outcomes the notification consumer may tell the user about (its rule:
+# worker/notifications/syncOutcomeNotifications.ts): a failure for good, a historical backfill's
+# success, a manual job that wrote something. The rest (retried attempts, background and empty
+# manual successes: most events) never reach the queue, so they cost no SQS request or receive.
 resource "aws_cloudwatch_event_rule" "sync_notifications" {
   name           = "syncwell-sync-notifications"
   description    = "Sync outcomes the user may be told about (AsyncAPI channel syncNotifications)."
@@ -18,7 +21,14 @@ resource "aws_cloudwatch_event_rule" "sync_notifications" {
   event_pattern  = <<-EOT
     {
       "source": ["syncwell.worker"],
-      "detail-type": ["SyncSucceeded", "SyncFailed"]
+      "detail-type": ["SyncSucceeded", "SyncFailed"],
+      "detail": {
+        "$or": [
+          { "retryable": [false] },
+          { "trigger": ["historical"], "retryable": [{ "exists": false }] },
+          { "trigger": ["manual"], "recordsWritten": [{ "numeric": [">", 0] }] }
+        ]
+      }
     }
   EOT
 }

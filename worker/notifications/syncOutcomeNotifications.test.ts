@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { startUserConfigCache, type UserConfigCache } from '../../core/cache/userConfigCache.js';
 import { clock } from '../../core/clock/clock.js';
 import { loadConfig, type Config } from '../../core/config/config.js';
@@ -13,6 +14,7 @@ import { newConnectionId } from '../../core/domain/ids.js';
 import type { DataType, SyncTrigger } from '../../core/domain/types.js';
 import { createEventBus } from '../../core/events/createEventBus.js';
 import type { EventBus, SyncEvent } from '../../core/events/eventBus.js';
+import { EVENT_ROUTES, routeMatches } from '../../core/events/eventRoutes.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { QueueConsumer } from '../../core/messaging/queueConsumer.js';
 import { createPushSender } from '../../core/push/createPushSender.js';
@@ -184,18 +186,25 @@ describe('sync outcome notifications (local event bus → fauxqs → consumer �
 
   const pushesTo = (p: Pair) => fakes.received().filter((r) => p.tokens.includes(r.token ?? ''));
 
-  it('the local event bus puts each event’s detail on the rule’s queue, as EventBridge’s input path does', async () => {
+  it('the local event bus puts the detail of each event the rule matches on its queue, as EventBridge’s input path does', async () => {
     const sqs = createSqsClient(config);
     try {
       await sqs.send(new PurgeQueueCommand({ QueueUrl: config.SYNC_NOTIFICATIONS_QUEUE_URL }));
       const p = await pair();
       const events = [
+        failedEvent(p, { jobId: jobId(), trigger: 'manual', retryable: false }),
+        succeededEvent(p, { trigger: 'manual', written: 1 }),
+      ];
+      // What the consumer would only drop never reaches the queue.
+      const dropped = [
         failedEvent(p, { jobId: jobId(), trigger: 'manual', retryable: true }),
         succeededEvent(p, { trigger: 'schedule', written: 1 }),
+        succeededEvent(p, { trigger: 'manual', written: 0 }),
       ];
-      await bus.publish(events);
+      await bus.publish([...dropped, ...events]);
       const bodies: unknown[] = [];
-      for (let i = 0; i < 5 && bodies.length < 2; i += 1) {
+      // Until the two arrived, then one receive more for anything that should not have.
+      for (let i = 0, extra = 1; i < 6 && (bodies.length < events.length || extra-- > 0); i += 1) {
         const out = await sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: config.SYNC_NOTIFICATIONS_QUEUE_URL,
@@ -243,10 +252,10 @@ describe('sync outcome notifications (local event bus → fauxqs → consumer �
       await consumer?.stop(1000);
     });
 
-    /** Publishes and waits until the consumer has handled everything published so far. */
+    /** Publishes and waits until the consumer has handled everything the rule routed so far. */
     async function deliver(events: SyncEvent[]): Promise<void> {
       await bus.publish(events);
-      published += events.length;
+      published += events.filter((e) => routeMatches(route, e)).length;
       const deadline = clock.now() + 20_000;
       while (consumer.stats.done < published) {
         if (clock.now() > deadline)
@@ -338,6 +347,54 @@ describe('sync outcome notifications (local event bus → fauxqs → consumer �
       ]);
       expect(pushesTo(p)).to.have.length(4);
     });
+  });
+});
+
+const route = EVENT_ROUTES.find((r) => r.channel === 'syncNotifications')!;
+
+describe('the EventBridge rule in front of the queue', () => {
+  const p: Pair = {
+    userId: 'u1',
+    source: 'conn_7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    destination: 'conn_1b4e28ba-2fa1-4d2b-883f-0016d3cca427',
+    tokens: [],
+  };
+  const triggers = fc.constantFrom<SyncTrigger>('manual', 'historical', 'schedule', 'webhook', 'poll');
+  const anyEvent = fc.oneof(
+    fc
+      .record({
+        trigger: triggers,
+        retryable: fc.boolean(),
+        code: fc.constantFrom('provider_not_found', 'provider_auth_revoked', 'connection_not_active'),
+      })
+      .map((o) => failedEvent(p, { jobId: jobId(), ...o, errorCode: o.code })),
+    fc
+      .record({ trigger: triggers, written: fc.nat(5) })
+      .map((o) => succeededEvent(p, { trigger: o.trigger, written: o.written })),
+  );
+
+  it('never holds back an event the consumer would tell the user about', () => {
+    fc.assert(
+      fc.property(anyEvent, (e) => {
+        if (notificationFor(e.detail).notify)
+          expect(routeMatches(route, e), JSON.stringify(e)).to.equal(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps back the events the consumer would only drop: retried attempts, background and empty manual successes', () => {
+    fc.assert(
+      fc.property(anyEvent, (e) => {
+        const background = !['manual', 'historical'].includes(e.detail.trigger);
+        const heldBack =
+          e.type === 'SyncFailed'
+            ? e.detail.retryable
+            : background || (e.detail.trigger === 'manual' && e.detail.recordsWritten === 0);
+        expect(routeMatches(route, e), JSON.stringify(e)).to.equal(!heldBack);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
