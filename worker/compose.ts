@@ -303,6 +303,7 @@ export async function createWorker(
     visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     batchWindowMs: config.BATCH_WINDOW_MS,
+    receiveWindowMs: config.WORKER_RECEIVE_WINDOW_MS,
     redelivery: {
       baseMs: config.REQUEUE_BACKOFF_BASE_SECONDS * 1000,
       maxMs: config.REQUEUE_BACKOFF_MAX_SECONDS * 1000,

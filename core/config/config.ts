@@ -316,6 +316,11 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(40),
   WORKER_VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(43_200).default(60),
   WORKER_WAIT_TIME_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
+  /**
+   * After a partial receive, the worker's consumers wait this long before receiving again, so
+   * receives and deletes carry several messages at low rates (core/messaging/queueConsumer.ts).
+   */
+  WORKER_RECEIVE_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(20),
   WORKER_SHUTDOWN_GRACE_MS: intFromEnv(25_000),
   /** The queue's redrive maxReceiveCount (infra/terraform/sqs.tf). */
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(5),

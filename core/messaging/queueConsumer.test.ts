@@ -172,6 +172,42 @@ describe('message runtime: QueueConsumer (fauxqs)', function () {
     expect(await drainQueue(queueUrl)).to.have.length(0);
   });
 
+  it('after a partial batch waits its receive window, so a trickle of messages comes several per receive', async () => {
+    const receives: Array<{ startedAt: number; endedAt: number; count: number }> = [];
+    const caller: SqsCaller = {
+      call: async <T>(operation: string, input: object, signal?: AbortSignal) => {
+        const startedAt = performance.now();
+        const out = await sqs.call<T>(operation, input, signal);
+        if (operation === 'ReceiveMessage') {
+          const count = ((out as { Messages?: unknown[] }).Messages ?? []).length;
+          receives.push({ startedAt, endedAt: performance.now(), count });
+        }
+        return out;
+      },
+    };
+    const seen: string[] = [];
+    const c = consumer(
+      async (message) => {
+        seen.push(message.jobId);
+        return { kind: 'done' };
+      },
+      { sqs: caller, receiveWindowMs: 600 },
+    );
+    c.start();
+    // Three messages 100 ms apart: the first alone, the two others during its window.
+    for (let i = 0; i < 3; i += 1) {
+      await send(1);
+      await sleep(100);
+    }
+    await until(() => seen.length === 3);
+    await c.stop(1000);
+    const withMessages = receives.filter((r) => r.count > 0);
+    expect(withMessages.map((r) => r.count)).to.deep.equal([1, 2]);
+    const [first, second] = withMessages;
+    // setTimeout may fire a fraction of a millisecond early by performance.now().
+    expect(second!.startedAt - first!.endedAt).to.be.at.least(590);
+  });
+
   it('maps each outcome to its SQS calls: retry waits at least Retry-After, defer at most its bound', async () => {
     await send(2);
     const { caller, calls } = recording();

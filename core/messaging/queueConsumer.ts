@@ -1,6 +1,7 @@
 // The message runtime's consumer, `consume(channel, handler)`: one long-running loop per channel
 // (the seed's Fargate worker). It owns everything about SQS so handlers only return an Outcome:
-// - long polling, batches of up to 10, at most `concurrency` messages in flight;
+// - long polling, batches of up to 10, at most `concurrency` messages in flight; after a partial
+//   batch, a short receive window so the next receive collects several messages;
 // - visibility heartbeats while a handler runs longer than half the visibility timeout;
 // - parsing and validation against the contract: a body that is not the channel's message is
 //   poison and goes to the DLQ at once, logged once, never to a handler;
@@ -48,6 +49,12 @@ export interface ConsumerSettings {
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
   batchWindowMs: number;
+  /**
+   * After a receive that brought fewer messages than it asked for, wait this long before the next
+   * (Lambda's "batching window" for SQS): at a trickle of messages each receive and each batched
+   * delete then carries several instead of one, for at most this much latency. 0: receive at once.
+   */
+  receiveWindowMs?: number;
   /** Waits between deliveries of a retried or deferred message. */
   redelivery: BackoffPolicy;
 }
@@ -184,12 +191,13 @@ export class QueueConsumer<C extends QueueChannel> {
         continue;
       }
       let messages: SqsMessage[];
+      const asked = Math.min(10, free);
       try {
         const out = await o.sqs.call<{ Messages?: SqsMessage[] }>(
           'ReceiveMessage',
           {
             QueueUrl: o.queueUrl,
-            MaxNumberOfMessages: Math.min(10, free),
+            MaxNumberOfMessages: asked,
             WaitTimeSeconds: o.waitTimeSeconds,
             VisibilityTimeout: o.visibilityTimeoutSeconds,
             MessageSystemAttributeNames: [
@@ -211,6 +219,9 @@ export class QueueConsumer<C extends QueueChannel> {
       }
       this.stats.received += messages.length;
       for (const message of messages) this.track(message);
+      // An empty long poll waited already; a full batch means more may be waiting.
+      if (o.receiveWindowMs && messages.length > 0 && messages.length < asked)
+        await sleep(o.receiveWindowMs, this.receiveAbort.signal);
     }
   }
 
