@@ -21,7 +21,7 @@ import type { TimeWindow } from '../providers/dataProvider.js';
 import { deviceProfile } from '../providers/profiles.js';
 import type { StagingStore } from '../staging/stagingStore.js';
 import type { DeviceRequestRecord, DeviceRequestRepository } from '../store/deviceRequestRepository.js';
-import type { LedgerRepository } from '../store/ledgerRepository.js';
+import type { LedgerRecord, LedgerRepository } from '../store/ledgerRepository.js';
 import type { SyncCursorRepository } from '../store/syncCursorRepository.js';
 import type { SyncJobRepository } from '../store/syncJobRepository.js';
 import { clock } from '../clock/clock.js';
@@ -194,6 +194,13 @@ export class CloudToDevice {
       // HealthKit cannot update a sample in place; the app would have to delete it first.
       destinationCanUpdate: false,
     });
+    // Records the phone already holds (matched to one of its records, which keeps its own id): the
+    // ledger takes them as if SyncWell had written them, as the cloud path does for a destination's
+    // `conflict` with an id. The worker asks the phone only about what the ledger has not seen, so
+    // without this every later job would wake the phone for them again, forever. `already_synced` is
+    // in the ledger already; a skip without an id (a twin of a record about to be written) cannot be.
+    const held = heldByDevice(decisions, clock.date().toISOString());
+    if (held.length > 0) await this.d.ledger.record(pair, held);
     const due = decisions.filter((d): d is Exclude<Decision, { action: 'skip' }> => d.action !== 'skip');
     const toWrite = due.slice(0, MAX_STAGED_RECORDS);
     const skipped = summarizeDecisions(decisions).skip;
@@ -258,6 +265,9 @@ export class CloudToDevice {
     const staged = (await this.d.staging?.get(userId, jobId, request.dataKey!)) as StagedWrite | undefined;
     if (!staged) throw new DeviceRequestGoneError(`nothing is staged for job ${jobId}`);
     const stagedIds = new Set(staged.records.map((r) => r.recordId));
+    // ConfirmWriteRequest has no "already there" status: a staged record the store turned out to hold
+    // (written by another app between the read and the write) comes back failed or unlisted, and is
+    // ledgered under the store's id by the next job's read (`answer`), which finds it on the phone.
     const written = [...new Set(confirmation.written)].filter((id) => stagedIds.has(id));
     const now = clock.date().toISOString();
     const pair = {
@@ -356,6 +366,22 @@ export class CloudToDevice {
     ]);
     this.d.logger.info({ jobId, userId, status, code: error?.code }, 'device round trip settled');
   }
+}
+
+/** Ledger entries for the source records a device already holds: skips that name its record. */
+function heldByDevice(decisions: readonly Decision[], writtenAt: string): LedgerRecord[] {
+  return decisions.flatMap((d) =>
+    d.action === 'skip' && d.reason !== 'already_synced' && d.destinationRecordId
+      ? [
+          {
+            sourceRecordId: d.source.recordId,
+            destinationRecordId: d.destinationRecordId,
+            sourceLastModified: d.source.lastModified,
+            writtenAt,
+          },
+        ]
+      : [],
+  );
 }
 
 /** The read request as a push shows it. */

@@ -4,9 +4,10 @@
 // phone that never answers fails its job after 24 hours, and another user can touch nothing.
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { ledgerSk, userPk } from '../../core/store/keys.js';
 import { clock, startProcessClockAt } from '../../core/clock/clock.js';
 import type { CanonicalWorkout, SyncJob } from '../../core/domain/types.js';
 import type { Harness } from '../support/harness.js';
@@ -28,16 +29,24 @@ async function jobOf(h: Harness, token: string, jobId: string): Promise<SyncJob>
   return r.body;
 }
 
-async function waitForStatus(h: Harness, token: string, jobId: string, status: SyncJob['status']) {
+/** Waits until the job is in `status` (or one of them) and returns it. */
+async function waitForStatus(
+  h: Harness,
+  token: string,
+  jobId: string,
+  status: SyncJob['status'] | SyncJob['status'][],
+) {
+  const statuses = [status].flat();
   let last: SyncJob | undefined;
   await until(
-    async () => (last = await jobOf(h, token, jobId)).status === status,
+    async () => statuses.includes((last = await jobOf(h, token, jobId)).status),
     30_000,
-    `job ${jobId} to be ${status}`,
+    `job ${jobId} to be ${statuses.join(' or ')}`,
   ).catch((error: unknown) => {
-    throw new Error(`job ${jobId} is ${last?.status} (${JSON.stringify(last?.error)}), not ${status}`, {
-      cause: error,
-    });
+    throw new Error(
+      `job ${jobId} is ${last?.status} (${JSON.stringify(last?.error)}), not ${statuses.join(' or ')}`,
+      { cause: error },
+    );
   });
   return last!;
 }
@@ -47,6 +56,24 @@ async function pending(h: Harness, token: string): Promise<Pending[]> {
   expect(r.status, r.text).to.equal(200);
   return r.body.requests;
 }
+
+/** One item of the table, read directly (the ledger has no API). */
+async function tableItem(e: E2E, userId: string, sk: string): Promise<Record<string, unknown> | undefined> {
+  const db = createDocumentClient(e.h.config);
+  try {
+    return (
+      await db.send(new GetCommand({ TableName: e.h.config.TABLE_NAME, Key: { PK: userPk(userId), SK: sk } }))
+    ).Item;
+  } finally {
+    db.destroy();
+  }
+}
+
+const ledgerPair = (u: { connections: { garmin: string }; appleHealth: string }) => ({
+  sourceConnectionId: u.connections.garmin,
+  destinationConnectionId: u.appleHealth,
+  dataType: 'workout' as const,
+});
 
 /** A user with Garmin (a month of workouts in the sandbox) and an iPhone with Apple Health connected. */
 async function garminToAppleHealth(e: E2E) {
@@ -189,6 +216,21 @@ describe('cloud → device (Garmin → Apple Health)', function () {
     expect(settled.body).to.deep.include({ status: 'SUCCEEDED', recordCount: 0 });
     expect((await jobOf(e.h, u.token, again)).status).to.equal('SUCCEEDED');
     expect(await stagedObjects(u.userId)).to.deep.equal([]);
+
+    // The phone showed the record already there: the ledger holds it under the store's own id, as
+    // for a record SyncWell wrote, so a third job finds nothing new and does not wake the phone.
+    const ledgered = await tableItem(e, u.userId, ledgerSk(ledgerPair(u), failed.recordId));
+    expect(ledgered).to.include({
+      SourceRecordId: failed.recordId,
+      DestinationRecordId: onPhone.recordId,
+      SourceLastModified: failed.lastModified,
+    });
+    const third = await requestSync(e.h, u.token, u.connections.garmin, u.appleHealth, 'workout');
+    const quiet = await waitForStatus(e.h, u.token, third, ['SUCCEEDED', 'WAITING_FOR_DEVICE', 'FAILED']);
+    expect(quiet.status, 'the third job asks the phone nothing').to.equal('SUCCEEDED');
+    expect(quiet.deviceRequest).to.equal(undefined);
+    expect(quiet.result).to.include({ recordsWritten: 0 });
+    expect(await pending(e.h, u.token)).to.deep.equal([]);
   });
 
   it('fails the job with device_unreachable when the phone has not answered after 24 hours', async () => {
