@@ -256,6 +256,7 @@ export async function createApi(
     dependencies,
     idempotency,
     subscriberRedis: wsRedis,
+    redis,
   });
 
   const app = buildApp({

@@ -2,7 +2,9 @@
 // place (as core/store/keys.ts does for the table) so that account deletion names every one of
 // them. The rate limiter's per-provider-user buckets are built by `bucketKey`
 // (core/ratelimit/tokenBucket.ts) from the policies; WebSocket job updates use a pub/sub channel
-// (`ws:user:{userId}`, core/realtime/), which holds nothing.
+// (`ws:user:{userId}`, core/realtime/), which holds nothing. The socket leases below are not erased
+// by account deletion: the deletion closes the user's sockets (4410), which gives their leases back,
+// and the key expires on its own one lease after the last of them.
 
 /** A user's connections and sync configurations (core/cache/userConfigCache.ts), 15 minutes. */
 export const userConfigKey = (userId: string) => `config##${userId}`;
@@ -15,3 +17,8 @@ export const syncConfidenceKey = (userId: string, destinationProvider: string) =
 export const pollStateKey = (connectionId: string) => `poll:${connectionId}`;
 /** A configuration's webhook coalescing window claim (worker/coalescer/coalescer.ts). */
 export const coalesceWindowKey = (configId: string) => `coalesce##${configId}`;
+/**
+ * A user's open WebSocket connections across the API fleet (core/realtime/socketLeases.ts): a sorted
+ * set of connection ids scored by lease expiry (epoch ms), expiring one lease after its last renewal.
+ */
+export const socketLeasesKey = (userId: string) => `ws:conns:${userId}`;

@@ -13,6 +13,8 @@ import { encodeServerFrame, type ServerFrame } from './frames.js';
 import { FollowedJobs, type JobUpdate } from './followedJobs.js';
 
 export interface SessionOptions {
+  /** The socket's id, the one its lease is held under (core/realtime/socketLeases.ts). */
+  id?: string;
   maxBufferedBytes: number;
   maxJobs: number;
   /** How long a closing socket may take to answer the close frame before it is cut. */
@@ -23,7 +25,7 @@ export interface SessionOptions {
 }
 
 export class SocketSession {
-  readonly id = randomUUID();
+  readonly id: string;
   readonly follows: FollowedJobs;
   readonly logger: Logger;
   /** Cleared at each ping, set by the pong: a socket still false at the next ping is gone. */
@@ -39,6 +41,7 @@ export class SocketSession {
     readonly tokenExpiresAtMs: number,
     private readonly o: SessionOptions,
   ) {
+    this.id = o.id ?? randomUUID();
     this.follows = new FollowedJobs(o.maxJobs);
     this.logger = o.logger.child({ socketId: this.id, userId: user.userId });
     socket.on('pong', () => {

@@ -5,8 +5,9 @@
 //               status channel this process subscribes to.
 //   $disconnect the socket's close: unregistered, the channel released with the user's last socket.
 //   $default    every frame: parsed, validated against the contract, routed on `action`.
-// One timer pings every socket (dropping those that did not answer the last ping) and closes idle
-// ones and those whose token has expired.
+// One timer pings every socket (dropping those that did not answer the last ping), closes idle
+// ones and those whose token has expired, and renews the leases that count the sockets towards the
+// per-user limit of the whole fleet (core/realtime/socketLeases.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -16,6 +17,7 @@ import type { Config } from '../../core/config/config.js';
 import { AppError, serviceUnavailable } from '../../core/errors/AppError.js';
 import type { Logger } from '../../core/logging/logger.js';
 import { JobStatusSubscriber } from '../../core/realtime/jobStatusSubscriber.js';
+import { leaseMsFor, SocketLeases } from '../../core/realtime/socketLeases.js';
 import type { Redis } from '../../core/cache/redis.js';
 import type { IdempotencyRepository } from '../../core/store/idempotencyRepository.js';
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
@@ -42,6 +44,8 @@ export interface WebSocketLaneOptions {
   idempotency: IdempotencyRepository;
   /** A dedicated Redis connection for the job status channels (subscriber mode). */
   subscriberRedis: Redis;
+  /** The process's command connection: the per-user socket leases (core/realtime/socketLeases.ts). */
+  redis: Redis;
   /** Runs socket-requested syncs in this process when it has room (./foregroundSyncRunner.ts). */
   runner?: ForegroundRunner;
 }
@@ -82,6 +86,8 @@ export class WebSocketLane {
   private readonly wss: WebSocketServer;
   private readonly sessions: SessionRegistry;
   private readonly subscriber: JobStatusSubscriber;
+  /** The per-user limit, across every API process. */
+  private readonly leases: SocketLeases;
   private readonly delivery: JobUpdateDelivery;
   private readonly handlers: FrameHandlers;
   private readonly budget: PerUserBudget;
@@ -97,7 +103,11 @@ export class WebSocketLane {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.sessions = new SessionRegistry(config.WS_MAX_CONNECTIONS_PER_USER);
+    this.sessions = new SessionRegistry();
+    this.leases = new SocketLeases({
+      redis: o.redis,
+      leaseMs: leaseMsFor(config.WS_HEARTBEAT_INTERVAL_MS),
+    });
     this.delivery = new JobUpdateDelivery(o.dependencies.syncJobs, o.logger);
     this.subscriber = new JobStatusSubscriber({
       redis: o.subscriberRedis,
@@ -204,19 +214,30 @@ export class WebSocketLane {
     }
     // Without the channel, the socket would miss its jobs' updates: the app polls HTTP meanwhile.
     if (!this.subscriber.ready) return refuse(serviceUnavailable(5));
+    // The per-user limit holds across the fleet: a lease in Redis, taken atomically before the
+    // asynchronous steps below, so concurrent upgrades (here or in another process) cannot pass it
+    // together. Without Redis the count is unknown: refused like a missing subscriber (503,
+    // Retry-After 5) rather than opened uncounted, since the app falls back to polling anyway.
     const limit = this.o.config.WS_MAX_CONNECTIONS_PER_USER;
-    if (!this.sessions.reserve(user.userId))
+    const connectionId = randomUUID();
+    let reserved: boolean;
+    try {
+      reserved = await this.leases.reserve(user.userId, connectionId, limit);
+    } catch (error) {
+      return refuse(serviceUnavailable(5, error));
+    }
+    if (!reserved)
       return refuse(
         new AppError(429, 'too_many_connections', { params: { limit }, headers: { 'Retry-After': '60' } }),
       );
     try {
       await this.subscriber.add(user.userId);
     } catch (error) {
-      this.sessions.unreserve(user.userId);
+      void this.leases.release(user.userId, connectionId);
       return refuse(serviceUnavailable(5, error));
     }
     const release = () => {
-      this.sessions.unreserve(user.userId);
+      void this.leases.release(user.userId, connectionId);
       this.subscriber.remove(user.userId);
     };
     if (socket.destroyed || this.closing) return release();
@@ -230,12 +251,19 @@ export class WebSocketLane {
     });
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       opened = true;
-      this.open(ws, user, expiresAtMs, correlationId);
+      this.open(ws, user, expiresAtMs, correlationId, connectionId);
     });
   }
 
-  private open(ws: WebSocket, user: AuthUser, expiresAtMs: number, correlationId: string): void {
+  private open(
+    ws: WebSocket,
+    user: AuthUser,
+    expiresAtMs: number,
+    correlationId: string,
+    connectionId: string,
+  ): void {
     const session = new SocketSession(ws, user, expiresAtMs, {
+      id: connectionId,
       maxBufferedBytes: this.o.config.WS_MAX_BUFFERED_BYTES,
       maxJobs: this.o.config.WS_MAX_JOBS_PER_CONNECTION,
       closeGraceMs: CLOSE_GRACE_MS,
@@ -255,6 +283,7 @@ export class WebSocketLane {
   private disconnect(session: SocketSession): void {
     if (!this.sessions.remove(session)) return;
     this.subscriber.remove(session.user.userId);
+    void this.leases.release(session.user.userId, session.id);
     session.logger.debug('socket closed');
   }
 
@@ -344,6 +373,26 @@ export class WebSocketLane {
       session.alive = false;
       session.socket.ping();
     }
+    this.renewLeases();
+  }
+
+  /**
+   * Extends the lease of every socket still registered here (closing ones too: their close gives the
+   * lease back after this, on the same connection). A renewal that fails is retried at the next
+   * heartbeat; the lease outlasts a few of them.
+   */
+  private renewLeases(): void {
+    const held = [...this.sessions.users()].map(
+      (userId) => [userId, [...this.sessions.ofUser(userId)].map((s) => s.id)] as const,
+    );
+    if (held.length === 0) return;
+    this.leases.renew(held).then(
+      (lost) => {
+        if (lost > 0) this.o.logger.warn({ lost }, 'socket leases lost by Redis: added again');
+      },
+      (error: unknown) =>
+        this.o.logger.warn({ err: error }, 'socket leases not renewed; retried next heartbeat'),
+    );
   }
 
   /** After missed updates (Redis reconnected): every followed job is re-read and reported as it is now. */
