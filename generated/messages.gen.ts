@@ -239,7 +239,7 @@ export type AnonymousSchema_91 = "body" | "query" | "path" | "header";
 
 export type DataType = "workout" | "sleep_session" | "steps" | "weight";
 
-export type Provider = "strava" | "fitbit" | "garmin" | "google_fit" | "apple_health" | "health_connect";
+export type Provider = "strava" | "fitbit" | "garmin" | "google_fit" | "google_health" | "apple_health" | "health_connect";
 
 export type SubscriptionLevel = "FREE" | "PRO";
 

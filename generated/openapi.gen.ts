@@ -17,7 +17,7 @@ export interface paths {
         put?: never;
         /**
          * Start connecting a provider
-         * @description Creates a `pending` connection and returns the provider's OAuth 2.0 authorization URL. The app opens it in a browser; the provider redirects to `GET /v1/oauth/{provider}/callback` with `state`, which activates the connection. The `state` expires at `expiresAt` (10 minutes). Apple Health cannot be connected this way (it is device-only). With a `redirectUri` (the app's deep link, such as `syncwell://oauth/complete`), the callback ends by sending the browser there (see completeOAuth), which closes ASWebAuthenticationSession or Custom Tabs; it must use one of the app schemes the server allows, or an allowed https prefix (400 `redirect_uri_not_allowed`). A provider this deployment has no app credentials for answers 503 `provider_not_configured`.
+         * @description Creates a `pending` connection and returns the provider's OAuth 2.0 authorization URL. The app opens it in a browser; the provider redirects to `GET /v1/oauth/{provider}/callback` with `state`, which activates the connection. The `state` expires at `expiresAt` (10 minutes). Apple Health cannot be connected this way (it is device-only). With a `redirectUri` (the app's deep link, such as `syncwell://oauth/complete`), the callback ends by sending the browser there (see completeOAuth), which closes ASWebAuthenticationSession or Custom Tabs; it must use one of the app schemes the server allows, or an allowed https prefix (400 `redirect_uri_not_allowed`). A provider this deployment has no app credentials for answers 503 `provider_not_configured`. A provider still being rolled out (`google_health`, the Google Health API that replaces the Fitbit Web API and Google Fit REST) opens to users in cohorts; for the others it answers 409 `provider_not_available`.
          */
         post: operations["createConnection"];
         delete?: never;
@@ -490,6 +490,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/google_health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Google Health API notifications
+         * @description The Google Health API's subscriber endpoint (`projects.subscribers`). Every call carries, in `Authorization`, the secret SyncWell gave Google as the subscriber's `endpointAuthorization` (the full header value, scheme included); it is compared with the configured value before the body is parsed or validated, so a call without it or with another value is answered 401 `unauthenticated` whatever its body, and 403 `forbidden` when no value is configured. When the subscriber is created or updated, Google verifies the endpoint with two bodies `{"type": "verification"}`: with the right `Authorization` (answer 201) and without it (401). Notifications are a JSON array of 1–99 entries, each naming a user (`healthUserId`), a data type, an operation and the changed intervals, never a health value; each entry is enqueued as a `WebhookEventReceived` message (the coalescer starts the sync that reads the intervals) and the batch is answered 204. `GOOGLE-HEALTH-API-SIGNATURE` (ECDSA P-256 over the body) is accepted but not checked yet: the configured `Authorization` is what authenticates the call.
+         */
+        post: operations["receiveGoogleHealthNotifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/jwks-cache/{kid}": {
         parameters: {
             query?: never;
@@ -753,11 +773,11 @@ export interface components {
         CanonicalRecord: components["schemas"]["CanonicalWorkout"] | components["schemas"]["CanonicalSleepSession"] | components["schemas"]["CanonicalSteps"] | components["schemas"]["CanonicalWeight"];
         /**
          * CloudProvider
-         * @description A provider with a cloud API that is connected through OAuth 2.0 (every `Provider` except the device-only `apple_health` and `health_connect`).
+         * @description A provider with a cloud API that is connected through OAuth 2.0 (every `Provider` except the device-only `apple_health` and `health_connect`). `google_health` opens to users in cohorts while it is rolled out. New providers may be added: clients must accept an unknown value.
          * @example strava
          * @enum {string}
          */
-        CloudProvider: "strava" | "fitbit" | "garmin" | "google_fit";
+        CloudProvider: "strava" | "fitbit" | "garmin" | "google_fit" | "google_health";
         /**
          * ConflictStrategy
          * @description How the conflict-resolution engine settles a record that exists at both source and destination: `source_wins` overwrites the destination, `dest_wins` keeps the destination's record, `newest_wins` keeps the record with the later `lastModified`. (The PRD's `AI_POWERED_MERGE` is post-MVP and not accepted.)
@@ -808,7 +828,7 @@ export interface components {
         ExportJobId: string;
         /**
          * Problem
-         * @description RFC 9457 problem details, served as `application/problem+json` for every error. `code` is the stable, machine-readable reason clients should branch on (`title` and `detail` are for humans and may change). Stable codes: validation_failed, malformed_json, idempotency_key_required, unauthenticated, token_expired, account_deleted, forbidden, not_found, route_not_found, method_not_allowed, connection_not_found, sync_config_exists, same_connection, version_conflict, precondition_failed, precondition_required, idempotency_key_reused, idempotency_key_in_use, payload_too_large, unsupported_media_type, invalid_cursor, invalid_date_range, date_range_too_long, rate_limited, not_implemented, internal_error, service_unavailable, connection_not_active, redirect_uri_not_allowed, provider_not_configured, provider_unavailable, oauth_code_rejected, oauth_denied, device_not_found, device_not_registered, invalid_push_token, record_type_mismatch, sync_paused, unsupported_data_type, connection_needs_reauth, provider_rate_limited, provider_rejected, too_many_connections, too_many_subscriptions, export_expired. New codes may be added; clients must treat unknown codes by HTTP status.
+         * @description RFC 9457 problem details, served as `application/problem+json` for every error. `code` is the stable, machine-readable reason clients should branch on (`title` and `detail` are for humans and may change). Stable codes: validation_failed, malformed_json, idempotency_key_required, unauthenticated, token_expired, account_deleted, forbidden, not_found, route_not_found, method_not_allowed, connection_not_found, sync_config_exists, same_connection, version_conflict, precondition_failed, precondition_required, idempotency_key_reused, idempotency_key_in_use, payload_too_large, unsupported_media_type, invalid_cursor, invalid_date_range, date_range_too_long, rate_limited, not_implemented, internal_error, service_unavailable, connection_not_active, redirect_uri_not_allowed, provider_not_configured, provider_unavailable, oauth_code_rejected, oauth_denied, device_not_found, device_not_registered, invalid_push_token, record_type_mismatch, sync_paused, unsupported_data_type, connection_needs_reauth, provider_rate_limited, provider_rejected, too_many_connections, too_many_subscriptions, export_expired, provider_not_available. New codes may be added; clients must treat unknown codes by HTTP status.
          * @example {
          *       "type": "https://api.syncwell.example/problems/not_found",
          *       "title": "Not Found",
@@ -859,11 +879,11 @@ export interface components {
         };
         /**
          * Provider
-         * @description A health-data service SyncWell can read from or write to. `apple_health` and `health_connect` are device-only (no cloud API): they are reached through the mobile app, never through OAuth.
+         * @description A health-data service SyncWell can read from or write to. `apple_health` and `health_connect` are device-only (no cloud API): they are reached through the mobile app, never through OAuth. `google_health` is the Google Health API, which replaces the Fitbit Web API and Google Fit REST (connect it to keep syncing Fitbit and Google Fit data). New providers may be added: clients must show an unknown value generically rather than fail.
          * @example strava
          * @enum {string}
          */
-        Provider: "strava" | "fitbit" | "garmin" | "google_fit" | "apple_health" | "health_connect";
+        Provider: "strava" | "fitbit" | "garmin" | "google_fit" | "google_health" | "apple_health" | "health_connect";
         /**
          * SubscriptionLevel
          * @description User's subscription tier; it sets the automatic sync frequency (PRO every 15 min, FREE once a day).
@@ -988,6 +1008,30 @@ export interface components {
              * @description When the connection was created.
              */
             createdAt: string;
+            notice?: components["schemas"]["ProviderNotice"];
+        };
+        /**
+         * ProviderNotice
+         * @description Something the user must act on about the connection's provider, shown beside the connection. `provider_retiring`: the provider's API is being switched off on `retiresOn` (seed Appendix B); the app offers to reconnect through `replacement` (one tap: createConnection with that provider). The notice appears at least 60 days before the date and stays after it; once the API answers 410 the connection turns `needs_reauth` and keeps the notice. `message` is English text for display; branch on `code`. New codes may be added.
+         */
+        ProviderNotice: {
+            /**
+             * @description Why the notice is shown.
+             * @example provider_retiring
+             */
+            code: string;
+            /**
+             * Format: date
+             * @description The day the provider's API stops answering (UTC).
+             * @example 2027-02-01
+             */
+            retiresOn: string;
+            replacement?: components["schemas"]["CloudProvider"];
+            /**
+             * @description The notice in English, for display.
+             * @example Fitbit is being retired on 2027-02-01. Reconnect through Google Health to keep syncing.
+             */
+            message: string;
         };
         /**
          * ConnectionList
@@ -1952,6 +1996,57 @@ export interface components {
             userPermissionsChange?: components["schemas"]["GarminSummaryRef"][];
         };
         /**
+         * GoogleHealthVerification
+         * @description Google's endpoint verification, sent when a subscriber is created or updated.
+         */
+        GoogleHealthVerification: {
+            /**
+             * @description Always `verification`.
+             * @constant
+             */
+            type: "verification";
+        };
+        /**
+         * GoogleHealthNotificationData
+         * @description What changed for one user: a data type, an operation and the intervals of the changed data points. Google adds fields to notification payloads as the API evolves, and a refused notification would be retried and then lost, so fields beyond these are allowed here (and ignored); the values SyncWell uses are checked. No health values are sent.
+         */
+        GoogleHealthNotificationData: {
+            /** @description Version of the notification format (`1`). */
+            version?: string;
+            /** @description The subscription (or, for automatic subscriptions, the subscriber) the notification belongs to. */
+            clientProvidedSubscriptionName?: string;
+            /** @description The user's Google Health id (`users.getIdentity`), which the connection stores. */
+            healthUserId: string;
+            /**
+             * @description The change: `UPSERT` (data points created or updated) or `DELETE`. Other values Google may add are accepted and handled like these (a sync of the data type).
+             * @example UPSERT
+             */
+            operation: string;
+            /** @description The Google Health data type, kebab-case (`exercise`, `sleep`, `steps`, `weight`, ...). Types SyncWell does not sync are acknowledged and dropped. */
+            dataType: string;
+            /** @description The time intervals of the changed data points (physical and civil). */
+            intervals?: Record<string, never>[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * GoogleHealthNotification
+         * @description One entry of a Google Health notification batch.
+         */
+        GoogleHealthNotification: {
+            data: components["schemas"]["GoogleHealthNotificationData"];
+        };
+        /**
+         * GoogleHealthNotificationBatch
+         * @description The notifications of one Google Health webhook call (1 to 99).
+         */
+        GoogleHealthNotificationBatch: components["schemas"]["GoogleHealthNotification"][];
+        /**
+         * GoogleHealthWebhookBody
+         * @description What the Google Health API posts to the subscriber endpoint, a verification or a notification batch.
+         */
+        GoogleHealthWebhookBody: components["schemas"]["GoogleHealthVerification"] | components["schemas"]["GoogleHealthNotificationBatch"];
+        /**
          * HealthStatus
          * @description Liveness answer.
          */
@@ -2645,7 +2740,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request conflicts with the current state. Codes: `idempotency_key_in_use` (a request with this Idempotency-Key is still being processed: retry later with the same key), `version_conflict` (the body's `version` is stale: refetch and retry), `sync_config_exists` (a config for this source connection and data type already exists), `connection_not_active` (a sync job names a connection that is pending, needs re-authorization or was revoked: reconnect it first). */
+        /** @description The request conflicts with the current state. Codes: `idempotency_key_in_use` (a request with this Idempotency-Key is still being processed: retry later with the same key), `version_conflict` (the body's `version` is stale: refetch and retry), `sync_config_exists` (a config for this source connection and data type already exists), `connection_not_active` (a sync job names a connection that is pending, needs re-authorization or was revoked: reconnect it first), `provider_not_available` (the provider is not open to this account yet). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -4009,6 +4104,48 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    receiveGoogleHealthNotifications: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Google's ECDSA (NIST P-256) signature of the JSON body, on notifications. Not checked yet.
+                 * @example MEUCIQDx3f1k0YbJ0m5rQm3N0A2yV1o3w6p3h1tqOQ6yJm9V5AIgVq3f8YH4XnS0xwzKk6o3tO7q5c1d2eM2j1uYl0f6lQ8=
+                 */
+                "GOOGLE-HEALTH-API-SIGNATURE"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoogleHealthWebhookBody"];
+            };
+        };
+        responses: {
+            /** @description Verification answered (the right `Authorization` was sent). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Notifications received. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -18,6 +18,7 @@ import { RouteMatcher } from './http/routeMatcher.js';
 import { BUNDLED_SPEC_PATH, loadRouteTable, type Route } from './http/routeTable.js';
 import {
   authenticateAdmin,
+  authenticateGoogleHealthWebhook,
   authenticateOperator,
   authenticateUser,
   requireIdempotencyKey,
@@ -87,6 +88,13 @@ export function buildApp(o: AppOptions): express.Express {
   app.use(when(isUserRoute, rejectDeletedAccounts(o.accountStatus)));
   app.use(when((r) => r.auth === 'operatorJwt', authenticateOperator(o.tokenVerifier)));
   app.use(when((r) => r.auth === 'adminKey', authenticateAdmin(o.config.ADMIN_API_KEY)));
+  // The one webhook authenticated by a header rather than by its body: checked before parsing.
+  app.use(
+    when(
+      (r) => r.operationId === 'receiveGoogleHealthNotifications',
+      authenticateGoogleHealthWebhook(o.config.GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION),
+    ),
+  );
   app.use(when((r) => r.requiresIdempotencyKey, requireIdempotencyKey));
 
   app.use(

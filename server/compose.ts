@@ -207,6 +207,7 @@ export async function createApi(
     deletedUsers,
     accountStatus,
     tunables,
+    dynamicConfig,
     operations: {
       deadLetters,
       kpis,

@@ -24,6 +24,7 @@ import type { paths } from './generated/openapi.gen.js';
 import type {
   CallOptions,
   ConditionalOptions,
+  Connection,
   MutationOptions,
   PathParamsOf,
   QueryOf,
@@ -354,6 +355,21 @@ export function createSyncWellClient(options: SyncWellClientOptions) {
      * `{ queued: false, result }`. API errors still reject.
      */
     queueable: queue.queueable as Queueable<Pick<typeof methods, MutationName>>,
+    /**
+     * The one tap behind a retiring provider's notice: starts connecting the provider the
+     * connection's notice names as its replacement (createConnection; open `authorizationUrl`). A
+     * connection without such a notice is a caller bug: it throws a TypeError before any request.
+     */
+    reconnectThroughReplacement: (
+      connection: Pick<Connection, 'connectionId' | 'notice'>,
+      request: Omit<RequestBodyOf<'createConnection'>, 'provider'> = {},
+      o?: MutationOptions,
+    ): Promise<ResultOf<'createConnection'>> => {
+      const replacement = connection.notice?.replacement;
+      if (!replacement)
+        return Promise.reject(new TypeError(`connection ${connection.connectionId} names no replacement`));
+      return methods.createConnection({ ...request, provider: replacement }, o);
+    },
     /** Replays queued actions in creation order with their stored keys; see ReplaySummary. */
     replayOfflineActions: (o?: ReplayOptions): Promise<ReplaySummary> => queue.replay(o),
     /** Marks the client offline (every call fails fast with NetworkError; queueable calls are queued). */

@@ -58,6 +58,7 @@ export type {
   CloudProvider,
   ConditionalOptions,
   Connection,
+  ProviderNotice,
   DataType,
   MutationOptions,
   OperationId,

@@ -25,6 +25,7 @@ export type PathParamsOf<K extends OperationId> = operations[K]['parameters'] ex
 export type QueryOf<K extends OperationId> = NonNullable<operations[K]['parameters']['query']>;
 
 export type Connection = Schemas['Connection'];
+export type ProviderNotice = Schemas['ProviderNotice'];
 export type SyncConfig = Schemas['SyncConfig'];
 export type SyncJob = Schemas['SyncJob'];
 export type CloudProvider = Schemas['CloudProvider'];

@@ -108,7 +108,7 @@ const schema = z.object({
   WS_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(10).default(30_000),
   /** Closed (4408) after this long (10 min: API Gateway's idle limit) without an application frame either way. */
   WS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(10).default(600_000),
-  /** Open sockets per user in one API process; the next upgrade is refused with 429. */
+  /** Open sockets per user across every API process (Redis leases); the next upgrade is refused with 429. */
   WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(5),
   /** Largest frame a client may send (ws maxPayload); larger ones close the socket with 1009. */
   WS_MAX_FRAME_BYTES: z.coerce.number().int().min(256).default(16_384),
@@ -134,6 +134,8 @@ const schema = z.object({
   GARMIN_CLIENT_SECRET: z.string().min(1).optional(),
   GOOGLE_FIT_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_FIT_CLIENT_SECRET: z.string().min(1).optional(),
+  GOOGLE_HEALTH_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_HEALTH_CLIENT_SECRET: z.string().min(1).optional(),
   /** Public origin of this API, for OAuth redirect URIs; defaults to http://HOST:PORT. */
   OAUTH_REDIRECT_BASE_URL: optionalUrl,
   OAUTH_STATE_TTL_SECONDS: intFromEnv(600),
@@ -169,6 +171,12 @@ const schema = z.object({
   STRAVA_WEBHOOK_VERIFY_TOKEN: z.string().min(1).optional(),
   /** Fitbit's subscriber verification code (from the app's subscriber settings). */
   FITBIT_SUBSCRIBER_VERIFY_CODE: z.string().min(1).optional(),
+  /**
+   * The whole `Authorization` header value (scheme included, `Bearer …`) given to the Google Health
+   * API as the subscriber's `endpointAuthorization` secret (`npm run google-health:subscribe`).
+   * Unset: the Google Health webhook answers 403 to everything. A secret: never logged.
+   */
+  GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION: z.string().min(1).max(1024).optional(),
   COALESCING_QUEUE_URL: optionalUrl,
   /** One hot-path job per sync configuration per window, however many events arrive. */
   COALESCING_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),

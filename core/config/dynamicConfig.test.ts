@@ -40,7 +40,12 @@ describe('dynamic configuration (file source) and feature flags', () => {
     const seen: DynamicConfigDocument[] = [];
     c.onChange((d) => seen.push(d));
     await c.start();
-    expect(c.current).to.deep.equal({ logLevel: 'warn', logSampling: { pro: 50 }, flags: {} });
+    expect(c.current).to.deep.equal({
+      logLevel: 'warn',
+      logSampling: { pro: 50 },
+      flags: {},
+      providerNotices: {},
+    });
     expect(await c.refresh(), 'unchanged file').to.equal(false);
 
     writeFileSync(file, JSON.stringify({ logLevel: 'debug' }));

@@ -105,6 +105,33 @@ export const dynamicConfigSchema = z
      * provider's new published limit), on top of RATE_LIMIT_OVERRIDES and the profiles' defaults.
      */
     rateLimits: rateLimitOverridesSchema.optional(),
+    /**
+     * Providers being retired (seed Appendix B), by provider id: the notice their connections carry
+     * in GET /v1/connections (core/providers/providerNotices.ts).
+     */
+    providerNotices: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+        z
+          .object({
+            /** The day the provider's API stops answering (UTC). */
+            retiresOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD'),
+            /** The provider to reconnect through. */
+            replacement: z
+              .string()
+              .regex(/^[a-z][a-z0-9_]{0,63}$/)
+              .optional(),
+            /** Shown from this many days before `retiresOn`: at least Appendix B's 60. */
+            showDays: z.number().int().min(60).max(3650).default(60),
+            /** Only for users this feature flag lets in (a migration cohort); everyone when absent. */
+            flag: z
+              .string()
+              .regex(/^[a-z][a-z0-9_]{0,63}$/)
+              .optional(),
+          })
+          .strict(),
+      )
+      .default({}),
     /** Feature flags by name (`google_health_migration`, ...); an unknown flag is off. */
     flags: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), flagSchema).default({}),
   })

@@ -17,6 +17,7 @@ export type ConflictStrategy = Schemas['ConflictStrategy'];
 export type SubscriptionLevel = Schemas['SubscriptionLevel'];
 export type DateRange = Schemas['DateRange'];
 export type Connection = Schemas['Connection'];
+export type ProviderNotice = Schemas['ProviderNotice'];
 export type Device = Schemas['Device'];
 export type ConnectionStatus = Connection['status'];
 export type SyncConfig = Schemas['SyncConfig'];

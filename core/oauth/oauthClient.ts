@@ -232,6 +232,7 @@ export async function fetchProviderUserId(
     throw new OAuthUnavailableError(provider, `${provider} user id lookup failed`, { cause: error });
   }
   if (!res.ok) throw new OAuthUnavailableError(provider, `${provider} user id lookup answered ${res.status}`);
-  const body = (await res.json().catch(() => ({}))) as { userId?: unknown };
-  return typeof body.userId === 'string' ? body.userId : undefined;
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown> | null;
+  const id = body?.[lookup.field];
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }

@@ -49,6 +49,17 @@ export class ProviderAuthError extends ProviderError {
   readonly code = 'provider_auth_revoked';
 }
 
+/**
+ * The provider's API is gone (410: a retired API, such as the Fitbit Web API after the Google Health
+ * API replaced it). Nothing a retry changes: the connection needs the user to reconnect, through the
+ * provider's replacement (the connection's notice says which).
+ */
+export class ProviderRetiredError extends ProviderError {
+  override readonly name = 'ProviderRetiredError';
+  readonly transient = false;
+  readonly code = 'provider_retired';
+}
+
 /** A record or resource the job needs does not exist (404). */
 export class ProviderNotFoundError extends ProviderError {
   override readonly name = 'ProviderNotFoundError';

@@ -34,9 +34,11 @@ export interface OAuthProfile {
   appCredentials: { clientId: StringConfigKey; clientSecret: StringConfigKey };
   /**
    * How the provider's user id is learned at connection time: in the token response, by a GET
-   * below the API base, or not at all (the API is always "the current user").
+   * below the API base (the JSON answer's string `field`), or not at all (the API is always "the
+   * current user"). It must be the id the provider's webhooks name: the coalescer finds the
+   * connection by it.
    */
-  userId: { from: 'token_response' } | { from: 'api'; path: string } | { from: 'none' };
+  userId: { from: 'token_response' } | { from: 'api'; path: string; field: string } | { from: 'none' };
   /** How SyncWell gives the grant back (core/oauth/providerTokenRevoker.ts). */
   revocation: RevocationProfile;
 }
@@ -94,6 +96,11 @@ export interface CloudProviderProfile<P extends CloudProvider = CloudProvider> e
   capabilities: ProviderCapabilities;
   /** `hasNewData` answers with one cheap request (what polling needs). */
   preflightCheck: boolean;
+  /**
+   * A provider being rolled out: new connections only for users this feature flag of the dynamic
+   * configuration lets in (409 `provider_not_available` for the others). Absent: open to everyone.
+   */
+  rolloutFlag?: string;
 }
 
 /** A provider reached only through the mobile app (no cloud API, no OAuth). */

@@ -6,6 +6,7 @@ import { appleHealthProfile } from './appleHealth/profile.js';
 import { fitbitProfile } from './fitbit/profile.js';
 import { garminProfile } from './garmin/profile.js';
 import { googleFitProfile } from './googleFit/profile.js';
+import { googleHealthProfile } from './googleHealth/profile.js';
 import { healthConnectProfile } from './healthConnect/profile.js';
 import type {
   CloudProviderProfile,
@@ -20,6 +21,7 @@ const profiles = {
   fitbit: fitbitProfile,
   garmin: garminProfile,
   google_fit: googleFitProfile,
+  google_health: googleHealthProfile,
   apple_health: appleHealthProfile,
   health_connect: healthConnectProfile,
 } satisfies ProviderProfiles satisfies Record<Provider, ProviderProfile>;

@@ -5,6 +5,7 @@ import type { CloudProvider } from '../domain/types.js';
 import {
   ProviderAuthError,
   ProviderNotFoundError,
+  ProviderRetiredError,
   ProviderPayloadError,
   ProviderRateLimitedError,
   ProviderRequestError,
@@ -41,6 +42,8 @@ export interface ProviderHttp {
 /** Hands out access tokens; `forceRefresh` after the provider rejected `rejected`. */
 export interface AccessTokenSource {
   accessToken(options?: { forceRefresh?: boolean; rejected?: string }): Promise<string>;
+  /** The API answered 410 Gone: the connection cannot be used any more (marked needs_reauth). */
+  retired?(why: string): Promise<void>;
 }
 
 /** The worker's rate limiter as the HTTP layer sees it. */
@@ -191,6 +194,10 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         if (res.status >= 500 || res.status === 408)
           throw new ProviderUnavailableError(provider, `${provider}: ${what}`);
         if (res.status === 404) throw new ProviderNotFoundError(provider, `${provider}: ${what}`);
+        if (res.status === 410) {
+          await tokens.retired?.(what);
+          throw new ProviderRetiredError(provider, `${provider}: ${what} (the API is retired)`);
+        }
         throw new ProviderRequestError(provider, res.status, `${provider}: ${what}`);
       }
       if (req.expectEmpty || res.status === 204) {

@@ -9,6 +9,7 @@ import type { DataProvider } from './dataProvider.js';
 import { FitbitProvider, parseFitbitRateLimit } from './fitbit/fitbitProvider.js';
 import { GarminProvider, parseGarminRateLimit } from './garmin/garminProvider.js';
 import { GoogleFitProvider, parseGoogleFitRateLimit } from './googleFit/googleFitProvider.js';
+import { GoogleHealthProvider, parseGoogleHealthRateLimit } from './googleHealth/googleHealthProvider.js';
 import { parseStravaRateLimit, StravaProvider } from './strava/stravaProvider.js';
 
 export interface ProviderRegistration {
@@ -21,6 +22,7 @@ export const DEFAULT_REGISTRY: Readonly<Record<CloudProvider, ProviderRegistrati
   fitbit: { create: () => new FitbitProvider(), parseRateLimit: parseFitbitRateLimit },
   garmin: { create: () => new GarminProvider(), parseRateLimit: parseGarminRateLimit },
   google_fit: { create: () => new GoogleFitProvider(), parseRateLimit: parseGoogleFitRateLimit },
+  google_health: { create: () => new GoogleHealthProvider(), parseRateLimit: parseGoogleHealthRateLimit },
 };
 
 export class ProviderManager {

@@ -57,6 +57,7 @@ export class CredentialManager {
         if (stale || rejected) tokens = await this.refresh(connection, tokens);
         return tokens.revealAccessToken();
       },
+      retired: (why) => this.needsReauth(connection, `the API answered ${why}`),
     };
   }
 
@@ -155,6 +156,15 @@ export class CredentialManager {
   }
 
   private async revoke(connection: ConnectionRecord, why: string): Promise<never> {
+    await this.needsReauth(connection, why);
+    throw new ProviderAuthError(
+      connection.provider as CloudProvider,
+      `${connection.provider} credentials no longer valid: ${why}`,
+    );
+  }
+
+  /** Marks the connection needs_reauth (only while it still holds these credentials). */
+  private async needsReauth(connection: ConnectionRecord, why: string): Promise<void> {
     this.cache.delete(this.key(connection));
     // Only if the connection still points at the credentials that failed: a reconnect that stored
     // new ones meanwhile (this copy of the connection may be a cached one) is not undone.
@@ -170,10 +180,6 @@ export class CredentialManager {
     this.o.logger.warn(
       { connectionId: connection.connectionId, provider: connection.provider, why },
       'connection needs re-authorization',
-    );
-    throw new ProviderAuthError(
-      connection.provider as CloudProvider,
-      `${connection.provider} credentials no longer valid: ${why}`,
     );
   }
 

@@ -136,9 +136,11 @@ async function main(): Promise<void> {
       METRICS_PORT: metricsPort,
       ...dynamicConfig,
       ...tracing,
-      // What SyncWell would have given Strava and Fitbit when subscribing (local values).
+      // What SyncWell would have given Strava, Fitbit and Google Health when subscribing (local values).
       STRAVA_WEBHOOK_VERIFY_TOKEN: process.env.STRAVA_WEBHOOK_VERIFY_TOKEN ?? 'local-strava-verify-token',
       FITBIT_SUBSCRIBER_VERIFY_CODE: process.env.FITBIT_SUBSCRIBER_VERIFY_CODE ?? 'local-fitbit-verify-code',
+      GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION:
+        process.env.GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION ?? 'Bearer local-google-health-webhook-secret',
     });
 
     // One worker beside the API: it consumes the hot-path queue and talks to the provider sandbox.

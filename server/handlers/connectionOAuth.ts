@@ -19,6 +19,7 @@ import {
   OAuthGrantError,
 } from '../../core/oauth/oauthClient.js';
 import { providerEndpoints } from '../../core/providers/endpoints.js';
+import { cloudProfile } from '../../core/providers/profiles.js';
 import type { CloudProvider } from '../../core/domain/types.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { HandlerMap, OperationRequest, RequestContext } from '../http/operationTypes.js';
@@ -176,6 +177,11 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
           params: { provider, retryAfterSeconds: RETRY_UNCONFIGURED_SECONDS },
           headers: { 'Retry-After': String(RETRY_UNCONFIGURED_SECONDS) },
         });
+      // A provider being rolled out (its profile names a flag) opens to the cohorts the dynamic
+      // configuration lets in (seed Appendix B: gradual migration behind a feature flag).
+      const { rolloutFlag } = cloudProfile(provider);
+      if (rolloutFlag && !d.dynamicConfig.isEnabled(rolloutFlag, { userId, tier: callerOf(ctx).tier }))
+        throw new AppError(409, 'provider_not_available', { params: { provider } });
       if (body.redirectUri !== undefined && !isAllowedAppRedirect(body.redirectUri, allowedRedirects))
         throw new AppError(400, 'redirect_uri_not_allowed', {
           params: { allowed: d.config.OAUTH_ALLOWED_REDIRECT_PREFIXES },

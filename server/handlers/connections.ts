@@ -1,5 +1,8 @@
 // Connections: list and delete here; the OAuth flow (create + callback) is in connectionOAuth.ts.
+import type { FlagSubject } from '../../core/config/dynamicConfig.js';
+import { clock } from '../../core/clock/clock.js';
 import { AppError } from '../../core/errors/AppError.js';
+import { providerNotice } from '../../core/providers/providerNotices.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { connectionOAuthHandlers } from './connectionOAuth.js';
@@ -14,10 +17,22 @@ type ConnectionOps = 'listConnections' | 'createConnection' | 'completeOAuth' | 
 export function connectionHandlers(d: HandlerDependencies): Pick<HandlerMap, ConnectionOps> {
   return {
     async listConnections(_req, ctx) {
-      const { connections } = await d.userConfig.get(callerOf(ctx).userId);
+      const { userId, tier } = callerOf(ctx);
+      const { connections } = await d.userConfig.get(userId);
+      // Retiring providers' notices, as operators set them in the dynamic configuration.
+      const notices = {
+        doc: d.dynamicConfig.current,
+        isEnabled: (flag: string, subject: FlagSubject) => d.dynamicConfig.isEnabled(flag, subject),
+        subject: { userId, tier },
+        now: clock.date(),
+      };
       return {
         status: 200,
-        body: { connections: connections.map((c) => toConnectionView(c, d.config.ASSET_BASE_URL)) },
+        body: {
+          connections: connections.map((c) =>
+            toConnectionView(c, d.config.ASSET_BASE_URL, providerNotice(c.provider, notices)),
+          ),
+        },
       };
     },
 

@@ -67,6 +67,8 @@ export interface HandlerDependencies {
   readiness: () => Promise<Record<'dynamodb' | 'sqs' | 'redis', DependencyStatus>>;
   /** What operators tune without a deploy, read where used (core/config/tunables.ts). */
   tunables: Tunables;
+  /** Feature flags (providers being rolled out, ...) and the rest of the dynamic configuration. */
+  dynamicConfig: DynamicConfig;
   /** What the operator console reads and does (server/handlers/operations.ts). */
   operations: OperationsDependencies;
 }

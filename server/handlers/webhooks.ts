@@ -3,7 +3,8 @@
 // coalescing buffer queue. No provider call, no user lookup on the request path: the coalescer
 // resolves the provider's user id and turns a burst of events into one sync job. Which data type an
 // event concerns comes from the provider's profile (`changeNotifications.dataTypeOf`).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import stringify from 'safe-stable-stringify';
 import { AppError } from '../../core/errors/AppError.js';
 import type { MessageInput } from '../../core/messaging/messageCodec.js';
 import { appCredentials } from '../../core/oauth/appCredentials.js';
@@ -17,7 +18,8 @@ type WebhookOps =
   | 'receiveStravaEvent'
   | 'verifyFitbitSubscriber'
   | 'receiveFitbitNotifications'
-  | 'receiveGarminNotification';
+  | 'receiveGarminNotification'
+  | 'receiveGoogleHealthNotifications';
 
 const sameSecret = (a: string, b: string) => {
   const x = Buffer.from(a);
@@ -123,6 +125,37 @@ export function webhookHandlers(d: HandlerDependencies): Pick<HandlerMap, Webhoo
           });
       await enqueue(events);
       return { status: 200, body: undefined };
+    },
+
+    // The Authorization header was checked before the body was parsed (authenticateGoogleHealthWebhook
+    // in server/app.ts): here the call is Google's, a verification or a batch of notifications.
+    async receiveGoogleHealthNotifications({ body }) {
+      if (!Array.isArray(body)) return { status: 201, body: undefined };
+      await enqueue(
+        body.map(({ data: n }) => ({
+          provider: 'google_health' as const,
+          providerUserId: n.healthUserId,
+          userId: null,
+          connectionId: null,
+          eventType: `${n.dataType}.${n.operation}`,
+          objectId: null,
+          dataType: webhookDataType('google_health', n.dataType),
+          receivedAt: now(),
+          // A redelivered notification names the same subscription, user, change and intervals.
+          rawEventId: `google_health:${createHash('sha256')
+            .update(
+              stringify([
+                n.clientProvidedSubscriptionName ?? '',
+                n.healthUserId,
+                n.dataType,
+                n.operation,
+                n.intervals ?? [],
+              ]),
+            )
+            .digest('base64url')}`,
+        })),
+      );
+      return { status: 204, body: undefined };
     },
   };
 }

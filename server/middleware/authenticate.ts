@@ -40,6 +40,23 @@ export function authenticateAdmin(adminKey: string | undefined) {
   };
 }
 
+/**
+ * Google Health notifications (`receiveGoogleHealthNotifications`): the `Authorization` header must
+ * be exactly the value given to Google as the subscriber's endpoint authorization, compared in
+ * constant time before the body is read, so a caller without it learns nothing about the contract
+ * (401 whatever the body). With none configured the endpoint is closed (403), which also fails
+ * Google's verification. The header's value is never logged.
+ */
+export function authenticateGoogleHealthWebhook(expectedAuthorization: string | undefined) {
+  const expected = expectedAuthorization ? Buffer.from(expectedAuthorization) : undefined;
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (!expected) return next(new AppError(403, 'forbidden'));
+    const offered = Buffer.from(req.get('authorization') ?? '');
+    if (offered.length === expected.length && timingSafeEqual(offered, expected)) return next();
+    next(new AppError(401, 'unauthenticated'));
+  };
+}
+
 /** Spec C-004: state-changing calls without an Idempotency-Key are rejected with a stable code. */
 export function requireIdempotencyKey(req: Request, _res: Response, next: NextFunction) {
   if (req.get('idempotency-key')) return next();

@@ -29,6 +29,7 @@ const PROBE: Record<CloudProvider, string> = {
   fitbit: '/fitbit/1/user/-/profile.json',
   garmin: '/garmin/wellness-api/rest/user/id',
   google_fit: '/google_fit/fitness/v1/users/me/dataSources',
+  google_health: '/google_health/v4/users/me/identity',
 };
 
 /** The OAuth dance through the API and the sandbox's consent page; returns the active connection's id. */

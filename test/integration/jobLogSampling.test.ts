@@ -102,7 +102,7 @@ describe('hot path: tail sampling of job logs', () => {
   it('follows the rate of the dynamic configuration when it sets one', async () => {
     // FREE jobs at 1 in 1 (an operator debugging FREE users), whatever the environment says.
     const { job, lines } = setup(() => Promise.resolve(synced), {
-      current: { flags: {}, logSampling: { free: 1 } },
+      current: { flags: {}, providerNotices: {}, logSampling: { free: 1 } },
     });
     const ids = Array.from({ length: 12 }, () => `job_${randomUUID()}`);
     for (const id of ids) await job.handle(message(id), delivery());

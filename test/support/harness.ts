@@ -19,6 +19,7 @@ import { clock } from '../../core/clock/clock.js';
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const STRAVA_VERIFY_TOKEN = 'test-strava-verify-token';
 export const FITBIT_VERIFY_CODE = 'test-fitbit-verify-code';
+export const GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION = 'Bearer test-google-health-webhook-secret';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -171,6 +172,7 @@ export const testEnv = (stack: LocalStack, overrides: Record<string, string> = {
   BODY_LIMIT: '64kb',
   STRAVA_WEBHOOK_VERIFY_TOKEN: STRAVA_VERIFY_TOKEN,
   FITBIT_SUBSCRIBER_VERIFY_CODE: FITBIT_VERIFY_CODE,
+  GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION,
   // The API alone (integration, SDK and pact suites) leaves socket syncs to the hot path, where the
   // tests drive them; the end-to-end suites, with a worker, run them in the API as production does.
   WS_FOREGROUND_CONCURRENCY: '0',

@@ -24,6 +24,7 @@ export type SyncOutcomeEvent = SyncSucceeded | SyncFailed;
 /** Failures the reconnect notification covers (the connection needs the user to sign in again). */
 export const REAUTH_ERROR_CODES: ReadonlySet<string> = new Set([
   'provider_auth_revoked',
+  'provider_retired',
   'connection_not_active',
 ]);
 

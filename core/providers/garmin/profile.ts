@@ -14,7 +14,7 @@ export const garminProfile = {
     scopeSeparator: ' ',
     scopes: [],
     appCredentials: { clientId: 'GARMIN_CLIENT_ID', clientSecret: 'GARMIN_CLIENT_SECRET' },
-    userId: { from: 'api', path: '/wellness-api/rest/user/id' },
+    userId: { from: 'api', path: '/wellness-api/rest/user/id', field: 'userId' },
     // "Delete User Access Token": DELETE the user's registration with their bearer (204); pings
     // stop and the tokens are refused afterwards. Garmin Connect Developer Program start guide §3.1.
     revocation: {

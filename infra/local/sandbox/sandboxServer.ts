@@ -1,8 +1,7 @@
 // The provider sandbox: one loopback HTTP server hosting a fake of every cloud provider under its
-// own root (`/strava`, `/fitbit`, `/garmin`, `/google_fit`), each speaking that provider's
-// documented shapes, and of the Google Health API (`/google_health`), which the product's provider
-// list (CloudProvider, from contracts/) does not name yet and which is therefore registered here
-// beside FACTORIES rather than in it. Shared here: the OAuth consent, token and revocation
+// own root (`/strava`, `/fitbit`, `/garmin`, `/google_fit`, `/google_health`), each speaking that
+// provider's documented shapes (Google Health's checked against Google's discovery document).
+// Shared here: the OAuth consent, token and revocation
 // endpoints, bearer-token checks, fault injection and the `/_sandbox` admin API that tests,
 // `npm start` and benchmarks use.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,38 +15,32 @@ import { buildPersona, type Persona, type PersonaOptions } from './persona.js';
 import { createFitbitFake } from './fitbit.js';
 import { createGarminFake } from './garmin.js';
 import { createGoogleFitFake } from './googleFit.js';
-import { createGoogleHealthFake, type GoogleHealthFake } from './googleHealth/googleHealthFake.js';
+import {
+  createGoogleHealthFake,
+  type GoogleHealthFake,
+  type GoogleHealthFakeDeps,
+} from './googleHealth/googleHealthFake.js';
 import { createStravaFake } from './strava.js';
-import type {
-  ExtraSandboxRoot,
-  ProviderFake,
-  ProviderFakeDeps,
-  SandboxRecordView,
-  SandboxReply,
-  SandboxRequest,
-  SandboxRoot,
-} from './types.js';
+import type { ProviderFake, SandboxRecordView, SandboxReply, SandboxRequest, SandboxRoot } from './types.js';
 import { clock } from '../../../core/clock/clock.js';
 
 /** Every cloud provider of the registry; FACTORIES below must have a fake for each. */
 export const SANDBOX_PROVIDERS: readonly CloudProvider[] = CLOUD_PROVIDERS;
 
-const FACTORIES: Record<CloudProvider, (deps: ProviderFakeDeps) => ProviderFake> = {
+const FACTORIES = {
   strava: createStravaFake,
   fitbit: createFitbitFake,
   garmin: createGarminFake,
   google_fit: createGoogleFitFake,
+  google_health: createGoogleHealthFake,
+} satisfies Record<CloudProvider, (deps: GoogleHealthFakeDeps) => ProviderFake<CloudProvider>>;
+
+/** Every root the sandbox serves: one per cloud provider. */
+export const SANDBOX_ROOTS: readonly SandboxRoot[] = SANDBOX_PROVIDERS;
+
+export type SandboxFakes = Record<CloudProvider, ProviderFake<CloudProvider>> & {
+  google_health: GoogleHealthFake;
 };
-
-/**
- * Roots served beside the providers: APIs the product's contract does not list as a CloudProvider
- * (adding one there is a contract change), so they are built here, not through FACTORIES.
- */
-export const EXTRA_SANDBOX_ROOTS: readonly ExtraSandboxRoot[] = ['google_health'];
-/** Every root the sandbox serves: the providers, then the extra roots. */
-export const SANDBOX_ROOTS: readonly SandboxRoot[] = [...SANDBOX_PROVIDERS, ...EXTRA_SANDBOX_ROOTS];
-
-export type SandboxFakes = Record<CloudProvider, ProviderFake> & { google_health: GoogleHealthFake };
 
 export interface SandboxUser {
   sandboxUserId: string;
@@ -110,22 +103,17 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
   for (const provider of SANDBOX_PROVIDERS) {
     providerUserIds.set(provider, new Map());
     oauth[provider] = new OAuthServer(provider, (id) => providerUserIds.get(provider)?.get(id), now);
-    fakes[provider] = FACTORIES[provider]({ oauth: oauth[provider], now });
   }
-  providerUserIds.set('google_health', new Map());
-  // OAuthServer names its client after a CloudProvider (`sandbox-<id>-client`) and uses the id for
-  // nothing else; google_health is none (EXTRA_SANDBOX_ROOTS), hence the cast.
-  oauth.google_health = new OAuthServer(
-    'google_health' as CloudProvider,
-    (id) => providerUserIds.get('google_health')?.get(id),
+  const deps = (provider: CloudProvider): GoogleHealthFakeDeps => ({
+    oauth: oauth[provider],
     now,
-  );
-  fakes.google_health = createGoogleHealthFake({
-    oauth: oauth.google_health,
-    now,
-    // Identity.legacyUserId: the same person's Fitbit user id.
+    // Google Health's Identity.legacyUserId: the same person's Fitbit user id.
     legacyUserId: (id) => providerUserIds.get('fitbit')?.get(id),
   });
+  for (const provider of SANDBOX_PROVIDERS)
+    (fakes as Record<CloudProvider, ProviderFake<CloudProvider>>)[provider] = FACTORIES[provider](
+      deps(provider),
+    );
   const fakeAt = (root: SandboxRoot): ProviderFake<SandboxRoot> => fakes[root];
   let userSeq = 0;
 
@@ -166,8 +154,7 @@ export async function startProviderSandbox(options: SandboxOptions = {}): Promis
     const method = req.method ?? 'GET';
     const rawBody = await readBody(req);
 
-    // Fault rules name a CloudProvider in their type; a google_health rule arrives as admin JSON.
-    const fault = faults.take(provider as CloudProvider, method, path);
+    const fault = faults.take(provider, method, path);
     if (fault?.kind === 'latency') await sleep(fault.ms ?? 1000);
     if (fault?.kind === 'reset') {
       req.socket.destroy();

@@ -7,14 +7,8 @@ import type { CloudProvider, DataType, WorkoutType } from '../../../core/domain/
 import type { OAuthServer, OAuthTokenShape } from './oauthServer.js';
 import type { Persona } from './persona.js';
 
-/**
- * Roots of fakes whose API is not a provider of the product's contract (`CloudProvider` comes from
- * contracts/): the Google Health API, successor of the Fitbit Web API and Google Fit REST. They are
- * served like the providers' fakes, each under its own root.
- */
-export type ExtraSandboxRoot = 'google_health';
-/** Every root the sandbox serves a fake under. */
-export type SandboxRoot = CloudProvider | ExtraSandboxRoot;
+/** Every root the sandbox serves a fake under: one per cloud provider. */
+export type SandboxRoot = CloudProvider;
 
 export interface SandboxRequest {
   method: string;

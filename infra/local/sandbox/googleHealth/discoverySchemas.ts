@@ -11,7 +11,9 @@
 // - enums are kept; a schema that lists properties and has no `additionalProperties` refuses unknown
 //   ones (Google's JSON parser refuses unknown names in requests; the fake must not invent fields);
 // - a property whose description starts with "Required." is required: the discovery generator
-//   writes field_behavior REQUIRED that way, and the document has no other `required` marker.
+//   writes field_behavior REQUIRED that way, and the document has no other `required` marker;
+//   except "Required. Input only." (EndpointAuthorization.secret), absent from every answer, which
+//   the fake requires itself.
 // Errors (any status ≥ 400) are Google's JSON error envelope: `{error: {code, message, status,
 // details?}}`, `status` the google.rpc.Code name of the HTTP status (AIP-193).
 import { readFileSync } from 'node:fs';
@@ -174,8 +176,14 @@ function toJsonSchema(node: DiscoverySchema): JsonSchema {
         out.properties = Object.fromEntries(
           Object.entries(node.properties).map(([name, property]) => [name, toJsonSchema(property)]),
         );
+        // "Required. Input only." (a subscriber's secret) is required in requests and never in an
+        // answer; one schema serves both, so it is not required here (the fake checks it itself).
         const required = Object.entries(node.properties)
-          .filter(([, property]) => property.description?.startsWith('Required.'))
+          .filter(
+            ([, property]) =>
+              property.description?.startsWith('Required.') &&
+              !property.description.startsWith('Required. Input only.'),
+          )
           .map(([name]) => name);
         if (required.length > 0) out.required = required;
       }

@@ -11,6 +11,10 @@
 //   truncated), keyset page tokens so each point is returned once even if points are added
 //   between pages. create answers an Operation (the document's response type), already done
 //   (the document has no operations.get to poll), holding the DataPoint.
+// - `projects.subscribers` and `projects.subscribers.subscriptions` (googleHealthSubscribers.ts):
+//   subscriber endpoints verified as Google verifies them, then notified of every data point a
+//   client creates (or the person's tracker records: `recordDataPoint`, or deletes:
+//   `deleteDataPoint`) for the users and types they subscribe to.
 // The person's data comes from the persona as the Fitbit tracker (platform FITBIT) and the phone's
 // Google Fit (platform FIT) recorded it, so Google Health describes the same person as fitbit.ts
 // and googleFit.ts: workouts become exercises with civil times and UTC offsets, nights sleeps with
@@ -36,6 +40,16 @@ import type {
   SandboxRequest,
 } from '../types.js';
 import {
+  badRequest,
+  errorInfo,
+  googleError,
+  invalidArgument,
+  permissionDenied,
+  SERVICE,
+  type Json,
+} from './googleErrors.js';
+import { createSubscriberRegistry, type WebhookCall } from './googleHealthSubscribers.js';
+import {
   discovery,
   discoveryMethods,
   isGoogleDatetime,
@@ -46,7 +60,6 @@ import {
 
 export const GOOGLE_HEALTH_DEFAULT_QUOTA_PER_MINUTE = 300;
 export const GOOGLE_HEALTH_SCOPE_PREFIX = 'https://www.googleapis.com/auth/googlehealth.';
-const SERVICE = 'health.googleapis.com';
 const TYPE_URL = 'type.googleapis.com/google.devicesandservices.health.v4.';
 const HOUR = 3_600_000;
 
@@ -99,8 +112,6 @@ const EXERCISE_OF: Record<WorkoutType, string> = {
 const WORKOUT_OF = new Map<string, WorkoutType>(
   Object.entries(EXERCISE_OF).map(([k, v]) => [v, k as WorkoutType]),
 );
-
-type Json = Record<string, unknown>;
 
 interface StoredPoint {
   id: string;
@@ -168,43 +179,7 @@ function interval(startMs: number, endMs: number, startOffsetS: number, endOffse
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors in Google's format (AIP-193): {error: {code, message, status, details}}.
-
-function googleError(
-  code: number,
-  status: string,
-  message: string,
-  details: Json[] = [],
-  headers?: Record<string, string>,
-): SandboxReply {
-  return {
-    status: code,
-    ...(headers ? { headers } : {}),
-    body: { error: { code, message, status, ...(details.length ? { details } : {}) } },
-  };
-}
-
-const errorInfo = (reason: string, domain = SERVICE, metadata?: Record<string, string>): Json => ({
-  '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-  reason,
-  domain,
-  ...(metadata ? { metadata } : {}),
-});
-
-const invalidArgument = (message: string, reason: string) =>
-  googleError(400, 'INVALID_ARGUMENT', message, [errorInfo(reason)]);
-
-/** What the discovery document refuses, as Google's frontend words a bad request. */
-const badRequest = (violations: string[]) =>
-  googleError(400, 'INVALID_ARGUMENT', violations.join('; '), [
-    {
-      '@type': 'type.googleapis.com/google.rpc.BadRequest',
-      fieldViolations: violations.map((description) => ({ description })),
-    },
-  ]);
-
-const permissionDenied = (message = 'The caller does not have permission') =>
-  googleError(403, 'PERMISSION_DENIED', message);
+// Errors in Google's format (googleErrors.ts).
 
 function insufficientScope(method: DiscoveryMethod): SandboxReply {
   return googleError(
@@ -552,6 +527,20 @@ export interface GoogleHealthFakeDeps extends ProviderFakeDeps {
 export interface GoogleHealthFake extends ProviderFake<'google_health'> {
   /** The scopes a grant holds, for assertions (space-separated, as granted at the token endpoint). */
   grantedScope(accessToken: string): string | undefined;
+  /**
+   * The person's tracker records a data point (the DataPoint's union field, e.g. `{exercise: {...}}`,
+   * checked like a create request; platform FITBIT): subscribers are notified (UPSERT). Returns the
+   * stored DataPoint.
+   */
+  recordDataPoint(sandboxUserId: string, dataPoint: Record<string, unknown>): Record<string, unknown>;
+  /** The person deletes a data point in the app: subscribers are notified (DELETE). */
+  deleteDataPoint(sandboxUserId: string, type: HealthDataType, id: string): boolean;
+  /** Subscriber endpoint calls (verifications and notification batches) made so far. */
+  webhookCalls(): readonly WebhookCall[];
+  /** Resolves once every webhook call started so far has been answered. */
+  webhooksSettled(): Promise<void>;
+  /** The public key (SPKI PEM) of `GOOGLE-HEALTH-API-SIGNATURE`. */
+  readonly notificationPublicKeyPem: string;
 }
 
 interface Source {
@@ -573,6 +562,20 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
   const users = new Map<string, HealthUser>();
   const scopes = new Map<string, string>();
   const quota = new FixedWindowCounter(60_000, GOOGLE_HEALTH_DEFAULT_QUOTA_PER_MINUTE);
+  /** Each user's consents (code exchanges): a grant's refresh token, to see it revoked, and its scopes. */
+  const consents = new Map<string, { refreshToken: string; scope: Set<string> }[]>();
+  const notifications = createSubscriberRegistry({
+    now: () => nowMs(),
+    isDataType: (type) => knownDataTypes().has(type),
+    hasUser: (healthUserId) => [...users.values()].some((u) => u.healthUserId === healthUserId),
+    consents: (sandboxUserId, type) =>
+      HEALTH_TYPES.includes(type as HealthDataType) &&
+      (consents.get(sandboxUserId) ?? []).some(
+        (c) =>
+          c.scope.has(googleHealthScope(type as HealthDataType, 'readonly')) &&
+          deps.oauth.describe(c.refreshToken)?.state !== 'revoked',
+      ),
+  });
   const nowMs = () => deps.now().getTime();
 
   function store(
@@ -881,7 +884,49 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
     return { status: 200, body: point.body };
   }
 
-  function create(user: HealthUser, type: HealthDataType, body: Json, clientId: string): SandboxReply {
+  /** A data point's interval as notifications carry it (a weight's sample time is an instant). */
+  function notificationInterval(point: StoredPoint): Json {
+    const data = point.body[camel(point.type)] as Json;
+    if (point.type === 'weight') {
+      const sample = data.sampleTime as { physicalTime: string; civilTime: Json };
+      return {
+        physicalTimeInterval: { startTime: sample.physicalTime, endTime: sample.physicalTime },
+        civilDateTimeInterval: { start: sample.civilTime, end: sample.civilTime },
+      };
+    }
+    const iv = data.interval as {
+      startTime: string;
+      endTime: string;
+      civilStartTime: Json;
+      civilEndTime: Json;
+    };
+    return {
+      physicalTimeInterval: { startTime: iv.startTime, endTime: iv.endTime },
+      civilDateTimeInterval: { start: iv.civilStartTime, end: iv.civilEndTime },
+    };
+  }
+
+  function changed(user: HealthUser, point: StoredPoint, operation: 'UPSERT' | 'DELETE'): void {
+    notifications.notify({
+      sandboxUserId: user.sandboxUserId,
+      healthUserId: user.healthUserId,
+      dataType: point.type,
+      operation,
+      interval: notificationInterval(point),
+    });
+  }
+
+  /**
+   * dataPoints.create; with `origin`, a data point the person's own device recorded (the sandbox's
+   * `recordDataPoint`), stored with that data source like the seeded ones.
+   */
+  function create(
+    user: HealthUser,
+    type: HealthDataType,
+    body: Json,
+    clientId: string,
+    origin?: { dataSource: Json },
+  ): SandboxReply {
     const union = Object.keys(body).filter((k) => k !== 'name' && k !== 'dataSource');
     if (union.length !== 1 || union[0] !== camel(type))
       return invalidArgument(
@@ -914,13 +959,14 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
     if (typeof data === 'string') return invalidArgument(data, 'INVALID_DATA_POINT');
     const given = (body.dataSource ?? {}) as Json;
     // platform and application are output only: Google stamps the writing client.
-    const dataSource: Json = {
+    const dataSource: Json = origin?.dataSource ?? {
       ...(given.recordingMethod !== undefined ? { recordingMethod: given.recordingMethod } : {}),
       ...(given.device !== undefined ? { device: given.device } : {}),
       platform: 'GOOGLE_WEB_API',
       application: { googleWebClientId: clientId },
     };
-    store(user, { id, type, ...indexOf(type, data), createdBy: 'api', data, dataSource });
+    store(user, { id, type, ...indexOf(type, data), createdBy: origin ? 'seed' : 'api', data, dataSource });
+    changed(user, points.get(id)!, 'UPSERT');
     return {
       status: 200,
       body: {
@@ -1034,7 +1080,7 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
     return { scope: new Set(granted.split(/\s+/).filter(Boolean)), clientId: deps.oauth.clientId };
   }
 
-  function handle(req: SandboxRequest): SandboxReply | undefined {
+  function handle(req: SandboxRequest): Promise<SandboxReply> | SandboxReply | undefined {
     const user = req.userId ? users.get(req.userId) : undefined;
     if (!user) return errorReplies.unauthenticated('invalid');
     const found = route(req);
@@ -1075,6 +1121,9 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
     });
     if (violations.length > 0) return badRequest(violations);
 
+    // Notifications: the project's subscribers and their subscriptions (googleHealthSubscribers.ts).
+    if (method.id.startsWith('health.projects.'))
+      return notifications.handle(method.id, named, req.query, (body ?? {}) as Json);
     const resource = (named.parent ?? named.name ?? '').split('/');
     if (resource[0] !== 'users' || (resource[1] !== 'me' && resource[1] !== user.healthUserId))
       return permissionDenied();
@@ -1189,7 +1238,12 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
       tokenJson: (grant: IssuedGrant, kind) => {
         // The grant's scopes are known only here (the code exchange); a refresh keeps them.
         const grantId = deps.oauth.describe(grant.accessToken)?.grantId;
-        if (grantId && kind === 'authorization_code') scopes.set(grantId, grant.scope);
+        if (grantId && kind === 'authorization_code') {
+          scopes.set(grantId, grant.scope);
+          const mine = consents.get(grant.sandboxUserId) ?? [];
+          mine.push({ refreshToken: grant.refreshToken, scope: new Set(grant.scope.split(/\s+/)) });
+          consents.set(grant.sandboxUserId, mine);
+        }
         return {
           access_token: grant.accessToken,
           expires_in: grant.expiresInSeconds,
@@ -1220,12 +1274,52 @@ export function createGoogleHealthFake(deps: GoogleHealthFakeDeps): GoogleHealth
     reset() {
       users.clear();
       scopes.clear();
+      consents.clear();
+      notifications.reset();
       quota.reset();
       quota.limit = GOOGLE_HEALTH_DEFAULT_QUOTA_PER_MINUTE;
     },
     configure(settings) {
       if (typeof settings.rateLimitPerMinute === 'number') quota.limit = settings.rateLimitPerMinute;
     },
+    recordDataPoint(sandboxUserId, dataPoint) {
+      const user = users.get(sandboxUserId);
+      if (!user) throw new Error(`no Google Health user ${sandboxUserId}`);
+      const type = HEALTH_TYPES.find((t) => dataPoint[camel(t)] !== undefined);
+      if (!type) throw new Error(`no data of ${HEALTH_TYPES.join(', ')} in the data point`);
+      const violations = validateRequest('health.users.dataTypes.dataPoints.create', {
+        path: { parent: `users/me/dataTypes/${type}` },
+        query: {},
+        body: dataPoint,
+      });
+      if (violations.length > 0) throw new Error(violations.join('; '));
+      const source = SOURCES[0]!;
+      const reply = create(user, type, dataPoint, deps.oauth.clientId, {
+        dataSource: {
+          recordingMethod: type === 'exercise' ? 'ACTIVELY_MEASURED' : 'PASSIVELY_MEASURED',
+          device:
+            type === 'weight'
+              ? device(source, 'Aria Air', 'SCALE')
+              : device(source, 'Fitbit Charge 6', 'FITNESS_BAND'),
+          platform: source.platform,
+          application: source.application,
+        },
+      });
+      if (reply.status !== 200) throw new Error(JSON.stringify(reply.body));
+      const { '@type': _type, ...point } = (reply.body as { response: Json }).response;
+      return point;
+    },
+    deleteDataPoint(sandboxUserId, type, id) {
+      const user = users.get(sandboxUserId);
+      const point = user ? pointsOf(user).get(type)!.get(id) : undefined;
+      if (!user || !point) return false;
+      pointsOf(user).get(type)!.delete(id);
+      changed(user, point, 'DELETE');
+      return true;
+    },
+    webhookCalls: () => notifications.calls(),
+    webhooksSettled: () => notifications.settled(),
+    notificationPublicKeyPem: notifications.publicKeyPem,
     grantedScope(accessToken) {
       const grantId = deps.oauth.describe(accessToken)?.grantId;
       return grantId ? scopes.get(grantId) : undefined;
