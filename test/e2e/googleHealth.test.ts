@@ -59,38 +59,40 @@ describe('Google Health API provider end to end', function () {
     const strava = await connectProvider(e.h, token, 'strava', person.sandboxUserId);
     const garmin = await connectProvider(e.h, token, 'garmin', person.sandboxUserId);
 
-    // Out of Google Health: what the job wrote is at Strava, once.
-    const out = await waitForJob(e.h, token, await requestSync(e.h, token, gh, strava, 'workout'));
-    expect(out.status, JSON.stringify(out.error)).to.equal('SUCCEEDED');
-    expect(out.result!.recordsWritten).to.be.greaterThan(0);
-    const atStrava = apiCreated(e.h.stack.sandbox.records('strava', person.sandboxUserId, 'workout'));
-    expect(atStrava).to.have.length(out.result!.recordsWritten);
-
-    // Into Google Health: the data points created through the API are exactly what the job wrote.
-    const into = await waitForJob(e.h, token, await requestSync(e.h, token, garmin, gh, 'workout'));
-    expect(into.status, JSON.stringify(into.error)).to.equal('SUCCEEDED');
-    const created = apiCreated(e.h.stack.sandbox.records('google_health', person.sandboxUserId, 'workout'));
-    expect(created).to.have.length(into.result!.recordsWritten);
-
-    // Again, both ways: everything is in the ledger, nothing is written twice.
-    for (const [source, destination] of [
-      [gh, strava],
-      [garmin, gh],
-    ] as const) {
+    // Each direction is synced twice in a row: the second job finds everything in the ledger and
+    // writes nothing. (Not Google Health's job after Garmin's: what Garmin's job put into Google
+    // Health inside that window, such as a run on this morning's DST change, is Google Health's new
+    // data, rightly forwarded to Strava.)
+    const twice = async (source: string, destination: string) => {
+      const first = await waitForJob(
+        e.h,
+        token,
+        await requestSync(e.h, token, source, destination, 'workout'),
+      );
+      expect(first.status, JSON.stringify(first.error)).to.equal('SUCCEEDED');
       const again = await waitForJob(
         e.h,
         token,
         await requestSync(e.h, token, source, destination, 'workout'),
       );
-      expect(again.status).to.equal('SUCCEEDED');
-      expect(again.result!.recordsWritten).to.equal(0);
-    }
+      expect(again.status, JSON.stringify(again.error)).to.equal('SUCCEEDED');
+      expect(again.result!.recordsWritten, JSON.stringify(again.result)).to.equal(0);
+      return first.result!.recordsWritten;
+    };
+
+    // Out of Google Health: what the job wrote is at Strava, once.
+    const out = await twice(gh, strava);
+    expect(out).to.be.greaterThan(0);
     expect(apiCreated(e.h.stack.sandbox.records('strava', person.sandboxUserId, 'workout'))).to.have.length(
-      atStrava.length,
+      out,
     );
+
+    // Into Google Health: the data points created through the API are exactly what the job wrote.
+    const into = await twice(garmin, gh);
+    expect(into).to.be.greaterThan(0);
     expect(
       apiCreated(e.h.stack.sandbox.records('google_health', person.sandboxUserId, 'workout')),
-    ).to.have.length(created.length);
+    ).to.have.length(into);
   });
 
   it('a retiring Fitbit: its connection carries the notice, and once its API answers 410 it needs re-authorization', async () => {

@@ -58,22 +58,26 @@ export function formatOffset(minutes: number): string {
 
 /** The most recent instant before `now` at which `timeZone` changed its offset (a DST start or end). */
 export function lastDstChange(timeZone: string, now: Date): Date | undefined {
-  // Day steps find the day of the change; hour steps then find the hour (Intl calls are not free).
+  // Day steps find the day of the change; bisection then finds its minute (zones change on whole
+  // minutes, and Intl calls are not free), so the result does not carry now's minutes and seconds.
   const DAY = 86_400_000;
-  const HOUR = 3_600_000;
+  const MINUTE = 60_000;
+  const offsetAt = (minute: number) => utcOffsetMinutes(timeZone, new Date(minute * MINUTE));
   let laterOffset = utcOffsetMinutes(timeZone, now);
   for (let t = now.getTime() - DAY; t > now.getTime() - 400 * DAY; t -= DAY) {
-    const offset = utcOffsetMinutes(timeZone, new Date(t));
-    if (offset !== laterOffset) {
-      let previous = laterOffset;
-      for (let h = t + DAY; h >= t; h -= HOUR) {
-        const o = utcOffsetMinutes(timeZone, new Date(h));
-        if (o !== previous) return new Date(h + HOUR);
-        previous = o;
+    const earlierOffset = utcOffsetMinutes(timeZone, new Date(t));
+    if (earlierOffset !== laterOffset) {
+      // The earlier offset holds at `lo`, the later one from `hi` on.
+      let lo = Math.floor(t / MINUTE);
+      let hi = Math.ceil((t + DAY) / MINUTE);
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (offsetAt(mid) === earlierOffset) lo = mid;
+        else hi = mid;
       }
-      return new Date(t + HOUR);
+      return new Date(hi * MINUTE);
     }
-    laterOffset = offset;
+    laterOffset = earlierOffset;
   }
   return undefined;
 }
