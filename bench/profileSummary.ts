@@ -1,5 +1,6 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time by package / area and the top
 // functions. Usage: npx tsx bench/profileSummary.ts <file.cpuprofile> [--top N] [--requests N]
+// [--last S | --from S --to S] [--timeline].
 // With --requests, times are also shown per request (µs), for a per-request budget.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -28,11 +29,16 @@ const { values, positionals } = parseArgs({
     top: { type: 'string', default: '40' },
     requests: { type: 'string' },
     last: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    timeline: { type: 'boolean', default: false },
   },
 });
 const file = positionals[0];
 if (!file) {
-  console.error('usage: tsx bench/profileSummary.ts <file.cpuprofile> [--top N] [--requests N] [--last S]');
+  console.error(
+    'usage: tsx bench/profileSummary.ts <file.cpuprofile> [--top N] [--requests N] [--last S | --from S --to S] [--timeline]',
+  );
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -56,17 +62,34 @@ function areaOf(frame: CallFrame): string {
   return url;
 }
 
-// --last S keeps only the samples of the final S seconds (the measured phase, not the start-up).
+// --last S keeps only the samples of the final S seconds (the measured phase, not the start-up);
+// --from/--to S keep those between two offsets from the profile's start (one phase of several:
+// --timeline prints busy milliseconds per second, to find where a phase starts and ends).
 {
-  const last = values.last ? Number(values.last) * 1e6 : undefined;
-  if (last !== undefined) {
-    let t = profile.startTime;
-    const times = profile.timeDeltas.map((d) => (t += d));
-    const from = profile.endTime - last;
-    const keep = times.map((time) => time >= from);
-    profile.samples = profile.samples.filter((_, i) => keep[i]);
-    profile.timeDeltas = profile.timeDeltas.filter((_, i) => keep[i]);
+  let t = profile.startTime;
+  const times = profile.timeDeltas.map((d) => (t += d));
+  const seconds = (option: string | undefined) => (option === undefined ? undefined : Number(option) * 1e6);
+  const last = seconds(values.last);
+  const from = last !== undefined ? profile.endTime - last : profile.startTime + (seconds(values.from) ?? 0);
+  const to = profile.startTime + (seconds(values.to) ?? Infinity);
+  if (values.timeline) {
+    const idleIds = new Set(
+      profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id),
+    );
+    const busyPerSecond: number[] = [];
+    times.forEach((time, i) => {
+      const second = Math.floor((time - profile.startTime) / 1e6);
+      if (!idleIds.has(profile.samples[i]!))
+        busyPerSecond[second] = (busyPerSecond[second] ?? 0) + profile.timeDeltas[i]!;
+    });
+    console.log('busy ms per second from the start:');
+    console.log(
+      [...busyPerSecond].map((us, second) => `${second}s:${Math.round((us ?? 0) / 1000)}`).join(' '),
+    );
   }
+  const keep = times.map((time) => time >= from && time < to);
+  profile.samples = profile.samples.filter((_, i) => keep[i]);
+  profile.timeDeltas = profile.timeDeltas.filter((_, i) => keep[i]);
 }
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -1,10 +1,14 @@
 // Local adapter of the event bus: one JSON line per event, `{type, detail, publishedAt}`, appended
 // to EVENT_LOG_FILE. Each publish is a single write(2) on a descriptor opened with O_APPEND, so
-// several processes can share the file: their lines never interleave or overwrite each other.
+// several processes can share the file: their lines never interleave or overwrite each other. The
+// write is synchronous: appending a few hundred bytes to a regular file takes microseconds, while
+// handing it to libuv's thread pool cost the worker about 250 µs of CPU per job (bench:worker's
+// profile of 2026-12-06: the pool's wake-up, not the write).
 // There is no EventBridge locally, so this adapter also does what the rules of
 // infra/terraform/events.tf do (core/events/eventRoutes.ts): each event a route matches is sent to
 // the route's queue with the body the rule's target gets in AWS, its detail.
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { QueueSender } from '../queue/QueueSender.js';
 import { assertSyncEvents, type EventBus, type SyncEvent } from './eventBus.js';
@@ -27,7 +31,7 @@ export interface LocalEventBusOptions {
 
 export class LocalEventBus implements EventBus {
   /** One O_APPEND descriptor for the process's lifetime: opening the file per event costs more than writing. */
-  private handle: Promise<FileHandle> | undefined;
+  private fd: number | undefined;
 
   constructor(
     private readonly file: string,
@@ -35,15 +39,12 @@ export class LocalEventBus implements EventBus {
     private readonly options: LocalEventBusOptions = {},
   ) {}
 
-  private open(): Promise<FileHandle> {
-    this.handle ??= (async () => {
-      await mkdir(path.dirname(path.resolve(this.file)), { recursive: true });
-      return open(this.file, 'a');
-    })().catch((error: unknown) => {
-      this.handle = undefined;
-      throw error;
-    });
-    return this.handle;
+  private open(): number {
+    if (this.fd === undefined) {
+      mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+      this.fd = openSync(this.file, 'a');
+    }
+    return this.fd;
   }
 
   async publish(events: SyncEvent[]): Promise<void> {
@@ -54,8 +55,7 @@ export class LocalEventBus implements EventBus {
       .map((e) => `${JSON.stringify({ type: e.type, detail: e.detail, publishedAt })}\n`)
       .join('');
     const data = Buffer.from(text, 'utf8');
-    const handle = await this.open();
-    const { bytesWritten } = await handle.write(data, 0, data.length);
+    const bytesWritten = writeSync(this.open(), data, 0, data.length);
     // A regular file takes the whole buffer in one write; anything else would break the log.
     if (bytesWritten !== data.length)
       throw new Error(`short write to ${this.file}: ${bytesWritten} of ${data.length} bytes`);
@@ -69,11 +69,11 @@ export class LocalEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
+    const fd = this.fd;
+    this.fd = undefined;
     await Promise.all((this.options.routes ?? []).map((r) => r.queue.drain().catch(() => undefined)));
     this.options.onClose?.();
-    await (await handle)?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
