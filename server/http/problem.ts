@@ -127,7 +127,14 @@ export function toAppError(
   return new AppError(500, 'internal_error', { cause: error });
 }
 
-export function toProblem(error: AppError, instance: string, correlationId: string): ProblemResponse {
+/**
+ * `instance` is the request's path, never its query: a query can carry a secret (an OAuth
+ * callback's authorization code, a token a client put in the URL), and a problem body ends up in
+ * the app's logs and crash reports.
+ */
+export function toProblem(error: AppError, requestTarget: string, correlationId: string): ProblemResponse {
+  const query = requestTarget.indexOf('?');
+  const instance = query === -1 ? requestTarget : requestTarget.slice(0, query);
   return {
     status: error.status,
     headers: error.headers,

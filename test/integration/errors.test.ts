@@ -146,4 +146,21 @@ describe('errors and validation', () => {
     expect(r.headers.get('x-correlation-id')).to.equal('mobile-req-12345');
     expect((r.body as Problem).correlationId).to.equal('mobile-req-12345');
   });
+
+  it("never echoes a query string in a problem: its instance is the path (an OAuth callback's code stays out)", async () => {
+    const secret = 'sekret-authorization-code-4711';
+    const cases = [
+      // Validation fails (no state): the query holds the provider's authorization code.
+      { path: `/v1/oauth/strava/callback?code=${secret}`, token: undefined },
+      { path: `/v1/nothing-here?access_token=${secret}`, token },
+      { path: `/v1/sync-jobs/job_does_not_exist?api_key=${secret}`, token },
+    ];
+    for (const c of cases) {
+      const r = await getHarness().request('GET', c.path, c.token ? { token: c.token } : {});
+      expect(r.status, r.text).to.be.within(400, 499);
+      expect(r.headers.get('content-type')).to.match(/^application\/problem\+json/);
+      expect(r.text, c.path).not.to.include(secret);
+      expect((r.body as { instance?: string }).instance).to.equal(c.path.slice(0, c.path.indexOf('?')));
+    }
+  });
 });
