@@ -1,6 +1,7 @@
 // Assembles the API. The operation comes from the bundled contract (one lookup per request); each
 // request then passes authentication, the per-user budget, the Idempotency-Key check, body parsing,
 // contract validation and its handler. Errors of every stage become problem+json in one place.
+import helmet from 'helmet';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Config } from '../core/config/config.js';
@@ -69,6 +70,27 @@ function resolveRoute(matcher: RouteMatcher): RequestHandler {
   };
 }
 
+/**
+ * OWASP's secure headers on every API answer (helmet), for a JSON API that no page frames or embeds:
+ * no content of any kind may load, nothing may be cached (answers hold health data), no referrer.
+ * /docs and /console set their own, for their pages. No CORS middleware on purpose: the apps are
+ * not browsers and the console is same-origin, so no origin is ever granted.
+ */
+const apiHelmet = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  referrerPolicy: { policy: 'no-referrer' },
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  xFrameOptions: { action: 'deny' },
+});
+const apiSecurityHeaders: RequestHandler = (req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  apiHelmet(req, res, next);
+};
+
 export function buildApp(o: AppOptions): express.Express {
   const routes = o.routes ?? loadRouteTable();
   const app = express();
@@ -79,6 +101,7 @@ export function buildApp(o: AppOptions): express.Express {
   app.use(requestContext(o.logger));
   app.use('/docs', docsRouter());
   app.use('/console', consoleRouter());
+  app.use(apiSecurityHeaders);
   app.use(resolveRoute(new RouteMatcher(routes)));
   if (o.config.TRACES_ENDPOINT) app.use(traceRequest());
 
