@@ -77,6 +77,7 @@ export interface HotPathSyncRequested {
   'tier': SubscriptionLevel;
   'requestedAt': string;
   'correlationId'?: string;
+  'claimFirst'?: boolean;
 }
 
 export interface JobStatusChanged {
@@ -127,7 +128,7 @@ export interface Problem {
 }
 
 export interface ProblemFieldError {
-  'location': AnonymousSchema_91;
+  'location': AnonymousSchema_92;
   'path': string;
   'message': string;
   'code'?: string;
@@ -235,7 +236,7 @@ export interface WebhookEventReceived {
   'rawEventId'?: string;
 }
 
-export type AnonymousSchema_91 = "body" | "query" | "path" | "header";
+export type AnonymousSchema_92 = "body" | "query" | "path" | "header";
 
 export type DataType = "workout" | "sleep_session" | "steps" | "weight";
 

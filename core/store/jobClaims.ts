@@ -132,6 +132,66 @@ export class JobClaims {
   }
 
   /**
+   * QUEUED → SUCCEEDED in one write, for a delivery that ran without a claim because it found
+   * nothing to write (core/sync/hotPathJob.ts): the claim and the outcome at once, so the history
+   * still shows RUNNING (at `startedAt`) then SUCCEEDED. Returns false unless the job was QUEUED
+   * (retried, as a claim is, when the item appears between the write and the read explaining it);
+   * the caller then claims as usual, which says why (missing, running elsewhere, finished).
+   */
+  async finishUnclaimed(
+    userId: string,
+    jobId: string,
+    outcome: {
+      originMessageId: string;
+      startedAt: Date;
+      now: Date;
+      result: NonNullable<SyncJob['result']>;
+    },
+  ): Promise<boolean> {
+    const attempt = await retryingWhile(
+      () => this.tryFinishUnclaimed(userId, jobId, outcome),
+      (a) => !a.finished && a.status === 'QUEUED',
+      CLAIM_RACE_RETRY,
+    );
+    return attempt.finished;
+  }
+
+  private async tryFinishUnclaimed(
+    userId: string,
+    jobId: string,
+    outcome: Parameters<JobClaims['finishUnclaimed']>[2],
+  ): Promise<{ finished: boolean; status?: string }> {
+    try {
+      await this.db.update({
+        TableName: this.tableName,
+        Key: jobKey(userId, jobId),
+        UpdateExpression: `SET #s = :status, UpdatedAt = :now, ClaimMessageId = :origin, Attempts = if_not_exists(Attempts, :zero) + :one, #r = :result, ${APPEND_HISTORY} REMOVE ClaimedUntil`,
+        ConditionExpression: 'attribute_exists(PK) AND #s = :queued',
+        ExpressionAttributeNames: { '#s': 'Status', '#r': 'Result' },
+        ExpressionAttributeValues: {
+          ':status': 'SUCCEEDED',
+          ':queued': 'QUEUED',
+          ':now': outcome.now.toISOString(),
+          ':origin': outcome.originMessageId,
+          ':zero': 0,
+          ':one': 1,
+          ':result': outcome.result,
+          ':noHistory': [],
+          ':history': [
+            { status: 'RUNNING', at: outcome.startedAt.toISOString() },
+            { status: 'SUCCEEDED', at: outcome.now.toISOString() },
+          ],
+        },
+      });
+      return { finished: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const current = await this.db.get({ TableName: this.tableName, Key: jobKey(userId, jobId) });
+      return { finished: false, status: (current.Item as SyncJobItem | undefined)?.Status };
+    }
+  }
+
+  /**
    * RUNNING → QUEUED when the worker hands the job back to wait (rate limit, degraded mode): the
    * user sees it waiting, and the next delivery of the same message claims it again.
    */

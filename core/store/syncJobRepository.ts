@@ -45,6 +45,10 @@ export class SyncJobRepository {
     return this.claims.finish(...args);
   }
 
+  finishUnclaimed(...args: Parameters<JobClaims['finishUnclaimed']>) {
+    return this.claims.finishUnclaimed(...args);
+  }
+
   release(...args: Parameters<JobClaims['release']>) {
     return this.claims.release(...args);
   }

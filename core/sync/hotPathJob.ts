@@ -1,7 +1,10 @@
 // One HotPathSyncRequested message, start to finish: validate it, move the JOB item through
 // QUEUED → RUNNING → SUCCEEDED/FAILED (conditional updates, so a duplicate delivery is a no-op),
 // run the SyncManager, publish SyncSucceeded/SyncFailed, and tell the consumer what to do with
-// the message. Jobs the API created (trigger manual) always get their final status; system jobs
+// the message. The claim is lazy on a first delivery: taken before the run's first side effect (a
+// write, a device request, a failure to record), so a job that finds nothing new costs one
+// conditional write, QUEUED → SUCCEEDED (bench:worker, issue 11). Redeliveries, and jobs the API's
+// foreground runner may also run (`claimFirst`), claim before reading anything. Jobs the API created (trigger manual) always get their final status; system jobs
 // (scheduled, webhook, poll) have no JOB item until they write something — an empty poll costs no
 // DynamoDB write at all (spec §3b write-avoidance).
 import { randomUUID } from 'node:crypto';
@@ -84,6 +87,13 @@ const JOB_ITEM_WAIT = { attempts: 4, baseMs: 100, maxMs: 400 } as const;
 export const JOB_ITEM_SETTLE_MS = 30;
 
 type Claim = { ok: true; writes: number } | { ok: false; writes: number; outcome: Outcome };
+
+/** Thrown through the SyncManager by a lazy claim that was refused: the run stops before writing. */
+class ClaimRefused extends Error {
+  constructor(readonly outcome: Outcome) {
+    super('job claim refused');
+  }
+}
 
 export class HotPathJob {
   private readonly now: () => Date;
@@ -267,11 +277,22 @@ export class HotPathJob {
     }
     const startedAt = this.now();
     const tracked = message.trigger === 'manual';
-    let jobWrites = 0;
-    if (tracked) {
-      const claim = await this.claimTracked(message, delivery, startedAt, log);
-      jobWrites += claim.writes;
-      if (!claim.ok) return { outcome: claim.outcome, jobWrites };
+    // System jobs have no JOB item to claim. A redelivery may find its job held or finished, and a
+    // job the foreground runner may run is held there: both claim before reading the provider.
+    const lazy = tracked && delivery.receiveCount <= 1 && message.claimFirst !== true;
+    const hold = { claimed: !tracked, writes: 0 };
+    /** Claims the job unless held already; the claim's outcome when it is refused. */
+    const claim = async (): Promise<Outcome | undefined> => {
+      if (hold.claimed) return undefined;
+      const c = await this.claimTracked(message, delivery, startedAt, log);
+      hold.writes += c.writes;
+      if (!c.ok) return c.outcome;
+      hold.claimed = true;
+      return undefined;
+    };
+    if (!lazy) {
+      const refused = await claim();
+      if (refused) return { outcome: refused, jobWrites: hold.writes };
     }
     let result: SyncRunResult;
     // Seed §6: no job holds health data in flight longer than its deadline; past it, the provider
@@ -283,8 +304,13 @@ export class HotPathJob {
         message,
         attempt: delivery.receiveCount,
         signal: deadline.signal,
+        beforeWrite: async () => {
+          const refused = await claim();
+          if (refused) throw new ClaimRefused(refused);
+        },
       });
     } catch (error) {
+      if (error instanceof ClaimRefused) return { outcome: error.outcome, jobWrites: hold.writes };
       const failure =
         deadline.expired() && !signal?.aborted
           ? {
@@ -293,18 +319,23 @@ export class HotPathJob {
               message: `the job ran past its ${deadlineMs / 1000} s deadline; its data was dropped`,
             }
           : classifyFailure(error);
+      // Recording a failure (a release, FAILED) is the claim holder's: claim first.
+      const refused = await claim();
+      if (refused) return { outcome: refused, jobWrites: hold.writes };
       const failed = await this.recordFailure(message, delivery, failure, log);
-      return { ...failed, jobWrites: jobWrites + failed.jobWrites };
+      return { ...failed, jobWrites: hold.writes + failed.jobWrites };
     } finally {
       deadline.clear();
     }
 
     if (result.awaitingDevice) {
-      jobWrites += await this.parkForDevice(message, delivery, result.awaitingDevice, log);
-      return { outcome: { kind: 'done' }, result, jobWrites };
+      const refused = await claim();
+      if (refused) return { outcome: refused, jobWrites: hold.writes };
+      const parked = await this.parkForDevice(message, delivery, result.awaitingDevice, log);
+      return { outcome: { kind: 'done' }, result, jobWrites: hold.writes + parked };
     }
-    jobWrites += await this.recordSuccess(message, delivery, result, startedAt, log);
-    return { outcome: { kind: 'done' }, result, jobWrites };
+    const success = await this.recordSuccess(message, delivery, result, startedAt, log, hold.claimed);
+    return { outcome: success.outcome, result, jobWrites: hold.writes + success.jobWrites };
   }
 
   /**
@@ -331,14 +362,18 @@ export class HotPathJob {
     return 1;
   }
 
-  /** SUCCEEDED on the JOB item (system jobs: only when they wrote something), SyncSucceeded, the next poll. */
+  /**
+   * SUCCEEDED on the JOB item (system jobs: only when they wrote something), SyncSucceeded, the next
+   * poll. `claimed`: false for a lazy run that wrote nothing, which claims and finishes in one write.
+   */
   private async recordSuccess(
     message: HotPathSyncRequested,
     delivery: Delivery,
     result: SyncRunResult,
     startedAt: Date,
     log: Logger,
-  ): Promise<number> {
+    claimed: boolean,
+  ): Promise<{ outcome: Outcome; jobWrites: number }> {
     const tracked = message.trigger === 'manual';
     let jobWrites = 0;
     const finishedAt = this.now();
@@ -350,7 +385,12 @@ export class HotPathJob {
         ? { window: { since: result.window.since.toISOString(), until: result.window.until.toISOString() } }
         : {}),
     };
-    if (tracked) {
+    if (tracked && !claimed) {
+      const finished = await this.finishUnclaimed(message, delivery, startedAt, jobResult, log);
+      jobWrites += finished.writes;
+      // Held elsewhere, or finished already: this attempt's result is not the job's, and says nothing.
+      if (finished.refused) return { outcome: finished.refused, jobWrites };
+    } else if (tracked) {
       const finished = await this.finish(message, delivery, {
         status: 'SUCCEEDED',
         now: finishedAt,
@@ -386,7 +426,35 @@ export class HotPathJob {
       },
       'sync succeeded',
     );
-    return jobWrites;
+    return { outcome: { kind: 'done' }, jobWrites };
+  }
+
+  /**
+   * A lazy run that wrote nothing: QUEUED → SUCCEEDED in one conditional write, after the API's
+   * JOB write has normally landed. Should the job not be QUEUED, the usual claim decides what it
+   * is (not written yet, held elsewhere, finished), as if this delivery had claimed first; a
+   * successful claim then finishes with this run's result (it read nothing it could have changed).
+   */
+  private async finishUnclaimed(
+    message: HotPathSyncRequested,
+    delivery: Delivery,
+    startedAt: Date,
+    result: NonNullable<SyncJob['result']>,
+    log: Logger,
+  ): Promise<{ writes: number; refused?: Outcome }> {
+    const ageMs = this.now().getTime() - Date.parse(message.requestedAt);
+    if (ageMs >= 0 && ageMs < JOB_ITEM_SETTLE_MS) await sleep(JOB_ITEM_SETTLE_MS - ageMs);
+    const now = this.now();
+    const args = { originMessageId: delivery.originMessageId, startedAt, now, result };
+    if (await this.d.syncJobs.finishUnclaimed(message.userId, message.jobId, args)) {
+      this.observeLatency(message, { status: 'SUCCEEDED', now });
+      return { writes: 1 };
+    }
+    const claim = await this.claimTracked(message, delivery, startedAt, log);
+    if (!claim.ok) return { writes: 1 + claim.writes, refused: claim.outcome };
+    const finished = await this.finish(message, delivery, { status: 'SUCCEEDED', now: this.now(), result });
+    if (!finished.ok) log.warn('job claim was taken over; outcome not recorded by this attempt');
+    return { writes: 1 + claim.writes + finished.writes };
   }
 
   /**

@@ -87,6 +87,11 @@ export interface SyncRunContext {
    * likely there already) and leave the hot path's cursor where it is.
    */
   window?: TimeWindow;
+  /**
+   * Called once before the run's first side effect (hydrating and writing records), never when it
+   * finds nothing to write: the hot path claims its job here. What it throws ends the run.
+   */
+  beforeWrite?: () => Promise<void>;
 }
 
 export class SyncManager {
@@ -207,6 +212,7 @@ export class SyncManager {
         trustConfidence: !ctx.window && ctx.attempt <= 1,
         moveCursor: !ctx.window,
         counter,
+        ...(ctx.beforeWrite ? { beforeWrite: ctx.beforeWrite } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       return result;
@@ -321,6 +327,7 @@ export class SyncManager {
     );
     const toWrite = decisions.filter((d): d is Exclude<Decision, { action: 'skip' }> => d.action !== 'skip');
     if (toWrite.length === 0) return;
+    await run.beforeWrite?.();
 
     // Hydrate on demand: only the records that will be written.
     const payloads = await run.hydrate(toWrite.map((d) => d.source));
@@ -397,6 +404,8 @@ interface ResolveRun {
   window: TimeWindow;
   /** May sync confidence skip the destination read? */
   trustConfidence: boolean;
+  /** The run's hook before its first write (SyncRunContext.beforeWrite). */
+  beforeWrite?: () => Promise<void>;
   /** Advance the pair's watermark after writing (the hot path's cursor). */
   moveCursor: boolean;
   counter: { calls: number };

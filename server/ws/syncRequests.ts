@@ -115,8 +115,13 @@ export class SyncRequests {
    * it too when its runner has room, as soon as the JOB item is written. Resolves to that write.
    */
   private async dispatch(prepared: PreparedSyncJob): Promise<unknown> {
-    const { written, message } = await sendToHotPath(this.o.dependencies, prepared);
     const runner = this.o.runner;
+    // The runner may hold the job: a worker receiving the message claims before reading the
+    // provider, so it waits for this run instead of making the same calls (claimFirst).
+    const { written, message } = await sendToHotPath(
+      this.o.dependencies,
+      runner ? { ...prepared, message: { ...prepared.message, claimFirst: true } } : prepared,
+    );
     if (runner) void written.then(() => runner.start(message)).catch(() => undefined);
     return written;
   }
