@@ -304,6 +304,7 @@ export async function createWorker(
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     batchWindowMs: config.BATCH_WINDOW_MS,
     receiveWindowMs: config.WORKER_RECEIVE_WINDOW_MS,
+    deleteWindowMs: config.WORKER_DELETE_WINDOW_MS,
     redelivery: {
       baseMs: config.REQUEUE_BACKOFF_BASE_SECONDS * 1000,
       maxMs: config.REQUEUE_BACKOFF_MAX_SECONDS * 1000,

@@ -329,6 +329,11 @@ const schema = z.object({
    * receives and deletes carry several messages at low rates (core/messaging/queueConsumer.ts).
    */
   WORKER_RECEIVE_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(20),
+  /**
+   * A finished message's delete waits this long for others to share its DeleteMessageBatch
+   * (core/messaging/queueConsumer.ts): nobody waits on it, so far longer than BATCH_WINDOW_MS.
+   */
+  WORKER_DELETE_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(100),
   WORKER_SHUTDOWN_GRACE_MS: intFromEnv(25_000),
   /** The queue's redrive maxReceiveCount (infra/terraform/sqs.tf). */
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(5),

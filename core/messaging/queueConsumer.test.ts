@@ -208,6 +208,27 @@ describe('message runtime: QueueConsumer (fauxqs)', function () {
     expect(second!.startedAt - first!.endedAt).to.be.at.least(590);
   });
 
+  it('deletes what finished apart in one batch when they finish within its delete window', async () => {
+    await send(3);
+    const { caller, calls } = recording();
+    let handled = 0;
+    // Each message takes longer than the last: they finish 150 ms apart, all within the 600 ms window.
+    const c = consumer(
+      async () => {
+        handled += 1;
+        await sleep(150 * handled);
+        return { kind: 'done' };
+      },
+      { sqs: caller, deleteWindowMs: 600 },
+    );
+    c.start();
+    await until(() => c.stats.done === 3 && calls.some((call) => call.operation === 'DeleteMessageBatch'));
+    await c.stop(1000);
+    const deletes = calls.filter((call) => call.operation === 'DeleteMessageBatch');
+    expect(deletes.map((call) => (call.input.Entries as unknown[]).length)).to.deep.equal([3]);
+    expect(await drainQueue(queueUrl)).to.have.length(0);
+  });
+
   it('maps each outcome to its SQS calls: retry waits at least Retry-After, defer at most its bound', async () => {
     await send(2);
     const { caller, calls } = recording();

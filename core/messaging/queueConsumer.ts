@@ -55,6 +55,13 @@ export interface ConsumerSettings {
    * delete then carries several instead of one, for at most this much latency. 0: receive at once.
    */
   receiveWindowMs?: number;
+  /**
+   * How long a finished message's delete waits for others to share its DeleteMessageBatch
+   * (default `batchWindowMs`). Nobody waits on a delete (the job's outcome is already stored) and
+   * the message stays invisible for its visibility timeout meanwhile, so a worker can wait far
+   * longer than a producer: at a trickle of jobs each delete then carries several.
+   */
+  deleteWindowMs?: number;
   /** Waits between deliveries of a retried or deferred message. */
   redelivery: BackoffPolicy;
 }
@@ -146,7 +153,7 @@ export class QueueConsumer<C extends QueueChannel> {
     this.dlqUrl = deadLetterQueueUrlOf(o.channel, o.queueUrl);
     this.deleter = new MicroBatcher<{ receiptHandle: string }, void>({
       maxSize: 10,
-      windowMs: o.batchWindowMs,
+      windowMs: o.deleteWindowMs ?? o.batchWindowMs,
       flush: async (items) => {
         const out = await o.sqs.call<{ Failed?: Array<{ Id: string; Code?: string; Message?: string }> }>(
           'DeleteMessageBatch',
