@@ -5,7 +5,6 @@ import helmet from 'helmet';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Config } from '../core/config/config.js';
-import type { Tunables } from '../core/config/tunables.js';
 import { AppError } from '../core/errors/AppError.js';
 import type { Logger } from '../core/logging/logger.js';
 import type { IdempotencyRepository } from '../core/store/idempotencyRepository.js';
@@ -28,7 +27,7 @@ import { ensureProfile } from './middleware/ensureProfile.js';
 import { allowedAfterDeletion, rejectDeletedAccounts } from './middleware/accountGate.js';
 import type { AccountStatus } from '../core/account/accountStatus.js';
 import { errorHandler } from './middleware/errorHandler.js';
-import { rateLimitPerUser } from './middleware/rateLimit.js';
+import { rateLimitPerUser, type RequestBudget } from './middleware/rateLimit.js';
 import { requestContext } from './middleware/requestContext.js';
 import { traceRequest } from './middleware/traceRequest.js';
 
@@ -42,8 +41,8 @@ export interface AppOptions {
   /** Deleted accounts answer 410 (their tokens stay valid for up to an hour). */
   accountStatus: Pick<AccountStatus, 'isDeleted'>;
   handlers: HandlerMap;
-  /** The per-user request budget as operators tune it. */
-  tunables: Pick<Tunables, 'apiRateLimitPerMinute'>;
+  /** Every user's request budget across the fleet (middleware/rateLimit.ts). */
+  requestBudget: RequestBudget;
   routes?: Route[];
 }
 
@@ -107,7 +106,7 @@ export function buildApp(o: AppOptions): express.Express {
 
   const isUserRoute = (r: Route) => r.auth === 'firebaseJwt';
   app.use(when(isUserRoute, authenticateUser(o.tokenVerifier)));
-  app.use(when(isUserRoute, rateLimitPerUser(o.tunables.apiRateLimitPerMinute)));
+  app.use(when(isUserRoute, rateLimitPerUser(o.requestBudget)));
   app.use(when(isUserRoute, rejectDeletedAccounts(o.accountStatus)));
   app.use(when((r) => r.auth === 'operatorJwt', authenticateOperator(o.tokenVerifier)));
   app.use(when((r) => r.auth === 'adminKey', authenticateAdmin(o.config.ADMIN_API_KEY)));

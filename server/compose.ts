@@ -26,6 +26,8 @@ import { createPushSender } from '../core/push/createPushSender.js';
 import { DevicePushNotifier } from '../core/push/devicePushNotifier.js';
 import { createEventBus } from '../core/events/createEventBus.js';
 import { createRedis, waitForRedis } from '../core/cache/redis.js';
+import { RedisRateLimiter } from '../core/ratelimit/tokenBucket.js';
+import { RequestBudget } from './middleware/rateLimit.js';
 import { followRedis } from '../core/observability/processGauges.js';
 import { Anonymizer } from '../core/anonymizer/anonymizer.js';
 import { JobStatusFanOut } from '../core/realtime/jobStatusFanOut.js';
@@ -248,8 +250,15 @@ export async function createApi(
     concurrency: config.WS_FOREGROUND_CONCURRENCY,
   });
 
+  // Per-user request budgets across the fleet: the provider limiter's token buckets in Redis, with
+  // a short timeout, so a slow Redis costs a request its fallback, not seconds.
+  const budgetLimiter = new RedisRateLimiter(redis, tunables.rateLimitPolicies, { timeoutMs: 150 });
+  const budgetFor = (lane: 'http' | 'ws') =>
+    new RequestBudget({ lane, limiter: budgetLimiter, perMinute: tunables.apiRateLimitPerMinute, logger });
+
   await wsRedisReady;
   const webSockets = new WebSocketLane({
+    requestBudget: budgetFor('ws'),
     runner: foreground,
     config,
     logger,
@@ -267,7 +276,7 @@ export async function createApi(
     idempotency,
     profiles,
     accountStatus,
-    tunables,
+    requestBudget: budgetFor('http'),
     handlers: createHandlers(dependencies),
   });
   return {

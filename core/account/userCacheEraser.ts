@@ -8,6 +8,7 @@ import type { Redis } from '../cache/redis.js';
 import {
   coalesceWindowKey,
   pollStateKey,
+  requestBudgetKey,
   syncConfidenceKey,
   userConfigGenerationKey,
   userConfigKey,
@@ -43,6 +44,8 @@ export function userKeys(userId: string): string[] {
     userConfigKey(userId),
     userConfigGenerationKey(userId),
     ...PROVIDERS.map((provider) => syncConfidenceKey(userId, provider)),
+    requestBudgetKey('http', userId),
+    requestBudgetKey('ws', userId),
   ];
 }
 

@@ -22,3 +22,9 @@ export const coalesceWindowKey = (configId: string) => `coalesce##${configId}`;
  * set of connection ids scored by lease expiry (epoch ms), expiring one lease after its last renewal.
  */
 export const socketLeasesKey = (userId: string) => `ws:conns:${userId}`;
+/**
+ * A user's request budget across the API fleet (server/middleware/rateLimit.ts): a token bucket of
+ * the rate limiter's shape (core/ratelimit/tokenBucket.ts), one for HTTP requests and one for
+ * WebSocket frames, expiring once full again.
+ */
+export const requestBudgetKey = (lane: 'http' | 'ws', userId: string) => `ratelimit##api##${lane}##${userId}`;

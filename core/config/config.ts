@@ -98,7 +98,10 @@ const schema = z.object({
     .enum(['true', 'false'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true')),
+  /** A FREE user's API requests per minute across the fleet (0: no limit). */
   API_RATE_LIMIT_PER_MINUTE: intFromEnv(600),
+  /** A PRO user's (seed §10: paying users get higher limits). */
+  API_RATE_LIMIT_PER_MINUTE_PRO: intFromEnv(1200),
   SCHEDULER_SHARDS: z.coerce.number().int().min(1).max(10_000).default(16),
   /** CDN origin of static assets such as provider icons (spec §2: served by CloudFront, not the API). */
   ASSET_BASE_URL: z.string().url().default('https://assets.syncwell.example'),

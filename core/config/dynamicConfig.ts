@@ -98,8 +98,10 @@ export const dynamicConfigSchema = z
       .optional(),
     /** Webhook coalescing window in seconds (COALESCING_WINDOW_SECONDS). */
     coalescingWindowSeconds: z.number().int().min(1).max(3600).optional(),
-    /** The API's per-user requests per minute (API_RATE_LIMIT_PER_MINUTE; 0 turns it off). */
+    /** A FREE user's API requests per minute (API_RATE_LIMIT_PER_MINUTE; 0 turns it off). */
     apiRateLimitPerMinute: z.number().int().min(0).max(1_000_000).optional(),
+    /** A PRO user's (API_RATE_LIMIT_PER_MINUTE_PRO). */
+    apiRateLimitPerMinutePro: z.number().int().min(0).max(1_000_000).optional(),
     /**
      * Provider token buckets: a provider named here gets exactly these buckets (a raised quota, a
      * provider's new published limit), on top of RATE_LIMIT_OVERRIDES and the profiles' defaults.

@@ -12,6 +12,7 @@ const env: TunableConfig = {
   POLL_MAX_INTERVAL_SECONDS: 43_200,
   COALESCING_WINDOW_SECONDS: 60,
   API_RATE_LIMIT_PER_MINUTE: 600,
+  API_RATE_LIMIT_PER_MINUTE_PRO: 1200,
   RATE_LIMIT_OVERRIDES: JSON.stringify({ strava: [{ scope: 'app', capacity: 50, windowSeconds: 900 }] }),
 };
 
@@ -30,7 +31,8 @@ describe('tunables: the dynamic configuration over the environment, read where u
       expect(t.logSampleRate('FREE')).to.equal(10_000);
       expect(t.pollIntervals()).to.deep.equal({ minSeconds: 900, maxSeconds: 43_200 });
       expect(t.coalescingWindowSeconds()).to.equal(60);
-      expect(t.apiRateLimitPerMinute()).to.equal(600);
+      expect(t.apiRateLimitPerMinute('FREE')).to.equal(600);
+      expect(t.apiRateLimitPerMinute('PRO')).to.equal(1200);
       expect(t.rateLimitPolicy('strava')).to.deep.equal([
         { scope: 'app', capacity: 50, windowSeconds: 900, refillPerSecond: 50 / 900 },
       ]);
@@ -48,6 +50,7 @@ describe('tunables: the dynamic configuration over the environment, read where u
       pollIntervals: { maxSeconds: 7200 },
       coalescingWindowSeconds: 15,
       apiRateLimitPerMinute: 0,
+      apiRateLimitPerMinutePro: 3000,
       rateLimits: { fitbit: [{ scope: 'user', capacity: 300, windowSeconds: 3600 }] },
     });
     expect(t.syncConfidenceThreshold()).to.equal(0);
@@ -56,7 +59,8 @@ describe('tunables: the dynamic configuration over the environment, read where u
     expect(t.logSampleRate('PRO')).to.equal(100);
     expect(t.pollIntervals()).to.deep.equal({ minSeconds: 900, maxSeconds: 7200 });
     expect(t.coalescingWindowSeconds()).to.equal(15);
-    expect(t.apiRateLimitPerMinute()).to.equal(0);
+    expect(t.apiRateLimitPerMinute('FREE')).to.equal(0);
+    expect(t.apiRateLimitPerMinute('PRO')).to.equal(3000);
     // The document's providers on top of the environment's overrides, the rest untouched.
     expect(t.rateLimitPolicy('fitbit')).to.deep.equal([
       { scope: 'user', capacity: 300, windowSeconds: 3600, refillPerSecond: 300 / 3600 },

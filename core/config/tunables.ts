@@ -19,6 +19,7 @@ export type TunableConfig = Pick<
   | 'POLL_MAX_INTERVAL_SECONDS'
   | 'COALESCING_WINDOW_SECONDS'
   | 'API_RATE_LIMIT_PER_MINUTE'
+  | 'API_RATE_LIMIT_PER_MINUTE_PRO'
   | 'RATE_LIMIT_OVERRIDES'
 >;
 
@@ -33,8 +34,8 @@ export interface Tunables {
   pollIntervals(): { minSeconds: number; maxSeconds: number };
   /** Webhook events for one sync configuration within this window make one job. */
   coalescingWindowSeconds(): number;
-  /** The API's per-user request budget per minute (0: off). */
-  apiRateLimitPerMinute(): number;
+  /** The API's per-user request budget per minute for a tier (0: off). */
+  apiRateLimitPerMinute(tier: 'PRO' | 'FREE'): number;
   /** The token buckets per provider: published limits, RATE_LIMIT_OVERRIDES, then the document's `rateLimits`. */
   rateLimitPolicies(): RateLimitPolicies;
   /** A provider's buckets (the limiter's per-request read). */
@@ -69,7 +70,10 @@ export function createTunables(config: TunableConfig, dynamic?: Pick<DynamicConf
       maxSeconds: doc().pollIntervals?.maxSeconds ?? config.POLL_MAX_INTERVAL_SECONDS,
     }),
     coalescingWindowSeconds: () => doc().coalescingWindowSeconds ?? config.COALESCING_WINDOW_SECONDS,
-    apiRateLimitPerMinute: () => doc().apiRateLimitPerMinute ?? config.API_RATE_LIMIT_PER_MINUTE,
+    apiRateLimitPerMinute: (tier) =>
+      tier === 'PRO'
+        ? (doc().apiRateLimitPerMinutePro ?? config.API_RATE_LIMIT_PER_MINUTE_PRO)
+        : (doc().apiRateLimitPerMinute ?? config.API_RATE_LIMIT_PER_MINUTE),
     rateLimitPolicies,
     rateLimitPolicy: (provider) => rateLimitPolicies()[provider],
   };

@@ -229,6 +229,21 @@ export class RedisRateLimiter {
     const keys = buckets.map((b) => bucketKey(req.provider, b, this.userIdFor(b, req.providerUserId)));
     const args: (string | number)[] = [this.clockArg(), cost, reserve];
     for (const b of buckets) args.push(b.capacity, b.refillPerSecond);
+    return this.takeKeys(keys, args);
+  }
+
+  /**
+   * Takes `cost` tokens from one bucket the caller names itself (the API's per-user request budget,
+   * server/middleware/rateLimit.ts): the same atomic script, clock, expiry and failure mode as the
+   * providers' buckets, no priority reserve.
+   */
+  async takeFrom(key: string, capacity: number, refillPerSecond: number, cost = 1): Promise<TakeResult> {
+    if (!(capacity >= cost) || !(refillPerSecond > 0))
+      throw new RangeError(`a bucket of ${capacity} refilled at ${refillPerSecond}/s cannot give ${cost}`);
+    return this.takeKeys([key], [this.clockArg(), cost, 0, capacity, refillPerSecond]);
+  }
+
+  private async takeKeys(keys: string[], args: (string | number)[]): Promise<TakeResult> {
     const reply = await this.run(TAKE, keys, args);
     if (!Array.isArray(reply) || reply.length !== 2)
       throw new RateLimiterUnavailableError(

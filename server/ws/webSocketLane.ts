@@ -23,7 +23,7 @@ import type { IdempotencyRepository } from '../../core/store/idempotencyReposito
 import type { AuthUser, TokenVerifier } from '../auth/tokenVerifier.js';
 import type { HandlerDependencies } from '../handlers/dependencies.js';
 import { toAppError, toProblem } from '../http/problem.js';
-import { PerUserBudget } from '../middleware/rateLimit.js';
+import type { RequestBudget } from '../middleware/rateLimit.js';
 import { accountDeleted } from '../middleware/accountGate.js';
 import { clock } from '../../core/clock/clock.js';
 import { INVALIDATE_ALL } from '../../core/cache/userConfigCache.js';
@@ -48,6 +48,8 @@ export interface WebSocketLaneOptions {
   redis: Redis;
   /** Runs socket-requested syncs in this process when it has room (./foregroundSyncRunner.ts). */
   runner?: ForegroundRunner;
+  /** Each user's frame budget across the fleet (lane `ws`, server/middleware/rateLimit.ts). */
+  requestBudget: RequestBudget;
 }
 
 export interface WebSocketLaneStats {
@@ -90,7 +92,7 @@ export class WebSocketLane {
   private readonly leases: SocketLeases;
   private readonly delivery: JobUpdateDelivery;
   private readonly handlers: FrameHandlers;
-  private readonly budget: PerUserBudget;
+  private readonly budget: RequestBudget;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
@@ -119,7 +121,7 @@ export class WebSocketLane {
       onResubscribed: () => this.catchUp(),
     });
     // Frames take from a per-user budget of their own, as large as the HTTP one.
-    this.budget = new PerUserBudget(o.dependencies.tunables.apiRateLimitPerMinute);
+    this.budget = o.requestBudget;
     const subscriptions = new JobSubscriptions(
       o.dependencies.syncJobs,
       this.delivery,
@@ -304,7 +306,7 @@ export class WebSocketLane {
     const { frame } = parsed;
     const correlationId = randomUUID();
     const handle = async () => {
-      this.budget.take(session.user.userId);
+      await this.budget.take(session.user.userId, session.user.tier);
       const handler = this.handlers[frame.action] as FrameHandlers[ClientAction] as (
         s: SocketSession,
         f: ClientFrame,
