@@ -15,6 +15,7 @@ import { consoleRouter } from './console/consoleRouter.js';
 import { operationAdapter } from './http/operationAdapter.js';
 import type { HandlerMap, OperationId } from './http/operationTypes.js';
 import { RouteMatcher } from './http/routeMatcher.js';
+import { assertJsonDepth } from './http/jsonDepth.js';
 import { BUNDLED_SPEC_PATH, loadRouteTable, type Route } from './http/routeTable.js';
 import {
   authenticateAdmin,
@@ -123,8 +124,10 @@ export function buildApp(o: AppOptions): express.Express {
     express.json({
       limit: o.config.BODY_LIMIT,
       type: ['application/json', 'application/*+json'],
-      // Webhook signatures are computed over the exact bytes received.
+      // Webhook signatures are computed over the exact bytes received; the depth limit is checked
+      // on them too, before anything recursive sees the body (./http/jsonDepth.ts).
       verify: (req, _res, buf) => {
+        assertJsonDepth(buf);
         (req as Request & { rawBody?: Buffer }).rawBody = buf;
       },
     }),

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '../core/config/config.js';
 import { createLogger } from '../core/logging/logger.js';
 import { createApi } from './compose.js';
+import { answerClientErrors } from './http/clientErrors.js';
 import type { WebSocketLane } from './ws/webSocketLane.js';
 import type { ForegroundSyncRunner } from './ws/foregroundSyncRunner.js';
 import { startObservability } from '../core/observability/observability.js';
@@ -38,6 +39,7 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
   });
   // Idle keep-alive sockets must not outlive a load balancer's timeout, nor block shutdown.
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server, logger);
   api.webSockets.attach(server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

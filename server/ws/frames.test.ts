@@ -101,6 +101,15 @@ describe('server/ws: frames of the syncSocket channel', () => {
     });
   });
 
+  it('closes 4422 for a frame nested deeper than the JSON depth limit, before parsing it', () => {
+    const deep = `{"schemaVersion":1,"action":"sync","requestId":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+    expect(parseClientFrame(Buffer.from(deep), false)).to.deep.equal({
+      ok: false,
+      close: CLOSE.invalidFrame,
+      reason: 'nested deeper than 32 levels',
+    });
+  });
+
   it('refuses to write a frame off the contract', () => {
     const status: ServerFrame = {
       schemaVersion: 1,

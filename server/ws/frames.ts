@@ -1,6 +1,7 @@
 // The frames of the AsyncAPI channel `syncSocket`, both ways. Frames from the app are routed on
 // `action` and validated against their message schema before any handler sees them; frames to the
 // app are validated before they are written, so the socket never carries anything off the contract.
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/jsonDepth.js';
 import type { RawData } from 'ws';
 import type { MessageMap, MessageName } from '../../generated/channels.gen.js';
 import type {
@@ -46,9 +47,13 @@ const isClientAction = (value: unknown): value is ClientAction =>
 /** Parses and validates one frame from the app; `close` says how the socket must end otherwise. */
 export function parseClientFrame(data: RawData, isBinary: boolean): ParsedFrame {
   if (isBinary) return { ok: false, close: CLOSE.frameNotJson, reason: 'binary frame' };
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  // As for HTTP bodies (../http/jsonDepth.ts): nothing recursive sees a frame nested too deep.
+  if (nestsDeeperThan(bytes, MAX_JSON_DEPTH))
+    return { ok: false, close: CLOSE.invalidFrame, reason: `nested deeper than ${MAX_JSON_DEPTH} levels` };
   let value: unknown;
   try {
-    value = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8'));
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     return { ok: false, close: CLOSE.frameNotJson, reason: 'not JSON' };
   }

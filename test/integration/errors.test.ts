@@ -163,4 +163,50 @@ describe('errors and validation', () => {
       expect((r.body as { instance?: string }).instance).to.equal(c.path.slice(0, c.path.indexOf('?')));
     }
   });
+
+  it('answers a request line or headers too large for the HTTP parser with a problem, not a bare 431', async () => {
+    const r = await getHarness().request('GET', `/v1/connections?cursor=${'a'.repeat(20_000)}`, { token });
+    expectProblem(r, 431, 'request_header_too_large');
+    const big = await getHarness().request('GET', '/v1/connections', {
+      token,
+      headers: { 'x-padding': 'p'.repeat(20_000) },
+    });
+    expectProblem(big, 431, 'request_header_too_large');
+  });
+
+  it('answers bytes that are not HTTP with 400 malformed_request', async () => {
+    const { connect } = await import('node:net');
+    const url = new URL(getHarness().api.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () =>
+        socket.write('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).to.match(/^HTTP\/1\.1 400 /);
+    expect(answer).to.match(/content-type: application\/problem\+json/i);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Problem;
+    expect(body).to.include({ status: 400, code: 'malformed_request' });
+  });
+
+  it('refuses JSON nested deeper than 32 levels with 400 before anything parses it further', async () => {
+    const h = getHarness();
+    for (const [path, rawBody] of [
+      ['/v1/export-jobs', '['.repeat(20_000) + ']'.repeat(20_000)],
+      ['/v1/sync-jobs', `{"dataType":${'{"a":'.repeat(40)}1${'}'.repeat(40)}}`],
+    ] as const) {
+      const r = await h.request('POST', path, { token, rawBody });
+      const p = expectProblem(r, 400, 'validation_failed');
+      expect(p.errors?.[0]).to.deep.include({ location: 'body', message: 'nested deeper than 32 levels' });
+    }
+    // 32 levels are fine as far as nesting goes (the contract then decides).
+    const r = await h.request('POST', '/v1/sync-jobs', {
+      token,
+      rawBody: `{"dataType":${'['.repeat(31)}${']'.repeat(31)}}`,
+    });
+    expect((r.body as Problem).errors?.map((e) => e.message)).not.to.include('nested deeper than 32 levels');
+  });
 });
