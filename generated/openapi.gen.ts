@@ -481,7 +481,7 @@ export interface paths {
         put?: never;
         /**
          * Garmin push/ping notification
-         * @description Garmin Health API pushes summaries (or pings with a `callbackURL` to pull them) keyed by summary type. Each entry becomes a `WebhookEventReceived` message. Items may carry the full summary, so unknown item fields are allowed.
+         * @description Garmin Health API pushes summaries (or pings with a `callbackURL` to pull them) keyed by summary type. Each entry becomes a `WebhookEventReceived` message. Items may carry the full summary, so unknown item fields are allowed. Garmin signs nothing; it sends the app's client id in `garmin-client-id`, which must match (401 `unauthenticated` otherwise, checked before the body is read; 403 `forbidden` on a deployment without Garmin credentials).
          */
         post: operations["receiveGarminNotification"];
         delete?: never;
@@ -4086,7 +4086,10 @@ export interface operations {
     receiveGarminNotification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The app's Garmin client id, as Garmin sends it with every delivery (required in practice). */
+                "garmin-client-id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4104,6 +4107,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

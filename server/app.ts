@@ -16,9 +16,11 @@ import { operationAdapter } from './http/operationAdapter.js';
 import type { HandlerMap, OperationId } from './http/operationTypes.js';
 import { RouteMatcher } from './http/routeMatcher.js';
 import { assertJsonDepth } from './http/jsonDepth.js';
+import { appCredentials } from '../core/oauth/appCredentials.js';
 import { BUNDLED_SPEC_PATH, loadRouteTable, type Route } from './http/routeTable.js';
 import {
   authenticateAdmin,
+  authenticateGarminWebhook,
   authenticateGoogleHealthWebhook,
   authenticateOperator,
   authenticateUser,
@@ -111,11 +113,17 @@ export function buildApp(o: AppOptions): express.Express {
   app.use(when(isUserRoute, rejectDeletedAccounts(o.accountStatus)));
   app.use(when((r) => r.auth === 'operatorJwt', authenticateOperator(o.tokenVerifier)));
   app.use(when((r) => r.auth === 'adminKey', authenticateAdmin(o.config.ADMIN_API_KEY)));
-  // The one webhook authenticated by a header rather than by its body: checked before parsing.
+  // The webhooks authenticated by a header rather than by their body: checked before parsing.
   app.use(
     when(
       (r) => r.operationId === 'receiveGoogleHealthNotifications',
       authenticateGoogleHealthWebhook(o.config.GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION),
+    ),
+  );
+  app.use(
+    when(
+      (r) => r.operationId === 'receiveGarminNotification',
+      authenticateGarminWebhook(appCredentials(o.config, 'garmin')?.clientId),
     ),
   );
   app.use(when((r) => r.requiresIdempotencyKey, requireIdempotencyKey));

@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import { expect } from 'chai';
+import { SANDBOX_GARMIN_CLIENT_ID } from '../../infra/local/sandbox/webhooks.js';
 import { FITBIT_VERIFY_CODE, STRAVA_VERIFY_TOKEN } from '../../test/support/harness.js';
 import { OPS_CONSUMER, OPS_PACT_FILE, PACT_DIR, PROVIDER, disablePactTracking } from '../pactFiles.js';
 
@@ -107,7 +108,8 @@ const CASES: Case[] = [
     description: 'Garmin delivering a ping notification',
     method: 'POST',
     path: '/v1/webhooks/garmin',
-    headers: { 'Content-Type': 'application/json' },
+    // Garmin's only credential: the app's client id (the provider side runs against the sandbox's).
+    headers: { 'Content-Type': 'application/json', 'garmin-client-id': SANDBOX_GARMIN_CLIENT_ID },
     body: {
       activities: [
         {

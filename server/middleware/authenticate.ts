@@ -57,6 +57,21 @@ export function authenticateGoogleHealthWebhook(expectedAuthorization: string | 
   };
 }
 
+/**
+ * Garmin signs nothing (`receiveGarminNotification`): what it does send is the app's client id in a
+ * `garmin-client-id` header, checked (in constant time) before the body is parsed. A deployment
+ * without Garmin credentials takes no Garmin deliveries at all.
+ */
+export function authenticateGarminWebhook(clientId: string | undefined) {
+  const expected = clientId ? Buffer.from(clientId) : undefined;
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (!expected) return next(new AppError(403, 'forbidden'));
+    const offered = Buffer.from(req.get('garmin-client-id') ?? '');
+    if (offered.length === expected.length && timingSafeEqual(offered, expected)) return next();
+    next(new AppError(401, 'unauthenticated'));
+  };
+}
+
 /** Spec C-004: state-changing calls without an Idempotency-Key are rejected with a stable code. */
 export function requireIdempotencyKey(req: Request, _res: Response, next: NextFunction) {
   if (req.get('idempotency-key')) return next();

@@ -135,6 +135,18 @@ describe('provider webhooks', () => {
     });
   });
 
+  it("refuses a Garmin delivery without Garmin's client id header, or with another one: 401, nothing buffered", async () => {
+    const h = getHarness();
+    for (const clientId of [null, 'someone-else', 'sandbox-garmin-clienT'] as const) {
+      const res = await sendGarminPing(h.api.url, h.stack.endpoints.sandbox, 'dailies', 'garmin-user-2', {
+        clientId,
+      });
+      expect(res.status, String(clientId)).to.equal(401);
+      expect((JSON.parse(res.body) as Problem).code).to.equal('unauthenticated');
+    }
+    expect(await drainBuffer()).to.have.length(0);
+  });
+
   it('rejects a malformed delivery with 400 and buffers nothing', async () => {
     const h = getHarness();
     const res = await h.request<Problem>('POST', '/v1/webhooks/strava', {

@@ -77,22 +77,35 @@ export function sendFitbitNotifications(
   });
 }
 
+/** The client id the API expects from the sandbox's Garmin (core/oauth/appCredentials.ts). */
+export const SANDBOX_GARMIN_CLIENT_ID = 'sandbox-garmin-client';
+
+/**
+ * A Garmin ping, with the `garmin-client-id` header Garmin sends (the app's client id); `clientId`
+ * replaces it, `null` leaves it out.
+ */
 export function sendGarminPing(
   apiUrl: string,
   sandboxUrl: string,
   type: 'activities' | 'dailies' | 'sleeps' | 'bodyComps',
   garminUserId: string,
+  options: { clientId?: string | null } = {},
 ): Promise<DeliveryResult> {
   const end = Math.floor(clock.now() / 1000);
   const start = end - 3600;
-  return post(`${apiUrl}/v1/webhooks/garmin`, {
-    [type]: [
-      {
-        userId: garminUserId,
-        uploadStartTimeInSeconds: start,
-        uploadEndTimeInSeconds: end,
-        callbackURL: `${sandboxUrl}/garmin/wellness-api/rest/${type}?uploadStartTimeInSeconds=${start}&uploadEndTimeInSeconds=${end}`,
-      },
-    ],
-  });
+  const clientId = options.clientId === undefined ? SANDBOX_GARMIN_CLIENT_ID : options.clientId;
+  return post(
+    `${apiUrl}/v1/webhooks/garmin`,
+    {
+      [type]: [
+        {
+          userId: garminUserId,
+          uploadStartTimeInSeconds: start,
+          uploadEndTimeInSeconds: end,
+          callbackURL: `${sandboxUrl}/garmin/wellness-api/rest/${type}?uploadStartTimeInSeconds=${start}&uploadEndTimeInSeconds=${end}`,
+        },
+      ],
+    },
+    clientId === null ? {} : { 'garmin-client-id': clientId },
+  );
 }
