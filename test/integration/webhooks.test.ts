@@ -11,7 +11,11 @@ import {
   sendStravaEvent,
   stravaEvent,
 } from '../../infra/local/sandbox/webhooks.js';
-import { FITBIT_VERIFY_CODE, STRAVA_VERIFY_TOKEN } from '../support/harness.js';
+import {
+  FITBIT_VERIFY_CODE,
+  GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION,
+  STRAVA_VERIFY_TOKEN,
+} from '../support/harness.js';
 import { getHarness } from './hooks.js';
 
 interface Buffered {
@@ -143,6 +147,55 @@ describe('provider webhooks', () => {
       });
       expect(res.status, String(clientId)).to.equal(401);
       expect((JSON.parse(res.body) as Problem).code).to.equal('unauthenticated');
+    }
+    expect(await drainBuffer()).to.have.length(0);
+  });
+
+  it('buffers a replayed Fitbit or Garmin delivery once (providers retry)', async () => {
+    const h = getHarness();
+    // The very same deliveries twice, as the providers' retries send them.
+    const notifications = [
+      {
+        collectionType: 'activities',
+        ownerId: 'FB-REPLAY',
+        subscriptionId: 'sub-replay',
+        date: '2026-03-01',
+      },
+    ];
+    const ping = { sleeps: [{ userId: 'garmin-replay', uploadStartTimeInSeconds: 1_700_000_000 }] };
+    const headers = { 'garmin-client-id': 'sandbox-garmin-client' };
+    for (let i = 0; i < 2; i++) {
+      const fitbit = await sendFitbitNotifications(h.api.url, 'sandbox-fitbit-secret', notifications);
+      expect(fitbit.status).to.equal(204);
+      const garmin = await h.request('POST', '/v1/webhooks/garmin', { headers, body: ping });
+      expect(garmin.status).to.equal(200);
+    }
+    const buffered = (await drainBuffer()).map((b) => `${b.body.provider}:${b.body.providerUserId}`);
+    expect(buffered.sort()).to.deep.equal(['fitbit:FB-REPLAY', 'garmin:garmin-replay']);
+  });
+
+  it("refuses every provider's oversized delivery with 413 problem+json, buffering nothing", async () => {
+    const h = getHarness();
+    const padding = 'x'.repeat(70 * 1024); // over the test API's 64 kb BODY_LIMIT
+    const deliveries: Array<[string, Record<string, string>, unknown]> = [
+      ['/v1/webhooks/strava', {}, { ...stravaEvent('4242'), padding }],
+      ['/v1/webhooks/fitbit', {}, [{ collectionType: 'sleep', ownerId: 'X', subscriptionId: padding }]],
+      [
+        '/v1/webhooks/garmin',
+        { 'garmin-client-id': 'sandbox-garmin-client' },
+        { sleeps: [{ userId: padding }] },
+      ],
+      [
+        '/v1/webhooks/google_health',
+        { authorization: GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION },
+        [{ data: { healthUserId: padding } }],
+      ],
+    ];
+    for (const [path, headers, body] of deliveries) {
+      const res = await h.request<Problem>('POST', path, { headers, body });
+      expect(res.status, path).to.equal(413);
+      expect(res.headers.get('content-type'), path).to.match(/^application\/problem\+json/);
+      expect(res.body.code, path).to.equal('payload_too_large');
     }
     expect(await drainBuffer()).to.have.length(0);
   });
