@@ -34,11 +34,11 @@ const linesOf = (lines: LogLine[]) =>
     },
   });
 
-/** The real API on `env`, logging at info into `lines`. */
-async function apiLoggingTo(env: Record<string, string>, lines: LogLine[]) {
+/** The real API on `env`, logging at `level` (info) into `lines`. */
+async function apiLoggingTo(env: Record<string, string>, lines: LogLine[], level = 'info') {
   const destination = linesOf(lines);
-  const config = loadConfig(testEnv(getHarness().stack, { ...env, LOG_LEVEL: 'info' }));
-  const api: Api = await createApi(config, createLogger({ level: 'info', service: 'api', destination }));
+  const config = loadConfig(testEnv(getHarness().stack, { ...env, LOG_LEVEL: level }));
+  const api: Api = await createApi(config, createLogger({ level, service: 'api', destination }));
   const server = api.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as { port: number };
@@ -146,5 +146,35 @@ describe('error logging: expected 501s are not faults', () => {
       await api.close();
     }
     expect(lines.filter((l) => l.payload?.code === 'internal_error')).to.deep.equal([]);
+  });
+
+  it('never logs a query string or a header that can hold a secret, even at debug', async () => {
+    const lines: LogLine[] = [];
+    const api = await apiLoggingTo({}, lines, 'debug');
+    const secret = `secret-${randomUUID()}`;
+    const token = await getHarness().token(getHarness().newUserId('logs'));
+    try {
+      // An OAuth callback's authorization code, a token in a query, a bearer token, an admin key.
+      await fetch(`${api.url}/v1/oauth/strava/callback?code=${secret}&state=not-a-state`, {
+        redirect: 'manual',
+      });
+      await fetch(`${api.url}/v1/sync-jobs?cursor=${secret}&access_token=${secret}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await fetch(`${api.url}/v1/nothing-here?code=${secret}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await fetch(`${api.url}/v1/admin/jwks-cache/some-kid`, {
+        method: 'DELETE',
+        headers: { 'x-admin-key': secret },
+      });
+      await fetch(`${api.url}/v1/connections`, { headers: { authorization: `Bearer ${token}x` } });
+    } finally {
+      await api.close();
+    }
+    expect(lines.length).to.be.greaterThan(3);
+    const text = JSON.stringify(lines);
+    expect(text).not.to.include(secret);
+    expect(text).not.to.include(token.split('.')[2]!);
   });
 });
