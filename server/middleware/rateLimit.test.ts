@@ -3,7 +3,7 @@
 // which still refuses with 429 once spent, and the loss is logged once, not per request.
 import { expect } from 'chai';
 import { createRedis } from '../../core/cache/redis.js';
-import { AppError } from '../../core/errors/AppError.js';
+import type { AppError } from '../../core/errors/AppError.js';
 import { createLogger } from '../../core/logging/logger.js';
 import { DEFAULT_POLICIES } from '../../core/ratelimit/policies.js';
 import { RedisRateLimiter } from '../../core/ratelimit/tokenBucket.js';
