@@ -1856,7 +1856,9 @@ export interface components {
             writtenRecordIds: string[];
             /** @description `recordId`s the device could not write (permission missing, store full); they are not recorded as synced, so the next sync offers them again. */
             failedRecordIds?: string[];
-            /** @description The health store's id of each written record (`recordId` → id), kept in the ledger. */
+            /** @description `recordId`s the device did not write because its store already held them (another app wrote the same sample between the read and the write). They are recorded as synced under the store's id (`deviceRecordIds`), counted as skipped, and never offered again. */
+            alreadyPresentRecordIds?: string[];
+            /** @description The health store's id of each written or already present record (`recordId` → id), kept in the ledger. */
             deviceRecordIds?: {
                 [key: string]: string;
             };

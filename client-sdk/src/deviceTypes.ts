@@ -25,7 +25,12 @@ export interface HealthStoreWriteResult {
   written: string[];
   /** `recordId`s it could not write (permission missing, store full); offered again by the next sync. */
   failed: string[];
-  /** The store's own id of each written record (`recordId` → HealthKit UUID / Health Connect id). */
+  /**
+   * `recordId`s it did not write because the store already held them (another app saved the same
+   * sample since the read): synced all the same, never offered again. Give their ids below too.
+   */
+  alreadyPresent?: string[];
+  /** The store's own id of each written or already present record (`recordId` → HealthKit UUID / Health Connect id). */
   deviceRecordIds?: Record<string, string>;
 }
 
@@ -63,7 +68,15 @@ export type DeviceWorkOutcome =
       jobStatus: SyncJobStatus;
       staged: number;
     }
-  | { kind: 'write'; jobId: string; status: 'confirmed'; written: number; failed: number }
+  | {
+      kind: 'write';
+      jobId: string;
+      status: 'confirmed';
+      written: number;
+      failed: number;
+      /** Staged records the store already held (HealthStoreWriteResult.alreadyPresent). */
+      alreadyPresent: number;
+    }
   /** The backend no longer waits for it: already handled, expired (24 h), or not this user's job. */
   | { kind: 'read' | 'write'; jobId: string; status: 'gone' }
   /** It could not be done now (offline, the store failed, the API refused); it stays pending. */

@@ -19,8 +19,11 @@ type ReadWork = { kind: 'read'; jobId: string; requestId: string; dataType: Data
 type WriteWork = { kind: 'write'; jobId: string };
 type Work = ReadWork | WriteWork;
 
-/** Written records of staged writes not yet confirmed, by jobId. */
-type Journal = Record<string, { written: string[]; deviceRecordIds: Record<string, string> }>;
+/** Written (and already present) records of staged writes not yet confirmed, by jobId. */
+type Journal = Record<
+  string,
+  { written: string[]; present?: string[]; deviceRecordIds: Record<string, string> }
+>;
 
 const JOURNAL_KEY = 'syncwell.device.writeJournal';
 
@@ -89,7 +92,8 @@ export function createDeviceWork(d: DeviceWorkDeps) {
     }
     const entry = (await readJournal())[jobId] ?? { written: [], deviceRecordIds: {} };
     const done = new Set(entry.written);
-    const toWrite = staged.records.filter((r) => !done.has(r.recordId));
+    const present = new Set(entry.present ?? []);
+    const toWrite = staged.records.filter((r) => !done.has(r.recordId) && !present.has(r.recordId));
     if (toWrite.length > 0) {
       let result;
       try {
@@ -98,25 +102,38 @@ export function createDeviceWork(d: DeviceWorkDeps) {
         return failed(error);
       }
       const asked = new Set(toWrite.map((r) => r.recordId));
-      for (const id of result.written) {
-        if (!asked.has(id)) continue;
-        done.add(id);
-        const deviceId = result.deviceRecordIds?.[id];
-        if (deviceId) entry.deviceRecordIds[id] = deviceId;
-      }
+      const keep = (ids: readonly string[], into: Set<string>) => {
+        for (const id of ids) {
+          if (!asked.has(id)) continue;
+          into.add(id);
+          const deviceId = result.deviceRecordIds?.[id];
+          if (deviceId) entry.deviceRecordIds[id] = deviceId;
+        }
+      };
+      keep(result.written, done);
+      keep(
+        (result.alreadyPresent ?? []).filter((id) => !done.has(id)),
+        present,
+      );
       entry.written = [...done];
+      entry.present = [...present];
       // Before confirming: a confirmation that fails (or a crash) must not lead to a second write.
       await updateJournal((j) => (j[jobId] = entry));
     }
-    const writtenRecordIds = staged.records.map((r) => r.recordId).filter((id) => done.has(id));
-    const failedRecordIds = staged.records.map((r) => r.recordId).filter((id) => !done.has(id));
+    const ids = staged.records.map((r) => r.recordId);
+    const writtenRecordIds = ids.filter((id) => done.has(id));
+    const alreadyPresentRecordIds = ids.filter((id) => present.has(id));
+    const failedRecordIds = ids.filter((id) => !done.has(id) && !present.has(id));
     const deviceRecordIds = Object.fromEntries(
-      writtenRecordIds.flatMap((id) => (entry.deviceRecordIds[id] ? [[id, entry.deviceRecordIds[id]]] : [])),
+      [...writtenRecordIds, ...alreadyPresentRecordIds].flatMap((id) =>
+        entry.deviceRecordIds[id] ? [[id, entry.deviceRecordIds[id]]] : [],
+      ),
     );
     try {
       await client.confirmDeviceWrite(jobId, {
         writtenRecordIds,
         ...(failedRecordIds.length > 0 ? { failedRecordIds } : {}),
+        ...(alreadyPresentRecordIds.length > 0 ? { alreadyPresentRecordIds } : {}),
         ...(Object.keys(deviceRecordIds).length > 0 ? { deviceRecordIds } : {}),
       });
     } catch (error) {
@@ -132,6 +149,7 @@ export function createDeviceWork(d: DeviceWorkDeps) {
         status: 'confirmed',
         written: writtenRecordIds.length,
         failed: failedRecordIds.length,
+        alreadyPresent: alreadyPresentRecordIds.length,
       },
     ];
   }

@@ -258,6 +258,8 @@ export class CloudToDevice {
     confirmation: {
       written: readonly string[];
       failed: readonly string[];
+      /** Not written because the store already held them: synced all the same, under the store's id. */
+      alreadyPresent?: readonly string[];
       deviceRecordIds: Record<string, string>;
     },
   ): Promise<{ written: number }> {
@@ -265,10 +267,11 @@ export class CloudToDevice {
     const staged = (await this.d.staging?.get(userId, jobId, request.dataKey!)) as StagedWrite | undefined;
     if (!staged) throw new DeviceRequestGoneError(`nothing is staged for job ${jobId}`);
     const stagedIds = new Set(staged.records.map((r) => r.recordId));
-    // ConfirmWriteRequest has no "already there" status: a staged record the store turned out to hold
-    // (written by another app between the read and the write) comes back failed or unlisted, and is
-    // ledgered under the store's id by the next job's read (`answer`), which finds it on the phone.
     const written = [...new Set(confirmation.written)].filter((id) => stagedIds.has(id));
+    // A record listed both ways was written: it is not counted twice.
+    const present = [...new Set(confirmation.alreadyPresent ?? [])].filter(
+      (id) => stagedIds.has(id) && !written.includes(id),
+    );
     const now = clock.date().toISOString();
     const pair = {
       userId,
@@ -276,10 +279,11 @@ export class CloudToDevice {
       destinationConnectionId: request.destinationConnectionId,
       dataType: request.dataType,
     };
-    if (written.length > 0)
+    const synced = [...written, ...present];
+    if (synced.length > 0)
       await this.d.ledger.record(
         pair,
-        written.map((id) => ({
+        synced.map((id) => ({
           sourceRecordId: id,
           destinationRecordId: confirmation.deviceRecordIds[id] ?? id,
           sourceLastModified: staged.sourceLastModified[id]!,
@@ -287,9 +291,9 @@ export class CloudToDevice {
         })),
       );
     // Records the phone could not write (or that did not fit in this round) are offered again by
-    // the next sync: the cursor only moves when everything due was staged and written.
+    // the next sync: the cursor only moves when everything due was staged and is now on the phone.
     const window = { since: new Date(request.windowStart), until: new Date(request.windowEnd) };
-    if (staged.complete && written.length === stagedIds.size)
+    if (staged.complete && synced.length === stagedIds.size)
       await this.d.cursors.setWatermark(pair, window.until);
     await this.settle(request, 'SUCCEEDED', {
       recordsWritten: written.length,

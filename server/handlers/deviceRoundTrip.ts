@@ -97,6 +97,7 @@ export function deviceRoundTripHandlers(d: HandlerDependencies): Pick<HandlerMap
         d.cloudToDevice.confirm(userId, params.jobId, {
           written: body.writtenRecordIds,
           failed: body.failedRecordIds ?? [],
+          alreadyPresent: body.alreadyPresentRecordIds ?? [],
           deviceRecordIds: body.deviceRecordIds ?? {},
         }),
       );

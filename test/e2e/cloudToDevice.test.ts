@@ -256,6 +256,47 @@ describe('cloud → device (Garmin → Apple Health)', function () {
     }
   });
 
+  it('takes a staged record the store already held as already present: ledgered under its id, not written, never offered again', async () => {
+    const u = await garminToAppleHealth(e);
+    const jobId = await requestSync(e.h, u.token, u.connections.garmin, u.appleHealth, 'workout');
+    await waitForStatus(e.h, u.token, jobId, 'WAITING_FOR_DEVICE');
+    const [read] = await pending(e.h, u.token);
+    const answer = await e.h.request<{ recordCount: number }>('POST', '/v1/device-read-response', {
+      token: u.token,
+      body: { jobId, requestId: read!.requestId, records: [] },
+    });
+    expect(answer.status, answer.text).to.equal(200);
+    const staged = await e.h.request<{ records: CanonicalWorkout[] }>('GET', `/v1/staged-data/${jobId}`, {
+      token: u.token,
+    });
+    const ids = staged.body.records.map((r) => r.recordId);
+    expect(ids.length).to.be.greaterThan(1);
+    // HealthKit found the last one already there (another app wrote it between the read and the write).
+    const present = ids.at(-1)!;
+    const confirm = await e.h.request<{ status: string }>('POST', `/v1/confirm-write/${jobId}`, {
+      token: u.token,
+      body: {
+        writtenRecordIds: ids.slice(0, -1),
+        alreadyPresentRecordIds: [present],
+        deviceRecordIds: { [present]: 'HK-ALREADY-THERE' },
+      },
+    });
+    expect(confirm.status, confirm.text).to.equal(200);
+    const done = await jobOf(e.h, u.token, jobId);
+    expect(done.status).to.equal('SUCCEEDED');
+    expect(done.result).to.include({ recordsWritten: ids.length - 1 });
+    expect(done.result!.recordsSkipped).to.be.at.least(1);
+    expect(await tableItem(e, u.userId, ledgerSk(ledgerPair(u), present))).to.include({
+      SourceRecordId: present,
+      DestinationRecordId: 'HK-ALREADY-THERE',
+    });
+    // Everything due was handled: the next job has nothing to ask the phone.
+    const next = await requestSync(e.h, u.token, u.connections.garmin, u.appleHealth, 'workout');
+    const quiet = await waitForStatus(e.h, u.token, next, ['SUCCEEDED', 'WAITING_FOR_DEVICE', 'FAILED']);
+    expect(quiet.status).to.equal('SUCCEEDED');
+    expect(await pending(e.h, u.token)).to.deep.equal([]);
+  });
+
   it('lets no other user answer, read or confirm a job', async () => {
     const u = await garminToAppleHealth(e);
     const jobId = await requestSync(e.h, u.token, u.connections.garmin, u.appleHealth, 'workout');

@@ -333,7 +333,14 @@ describe('device simulator end to end', function () {
     // A's phone gets the write push and completes the job.
     const done = await a.phone.device.handlePush(pushes.write);
     expect(done).to.deep.equal([
-      { kind: 'write', jobId, status: 'confirmed', written: answered.recordCount, failed: 0 },
+      {
+        kind: 'write',
+        jobId,
+        status: 'confirmed',
+        written: answered.recordCount,
+        failed: 0,
+        alreadyPresent: 0,
+      },
     ]);
     expect((await jobOf(e.h, a.userId, jobId)).status).to.equal('SUCCEEDED');
     expect(a.phone.store.writes).to.have.length(answered.recordCount!);

@@ -194,7 +194,7 @@ describe('client SDK device module', function () {
         u.phone.device.pullPendingWork(),
       ]);
       expect(pushed).to.deep.equal([
-        { kind: 'write', jobId: u.jobId, status: 'confirmed', written, failed: 0 },
+        { kind: 'write', jobId: u.jobId, status: 'confirmed', written, failed: 0, alreadyPresent: 0 },
       ]);
       expect(pulled).to.deep.equal([]);
       expect(u.phone.store.writes).to.have.length(written);
@@ -202,6 +202,37 @@ describe('client SDK device module', function () {
       const job = await jobStatus(u.userId, u.jobId);
       expect(job.status).to.equal('SUCCEEDED');
       expect(job.result).to.include({ recordsWritten: written });
+    });
+
+    it('confirms what the store already held as already present: not written again, synced under the store id', async () => {
+      const u = await parkedJob('ios');
+      const { requests } = await u.phone.client.listDeviceRequests();
+      const read = requests[0]!;
+      const answered = await u.phone.client.submitDeviceReadResponse({
+        jobId: u.jobId,
+        requestId: read.requestId!,
+        records: [],
+      });
+      expect(answered.status).to.equal('WAITING_FOR_DEVICE');
+      const staged = await u.phone.client.getStagedData(u.jobId);
+      const held = staged.records[0]!.recordId;
+      // HealthKit's sync identifier matches a sample another app saved a moment ago.
+      u.phone.store.alreadyThere.set(held, 'HK-SAMPLE-1');
+      const outcomes = await u.phone.device.pullPendingWork();
+      expect(outcomes).to.deep.equal([
+        {
+          kind: 'write',
+          jobId: u.jobId,
+          status: 'confirmed',
+          written: staged.records.length - 1,
+          failed: 0,
+          alreadyPresent: 1,
+        },
+      ]);
+      expect(u.phone.store.writes.map((w) => w.recordId)).not.to.include(held);
+      const job = await jobStatus(u.userId, u.jobId);
+      expect(job.status).to.equal('SUCCEEDED');
+      expect(job.result).to.include({ recordsWritten: staged.records.length - 1 });
     });
 
     it('handles a read push as FCM delivers it (strings only) on Android, and ignores other payloads', async () => {

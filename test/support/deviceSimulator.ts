@@ -38,6 +38,11 @@ export class InMemoryHealthStore implements HealthStore {
   readonly writes: Array<{ recordId: string; deviceRecordId: string }> = [];
   /** Staged `recordId`s `write` refuses, as HealthKit does without the user's permission. */
   readonly refuse = new Set<string>();
+  /**
+   * Staged `recordId`s the store already holds (HealthKit matched the sync identifier of a sample
+   * another app saved), each with that sample's id: `write` reports them already present.
+   */
+  readonly alreadyThere = new Map<string, string>();
 
   constructor(readonly provider: StoreProvider = 'apple_health') {}
 
@@ -61,10 +66,21 @@ export class InMemoryHealthStore implements HealthStore {
   }
 
   async write(records: CanonicalRecord[]): Promise<HealthStoreWriteResult> {
-    const result: Required<HealthStoreWriteResult> = { written: [], failed: [], deviceRecordIds: {} };
+    const result: Required<HealthStoreWriteResult> = {
+      written: [],
+      failed: [],
+      alreadyPresent: [],
+      deviceRecordIds: {},
+    };
     for (const record of records) {
       if (this.refuse.has(record.recordId)) {
         result.failed.push(record.recordId);
+        continue;
+      }
+      const existing = this.alreadyThere.get(record.recordId);
+      if (existing) {
+        result.alreadyPresent.push(record.recordId);
+        result.deviceRecordIds[record.recordId] = existing;
         continue;
       }
       const deviceRecordId = randomUUID().toUpperCase();
