@@ -415,9 +415,11 @@ describe('client SDK sync socket', function () {
 
   it('reconnects at once with a refreshed token when the server closes for token expiry (4401)', async () => {
     const { userId, job } = await parkedJob();
-    const nowSeconds = Math.floor(clock.now() / 1000);
-    // Expires within the next second.
-    const expiring = await e.h.token(userId, { issuedAtSeconds: nowSeconds - 3599, expiresInSeconds: 3600 });
+    // Expires two to three seconds from now (JWT times are whole seconds): time enough to open the
+    // socket on a busy machine. "Within the next second" was sometimes a millisecond, and the
+    // upgrade itself was refused with 401 instead of the open socket being closed with 4401.
+    const expiresAt = Math.ceil(clock.now() / 1000) + 2;
+    const expiring = await e.h.token(userId, { issuedAtSeconds: expiresAt - 3600, expiresInSeconds: 3600 });
     const fresh = await e.h.token(userId);
     const tokens = recordingTokenProvider((request) => (request?.forceRefresh ? fresh : expiring));
     const { socket, clock: manual, disconnects } = socketFor(edge.url, tokens.getToken);
