@@ -128,11 +128,20 @@ export interface Problem {
 }
 
 export interface ProblemFieldError {
-  'location': AnonymousSchema_92;
+  'location': AnonymousSchema_94;
   'path': string;
   'message': string;
   'code'?: string;
   'additionalProperties'?: Map<string, any>;
+}
+
+export interface ProviderNoticeNotification {
+  'schemaVersion': '1';
+  'type': 'provider_notice';
+  'connectionId': string;
+  'provider': Provider;
+  'retiresOn': string;
+  'replacement'?: Provider;
 }
 
 export interface ReconnectNotification {
@@ -236,7 +245,7 @@ export interface WebhookEventReceived {
   'rawEventId'?: string;
 }
 
-export type AnonymousSchema_92 = "body" | "query" | "path" | "header";
+export type AnonymousSchema_94 = "body" | "query" | "path" | "header";
 
 export type DataType = "workout" | "sleep_session" | "steps" | "weight";
 

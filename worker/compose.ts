@@ -45,6 +45,8 @@ import { createExportWorker, type ExportStats } from './export/exportWorker.js';
 import { PushUserNotifier } from '../core/push/pushUserNotifier.js';
 import { SyncOutcomeNotifications } from './notifications/syncOutcomeNotifications.js';
 import { ReAuthSurfacer } from './reauth/reAuthSurfacer.js';
+import { ProviderNoticeSweeper } from './notices/providerNoticeSweeper.js';
+import { loggingNoticeMailer } from '../core/notices/noticeMailer.js';
 import { createConnectionRemoval } from '../core/connections/createConnectionRemoval.js';
 import type { ConnectionRemoval } from '../core/connections/connectionRemoval.js';
 import { RevocationSweeper } from './revocation/revocationSweeper.js';
@@ -102,8 +104,11 @@ export async function createWorker(
   hooks: {
     onCritical(error: Error): void;
     onJob?(outcome: JobOutcome): void;
-    /** What operators change without a deploy (core/config/tunables.ts); the environment's otherwise. */
-    dynamicConfig?: Pick<DynamicConfig, 'current'>;
+    /**
+     * What operators change without a deploy (core/config/tunables.ts, provider notices); the
+     * environment's otherwise, and no provider notices.
+     */
+    dynamicConfig?: Pick<DynamicConfig, 'current' | 'isEnabled'>;
   },
 ): Promise<Worker> {
   // The per-job calls go through lean clients (core/aws/): the AWS SDK v3's CPU per call was
@@ -367,6 +372,19 @@ export async function createWorker(
     ? new ReAuthSurfacer({ config, logger, db, notifier })
     : undefined;
 
+  // Retiring providers' notices: one push (and one hand-over to the app's mailer) per user.
+  const notices = hooks.dynamicConfig
+    ? new ProviderNoticeSweeper({
+        config,
+        logger,
+        db,
+        notifier,
+        mailer: loggingNoticeMailer(logger),
+        profiles,
+        dynamicConfig: hooks.dynamicConfig,
+      })
+    : undefined;
+
   let stopped: Promise<void> | undefined;
   return {
     consumers,
@@ -387,6 +405,7 @@ export async function createWorker(
       exportWorker?.sweeper.start();
       revocations.start();
       reAuth?.start();
+      notices?.start();
     },
     stop: () =>
       (stopped ??= (async () => {
@@ -394,6 +413,7 @@ export async function createWorker(
         await exportWorker?.sweeper.stop();
         await revocations.stop();
         await reAuth?.stop();
+        await notices?.stop();
         await Promise.all(consumers.map((c) => c.stop(config.WORKER_SHUTDOWN_GRACE_MS)));
         await producer.drain().catch(() => undefined);
         await events.close?.().catch(() => undefined);

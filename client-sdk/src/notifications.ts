@@ -2,12 +2,18 @@
 // the data map says which screen a tap opens. The app hands the data as received (the APNs
 // `userInfo`, the FCM `data` map) and routes on the result. The data is ids and enums only; the app
 // fetches everything else through the API (the job, the connection, the export).
-import type { ExportReady, ReconnectNotification, SyncNotification } from './generated/messages.gen.js';
+import type {
+  ExportReady,
+  ProviderNoticeNotification,
+  ReconnectNotification,
+  SyncNotification,
+} from './generated/messages.gen.js';
 
 /** What a tapped notification is about: the contract's message, without its schema version. */
 export type UserNotificationData =
   | Omit<SyncNotification, 'schemaVersion'>
   | Omit<ReconnectNotification, 'schemaVersion'>
+  | Omit<ProviderNoticeNotification, 'schemaVersion'>
   | Omit<ExportReady, 'schemaVersion'>;
 
 /** The only push schema version this SDK reads; the contract says to ignore others. */
@@ -36,6 +42,16 @@ export function parseNotification(data: unknown): UserNotificationData | undefin
       const connectionId = text(d.connectionId);
       const provider = text(d.provider) as ReconnectNotification['provider'] | undefined;
       return connectionId && provider ? { type: d.type, connectionId, provider } : undefined;
+    }
+    case 'provider_notice': {
+      // The provider is being retired: the app opens the connection (and offers the replacement).
+      const connectionId = text(d.connectionId);
+      const provider = text(d.provider) as ProviderNoticeNotification['provider'] | undefined;
+      const retiresOn = text(d.retiresOn);
+      const replacement = text(d.replacement) as ProviderNoticeNotification['replacement'];
+      return connectionId && provider && retiresOn
+        ? { type: d.type, connectionId, provider, retiresOn, ...(replacement ? { replacement } : {}) }
+        : undefined;
     }
     case 'export_ready': {
       const jobId = text(d.jobId);

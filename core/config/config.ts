@@ -298,6 +298,8 @@ const schema = z.object({
   /** Items per Scan page and the pause between pages (seed T-003: 100 items, 1 s). */
   REAUTH_SCAN_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   REAUTH_SCAN_PAGE_DELAY_MS: intFromEnv(1000),
+  /** How often a worker looks for users to tell about a provider notice (one worker per interval). */
+  PROVIDER_NOTICE_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(6 * 3600),
   /** A connection still not reconnected this long after it needed the user: ReAuthStatus `failed`. */
   REAUTH_FAILED_AFTER_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 

@@ -32,6 +32,7 @@ export const NOTIFICATION_MESSAGE = {
   sync_succeeded: 'SyncNotification',
   sync_failed: 'SyncNotification',
   reconnect_provider: 'ReconnectNotification',
+  provider_notice: 'ProviderNoticeNotification',
   export_ready: 'ExportReady',
 } as const satisfies Record<UserNotificationKind, string>;
 

@@ -5,7 +5,12 @@
 // (provider, data type), never health data.
 import type { PushData } from './pushSender.js';
 
-export type UserNotificationKind = 'sync_succeeded' | 'sync_failed' | 'export_ready' | 'reconnect_provider';
+export type UserNotificationKind =
+  | 'sync_succeeded'
+  | 'sync_failed'
+  | 'export_ready'
+  | 'reconnect_provider'
+  | 'provider_notice';
 
 export interface UserNotification {
   kind: UserNotificationKind;

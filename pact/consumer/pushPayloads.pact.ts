@@ -6,7 +6,8 @@
 //   for the push's data type and window, and the API is called for the push's job (and request). The
 //   API answers 404 (the backend no longer waits: the pending-work interactions of devices.pact.ts), so
 //   nothing else runs.
-// - visible notifications (userNotifications: SyncNotification, ReconnectNotification, ExportReady):
+// - visible notifications (userNotifications: SyncNotification, ReconnectNotification,
+//   ProviderNoticeNotification, ExportReady):
 //   each data map goes to parseNotification, which tells the app which screen a tap opens, and to the
 //   push handler, which must leave it alone.
 // The provider side, pact/provider/pushPayloads.ts, builds each payload with the backend's own code.
@@ -203,6 +204,31 @@ describe('syncwell-mobile-sdk ← syncwell-api: push payloads', () => {
           type: 'reconnect_provider',
           connectionId: data.connectionId,
           provider: data.provider,
+        });
+      });
+  });
+
+  it('opens the connection of a provider notice, with the date and the replacement', async () => {
+    await pact
+      .addAsynchronousInteraction()
+      .expectsToReceive('a notification that a provider is being retired', (b) =>
+        b.withMetadata(asyncApi('ProviderNoticeNotification', VISIBLE)).withJSONContent({
+          schemaVersion: '1',
+          type: 'provider_notice',
+          connectionId: regex(`^${CONNECTION_ID}$`, 'conn_1b4e28ba-2fa1-4d2b-883f-0016d3cca427'),
+          provider: regex('^(fitbit|google_fit)$', 'fitbit'),
+          retiresOn: regex('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', '2027-06-30'),
+          replacement: 'google_health',
+        }),
+      )
+      .executeTest(async (m) => {
+        const { data, opens } = await notification(m);
+        expect(opens).to.deep.equal({
+          type: 'provider_notice',
+          connectionId: data.connectionId,
+          provider: data.provider,
+          retiresOn: data.retiresOn,
+          replacement: 'google_health',
         });
       });
   });

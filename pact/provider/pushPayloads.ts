@@ -151,6 +151,21 @@ const payloads: Record<string, { names: Record<string, string>; build: () => Pro
         data: { connectionId: 'conn_a8098c1a-f86e-41d0-a9b6-0f3c2d5e7b91', provider: 'garmin' },
       }),
   },
+  // worker/notices/providerNoticeSweeper.ts: a connection's provider is being retired.
+  'a notification that a provider is being retired': {
+    names: asyncApi('ProviderNoticeNotification', 'userNotifications'),
+    build: async () =>
+      visible({
+        kind: 'provider_notice',
+        params: { provider: 'fitbit' },
+        data: {
+          connectionId: 'conn_1b4e28ba-2fa1-4d2b-883f-0016d3cca427',
+          provider: 'fitbit',
+          retiresOn: '2027-06-30',
+          replacement: 'google_health',
+        },
+      }),
+  },
   // worker/export/exportJob.ts: the archive is ready until its availableUntil.
   'a notification that a data export is ready': {
     names: asyncApi('ExportReady', 'userNotifications'),

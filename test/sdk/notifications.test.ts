@@ -34,6 +34,17 @@ describe('client SDK parseNotification', () => {
         jobId: 'export-job-5d3c2b1a-8e7f-4a6b-9c0d-1e2f3a4b5c6d',
       }),
     ).to.deep.equal({ type: 'export_ready', jobId: 'export-job-5d3c2b1a-8e7f-4a6b-9c0d-1e2f3a4b5c6d' });
+    const notice = {
+      type: 'provider_notice',
+      connectionId: 'conn_1b4e28ba-2fa1-4d2b-883f-0016d3cca427',
+      provider: 'fitbit',
+      retiresOn: '2027-06-30',
+    };
+    expect(parseNotification({ schemaVersion: '1', ...notice, replacement: 'google_health' })).to.deep.equal({
+      ...notice,
+      replacement: 'google_health',
+    });
+    expect(parseNotification({ schemaVersion: '1', ...notice })).to.deep.equal(notice);
   });
 
   it('ignores an errorCode on a success', () => {
@@ -59,6 +70,7 @@ describe('client SDK parseNotification', () => {
       { ...sync, dataType: undefined },
       { schemaVersion: '1', type: 'reconnect_provider', provider: 'garmin' },
       { schemaVersion: '1', type: 'export_ready' },
+      { schemaVersion: '1', type: 'provider_notice', connectionId: 'conn_1', provider: 'fitbit' }, // no date
       { schemaVersion: '1', type: 'device_write_request', jobId: JOB_ID }, // a silent push
     ])
       expect(parseNotification(data), JSON.stringify(data)).to.equal(undefined);

@@ -7,26 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ManualClock } from '../../core/clock/clock.js';
-import { loadConfig, type Config } from '../../core/config/config.js';
+import type { Config } from '../../core/config/config.js';
 import { newConnectionId } from '../../core/domain/ids.js';
 import { createLogger } from '../../core/logging/logger.js';
-import { createPushSender } from '../../core/push/createPushSender.js';
-import { PushUserNotifier } from '../../core/push/pushUserNotifier.js';
-import type { PushSender } from '../../core/push/pushSender.js';
-import { BatchWriter } from '../../core/store/batchWriter.js';
-import { ConnectionRepository } from '../../core/store/connectionRepository.js';
-import { DeviceRepository } from '../../core/store/deviceRepository.js';
-import { createDocumentClient, createDocumentStore } from '../../core/store/dynamoClient.js';
+import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
+import type { DeviceRepository } from '../../core/store/deviceRepository.js';
+import { createDocumentClient } from '../../core/store/dynamoClient.js';
 import { connectionSk, userPk } from '../../core/store/keys.js';
-import { NotificationMarkerRepository } from '../../core/store/notificationMarkerRepository.js';
-import { ProfileRepository } from '../../core/store/profileRepository.js';
-import {
-  fakeApnsToken,
-  fakeFcmToken,
-  startPushFakes,
-  type PushFakes,
-} from '../../infra/local/push/pushFakes.js';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
+import type { ProfileRepository } from '../../core/store/profileRepository.js';
+import { fakeApnsToken, fakeFcmToken, type PushFakes } from '../../infra/local/push/pushFakes.js';
+import { startNotifierWorld, type NotifierWorld } from '../../test/support/notifierWorld.js';
 import { ReAuthSurfacer } from './reAuthSurfacer.js';
 
 const logger = createLogger({ level: 'silent', service: 'test' });
@@ -34,12 +24,10 @@ const DAY = 86_400_000;
 
 describe('ReAuthSurfacer (dynalite + the push fakes)', function () {
   this.timeout(60_000);
-  let stack: LocalStack;
-  let fakes: PushFakes;
+  let world: NotifierWorld;
   let config: Config;
-  let push: PushSender;
-  let db: ReturnType<typeof createDocumentStore>;
-  let writer: BatchWriter;
+  let fakes: PushFakes;
+  let db: NotifierWorld['db'];
   let connections: ConnectionRepository;
   let profiles: ProfileRepository;
   let devices: DeviceRepository;
@@ -48,38 +36,24 @@ describe('ReAuthSurfacer (dynalite + the push fakes)', function () {
   const pauses: { ms: number; at: number }[] = [];
 
   before(async () => {
-    [stack, fakes] = await Promise.all([startLocalStack(), startPushFakes()]);
-    config = loadConfig({
-      ...stack.env,
-      ...fakes.env,
-      NODE_ENV: 'test',
-      REAUTH_CHECK_INTERVAL_SECONDS: '3600',
-      REAUTH_SCAN_INTERVAL_SECONDS: String(7 * 86_400),
-      // Small pages, so a handful of items makes several (the seed's 100 in production).
-      REAUTH_SCAN_PAGE_SIZE: '3',
-      REAUTH_SCAN_PAGE_DELAY_MS: '1000',
-      REAUTH_FAILED_AFTER_DAYS: '30',
-    });
-    push = createPushSender(config, logger);
-    db = createDocumentStore(config);
-    writer = new BatchWriter(db, config.TABLE_NAME, 0);
-    connections = new ConnectionRepository(db, config.TABLE_NAME, writer);
-    profiles = new ProfileRepository(db, config.TABLE_NAME, config.SCHEDULER_SHARDS);
-    devices = new DeviceRepository(db, config.TABLE_NAME);
-    const notifier = new PushUserNotifier({
-      push,
-      profiles,
-      devices,
-      markers: new NotificationMarkerRepository(db, config.TABLE_NAME),
-      logger,
-      dedupSeconds: 7 * 86_400,
+    world = await startNotifierWorld(
+      {
+        REAUTH_CHECK_INTERVAL_SECONDS: '3600',
+        REAUTH_SCAN_INTERVAL_SECONDS: String(7 * 86_400),
+        // Small pages, so a handful of items makes several (the seed's 100 in production).
+        REAUTH_SCAN_PAGE_SIZE: '3',
+        REAUTH_SCAN_PAGE_DELAY_MS: '1000',
+        REAUTH_FAILED_AFTER_DAYS: '30',
+      },
       clock,
-    });
+      logger,
+    );
+    ({ config, fakes, db, connections, profiles, devices } = world);
     surfacer = new ReAuthSurfacer({
       config,
       logger,
       db,
-      notifier,
+      notifier: world.notifier,
       clock,
       pause: async (ms) => {
         pauses.push({ ms, at: clock.now() });
@@ -88,10 +62,7 @@ describe('ReAuthSurfacer (dynalite + the push fakes)', function () {
     });
   });
   after(async () => {
-    await push?.close();
-    await writer?.drain();
-    db?.destroy();
-    await Promise.all([stack?.stop(), fakes?.close()]);
+    await world?.stop();
   });
   beforeEach(() => {
     fakes.apns.clear();
