@@ -437,7 +437,7 @@ export interface paths {
         put?: never;
         /**
          * Strava event
-         * @description Strava pushes one event per call and expects a 200 within 2 seconds, so the handler only enqueues a `WebhookEventReceived` message on the coalescing buffer and answers. Events for unknown athletes are acknowledged and dropped.
+         * @description Strava pushes one event per call and expects a 200 within 2 seconds, so the handler only enqueues a `WebhookEventReceived` message on the coalescing buffer and answers. Events for unknown athletes are acknowledged and dropped. Strava signs nothing: when the deployment knows its subscription's id, an event naming another subscription is refused with 403 `forbidden`.
          */
         post: operations["receiveStravaEvent"];
         delete?: never;
@@ -4018,6 +4018,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

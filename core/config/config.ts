@@ -172,6 +172,11 @@ const schema = z.object({
   // --- Webhooks and coalescing (issue 5) ---
   /** The verify token given to Strava when creating the push subscription. */
   STRAVA_WEBHOOK_VERIFY_TOKEN: z.string().min(1).optional(),
+  /**
+   * The id Strava gave the push subscription. Strava signs nothing: when set, an event naming
+   * another subscription is refused (403) before anything is enqueued.
+   */
+  STRAVA_WEBHOOK_SUBSCRIPTION_ID: z.coerce.number().int().positive().optional(),
   /** Fitbit's subscriber verification code (from the app's subscriber settings). */
   FITBIT_SUBSCRIBER_VERIFY_CODE: z.string().min(1).optional(),
   /**
@@ -299,7 +304,11 @@ const schema = z.object({
   REAUTH_SCAN_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   REAUTH_SCAN_PAGE_DELAY_MS: intFromEnv(1000),
   /** How often a worker looks for users to tell about a provider notice (one worker per interval). */
-  PROVIDER_NOTICE_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(6 * 3600),
+  PROVIDER_NOTICE_CHECK_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(6 * 3600),
   /** A connection still not reconnected this long after it needed the user: ReAuthStatus `failed`. */
   REAUTH_FAILED_AFTER_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 

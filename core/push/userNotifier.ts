@@ -6,11 +6,7 @@
 import type { PushData } from './pushSender.js';
 
 export type UserNotificationKind =
-  | 'sync_succeeded'
-  | 'sync_failed'
-  | 'export_ready'
-  | 'reconnect_provider'
-  | 'provider_notice';
+  'sync_succeeded' | 'sync_failed' | 'export_ready' | 'reconnect_provider' | 'provider_notice';
 
 export interface UserNotification {
   kind: UserNotificationKind;

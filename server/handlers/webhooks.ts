@@ -47,6 +47,10 @@ export function webhookHandlers(d: HandlerDependencies): Pick<HandlerMap, Webhoo
     },
 
     async receiveStravaEvent({ body }, ctx) {
+      // Strava signs nothing; what ties an event to us is our subscription's id.
+      const subscription = d.config.STRAVA_WEBHOOK_SUBSCRIPTION_ID;
+      if (subscription !== undefined && body.subscription_id !== subscription)
+        throw new AppError(403, 'forbidden');
       // An athlete revoking SyncWell arrives as an athlete update with authorized=false.
       const deauthorized = body.object_type === 'athlete' && body.updates?.authorized === 'false';
       await enqueue([

@@ -11,10 +11,12 @@ import {
   sendStravaEvent,
   stravaEvent,
 } from '../../infra/local/sandbox/webhooks.js';
+import { startApi } from '../../server/main.js';
 import {
   FITBIT_VERIFY_CODE,
   GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION,
   STRAVA_VERIFY_TOKEN,
+  testEnv,
 } from '../support/harness.js';
 import { getHarness } from './hooks.js';
 
@@ -198,6 +200,22 @@ describe('provider webhooks', () => {
       expect(res.body.code, path).to.equal('payload_too_large');
     }
     expect(await drainBuffer()).to.have.length(0);
+  });
+
+  it('refuses a Strava event for another subscription when ours is configured (Strava signs nothing): 403, nothing buffered', async () => {
+    const h = getHarness();
+    const api = await startApi(testEnv(h.stack, { STRAVA_WEBHOOK_SUBSCRIPTION_ID: '120475' }));
+    try {
+      const forged = await sendStravaEvent(api.url, { ...stravaEvent('777'), subscription_id: 999 });
+      expect(forged.status).to.equal(403);
+      expect((JSON.parse(forged.body) as Problem).code).to.equal('forbidden');
+      expect(await drainBuffer()).to.have.length(0);
+      const ours = await sendStravaEvent(api.url, { ...stravaEvent('777'), subscription_id: 120475 });
+      expect(ours.status).to.equal(200);
+      expect((await drainBuffer()).map((b) => b.body.providerUserId)).to.deep.equal(['777']);
+    } finally {
+      await api.stop();
+    }
   });
 
   it('rejects a malformed delivery with 400 and buffers nothing', async () => {
