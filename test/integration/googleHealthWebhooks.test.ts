@@ -2,12 +2,7 @@
 // the body is even parsed, Google's verification answers, each notification a normalised
 // WebhookEventReceived on the coalescing buffer (read back from the real queue; its 60 s delivery
 // delay set to 0 for this file), and the sandbox's fake of the API verifying and notifying it.
-import {
-  DeleteMessageCommand,
-  PurgeQueueCommand,
-  ReceiveMessageCommand,
-  SetQueueAttributesCommand,
-} from '@aws-sdk/client-sqs';
+import { PurgeQueueCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import type { Problem } from '../../core/domain/types.js';
 import {
@@ -18,43 +13,12 @@ import { googleHealthScope } from '../../infra/local/sandbox/googleHealth/google
 import { startApi } from '../../server/main.js';
 import { ensureGoogleHealthSubscriber } from '../../scripts/googleHealthSubscriber.js';
 import { GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION, testEnv } from '../support/harness.js';
+import { drainCoalescingBuffer } from '../support/coalescingBuffer.js';
 import { getHarness } from './hooks.js';
 
 const PATH = '/v1/webhooks/google_health';
 
-interface Buffered {
-  provider: string;
-  providerUserId: string;
-  userId: string | null;
-  connectionId: string | null;
-  eventType: string;
-  objectId: string | null;
-  dataType: string | null;
-  rawEventId: string;
-}
-
-async function drainBuffer(): Promise<{ body: Buffered; groupId: string | undefined }[]> {
-  const h = getHarness();
-  const out: { body: Buffered; groupId: string | undefined }[] = [];
-  for (;;) {
-    const res = await h.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: h.config.COALESCING_QUEUE_URL,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageSystemAttributeNames: ['MessageGroupId'],
-      }),
-    );
-    if (!res.Messages?.length) return out;
-    for (const m of res.Messages) {
-      out.push({ body: JSON.parse(m.Body!) as Buffered, groupId: m.Attributes?.MessageGroupId });
-      // Deleted, or a FIFO group holds back its next message while this one is in flight.
-      await h.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: h.config.COALESCING_QUEUE_URL, ReceiptHandle: m.ReceiptHandle }),
-      );
-    }
-  }
-}
+const drainBuffer = () => drainCoalescingBuffer(getHarness());
 
 const notification = (healthUserId: string, dataType: string, operation = 'UPSERT', extra = {}) => ({
   data: {

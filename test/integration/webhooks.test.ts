@@ -1,7 +1,7 @@
 // Provider webhooks at the API: subscription verification, signature checks, and the one thing a
 // delivery does — a normalised WebhookEventReceived on the coalescing buffer queue (read back
 // here from the real queue; its 60 s delivery delay is set to 0 for this file).
-import { PurgeQueueCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { PurgeQueueCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import type { Problem } from '../../core/domain/types.js';
 import {
@@ -18,33 +18,10 @@ import {
   STRAVA_VERIFY_TOKEN,
   testEnv,
 } from '../support/harness.js';
+import { drainCoalescingBuffer } from '../support/coalescingBuffer.js';
 import { getHarness } from './hooks.js';
 
-interface Buffered {
-  provider: string;
-  providerUserId: string;
-  eventType: string;
-  dataType: string | null;
-  userId: string | null;
-}
-
-async function drainBuffer(): Promise<{ body: Buffered; groupId: string | undefined }[]> {
-  const h = getHarness();
-  const out: { body: Buffered; groupId: string | undefined }[] = [];
-  for (;;) {
-    const res = await h.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: h.config.COALESCING_QUEUE_URL,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageSystemAttributeNames: ['MessageGroupId'],
-      }),
-    );
-    if (!res.Messages?.length) return out;
-    for (const m of res.Messages)
-      out.push({ body: JSON.parse(m.Body!) as Buffered, groupId: m.Attributes?.MessageGroupId });
-  }
-}
+const drainBuffer = () => drainCoalescingBuffer(getHarness());
 
 describe('provider webhooks', () => {
   before(async () => {
