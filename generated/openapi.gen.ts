@@ -1012,7 +1012,7 @@ export interface components {
         };
         /**
          * ProviderNotice
-         * @description Something the user must act on about the connection's provider, shown beside the connection. `provider_retiring`: the provider's API is being switched off on `retiresOn` (seed Appendix B); the app offers to reconnect through `replacement` (one tap: createConnection with that provider). The notice appears at least 60 days before the date and stays after it; once the API answers 410 the connection turns `needs_reauth` and keeps the notice. `message` is English text for display; branch on `code`. New codes may be added.
+         * @description Something the user must act on about the connection's provider, shown beside the connection. `provider_retiring`: the provider's API is being switched off on `retiresOn` (seed Appendix B); the app offers to reconnect through `replacement` (one tap: createConnection with that provider). When that connection completes, every connection carrying a notice that names it hands its sync configurations over (same `configId`, strategy and state; two that fed the same destination and data type become one) and is revoked and removed; nothing already synced is written again. The notice appears at least 60 days before the date and stays after it; once the API answers 410 the connection turns `needs_reauth` and keeps the notice. `message` is English text for display; branch on `code`. New codes may be added.
          */
         ProviderNotice: {
             /**

@@ -35,6 +35,7 @@ import { S3StagingStore } from '../core/staging/stagingStore.js';
 import { DeviceRequestRepository } from '../core/store/deviceRequestRepository.js';
 import { ExportJobRepository } from '../core/store/exportJobRepository.js';
 import { S3ExportArchiveStore } from '../core/export/exportArchiveStore.js';
+import { ProviderMigration } from '../core/connections/providerMigration.js';
 import { createConnectionRemoval } from '../core/connections/createConnectionRemoval.js';
 import { AccountStatus } from '../core/account/accountStatus.js';
 import { DeletedUserRepository } from '../core/store/deletedUserRepository.js';
@@ -175,6 +176,16 @@ export async function createApi(
     userConfig,
     secrets,
   });
+  // A Google Health connection activated: the user's retiring Fitbit / Google Fit connections move onto it.
+  const providerMigration = new ProviderMigration({
+    connections,
+    syncConfigs,
+    cursors,
+    ledger,
+    removal: connectionRemoval,
+    userConfig,
+    logger,
+  });
 
   // The operator console: dead letters, KPIs over time, the configuration in force.
   const deadLetters = new DeadLetters(sqsJson, queueUrlsFrom(config));
@@ -198,6 +209,7 @@ export async function createApi(
     producer,
     secrets,
     connectionRemoval,
+    providerMigration,
     devices: new DeviceRepository(db, config.TABLE_NAME),
     deviceRequests,
     cloudToDevice,

@@ -6,6 +6,7 @@ import type { DataType } from '../domain/types.js';
 import type { BatchWriter } from './batchWriter.js';
 import type { DocumentStore } from './documentStore.js';
 import { ledgerSk, userPk, type ItemKey } from './keys.js';
+import { queryPartition } from './queryPartition.js';
 import { sendUntilProcessed } from './unprocessedItems.js';
 import { clock } from '../clock/clock.js';
 
@@ -87,5 +88,31 @@ export class LedgerRepository {
         return this.writer.put({ ...item });
       }),
     );
+  }
+
+  /**
+   * Every entry of one pair (a Query on the pair's key prefix, paged): what a migrated
+   * configuration's old pair wrote, read while the migration is recent.
+   */
+  async listPair(pair: LedgerPair): Promise<LedgerRecord[]> {
+    const items = await queryPartition<LedgerItem>(
+      this.db,
+      this.tableName,
+      userPk(pair.userId),
+      ledgerSk(pair, ''),
+    );
+    return items.map((item) => ({
+      sourceRecordId: item.SourceRecordId,
+      destinationRecordId: item.DestinationRecordId,
+      sourceLastModified: item.SourceLastModified,
+      writtenAt: item.WrittenAt,
+    }));
+  }
+
+  /** Copies one pair's entries to another (same source record ids): a migrated destination. */
+  async copyPair(from: LedgerPair, to: LedgerPair): Promise<number> {
+    const entries = await this.listPair(from);
+    await this.record(to, entries);
+    return entries.length;
   }
 }

@@ -10,7 +10,20 @@ import { queryPartition } from './queryPartition.js';
 import { byCreation } from './creationOrder.js';
 import { clock } from '../clock/clock.js';
 
-export type SyncConfigRecord = SyncConfig & { userId: string };
+/**
+ * Where a configuration came from when a retiring provider's connection was replaced
+ * (core/connections/providerMigration.ts): the sync manager reads the old pair's ledger while the
+ * migration is recent, so nothing the old connection already synced is written again.
+ */
+export interface ConfigMigration {
+  /** The old connections whose pairs this configuration continues (two when two merged into one). */
+  fromConnectionIds: string[];
+  /** Which end of the configuration the old connection was. */
+  role: 'source' | 'destination';
+  at: string;
+}
+
+export type SyncConfigRecord = SyncConfig & { userId: string; migration?: ConfigMigration };
 
 type SyncConfigItem = {
   PK: string;
@@ -25,6 +38,9 @@ type SyncConfigItem = {
   version: number;
   CreatedAt: string;
   UpdatedAt: string;
+  MigratedFrom?: string[];
+  MigratedRole?: ConfigMigration['role'];
+  MigratedAt?: string;
 };
 
 const toRecord = (i: SyncConfigItem): SyncConfigRecord => ({
@@ -38,7 +54,13 @@ const toRecord = (i: SyncConfigItem): SyncConfigRecord => ({
   version: i.version,
   createdAt: i.CreatedAt,
   updatedAt: i.UpdatedAt,
+  ...(i.MigratedFrom && i.MigratedRole && i.MigratedAt
+    ? { migration: { fromConnectionIds: i.MigratedFrom, role: i.MigratedRole, at: i.MigratedAt } }
+    : {}),
 });
+
+const migrationAttributes = (m: ConfigMigration | undefined) =>
+  m ? { MigratedFrom: m.fromConnectionIds, MigratedRole: m.role, MigratedAt: m.at } : {};
 
 const keyOf = (r: Pick<SyncConfigRecord, 'userId' | 'sourceConnectionId' | 'dataType'>) => ({
   PK: userPk(r.userId),
@@ -89,6 +111,7 @@ export class SyncConfigRepository {
       version: record.version,
       CreatedAt: record.createdAt,
       UpdatedAt: record.updatedAt,
+      ...migrationAttributes(record.migration),
     };
     try {
       await this.db.put({
@@ -170,5 +193,75 @@ export class SyncConfigRepository {
     );
     await Promise.all(dependent.map((c) => this.writer.delete(keyOf(c))));
     return dependent.length;
+  }
+
+  /**
+   * Points the configuration at `to` instead of the connection it is leaving (a provider migration),
+   * keeping its configId, strategy and state. A new source is a new key: the item is written under it
+   * and the old one deleted, so a crash in between leaves two copies that a rerun settles. Returns
+   * `merged` when the new key already holds another configuration (kept; this one is dropped).
+   */
+  async retarget(
+    current: SyncConfigRecord,
+    to: Pick<SyncConfigRecord, 'sourceConnectionId' | 'destinationConnectionId'>,
+    migration: ConfigMigration,
+  ): Promise<'moved' | 'merged'> {
+    const updatedAt = clock.date().toISOString();
+    if (to.sourceConnectionId === current.sourceConnectionId) {
+      await this.db.update({
+        TableName: this.tableName,
+        Key: keyOf(current),
+        UpdateExpression:
+          'SET DestinationConnectionId = :dst, MigratedFrom = :from, MigratedRole = :role, MigratedAt = :at, UpdatedAt = :now, version = version + :one',
+        ConditionExpression: 'attribute_exists(PK) AND ConfigId = :id',
+        ExpressionAttributeValues: {
+          ':dst': to.destinationConnectionId,
+          ':from': migration.fromConnectionIds,
+          ':role': migration.role,
+          ':at': migration.at,
+          ':now': updatedAt,
+          ':one': 1,
+          ':id': current.configId,
+        },
+      });
+      return 'moved';
+    }
+    let outcome: 'moved' | 'merged' = 'moved';
+    try {
+      await this.create({
+        ...current,
+        ...to,
+        version: current.version + 1,
+        updatedAt,
+        migration,
+      });
+    } catch (error) {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+      // The same configId there: an earlier attempt got this far. Another one: the user already
+      // syncs this data type from the new connection (or a second retiring connection moved there
+      // first): that configuration stays, and remembers this old pair too.
+      const existing = error.existing as SyncConfigRecord;
+      if (existing.configId !== current.configId) {
+        outcome = 'merged';
+        const from = [...(existing.migration?.fromConnectionIds ?? [])];
+        for (const id of migration.fromConnectionIds) if (!from.includes(id)) from.push(id);
+        await this.db.update({
+          TableName: this.tableName,
+          Key: keyOf(existing),
+          UpdateExpression:
+            'SET MigratedFrom = :from, MigratedRole = :role, MigratedAt = :at, UpdatedAt = :now, version = version + :one',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: {
+            ':from': from,
+            ':role': migration.role,
+            ':at': migration.at,
+            ':now': updatedAt,
+            ':one': 1,
+          },
+        });
+      }
+    }
+    await this.db.delete({ TableName: this.tableName, Key: keyOf(current) });
+    return outcome;
   }
 }

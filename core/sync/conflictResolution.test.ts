@@ -123,6 +123,31 @@ describe('conflict resolution', () => {
     expect(decisions[0]?.source.lastModified).to.equal('2024-05-01T11:00:00Z');
   });
 
+  describe('a migrated configuration (adopted destination records)', () => {
+    // Google Health shows the run Fitbit's pair wrote to Strava, under a new id.
+    const source = [run('gh-1', T0, 40, '2024-05-02T09:00:00.000Z'), run('gh-2', T0 + 5 * HOUR)];
+    const destination = [run('strava-1', T0 + 30_000, 41, '2024-05-01T12:30:00.000Z')];
+
+    it('is already synced, whatever the strategy, and marked for the ledger', () => {
+      for (const strategy of ['source_wins', 'newest_wins', 'dest_wins'] as const) {
+        const decisions = resolveConflicts(
+          input({ strategy, source, destination, adopted: new Set(['strava-1']) }),
+        );
+        expect(decisions.map(brief), strategy).to.deep.equal([
+          'gh-1: skip(already_synced) -> strava-1',
+          'gh-2: create',
+        ]);
+        expect(decisions[0]).to.include({ adopted: true });
+      }
+    });
+
+    it('without the old pair’s ledger the same match is settled by the strategy (an update)', () => {
+      const decisions = resolveConflicts(input({ strategy: 'source_wins', source, destination }));
+      expect(decisions.map(brief)).to.deep.equal(['gh-1: update -> strava-1', 'gh-2: create']);
+      expect(decisions[0]).to.not.have.property('adopted');
+    });
+  });
+
   describe('ledger', () => {
     const sources = [run('s1', T0), run('s2', T0 + 4 * HOUR + 7 * MIN), run('s3', T0 + 30 * HOUR)];
 

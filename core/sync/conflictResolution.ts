@@ -17,7 +17,9 @@
 //    the destination: then skip `duplicate_at_destination` (for example Apple Health holding both the
 //    watch recording and the Strava import of one run). Hour-shifted matches are not used here:
 //    within one batch an hour apart is likelier a second session than a time-zone bug.
-// 4. A match is settled by the strategy: `source_wins` updates, `dest_wins` keeps the destination,
+// 4. A match with a destination record that a migrated configuration's old pair wrote (`adopted`)
+//    is `already_synced`: the same record, seen through the retiring provider's replacement.
+//    Any other match is settled by the strategy: `source_wins` updates, `dest_wins` keeps the destination,
 //    `newest_wins` updates only when the source changed strictly later than the destination record
 //    (equal → the destination stays). An update the destination cannot do is skipped
 //    `update_unsupported` (never turned into a create: that would write a duplicate).
@@ -39,6 +41,12 @@ export interface ResolutionInput {
   /** Source records already written by earlier runs: sourceRecordId → entry. */
   ledger: ReadonlyMap<string, LedgerEntry>;
   destinationCanUpdate: boolean;
+  /**
+   * Destination records that the old pair of a migrated configuration wrote (a retiring provider's
+   * ledger, under its record ids): a source record matching one is the same record seen through the
+   * replacement, already synced, whatever the strategy.
+   */
+  adopted?: ReadonlySet<string>;
 }
 
 export type SkipReason =
@@ -51,7 +59,14 @@ export type SkipReason =
 export type Decision =
   | { action: 'create'; source: RecordSummary }
   | { action: 'update'; source: RecordSummary; destinationRecordId: string }
-  | { action: 'skip'; source: RecordSummary; reason: SkipReason; destinationRecordId?: string };
+  | {
+      action: 'skip';
+      source: RecordSummary;
+      reason: SkipReason;
+      destinationRecordId?: string;
+      /** A destination record the old pair of a migrated configuration wrote, now this record's (ledger it). */
+      adopted?: true;
+    };
 
 export interface DecisionSummary {
   create: number;
@@ -187,7 +202,9 @@ export function resolveConflicts(input: ResolutionInput): Decision[] {
     const destinationRecordId = match.candidate.recordId;
     decisions.set(
       source.recordId,
-      settleMatch(source, destinationRecordId, match.candidate, strategy, destinationCanUpdate),
+      input.adopted?.has(destinationRecordId)
+        ? { action: 'skip', source, reason: 'already_synced', destinationRecordId, adopted: true }
+        : settleMatch(source, destinationRecordId, match.candidate, strategy, destinationCanUpdate),
     );
     present.push(source);
     presentAt.set(source.recordId, destinationRecordId);

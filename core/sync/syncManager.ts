@@ -10,6 +10,7 @@ import type { CanonicalRecord, ConflictStrategy, DataType, Provider } from '../d
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionRecord, ConnectionRepository } from '../store/connectionRepository.js';
 import type { LedgerPair, LedgerRecord, LedgerRepository } from '../store/ledgerRepository.js';
+import type { ConfigMigration } from '../store/syncConfigRepository.js';
 import type { SyncCursorRepository } from '../store/syncCursorRepository.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
 import type { DataProvider, PushWrite, RecordSummary, TimeWindow } from '../providers/dataProvider.js';
@@ -106,6 +107,7 @@ export class SyncManager {
     destination: ConnectionRecord;
     strategy: ConflictStrategy;
     enabled: boolean;
+    migration: ConfigMigration | undefined;
   }> {
     const snapshot = await this.d.userConfig.get(message.userId);
     const find = async (id: string) =>
@@ -140,6 +142,7 @@ export class SyncManager {
       destination: destination!,
       strategy: config?.conflictStrategy ?? 'newest_wins',
       enabled: config?.isEnabled ?? true,
+      migration: config?.migration,
     };
   }
 
@@ -168,11 +171,12 @@ export class SyncManager {
   async run(ctx: SyncRunContext): Promise<SyncRunResult> {
     const { message } = ctx;
     const result = emptyResult();
-    const { source, destination, strategy, enabled } = await this.connectionsFor(message);
+    const { source, destination, strategy, enabled, migration } = await this.connectionsFor(message);
     // A paused config stops automatic syncs; a user's explicit request (manual, historical) still runs.
     if (!enabled && message.trigger !== 'manual' && message.trigger !== 'historical') return result;
     const sourceProvider = this.providerFor(source, message.dataType, 'read');
     const pair = pairOf(message, source, destination);
+    const adopted = await this.adoptionFor(pair, migration);
     const window = ctx.window ?? (await this.windowFor(pair));
     result.window = window;
     const counter = { calls: 0 };
@@ -208,8 +212,10 @@ export class SyncManager {
           ),
         window,
         // Confidence may skip the destination read, but never on a redelivery (the last attempt
-        // may have pushed records without recording them in the ledger) nor for a historical chunk.
-        trustConfidence: !ctx.window && ctx.attempt <= 1,
+        // may have pushed records without recording them in the ledger), for a historical chunk, or
+        // while a migrated source's records are known only by the destination records they match.
+        trustConfidence: !ctx.window && ctx.attempt <= 1 && !adopted,
+        ...(adopted ? { adopted } : {}),
         moveCursor: !ctx.window,
         counter,
         ...(ctx.beforeWrite ? { beforeWrite: ctx.beforeWrite } : {}),
@@ -264,6 +270,27 @@ export class SyncManager {
     }
   }
 
+  /**
+   * For a configuration whose source moved off a retiring provider (core/connections/
+   * providerMigration.ts): the destination records its old pairs wrote, which the new source's
+   * records (new ids) adopt when they match. Only while the migration is recent: no hot-path window
+   * reaches back further than SYNC_INITIAL_LOOKBACK_DAYS, so after that no old record is read again.
+   */
+  async adoptionFor(
+    pair: LedgerPair,
+    migration: ConfigMigration | undefined,
+  ): Promise<Set<string> | undefined> {
+    if (migration?.role !== 'source') return undefined;
+    const horizon = Date.parse(migration.at) + this.d.config.SYNC_INITIAL_LOOKBACK_DAYS * 86_400_000;
+    if (this.now().getTime() >= horizon) return undefined;
+    const written = await Promise.all(
+      migration.fromConnectionIds.map((sourceConnectionId) =>
+        this.d.ledger.listPair({ ...pair, sourceConnectionId }),
+      ),
+    );
+    return new Set(written.flat().map((e) => e.destinationRecordId));
+  }
+
   /** What earlier runs wrote for these source records (the idempotency ledger). */
   async ledgerFor(pair: LedgerPair, summaries: readonly RecordSummary[]): Promise<Map<string, LedgerEntry>> {
     const records = await this.d.ledger.getMany(
@@ -309,6 +336,7 @@ export class SyncManager {
       destination: destinationSummaries,
       ledger,
       destinationCanUpdate: destinationProvider.capabilities[pair.dataType]?.update ?? false,
+      ...(run.adopted ? { adopted: run.adopted } : {}),
     });
     const summary = summarizeDecisions(decisions);
     result.skippedByReason = { ...summary.byReason };
@@ -326,7 +354,26 @@ export class SyncManager {
         : [],
     );
     const toWrite = decisions.filter((d): d is Exclude<Decision, { action: 'skip' }> => d.action !== 'skip');
-    if (toWrite.length === 0) return;
+    // Adopted records get ledger entries of their own, so later runs know them without the old pair.
+    const adoptedEntries: LedgerRecord[] = decisions.flatMap((d) =>
+      d.action === 'skip' && d.adopted && d.destinationRecordId
+        ? [
+            {
+              sourceRecordId: d.source.recordId,
+              destinationRecordId: d.destinationRecordId,
+              sourceLastModified: d.source.lastModified,
+              writtenAt: this.now().toISOString(),
+            },
+          ]
+        : [],
+    );
+    if (toWrite.length === 0) {
+      if (adoptedEntries.length > 0) {
+        await this.d.ledger.record(pair, adoptedEntries);
+        result.itemsWritten = adoptedEntries.length;
+      }
+      return;
+    }
     await run.beforeWrite?.();
 
     // Hydrate on demand: only the records that will be written.
@@ -338,7 +385,7 @@ export class SyncManager {
     const outcomes = await destinationProvider.push(destinationCtx, pair.dataType, writes);
 
     const writtenAt = this.now().toISOString();
-    const entries: LedgerRecord[] = [];
+    const entries: LedgerRecord[] = [...adoptedEntries];
     let conflicts = 0;
     outcomes.forEach((outcome, i) => {
       const summaryOf = toWrite[i]!.source;
@@ -404,6 +451,8 @@ interface ResolveRun {
   window: TimeWindow;
   /** May sync confidence skip the destination read? */
   trustConfidence: boolean;
+  /** Destination records a migrated configuration's old pairs wrote (`adoptionFor`). */
+  adopted?: ReadonlySet<string>;
   /** The run's hook before its first write (SyncRunContext.beforeWrite). */
   beforeWrite?: () => Promise<void>;
   /** Advance the pair's watermark after writing (the hot path's cursor). */

@@ -23,7 +23,7 @@ import { cloudProfile } from '../../core/providers/profiles.js';
 import type { CloudProvider } from '../../core/domain/types.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { HandlerMap, OperationRequest, RequestContext } from '../http/operationTypes.js';
-import { toConnectionView } from './connectionView.js';
+import { noticesFor, toConnectionView } from './connectionView.js';
 import { callerOf, idempotencyOf, type HandlerDependencies } from './dependencies.js';
 import type { ProviderTokens } from '../../core/secrets/providerTokens.js';
 import { clock } from '../../core/clock/clock.js';
@@ -163,7 +163,30 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
       { connectionId: activated.connectionId, provider, revived: Boolean(previous) },
       'connection activated',
     );
+    await migrateRetiringConnections(pending.userId, activated, ctx);
     return activated;
+  }
+
+  /**
+   * The user reconnected through a retiring provider's replacement (seed Appendix B): the retiring
+   * connections whose notice this user sees (operators' dates, the migration cohort's flag) hand
+   * their configurations over and go. The new connection stands whatever happens here; a failure is
+   * logged and the next reconnect finishes the migration (every step is idempotent).
+   */
+  async function migrateRetiringConnections(
+    userId: string,
+    activated: ConnectionRecord,
+    ctx: RequestContext,
+  ) {
+    try {
+      const tier = (await d.profiles.get(userId))?.subscriptionLevel ?? 'FREE';
+      await d.providerMigration.migrateTo(userId, activated, noticesFor(d.dynamicConfig, { userId, tier }));
+    } catch (error) {
+      ctx.logger.error(
+        { err: error, connectionId: activated.connectionId },
+        'retiring connections not migrated; the next reconnect retries',
+      );
+    }
   }
 
   return {

@@ -1,12 +1,9 @@
 // Connections: list and delete here; the OAuth flow (create + callback) is in connectionOAuth.ts.
-import type { FlagSubject } from '../../core/config/dynamicConfig.js';
-import { clock } from '../../core/clock/clock.js';
 import { AppError } from '../../core/errors/AppError.js';
-import { providerNotice } from '../../core/providers/providerNotices.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { connectionOAuthHandlers } from './connectionOAuth.js';
-import { toConnectionView } from './connectionView.js';
+import { noticesFor, toConnectionView } from './connectionView.js';
 import { callerOf, type HandlerDependencies } from './dependencies.js';
 
 export const connectionNotFound = (connectionId: string) =>
@@ -20,17 +17,12 @@ export function connectionHandlers(d: HandlerDependencies): Pick<HandlerMap, Con
       const { userId, tier } = callerOf(ctx);
       const { connections } = await d.userConfig.get(userId);
       // Retiring providers' notices, as operators set them in the dynamic configuration.
-      const notices = {
-        doc: d.dynamicConfig.current,
-        isEnabled: (flag: string, subject: FlagSubject) => d.dynamicConfig.isEnabled(flag, subject),
-        subject: { userId, tier },
-        now: clock.date(),
-      };
+      const noticeOf = noticesFor(d.dynamicConfig, { userId, tier });
       return {
         status: 200,
         body: {
           connections: connections.map((c) =>
-            toConnectionView(c, d.config.ASSET_BASE_URL, providerNotice(c.provider, notices)),
+            toConnectionView(c, d.config.ASSET_BASE_URL, noticeOf(c.provider)),
           ),
         },
       };

@@ -14,6 +14,7 @@ import type { OAuthStateRepository } from '../../core/oauth/oauthStateRepository
 import type { SecretStore } from '../../core/secrets/secretStore.js';
 import type { ProviderUserIndex } from '../../core/store/providerUserIndex.js';
 import type { ConnectionRemoval } from '../../core/connections/connectionRemoval.js';
+import type { ProviderMigration } from '../../core/connections/providerMigration.js';
 import type { AccountStatus } from '../../core/account/accountStatus.js';
 import type { DeletedUserRepository } from '../../core/store/deletedUserRepository.js';
 import type { ExportJobRepository } from '../../core/store/exportJobRepository.js';
@@ -53,6 +54,8 @@ export interface HandlerDependencies {
   secrets: SecretStore;
   /** Revocation at the provider, then the connection and its tokens (DELETE /v1/connections/{id}). */
   connectionRemoval: ConnectionRemoval;
+  /** Retiring providers' connections handed over to their replacement when it is connected. */
+  providerMigration: ProviderMigration;
   tokenVerifier: TokenVerifier;
   /** C-006: what an AI feature may see of a user's records (POST /v1/internal/anonymizations). */
   anonymizer: Anonymizer;
