@@ -156,8 +156,12 @@ export interface Assumptions {
    * ASSUMED 0.2: with many workers a user's next job rarely lands on the same process within 5 min.
    */
   credentialCacheHitRate: number;
-  /** Connections whose credentials a job loads: source + destination. Derived from core/sync. */
-  credentialsPerJob: number;
+  /**
+   * Connections whose credentials a job loads: the source for the fetch, plus the destination when
+   * it has something to write (or to compare). Derived from core/sync (syncManager, credentials).
+   */
+  credentialsPerEmptyJob: number;
+  credentialsPerDataJob: number;
   /** Token refreshes (PutSecretValue) per active connection per day (1–8 h access tokens). ASSUMED. */
   tokenRefreshesPerConnectionDay: number;
 
@@ -273,7 +277,8 @@ export const defaultAssumptions: Assumptions = {
   redisNodesPerShard: 2,
 
   credentialCacheHitRate: 0.2,
-  credentialsPerJob: 2,
+  credentialsPerEmptyJob: 1,
+  credentialsPerDataJob: 2,
   tokenRefreshesPerConnectionDay: 2,
 
   pushesPerDataJob: 1,

@@ -12,7 +12,7 @@ export interface CostPoint {
 export const formatDau = (dau: number) => (dau >= 1e6 ? `${dau / 1e6}M` : `${dau / 1e3}k`);
 const formatUsd = (usd: number) =>
   usd >= 1e6
-    ? `$${(usd / 1e6).toFixed(2)}M`
+    ? `$${+(usd / 1e6).toFixed(2)}M`
     : usd >= 1e4
       ? `$${Math.round(usd / 1e3)}k`
       : usd >= 1e3
@@ -44,7 +44,7 @@ export function svgChart(points: CostPoint[], title: string): string {
   const W = 720;
   const H = 420;
   const left = 90;
-  const right = 30;
+  const right = 60;
   const top = 50;
   const bottom = 60;
   const xs = points.map((p) => Math.log10(p.dau));

@@ -315,7 +315,12 @@ export function runModel(b: BenchFigures, a: Assumptions, p: Prices): ModelResul
   };
 
   // --- Secrets Manager: one secret per connection (core/secrets/awsSecretStore.ts) ---
-  const credentialLoads = totalJobs * a.credentialsPerJob + pollChecks + deviceUploads + roundTrips;
+  const credentialLoads =
+    (totalJobs - withNewData) * a.credentialsPerEmptyJob +
+    withNewData * a.credentialsPerDataJob +
+    pollChecks +
+    deviceUploads +
+    roundTrips;
   const secrets = {
     stored: D * a.registeredUsersPerDau * a.connectionsPerUser,
     getCalls: credentialLoads * (1 - a.credentialCacheHitRate),

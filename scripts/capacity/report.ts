@@ -193,6 +193,9 @@ export function formatReport(
       ],
     ),
     `per DAU: $${n(r.totalUsdPerMonth / r.dau, 4)} a month`,
+    `Secrets Manager storage alone (one secret per connection, core/secrets/awsSecretStore.ts): ` +
+      `${usd(r.secretStorageUsdPerMonth)} for ${big(r.secrets.stored)} secrets; ` +
+      `everything else: ${usd(r.totalUsdPerMonth - r.secretStorageUsdPerMonth)} ($${n((r.totalUsdPerMonth - r.secretStorageUsdPerMonth) / r.dau, 4)} per DAU).`,
   );
 
   for (const s of sensitivity) {
