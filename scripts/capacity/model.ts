@@ -440,13 +440,3 @@ export function runModel(b: BenchFigures, a: Assumptions, p: Prices): ModelResul
     totalUsdPerMonth,
   };
 }
-
-/** The same model with some assumptions changed: the basis of the sensitivity tables and the DAU curve. */
-export function totalWith(
-  b: BenchFigures,
-  a: Assumptions,
-  p: Prices,
-  change: Partial<Assumptions>,
-): ModelResult {
-  return runModel(b, { ...a, ...change }, p);
-}
