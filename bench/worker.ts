@@ -11,6 +11,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { clock } from '../core/clock/clock.js';
+import type { CloudProvider, Provider } from '../core/domain/types.js';
+import { isCloudProvider, PROVIDER_PROFILES } from '../core/providers/profiles.js';
 import { loadConfig } from '../core/config/config.js';
 import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
@@ -35,6 +37,8 @@ const { values: given } = parseArgs({
     'empty-jobs': { type: 'string' },
     'empty-users': { type: 'string' },
     'sync-users': { type: 'string' },
+    source: { type: 'string', default: 'strava' },
+    destination: { type: 'string', default: 'google_fit' },
     rate: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
     'cpu-prof': { type: 'string' },
@@ -56,6 +60,8 @@ if (args.help) {
   --empty-users N    users those jobs are spread over (FIFO group = user)     [200]
   --sync-users N     users with a month of data for the "real sync" phases    [40]
   --rate R           POST /v1/sync-jobs per second                            [100]
+  --source P         the jobs' source provider (workouts)                     [strava]
+  --destination P    their destination provider                               [google_fit]
   --log-level L      the worker's and the API's LOG_LEVEL                     [warn]
   --cpu-prof DIR     run the worker with --cpu-prof (profile written to DIR on exit; bench/profileSummary.ts)
   --out FILE         JSON results                                             [bench/results/worker-latest.json]
@@ -73,6 +79,14 @@ const EMPTY_JOBS = int('empty-jobs', args['empty-jobs']);
 const EMPTY_USERS = int('empty-users', args['empty-users']);
 const SYNC_USERS = int('sync-users', args['sync-users']);
 const RATE = int('rate', args.rate);
+const provider = (name: string, v: string | undefined): CloudProvider => {
+  if (!v || !isProvider(v) || !isCloudProvider(v))
+    throw new Error(`--${name} must be a cloud provider (got ${String(v)})`);
+  return v;
+};
+const isProvider = (v: string): v is Provider => Object.hasOwn(PROVIDER_PROFILES, v);
+const SOURCE = provider('source', args.source);
+const DESTINATION = provider('destination', args.destination);
 const WARMUP_JOBS = SMOKE ? 10 : 100;
 const OUT = resultsFile('worker', SMOKE, args.out, 'bench/results/worker-latest.json');
 const LOG_DIR = path.join(REPO_ROOT, '.state', 'bench');
@@ -163,8 +177,18 @@ async function main(): Promise<void> {
     console.log(
       `fixtures: ${EMPTY_USERS} users with nothing to sync, ${SYNC_USERS} with a month of workouts (OAuth through the API)...`,
     );
-    const emptyUsers = await createUsers(apiUrl, sandboxUrl, EMPTY_USERS, { empty: true, tag: 'wb-e' });
-    const syncUsers = await createUsers(apiUrl, sandboxUrl, SYNC_USERS, { empty: false, tag: 'wb-s' });
+    const emptyUsers = await createUsers(apiUrl, sandboxUrl, EMPTY_USERS, {
+      empty: true,
+      tag: 'wb-e',
+      source: SOURCE,
+      destination: DESTINATION,
+    });
+    const syncUsers = await createUsers(apiUrl, sandboxUrl, SYNC_USERS, {
+      empty: false,
+      tag: 'wb-s',
+      source: SOURCE,
+      destination: DESTINATION,
+    });
     const config = loadConfig(env);
     const sqs = createSqsClient(config);
     const eventFile = env.EVENT_LOG_FILE!;
@@ -341,8 +365,8 @@ async function main(): Promise<void> {
                   userId: user.userId,
                   sourceConnectionId: user.source,
                   destinationConnectionId: user.destination,
-                  sourceProvider: 'strava',
-                  destinationProvider: 'google_fit',
+                  sourceProvider: SOURCE,
+                  destinationProvider: DESTINATION,
                   dataType: 'workout',
                   priority: 'low',
                   trigger: 'schedule',
@@ -379,7 +403,7 @@ async function main(): Promise<void> {
 
     writeFileSync(
       OUT,
-      `${JSON.stringify({ when: new Date().toISOString(), rate: RATE, emptyUsers: EMPTY_USERS, syncUsers: SYNC_USERS, phases }, null, 2)}\n`,
+      `${JSON.stringify({ when: new Date().toISOString(), source: SOURCE, destination: DESTINATION, rate: RATE, emptyUsers: EMPTY_USERS, syncUsers: SYNC_USERS, phases }, null, 2)}\n`,
     );
     console.log(`\nresults: ${path.relative(REPO_ROOT, OUT)}`);
     const failed = phases.reduce((n, p) => n + p.failed, 0);
