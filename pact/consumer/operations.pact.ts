@@ -1,13 +1,17 @@
-// The operations whose callers are not the mobile SDK: the three providers' webhook deliveries,
+// The operations whose callers are not the mobile SDK: the four providers' webhook deliveries,
 // the load balancer's readiness probe and the operator's key eviction. Their consumers are
-// outside this code base (Strava, Fitbit, Garmin, the ALB, an operator), so these tests speak for
+// outside this code base (Strava, Fitbit, Garmin, Google Health, the ALB, an operator), so these tests speak for
 // them with plain HTTP, exactly as those callers send it. The verify token and code are the test
 // configuration's (test/support/harness.ts), as a provider holds the ones SyncWell gave it.
 import { rm } from 'node:fs/promises';
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import { expect } from 'chai';
 import { SANDBOX_GARMIN_CLIENT_ID } from '../../infra/local/sandbox/webhooks.js';
-import { FITBIT_VERIFY_CODE, STRAVA_VERIFY_TOKEN } from '../../test/support/harness.js';
+import {
+  FITBIT_VERIFY_CODE,
+  GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION,
+  STRAVA_VERIFY_TOKEN,
+} from '../../test/support/harness.js';
 import { OPS_CONSUMER, OPS_PACT_FILE, PACT_DIR, PROVIDER, disablePactTracking } from '../pactFiles.js';
 
 const { like } = MatchersV3;
@@ -103,6 +107,23 @@ const CASES: Case[] = [
     ],
     status: 404,
     response: problem(404, 'not_found'),
+  },
+  {
+    description: 'Google Health verifying the subscriber endpoint with the configured Authorization',
+    method: 'POST',
+    path: '/v1/webhooks/google_health',
+    headers: { 'Content-Type': 'application/json', Authorization: GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION },
+    body: { type: 'verification' },
+    status: 201,
+  },
+  {
+    description: 'a Google Health verification without the Authorization',
+    method: 'POST',
+    path: '/v1/webhooks/google_health',
+    headers: { 'Content-Type': 'application/json' },
+    body: { type: 'verification' },
+    status: 401,
+    response: problem(401, 'unauthenticated'),
   },
   {
     description: 'Garmin delivering a ping notification',
