@@ -83,6 +83,19 @@ function objects(v: HclValue | undefined): HclObject[] {
   return Array.isArray(v) ? v.filter(isObject) : [];
 }
 
+// hcl2json's WASM parser costs ~20 ms a file once warm: unchanged files (the tests' edited copies)
+// are parsed once per process.
+const parsedFiles = new Map<string, HclObject>();
+async function parseFile(file: string, text: string): Promise<HclObject> {
+  const key = `${file}\0${text}`;
+  let json = parsedFiles.get(key);
+  if (!json) {
+    json = (await parse(file, text)) as HclObject;
+    parsedFiles.set(key, json);
+  }
+  return json;
+}
+
 export async function parseTerraformDir(dir: string = DEFAULT_TERRAFORM_DIR): Promise<ParsedTerraform> {
   const parsed: ParsedTerraform = {
     dir,
@@ -100,7 +113,7 @@ export async function parseTerraformDir(dir: string = DEFAULT_TERRAFORM_DIR): Pr
   };
   const files = (await readdir(dir)).filter((f) => f.endsWith('.tf')).sort();
   for (const file of files) {
-    const json = (await parse(file, await readFile(path.join(dir, file), 'utf8'))) as HclObject;
+    const json = await parseFile(file, await readFile(path.join(dir, file), 'utf8'));
     for (const [kind, target, types] of [
       ['resource', parsed.resources, parsed.resourceTypes],
       ['data', parsed.data, parsed.dataTypes],
@@ -138,7 +151,7 @@ export async function parseTerraformDir(dir: string = DEFAULT_TERRAFORM_DIR): Pr
     ? readdirSync(envDir).filter((f) => f.endsWith('.tfvars'))
     : [];
   for (const file of tfvars.sort()) {
-    const json = (await parse(file, await readFile(path.join(envDir, file), 'utf8'))) as HclObject;
+    const json = await parseFile(file, await readFile(path.join(envDir, file), 'utf8'));
     parsed.tfvars.set(`environments/${file}`, json);
   }
   return parsed;
@@ -415,6 +428,21 @@ function codeFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/** Index names the code queries: string literals ending in Index in core/, server/, worker/. */
+const indexNames = new Map<string, Set<string>>();
+function indexesInCode(root: string): Set<string> {
+  let names = indexNames.get(root);
+  if (!names) {
+    names = new Set<string>();
+    for (const file of ['core', 'server', 'worker'].flatMap((d) => codeFiles(path.join(root, d)))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/'([A-Z][A-Za-z0-9]*Index)'/g))
+        names.add(m[1] ?? '');
+    }
+    indexNames.set(root, names);
+  }
+  return names;
+}
+
 /** A whole-value reference `${type.name.attr}` or undefined. */
 function referenceOf(value: HclValue | undefined): { type: string; name: string; attr: string } | undefined {
   const m = typeof value === 'string' ? /^\$\{([a-z0-9_]+)\.([\w-]+)\.(\w+)\}$/.exec(value) : null;
@@ -453,12 +481,7 @@ export function checkCodeNames(tf: ParsedTerraform, o: CodeNamesOptions = {}): s
       objects(table?.body[k]).map((i) => literal(i.name) ?? ''),
     ),
   );
-  const indexesInCode = new Set<string>();
-  for (const file of ['core', 'server', 'worker'].flatMap((d) => codeFiles(path.join(root, d)))) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/'([A-Z][A-Za-z0-9]*Index)'/g))
-      indexesInCode.add(m[1] ?? '');
-  }
-  for (const index of indexesInCode) {
+  for (const index of indexesInCode(root)) {
     if (table && !indexes.has(index))
       problems.push(`the code queries index ${index}, which ${table.file} does not define`);
   }
