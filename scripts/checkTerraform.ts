@@ -161,9 +161,9 @@ export function loadProviderSchema(file: string = SCHEMA_FILE): ProviderSchema {
   return JSON.parse(readFileSync(file, 'utf8')) as ProviderSchema;
 }
 
-/** AppConfig's validator for the dynamic configuration document: the schema the code parses with. */
+/** AppConfig's validator for the dynamic configuration document: the schema the code parses with, as Draft-04 (the only draft AppConfig's JSON_SCHEMA validator takes). */
 export function appConfigJsonSchema(): string {
-  return `${JSON.stringify(z.toJSONSchema(dynamicConfigSchema, { io: 'input' }), null, 2)}\n`;
+  return `${JSON.stringify(z.toJSONSchema(dynamicConfigSchema, { io: 'input', target: 'draft-4' }), null, 2)}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------

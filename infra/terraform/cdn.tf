@@ -81,7 +81,8 @@ resource "aws_cloudfront_distribution" "assets" {
     cloudfront_default_certificate = length(var.asset_domain_aliases) == 0
     acm_certificate_arn            = length(var.asset_domain_aliases) == 0 ? null : var.asset_certificate_arn
     ssl_support_method             = length(var.asset_domain_aliases) == 0 ? null : "sni-only"
-    minimum_protocol_version       = "TLSv1.2_2021"
+    # With the default certificate CloudFront fixes the minimum at TLSv1; a custom one can require 1.2.
+    minimum_protocol_version = length(var.asset_domain_aliases) == 0 ? null : "TLSv1.2_2021"
   }
 }
 

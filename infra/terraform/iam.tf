@@ -129,18 +129,25 @@ data "aws_iam_policy_document" "api_task" {
     resources = local.dlq_arns
   }
 
-  # Cloud -> device: the phone fetches and confirms staged records.
+  # Cloud -> device: the phone fetches and confirms records the worker staged.
   statement {
     sid       = "Staging"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    actions   = ["s3:GetObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.staging.arn}/*"]
   }
 
-  # Export downloads are presigned GETs: signed with this role, so it needs GetObject.
+  # Export downloads are presigned GETs: signed with this role, so it needs GetObject. An expired
+  # export is deleted by prefix (ListObjectsV2 + DeleteObjects).
   statement {
     sid       = "ExportDownloads"
     actions   = ["s3:GetObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.exports.arn}/*"]
+  }
+
+  statement {
+    sid       = "ExportListing"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.exports.arn]
   }
 
   # OAuth callback creates the connection's secret; deleting a connection revokes (refreshing
