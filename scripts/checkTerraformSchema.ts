@@ -13,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import {
   APPCONFIG_SCHEMA_FILE,
   appConfigJsonSchema,
@@ -217,8 +218,11 @@ async function main(): Promise<void> {
       packageDir ?? '',
       fileURLToPath(new URL('../infra/terraform/', import.meta.url)),
     );
-    writeFileSync(SCHEMA_FILE, `${JSON.stringify(schema, null, 1)}\n`);
-    writeFileSync(APPCONFIG_SCHEMA_FILE, appConfigJsonSchema());
+    // Written as prettier lays them out, so `npm run lint` passes and a rerun changes nothing.
+    const format = async (file: string, text: string): Promise<string> =>
+      prettier.format(text, { ...(await prettier.resolveConfig(file)), filepath: file });
+    writeFileSync(SCHEMA_FILE, await format(SCHEMA_FILE, JSON.stringify(schema)));
+    writeFileSync(APPCONFIG_SCHEMA_FILE, await format(APPCONFIG_SCHEMA_FILE, appConfigJsonSchema()));
     console.log(
       `${path.relative(process.cwd(), SCHEMA_FILE)}: ${schema.source} (${schema.provider} ${schema.version}), ` +
         `${Object.keys(schema.resources).length} resource and ${Object.keys(schema.dataSources).length} data source schemas`,
