@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import {
+  awsCallsInCode,
+  checkIamAgainstCode,
   checkTerraform,
   DEFAULT_TERRAFORM_DIR,
   loadProviderSchema,
@@ -34,6 +36,15 @@ describe('scripts/checkTerraform: infra/terraform against the AWS provider schem
 
   it('finds nothing wrong with infra/terraform', async () => {
     expect(await checkTerraform(DEFAULT_TERRAFORM_DIR, { schema })).to.deep.equal([]);
+  });
+
+  it('knows the IAM action of every AWS call in the code, and fails on one it does not know', async () => {
+    const calls = awsCallsInCode();
+    expect([...calls]).to.include.members(['Query', 'SendMessageBatch', 'GetSecretValueCommand', 'Upload']);
+    const tf = await parseTerraformDir();
+    expect(checkIamAgainstCode(tf, new Set([...calls, 'RestoreSecretCommand']))).to.deep.equal([
+      'the code calls RestoreSecretCommand: add its IAM action to CALL_ACTIONS in scripts/checkTerraform.ts',
+    ]);
   });
 
   describe('a deliberately broken copy fails', () => {
@@ -173,6 +184,19 @@ describe('scripts/checkTerraform: infra/terraform against the AWS provider schem
       await expectProblem(/EXPORT_BUCKET: expected aws_s3_bucket\.exports, not aws_s3_bucket\.staging/);
       await expectProblem(/no aws_cloudwatch_event_bus is named syncwell-events/);
       await expectProblem(/local\.secret_name_prefix must be the literal syncwell\/provider-tokens\//);
+    });
+
+    it('IAM that grants what the code never calls, a wildcard, or misses what it calls', async () => {
+      await edit('iam.tf', '      "dynamodb:Scan",\n', '');
+      await edit(
+        'iam.tf',
+        'actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]',
+        'actions   = ["sqs:SendMessage", "sqs:PurgeQueue"]',
+      );
+      await edit('iam.tf', 'actions   = ["events:PutEvents"]', 'actions   = ["events:*"]');
+      await expectProblem(/the code calls Scan, but no task role is granted dynamodb:Scan/);
+      await expectProblem(/aws_iam_role\.api_task is granted sqs:PurgeQueue, which the code never calls/);
+      await expectProblem(/aws_iam_role\.api_task is granted the wildcard action events:\*/);
     });
 
     it('an AppConfig validator that is not the schema the code parses with', async () => {

@@ -9,7 +9,10 @@
 //   3. names the code reads: the ECS task definitions set only variables core/config/config.ts
 //      reads and every one it requires; table, index, queue, bucket, event bus, secret prefix and
 //      AppConfig names agree between the code, the AsyncAPI document and Terraform; the AppConfig
-//      validator is the schema the code parses with.
+//      validator is the schema the code parses with;
+//   4. IAM: every AWS call in core/, server/ and worker/ has its action granted to a task role (or
+//      a role a task role assumes), and those roles are granted no action the code never calls and
+//      no wildcard. Which process makes which call is not traced: per-service precision is review.
 //
 //   npx tsx scripts/checkTerraform.ts [terraform dir]
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -648,14 +651,159 @@ export function checkCodeNames(tf: ParsedTerraform, o: CodeNamesOptions = {}): s
   return problems;
 }
 
-/** All three checks; an empty list means the Terraform passed. */
+// ---------------------------------------------------------------------------------------------
+// 4. IAM against the AWS calls the code makes
+
+// Each AWS SDK command, and each call of the lean JSON client (core/aws/awsJsonClient.ts), with the
+// IAM action it needs. A call missing here fails the check, so the map cannot fall behind the code.
+const CALL_ACTIONS: Record<string, string[]> = {
+  // DynamoDB (lib-dynamodb commands and JSON-protocol operations)
+  GetCommand: ['dynamodb:GetItem'],
+  PutCommand: ['dynamodb:PutItem'],
+  GetItem: ['dynamodb:GetItem'],
+  PutItem: ['dynamodb:PutItem'],
+  UpdateItem: ['dynamodb:UpdateItem'],
+  DeleteItem: ['dynamodb:DeleteItem'],
+  Query: ['dynamodb:Query'],
+  Scan: ['dynamodb:Scan'],
+  BatchGetItem: ['dynamodb:BatchGetItem'],
+  BatchWriteItem: ['dynamodb:BatchWriteItem'],
+  // SQS (batch operations are authorized as their single-message action)
+  SendMessage: ['sqs:SendMessage'],
+  SendMessageBatch: ['sqs:SendMessage'],
+  ReceiveMessage: ['sqs:ReceiveMessage'],
+  DeleteMessage: ['sqs:DeleteMessage'],
+  DeleteMessageBatch: ['sqs:DeleteMessage'],
+  ChangeMessageVisibility: ['sqs:ChangeMessageVisibility'],
+  GetQueueAttributes: ['sqs:GetQueueAttributes'],
+  GetQueueAttributesCommand: ['sqs:GetQueueAttributes'],
+  // S3 (lib-storage's Upload is a multipart upload: PutObject, and AbortMultipartUpload on failure)
+  GetObjectCommand: ['s3:GetObject'],
+  PutObjectCommand: ['s3:PutObject'],
+  DeleteObjectCommand: ['s3:DeleteObject'],
+  DeleteObjectsCommand: ['s3:DeleteObject'],
+  ListObjectsV2Command: ['s3:ListBucket'],
+  Upload: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  // Secrets Manager, EventBridge, AppConfig
+  CreateSecretCommand: ['secretsmanager:CreateSecret'],
+  GetSecretValueCommand: ['secretsmanager:GetSecretValue'],
+  PutSecretValueCommand: ['secretsmanager:PutSecretValue'],
+  DeleteSecretCommand: ['secretsmanager:DeleteSecret'],
+  PutEventsCommand: ['events:PutEvents'],
+  StartConfigurationSessionCommand: ['appconfig:StartConfigurationSession'],
+  GetLatestConfigurationCommand: ['appconfig:GetLatestConfiguration'],
+};
+// Granted without a call in the code: the ADOT sidecar's X-Ray export, and the per-job token
+// sessions (iam.tf worker_token_access) the worker is meant to assume.
+const GRANTED_WITHOUT_CALL = new Set([
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'sts:AssumeRole',
+  'sts:TagSession',
+]);
+
+/** The AWS calls in core/, server/ and worker/ (tests excluded), by name. */
+export function awsCallsInCode(root: string = ROOT): Set<string> {
+  const calls = new Set<string>();
+  for (const file of ['core', 'server', 'worker'].flatMap((d) => codeFiles(path.join(root, d)))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/new ([A-Z][A-Za-z0-9]*Command)\(/g)) calls.add(m[1] ?? '');
+    if (/new Upload\(/.test(text)) calls.add('Upload');
+    // The lean JSON client: `.call('Op', ...)` or `.call<Output>(\n 'Op', ...)`; Redis commands
+    // (`.call('HMGET')`) are all capitals and do not match.
+    for (const m of text.matchAll(/\.call(?:<[^(]{0,600}?>)?\(\s*'([A-Z][a-z][A-Za-z]*)'/g))
+      calls.add(m[1] ?? '');
+  }
+  return calls;
+}
+
+function statementsOf(doc: HclObject): HclObject[] {
+  const dynamic = isObject(doc.dynamic)
+    ? objects(doc.dynamic.statement).flatMap((d) => objects(d.content))
+    : [];
+  return [...objects(doc.statement), ...dynamic];
+}
+
+export function checkIamAgainstCode(tf: ParsedTerraform, calls: Set<string>): string[] {
+  const problems: string[] = [];
+  const needed = new Map<string, string>();
+  for (const call of calls) {
+    const actions = CALL_ACTIONS[call];
+    if (!actions) {
+      problems.push(
+        `the code calls ${call}: add its IAM action to CALL_ACTIONS in scripts/checkTerraform.ts`,
+      );
+      continue;
+    }
+    for (const a of actions) needed.set(a, call);
+  }
+  // The task roles, and the roles a task role may assume.
+  const roles = new Set<string>();
+  for (const td of [...tf.resources.values()].filter((r) => r.type === 'aws_ecs_task_definition')) {
+    const ref = referenceOf(td.body.task_role_arn);
+    if (ref?.type === 'aws_iam_role') roles.add(ref.name);
+  }
+  const docsOf = (role: string): HclObject[] =>
+    [...tf.resources.values()]
+      .filter((r) => r.type === 'aws_iam_role_policy' && referenceOf(r.body.role)?.name === role)
+      .map((r) => {
+        const policy = typeof r.body.policy === 'string' ? r.body.policy : '';
+        const doc = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(policy)?.[1];
+        if (!doc)
+          problems.push(
+            `aws_iam_role_policy for ${role}: policy must be data.aws_iam_policy_document.<name>.json`,
+          );
+        return tf.data.get(`aws_iam_policy_document.${doc ?? ''}`)?.body;
+      })
+      .filter((d): d is HclObject => d !== undefined);
+  for (const role of [...roles]) {
+    for (const doc of docsOf(role)) {
+      for (const st of statementsOf(doc)) {
+        const actions = Array.isArray(st.actions) ? st.actions : [];
+        if (!actions.includes('sts:AssumeRole')) continue;
+        for (const r of Array.isArray(st.resources) ? st.resources : []) {
+          const ref = referenceOf(r);
+          if (ref?.type === 'aws_iam_role') roles.add(ref.name);
+        }
+      }
+    }
+  }
+  const granted = new Set<string>();
+  for (const role of roles) {
+    for (const doc of docsOf(role)) {
+      for (const st of statementsOf(doc)) {
+        for (const a of Array.isArray(st.actions) ? st.actions : []) {
+          if (typeof a !== 'string') continue;
+          granted.add(a);
+          if (a.includes('*')) problems.push(`aws_iam_role.${role} is granted the wildcard action ${a}`);
+          else if (!needed.has(a) && !GRANTED_WITHOUT_CALL.has(a)) {
+            problems.push(`aws_iam_role.${role} is granted ${a}, which the code never calls`);
+          }
+        }
+      }
+    }
+  }
+  for (const [action, call] of needed) {
+    if (!granted.has(action)) problems.push(`the code calls ${call}, but no task role is granted ${action}`);
+  }
+  return problems;
+}
+
+/** All four checks; an empty list means the Terraform passed. */
 export async function checkTerraform(
   dir: string = DEFAULT_TERRAFORM_DIR,
   o: CodeNamesOptions & { schema?: ProviderSchema } = {},
 ): Promise<string[]> {
   const tf = await parseTerraformDir(dir);
   const schema = o.schema ?? loadProviderSchema();
-  return [...checkSchema(tf, schema), ...checkReferences(tf, schema), ...checkCodeNames(tf, o)];
+  return [
+    ...checkSchema(tf, schema),
+    ...checkReferences(tf, schema),
+    ...checkCodeNames(tf, o),
+    ...checkIamAgainstCode(tf, awsCallsInCode(o.root)),
+  ];
 }
 
 async function main(): Promise<void> {
