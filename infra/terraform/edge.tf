@@ -13,9 +13,10 @@ resource "aws_lb" "api" {
   subnets                    = aws_subnet.public[*].id
   security_groups            = [aws_security_group.alb.id]
   drop_invalid_header_fields = true
-  # Above the API's own WebSocket idle limit (WS_IDLE_TIMEOUT_MS, 10 min), so the API closes first
-  # with its own close code.
-  idle_timeout               = 660
+  # Below the API's HTTP keep-alive (65 s, server/main.ts), so the ALB never reuses a connection
+  # the task has just closed (a 502). WebSockets stay open: the server pings every 30 s
+  # (WS_HEARTBEAT_INTERVAL_MS), which counts as traffic; the API closes idle ones itself (10 min).
+  idle_timeout               = 60
   enable_deletion_protection = local.is_production
 }
 
