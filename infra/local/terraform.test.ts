@@ -113,6 +113,10 @@ describe('infra/local/terraform: the model parsed from infra/terraform', () => {
     expect(model.buckets).to.have.deep.members([
       { resourceName: 'staging', name: 'syncwell-staging', expirationDays: 1 },
       { resourceName: 'exports', name: 'syncwell-exports', expirationDays: 3 },
+      // AWS-side buckets; created locally too (empty), which costs nothing and keeps the rule simple.
+      { resourceName: 'assets', name: 'syncwell-assets' },
+      { resourceName: 'dlq_archive', name: 'syncwell-dlq-archive', expirationDays: 365 },
+      { resourceName: 'cloudtrail', name: 'syncwell-cloudtrail', expirationDays: 730 },
     ]);
   });
 
@@ -216,6 +220,11 @@ describe('infra/local/terraform: refuses what it cannot interpret', () => {
   it('resources expanded with count', async () => {
     await edit('s3.tf', 'force_destroy = !local.is_production', 'count = 2');
     await expectFailure(/count\/for_each cannot be expanded/);
+  });
+
+  it('AWS-only resources may still expand with count/for_each (nothing is created locally)', async () => {
+    const model = await loadTerraformResources(dir);
+    expect(model.awsOnlyResources).to.include.members(['aws_subnet.private', 'aws_vpc_endpoint.interface']);
   });
 
   it('a FIFO flag that disagrees with the .fifo name', async () => {

@@ -91,6 +91,58 @@ const AWS_ONLY_TYPES = new Set([
   'aws_sns_topic',
   'aws_cloudwatch_metric_alarm',
   'aws_cloudwatch_dashboard',
+  // The deployment around the data resources: network, compute, edge, CDN, cache, secrets,
+  // dynamic configuration, IAM, logs, audit and cost alerts. Locally the processes run as plain
+  // Node processes beside the emulators, redis-server and the file-based config and secret stores.
+  'aws_vpc',
+  'aws_subnet',
+  'aws_internet_gateway',
+  'aws_eip',
+  'aws_nat_gateway',
+  'aws_route',
+  'aws_route_table',
+  'aws_route_table_association',
+  'aws_security_group',
+  'aws_vpc_security_group_ingress_rule',
+  'aws_vpc_security_group_egress_rule',
+  'aws_vpc_endpoint',
+  'aws_ecs_cluster',
+  'aws_ecs_cluster_capacity_providers',
+  'aws_ecs_task_definition',
+  'aws_ecs_service',
+  'aws_appautoscaling_target',
+  'aws_appautoscaling_policy',
+  'aws_lb',
+  'aws_lb_target_group',
+  'aws_lb_listener',
+  'aws_wafv2_web_acl',
+  'aws_wafv2_web_acl_association',
+  'aws_wafv2_web_acl_logging_configuration',
+  'aws_cloudfront_distribution',
+  'aws_cloudfront_origin_access_control',
+  'aws_s3_bucket_versioning',
+  'aws_elasticache_subnet_group',
+  'aws_elasticache_replication_group',
+  'aws_secretsmanager_secret',
+  'aws_secretsmanager_secret_version',
+  'aws_appconfig_application',
+  'aws_appconfig_environment',
+  'aws_appconfig_configuration_profile',
+  'aws_appconfig_deployment_strategy',
+  'aws_appconfig_hosted_configuration_version',
+  'aws_appconfig_deployment',
+  'aws_iam_role',
+  'aws_iam_role_policy',
+  'aws_iam_role_policy_attachment',
+  'aws_cloudwatch_log_group',
+  'aws_cloudwatch_log_metric_filter',
+  'aws_cloudtrail',
+  'aws_kms_key',
+  'aws_kms_alias',
+  'aws_sns_topic_policy',
+  'aws_sns_topic_subscription',
+  'aws_ce_anomaly_monitor',
+  'aws_ce_anomaly_subscription',
 ]);
 const HANDLED_TYPES = new Set([
   'aws_dynamodb_table',
@@ -218,7 +270,11 @@ async function parseDirectory(dir: string): Promise<ParsedFiles> {
         if (ofType.has(name)) throw new TerraformModelError(`${where}: ${address} is defined twice`);
         const [body] = bodies as HclValue[];
         const block = new Block(`${where} ${address}`, asObject(body, `${where} ${address}`));
-        if (block.body.count !== undefined || block.body.for_each !== undefined) {
+        // Only the resources the local stack creates must be literal; AWS-only ones may expand.
+        if (
+          HANDLED_TYPES.has(type) &&
+          (block.body.count !== undefined || block.body.for_each !== undefined)
+        ) {
           throw block.error('count/for_each cannot be expanded locally; declare each resource literally');
         }
         ofType.set(name, block);

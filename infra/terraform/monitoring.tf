@@ -7,7 +7,7 @@
 
 resource "aws_sns_topic" "alarms" {
   name              = "syncwell-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  kms_master_key_id = aws_kms_key.alerts.arn # alerts.tf: not aws/sns, which alarms cannot use
 }
 
 # SyncWellSuccessRate: alert if < 99.9 % over 15 minutes (seed §6 KPI table). No jobs, no alarm.

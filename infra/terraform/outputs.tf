@@ -60,3 +60,53 @@ output "event_bus_name" {
   description = "EVENT_BUS_NAME: the bus the sync outcome events are published on."
   value       = aws_cloudwatch_event_bus.sync_events.name
 }
+
+output "api_load_balancer_dns_name" {
+  description = "Point the API's domain (public_api_base_url) here (alias record)."
+  value       = aws_lb.api.dns_name
+}
+
+output "asset_cdn_domain_name" {
+  description = "ASSET_BASE_URL's host when no custom alias is set; upload assets to asset_bucket."
+  value       = aws_cloudfront_distribution.assets.domain_name
+}
+
+output "asset_bucket" {
+  value = aws_s3_bucket.assets.bucket
+}
+
+output "dlq_archive_bucket" {
+  value = aws_s3_bucket.dlq_archive.bucket
+}
+
+output "ecs_cluster_name" {
+  value = aws_ecs_cluster.main.name
+}
+
+output "ecs_service_names" {
+  value = { api = aws_ecs_service.api.name, worker = aws_ecs_service.worker.name }
+}
+
+output "redis_primary_endpoint" {
+  value = aws_elasticache_replication_group.main.primary_endpoint_address
+}
+
+output "app_credentials_secret_arn" {
+  description = "Put the JSON of app credentials here (keys: the *_secrets maps in ecs.tf)."
+  value       = aws_secretsmanager_secret.app_credentials.arn
+}
+
+output "appconfig" {
+  description = "Where to deploy dynamic configuration documents."
+  value = {
+    application_id           = aws_appconfig_application.main.id
+    environment_id           = aws_appconfig_environment.main.environment_id
+    configuration_profile_id = aws_appconfig_configuration_profile.runtime.configuration_profile_id
+    deployment_strategy_id   = aws_appconfig_deployment_strategy.gradual.id
+  }
+}
+
+output "worker_token_access_role_arn" {
+  description = "The role the worker assumes per job with a one-secret session policy (worker_secret_access = per_job_session)."
+  value       = aws_iam_role.worker_token_access.arn
+}
