@@ -12,11 +12,17 @@
 # pin the digest as well: --build-arg NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:<digest of the
 # multi-platform index> (`docker buildx imagetools inspect node:20.20.2-bookworm-slim`).
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# package-lock.json is written by npm 11 (what the project's machines run); the npm 10 that Node 20
+# bundles refuses it as out of sync ("Missing: zod@3.25.76 from lock file", checked with 10.8.2),
+# so both install stages first put the machines' npm in place.
+ARG NPM_VERSION=11.19.1
 
 # --- build: the full dependency tree (esbuild, tsx) and the compiled code --------------------------
 # On the builder's own platform: the output is plain JavaScript, the same for every target, so a
 # multi-platform build compiles once and without emulation.
 FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
+ARG NPM_VERSION
+RUN npm install --global npm@${NPM_VERSION}
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 # --ignore-scripts: nothing here needs an install script (the root's postinstall patches a
@@ -34,6 +40,8 @@ RUN node --import tsx scripts/buildDist.ts /out
 
 # --- prod-deps: production dependencies only, for the target platform -----------------------------
 FROM ${NODE_IMAGE} AS prod-deps
+ARG NPM_VERSION
+RUN npm install --global npm@${NPM_VERSION}
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # --omit=dev: no devDependency reaches the image. --ignore-scripts: the root's postinstall is
