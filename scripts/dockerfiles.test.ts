@@ -271,11 +271,11 @@ describe('Dockerfile and .dockerignore (static checks)', () => {
       // Type-only imports are erased by the build.
       const imports = [
         ...source.matchAll(
-          /^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm,
+          /^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|^\s*import\s+'([^']+)'/gm,
         ),
       ];
       for (const m of imports) {
-        const spec = m[1] ?? m[2] ?? '';
+        const spec = m[1] ?? m[2] ?? m[3] ?? '';
         if (spec.startsWith('.') || spec.startsWith('node:') || builtins.has(spec)) continue;
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
         if (!(name in pkg.dependencies)) missing.add(`${name} (${file})`);
