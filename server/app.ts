@@ -21,11 +21,11 @@ import { BUNDLED_SPEC_PATH, loadRouteTable, type Route } from './http/routeTable
 import {
   authenticateAdmin,
   authenticateGarminWebhook,
-  authenticateGoogleHealthWebhook,
   authenticateOperator,
   authenticateUser,
   requireIdempotencyKey,
 } from './middleware/authenticate.js';
+import { googleHealthWebhookGate } from './middleware/googleHealthWebhook.js';
 import { ensureProfile } from './middleware/ensureProfile.js';
 import { allowedAfterDeletion, rejectDeletedAccounts } from './middleware/accountGate.js';
 import type { AccountStatus } from '../core/account/accountStatus.js';
@@ -113,11 +113,16 @@ export function buildApp(o: AppOptions): express.Express {
   app.use(when(isUserRoute, rejectDeletedAccounts(o.accountStatus)));
   app.use(when((r) => r.auth === 'operatorJwt', authenticateOperator(o.tokenVerifier)));
   app.use(when((r) => r.auth === 'adminKey', authenticateAdmin(o.config.ADMIN_API_KEY)));
-  // The webhooks authenticated by a header rather than by their body: checked before parsing.
+  // The webhooks authenticated by a header (and Google Health's by its payload's signature):
+  // checked before parsing.
   app.use(
     when(
       (r) => r.operationId === 'receiveGoogleHealthNotifications',
-      authenticateGoogleHealthWebhook(o.config.GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION),
+      googleHealthWebhookGate({
+        authorization: o.config.GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION,
+        publicKeyPem: o.config.GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY,
+        bodyLimit: o.config.BODY_LIMIT,
+      }),
     ),
   );
   app.use(

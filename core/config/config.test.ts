@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -21,6 +22,29 @@ describe('configuration', () => {
     expect(
       loadConfig({ ...minimal, NODE_ENV: 'production', VALIDATE_RESPONSES: 'true' }).VALIDATE_RESPONSES,
     ).to.equal(true);
+  });
+
+  it('takes Google Health’s notification key only as an EC P-256 public key; empty is unset', () => {
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    });
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    });
+    expect(
+      loadConfig({ ...minimal, GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY: String(p256) })
+        .GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY,
+    ).to.equal(String(p256));
+    expect(
+      loadConfig({ ...minimal, GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY: '' }).GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY,
+    ).to.equal(undefined);
+    for (const bad of [String(p384), 'not a key'])
+      expect(() => loadConfig({ ...minimal, GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY: bad })).to.throw(
+        ConfigError,
+        /GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY/,
+      );
   });
 
   it('lists every invalid variable at once', () => {

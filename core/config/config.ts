@@ -1,4 +1,5 @@
 // The only reader of process.env: one typed, validated configuration object per process.
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 const optionalUrl = z.string().url().optional();
@@ -185,6 +186,16 @@ const schema = z.object({
    * Unset: the Google Health webhook answers 403 to everything. A secret: never logged.
    */
   GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION: z.string().min(1).max(1024).optional(),
+  /**
+   * Google Health's public key for the notifications' payload signature (SPKI PEM, EC P-256). Set:
+   * every notification batch must be signed (server/middleware/googleHealthWebhook.ts).
+   */
+  GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY: z
+    .string()
+    .optional()
+    // Empty is unset (a deployment variable left at its default).
+    .transform((pem) => (pem ? pem : undefined))
+    .refine((pem) => pem === undefined || isP256PublicKey(pem), 'must be an EC P-256 public key (SPKI PEM)'),
   COALESCING_QUEUE_URL: optionalUrl,
   /** One hot-path job per sync configuration per window, however many events arrive. */
   COALESCING_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -365,6 +376,15 @@ const schema = z.object({
   /** JSON object overriding rate-limit policies per provider (tests, load runs); see core/ratelimit. */
   RATE_LIMIT_OVERRIDES: z.string().optional(),
 });
+
+function isP256PublicKey(pem: string): boolean {
+  try {
+    const key = createPublicKey(pem);
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    return false;
+  }
+}
 
 export type Config = Readonly<
   Omit<z.infer<typeof schema>, 'VALIDATE_RESPONSES'> & {

@@ -141,6 +141,10 @@ async function main(): Promise<void> {
       FITBIT_SUBSCRIBER_VERIFY_CODE: process.env.FITBIT_SUBSCRIBER_VERIFY_CODE ?? 'local-fitbit-verify-code',
       GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION:
         process.env.GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION ?? 'Bearer local-google-health-webhook-secret',
+      // The sandbox's fake signs its notifications with a key of its own: checked like Google's.
+      GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY:
+        process.env.GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY ??
+        stack.sandbox.fakes.google_health.notificationPublicKeyPem,
     });
 
     // One worker beside the API: it consumes the hot-path queue and talks to the provider sandbox.
@@ -171,7 +175,7 @@ async function main(): Promise<void> {
         `  DynamoDB    ${stack.endpoints.dynamodb}  (table ${stack.resources.tableName})`,
         `  SQS + S3    ${stack.endpoints.sqs}`,
         `  Redis       ${stack.endpoints.redisUrl}`,
-        `  Providers   ${stack.endpoints.sandbox}  (Strava, Fitbit, Garmin, Google Fit sandbox; admin: /_sandbox)`,
+        `  Providers   ${stack.endpoints.sandbox}  (Strava, Fitbit, Garmin, Google Fit, Google Health sandbox; admin: /_sandbox)`,
         `  Worker      consuming ${stack.env.HOT_PATH_QUEUE_URL}`,
         `  Push        APNs fake ${pushFakes.env.APNS_ENDPOINT}, FCM fake ${pushFakes.env.FCM_ENDPOINT}`,
         `  Admin key   ${adminKey}  (X-Admin-Key header)`,

@@ -47,6 +47,8 @@ locals {
     PORT                    = tostring(local.api_port)
     OAUTH_REDIRECT_BASE_URL = var.public_api_base_url
     ASSET_BASE_URL          = length(var.asset_domain_aliases) > 0 ? "https://${var.asset_domain_aliases[0]}" : "https://${aws_cloudfront_distribution.assets.domain_name}"
+    # Empty: notifications are admitted by their Authorization alone (server/middleware/googleHealthWebhook.ts).
+    GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY = var.google_health_webhook_public_key
   }
 
   worker_environment = {

@@ -153,6 +153,12 @@ variable "public_api_base_url" {
   type        = string
 }
 
+variable "google_health_webhook_public_key" {
+  description = "Google Health's public key for notification signatures (SPKI PEM, EC P-256); empty until Google publishes it. Set, every notification batch must be signed."
+  type        = string
+  default     = ""
+}
+
 variable "firebase_project_id" {
   description = "The Firebase project whose ID tokens the API accepts (FIREBASE_PROJECT_ID)."
   type        = string

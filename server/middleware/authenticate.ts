@@ -41,23 +41,6 @@ export function authenticateAdmin(adminKey: string | undefined) {
 }
 
 /**
- * Google Health notifications (`receiveGoogleHealthNotifications`): the `Authorization` header must
- * be exactly the value given to Google as the subscriber's endpoint authorization, compared in
- * constant time before the body is read, so a caller without it learns nothing about the contract
- * (401 whatever the body). With none configured the endpoint is closed (403), which also fails
- * Google's verification. The header's value is never logged.
- */
-export function authenticateGoogleHealthWebhook(expectedAuthorization: string | undefined) {
-  const expected = expectedAuthorization ? Buffer.from(expectedAuthorization) : undefined;
-  return (req: Request, _res: Response, next: NextFunction) => {
-    if (!expected) return next(new AppError(403, 'forbidden'));
-    const offered = Buffer.from(req.get('authorization') ?? '');
-    if (offered.length === expected.length && timingSafeEqual(offered, expected)) return next();
-    next(new AppError(401, 'unauthenticated'));
-  };
-}
-
-/**
  * Garmin signs nothing (`receiveGarminNotification`): what it does send is the app's client id in a
  * `garmin-client-id` header, checked (in constant time) before the body is parsed. A deployment
  * without Garmin credentials takes no Garmin deliveries at all.

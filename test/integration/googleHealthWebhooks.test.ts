@@ -3,6 +3,7 @@
 // WebhookEventReceived on the coalescing buffer (read back from the real queue; its 60 s delivery
 // delay set to 0 for this file), and the sandbox's fake of the API verifying and notifying it.
 import { PurgeQueueCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { expect } from 'chai';
 import type { Problem } from '../../core/domain/types.js';
 import {
@@ -241,6 +242,123 @@ describe('Google Health notifications (POST /v1/webhooks/google_health)', () => 
       providerUserId: person.providerUserIds.google_health,
       eventType: 'sleep.UPSERT',
       dataType: 'sleep_session',
+    });
+  });
+
+  describe('with Google Health’s public key configured (payload signatures)', () => {
+    // Our own key pair stands in for Google's, so the test can sign (and forge) what it likes.
+    const google = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const impostor = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const signWith = (key: KeyObject, raw: string, dsaEncoding: 'der' | 'ieee-p1363' = 'der') =>
+      sign('sha256', Buffer.from(raw), { key, dsaEncoding }).toString('base64');
+    let keyed: Awaited<ReturnType<typeof startApi>>;
+    before(async () => {
+      keyed = await startApi({
+        ...testEnv(getHarness().stack),
+        GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY: google.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      });
+    });
+    after(() => keyed?.stop());
+    const send = (raw: string, headers: Record<string, string>) =>
+      fetch(`${keyed.url}${PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: raw,
+      });
+
+    it('takes a signed batch with or without the Authorization, in either header and signature encoding', async () => {
+      const cases: [string, Record<string, string>][] = [
+        ['1001', { 'X-HEALTHAPI-SIGNATURE': '' }],
+        ['1002', { 'GOOGLE-HEALTH-API-SIGNATURE': '', authorization: GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION }],
+        ['1003', { 'X-HEALTHAPI-SIGNATURE': 'p1363' }],
+      ];
+      for (const [user, headers] of cases) {
+        const raw = JSON.stringify([notification(user, 'steps')]);
+        const [name, encoding] = Object.entries(headers)[0]!;
+        const res = await send(raw, {
+          ...headers,
+          [name]: signWith(google.privateKey, raw, encoding === 'p1363' ? 'ieee-p1363' : 'der'),
+        });
+        expect(res.status, user).to.equal(204);
+      }
+      const buffered = await drainBuffer();
+      expect(buffered.map((b) => b.body.providerUserId).sort()).to.deep.equal(['1001', '1002', '1003']);
+    });
+
+    it('refuses unsigned, forged and tampered batches, and a verification without the Authorization: 401, nothing buffered', async () => {
+      const raw = JSON.stringify([notification('2001', 'steps')]);
+      const other = JSON.stringify([notification('2002', 'steps')]);
+      const refused: [string, string, Record<string, string>][] = [
+        ['unsigned, right Authorization', raw, { authorization: GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION }],
+        ['another key', raw, { 'X-HEALTHAPI-SIGNATURE': signWith(impostor.privateKey, raw) }],
+        [
+          'another key, right Authorization',
+          raw,
+          {
+            'X-HEALTHAPI-SIGNATURE': signWith(impostor.privateKey, raw),
+            authorization: GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION,
+          },
+        ],
+        ['signature of another body', raw, { 'X-HEALTHAPI-SIGNATURE': signWith(google.privateKey, other) }],
+        ['not base64 DER', raw, { 'X-HEALTHAPI-SIGNATURE': 'MEUCIQD0' }],
+        ['empty signature', raw, { 'X-HEALTHAPI-SIGNATURE': '' }],
+        [
+          'signed verification without the Authorization',
+          '{"type":"verification"}',
+          { 'X-HEALTHAPI-SIGNATURE': signWith(google.privateKey, '{"type":"verification"}') },
+        ],
+      ];
+      for (const [why, body, headers] of refused) {
+        const res = await send(body, headers);
+        expect(res.status, why).to.equal(401);
+        const problem = (await res.json()) as Problem;
+        expect(problem.code, why).to.equal('unauthenticated');
+        expect(JSON.stringify(problem), why).to.not.include(GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION);
+      }
+      expect(await drainBuffer()).to.have.length(0);
+      // Google's verification call carries the Authorization and no signature: still answered.
+      const verification = await send('{"type":"verification"}', {
+        authorization: GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION,
+      });
+      expect(verification.status).to.equal(201);
+    });
+
+    it('accepts what the sandbox’s fake of the API signs with its key', async () => {
+      const h = getHarness();
+      const fake = h.stack.sandbox.fakes.google_health;
+      const withFakeKey = await startApi({
+        ...testEnv(h.stack),
+        GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY: fake.notificationPublicKeyPem,
+      });
+      try {
+        const sandboxUrl = h.stack.endpoints.sandbox;
+        const developer = h.stack.sandbox.createUser({ persona: { empty: true } });
+        await ensureGoogleHealthSubscriber({
+          apiBaseUrl: `${sandboxUrl}/google_health`,
+          project: `it-signed-${developer.sandboxUserId}`,
+          endpointUri: `${withFakeKey.url}${PATH}`,
+          authorization: GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION,
+          accessToken: await sandboxGoogleHealthToken(sandboxUrl, developer.sandboxUserId, [
+            CLOUD_PLATFORM_SCOPE,
+          ]),
+        });
+        const person = h.stack.sandbox.createUser({ persona: { empty: true } });
+        await sandboxGoogleHealthToken(sandboxUrl, person.sandboxUserId, [
+          googleHealthScope('weight', 'readonly'),
+        ]);
+        fake.recordDataPoint(person.sandboxUserId, {
+          weight: {
+            sampleTime: { physicalTime: '2026-11-10T07:00:00Z', utcOffset: '0s' },
+            weightGrams: 70500,
+          },
+        });
+        await fake.webhooksSettled();
+        expect(fake.webhookCalls().at(-1)).to.include({ kind: 'notification', status: 204 });
+        const buffered = await drainBuffer();
+        expect(buffered.map((b) => b.body.providerUserId)).to.include(person.providerUserIds.google_health);
+      } finally {
+        await withFakeKey.stop();
+      }
     });
   });
 });
