@@ -45,11 +45,14 @@ describe('provider migration (configurations, cursors, ledger)', () => {
       logger: createLogger({ level: 'silent', service: 'test' }),
     });
     const userId = h.newUserId('migration');
-    const [fitbit, googleFit, strava, garmin, health] = await Promise.all(
-      (['fitbit', 'google_fit', 'strava', 'garmin', 'google_health'] as const).map((p) =>
-        h.connection(userId, p),
-      ),
-    );
+    // One after the other, a few milliseconds apart: connections migrate oldest first (Fitbit's
+    // configuration is the one Google Fit's merges into).
+    const created: ConnectionRecord[] = [];
+    for (const p of ['fitbit', 'google_fit', 'strava', 'garmin', 'google_health'] as const) {
+      created.push(await h.connection(userId, p));
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    const [fitbit, googleFit, strava, garmin, health] = created;
     const fromFitbit = await h.syncConfig(userId, fitbit!.connectionId, strava!.connectionId, 'workout');
     const fromGoogleFit = await h.syncConfig(
       userId,
