@@ -65,6 +65,7 @@ export class ProviderMigration {
     userId: string,
     replacement: ConnectionRecord,
     noticeFor: (provider: Provider) => ProviderNotice | undefined,
+    legacy?: { provider: Provider; userId: string },
   ): Promise<MigratedConnection[]> {
     if (replacement.status !== 'active') return [];
     const retiring = (await this.d.connections.listByUser(userId)).filter(
@@ -72,7 +73,8 @@ export class ProviderMigration {
         c.connectionId !== replacement.connectionId &&
         c.provider !== replacement.provider &&
         c.status !== 'pending' &&
-        noticeFor(c.provider)?.replacement === replacement.provider,
+        noticeFor(c.provider)?.replacement === replacement.provider &&
+        this.samePerson(c, replacement, legacy),
     );
     const migrated: MigratedConnection[] = [];
     for (const old of retiring) migrated.push(await this.migrateOne(userId, old, replacement));
@@ -133,6 +135,26 @@ export class ProviderMigration {
       'retiring connection migrated',
     );
     return result;
+  }
+
+  /**
+   * Where the replacement says who the person is at the retiring provider (Google Health's
+   * Identity.legacyUserId, their Fitbit id), a connection to another account there is not theirs to
+   * hand over (a family member's Fitbit, say): it stays, with its notice. Providers the identity does
+   * not cover (Google Fit) move on the user's word.
+   */
+  private samePerson(
+    old: ConnectionRecord,
+    replacement: ConnectionRecord,
+    legacy: { provider: Provider; userId: string } | undefined,
+  ): boolean {
+    if (!legacy || legacy.provider !== old.provider || !old.providerUserId) return true;
+    if (legacy.userId === old.providerUserId) return true;
+    this.d.logger.warn(
+      { connectionId: old.connectionId, replacementConnectionId: replacement.connectionId },
+      'retiring connection belongs to another account at the provider: not migrated',
+    );
+    return false;
   }
 
   /** The new pair continues from the earliest watermark of the two (see the top of the file). */

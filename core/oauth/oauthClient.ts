@@ -213,15 +213,21 @@ export async function refreshAccessToken(
  * The provider's id for the user who just consented: from the token response, or from the call
  * the provider's profile names (`oauth.userId`; Garmin's), or none (Google Fit's API is `users/me`).
  */
-export async function fetchProviderUserId(
+/** Who the tokens belong to: the provider's user id and, where the answer names it, the same person's id at a provider this one replaces. */
+export interface ProviderIdentity {
+  userId: string | undefined;
+  legacy?: { provider: CloudProvider; userId: string };
+}
+
+export async function fetchProviderIdentity(
   provider: CloudProvider,
   spec: ProviderEndpointSpec,
   tokens: ProviderTokens,
   options: OAuthClientOptions = {},
-): Promise<string | undefined> {
-  if (tokens.providerUserId) return tokens.providerUserId;
+): Promise<ProviderIdentity> {
+  if (tokens.providerUserId) return { userId: tokens.providerUserId };
   const lookup = cloudProfile(provider).oauth.userId;
-  if (lookup.from !== 'api') return undefined;
+  if (lookup.from !== 'api') return { userId: undefined };
   let res: Response;
   try {
     res = await fetch(`${spec.apiBaseUrl}${lookup.path}`, {
@@ -233,6 +239,10 @@ export async function fetchProviderUserId(
   }
   if (!res.ok) throw new OAuthUnavailableError(provider, `${provider} user id lookup answered ${res.status}`);
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown> | null;
-  const id = body?.[lookup.field];
-  return typeof id === 'string' && id !== '' ? id : undefined;
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const legacyId = lookup.legacy ? text(body?.[lookup.legacy.field]) : undefined;
+  return {
+    userId: text(body?.[lookup.field]),
+    ...(lookup.legacy && legacyId ? { legacy: { provider: lookup.legacy.provider, userId: legacyId } } : {}),
+  };
 }

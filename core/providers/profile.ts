@@ -38,7 +38,16 @@ export interface OAuthProfile {
    * current user"). It must be the id the provider's webhooks name: the coalescer finds the
    * connection by it.
    */
-  userId: { from: 'token_response' } | { from: 'api'; path: string; field: string } | { from: 'none' };
+  userId:
+    | { from: 'token_response' }
+    | {
+        from: 'api';
+        path: string;
+        field: string;
+        /** The same person's id at a provider this one replaces (Google Health's Fitbit id), if the answer names it. */
+        legacy?: { field: string; provider: CloudProvider };
+      }
+    | { from: 'none' };
   /** How SyncWell gives the grant back (core/oauth/providerTokenRevoker.ts). */
   revocation: RevocationProfile;
 }

@@ -15,7 +15,8 @@ import {
   buildAuthorizationUrl,
   createPkcePair,
   exchangeAuthorizationCode,
-  fetchProviderUserId,
+  fetchProviderIdentity,
+  type ProviderIdentity,
   OAuthGrantError,
 } from '../../core/oauth/oauthClient.js';
 import { providerEndpoints } from '../../core/providers/endpoints.js';
@@ -98,13 +99,15 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
     const spec = providerEndpoints(provider, d.config.PROVIDER_SANDBOX_URL);
     let tokens: ProviderTokens;
     let providerUserId: string | undefined;
+    let identity: ProviderIdentity;
     try {
       tokens = await exchangeAuthorizationCode(provider, spec, credentials, {
         code: query.code,
         redirectUri: callbackUrl(d, provider),
         codeVerifier: pending.codeVerifier,
       });
-      providerUserId = await fetchProviderUserId(provider, spec, tokens);
+      identity = await fetchProviderIdentity(provider, spec, tokens);
+      providerUserId = identity.userId;
     } catch (error) {
       await dropPending();
       if (error instanceof OAuthGrantError)
@@ -163,7 +166,7 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
       { connectionId: activated.connectionId, provider, revived: Boolean(previous) },
       'connection activated',
     );
-    await migrateRetiringConnections(pending.userId, activated, ctx);
+    await migrateRetiringConnections(pending.userId, activated, identity.legacy, ctx);
     return activated;
   }
 
@@ -176,11 +179,17 @@ export function connectionOAuthHandlers(d: HandlerDependencies): Pick<HandlerMap
   async function migrateRetiringConnections(
     userId: string,
     activated: ConnectionRecord,
+    legacy: ProviderIdentity['legacy'],
     ctx: RequestContext,
   ) {
     try {
       const tier = (await d.profiles.get(userId))?.subscriptionLevel ?? 'FREE';
-      await d.providerMigration.migrateTo(userId, activated, noticesFor(d.dynamicConfig, { userId, tier }));
+      await d.providerMigration.migrateTo(
+        userId,
+        activated,
+        noticesFor(d.dynamicConfig, { userId, tier }),
+        legacy,
+      );
     } catch (error) {
       ctx.logger.error(
         { err: error, connectionId: activated.connectionId },

@@ -34,8 +34,8 @@ describe('migration from Fitbit and Google Fit to Google Health end to end', fun
       file,
       JSON.stringify({
         flags: {
-          google_health: { enabled: true, percentage: 0, users: [migrant, bystander] },
-          google_health_migration: { enabled: true, percentage: 0, users: [migrant] },
+          google_health: { enabled: true, percentage: 0, users: [migrant, `${migrant}-family`, bystander] },
+          google_health_migration: { enabled: true, percentage: 0, users: [migrant, `${migrant}-family`] },
         },
         providerNotices: {
           fitbit: { retiresOn, replacement: 'google_health', flag: 'google_health_migration' },
@@ -156,6 +156,26 @@ describe('migration from Fitbit and Google Fit to Google Health end to end', fun
     const again = await sync(token, health, strava);
     expect(again.recordsWritten).to.equal(0);
     expect(atStrava()).to.have.length(synced + 1);
+  });
+
+  it('moves nothing from a Fitbit account that Google Health says is another person’s', async () => {
+    const token = await e.h.token(`${migrant}-family`, { tier: 'PRO' });
+    const owner = e.h.stack.sandbox.createUser();
+    const relative = e.h.stack.sandbox.createUser();
+    const fitbit = await connectProvider(e.h, token, 'fitbit', relative.sandboxUserId);
+    const strava = await connectProvider(e.h, token, 'strava', owner.sandboxUserId);
+    const config = await createSyncConfig(e.h, token, fitbit, strava, 'workout');
+
+    const health = await connectProvider(e.h, token, 'google_health', owner.sandboxUserId);
+
+    const listed = await connections(token);
+    expect(listed.map((c) => c.connectionId).sort()).to.deep.equal([fitbit, health, strava].sort());
+    expect(listed.find((c) => c.connectionId === fitbit)!.notice).to.include({
+      replacement: 'google_health',
+    });
+    expect((await configs(token)).map((c) => [c.configId, c.sourceConnectionId])).to.deep.equal([
+      [config, fitbit],
+    ]);
   });
 
   it('leaves a user outside the cohort alone: Google Health connects beside Fitbit', async () => {

@@ -31,7 +31,13 @@ export const googleHealthProfile = {
     extraAuthorizeParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
     appCredentials: { clientId: 'GOOGLE_HEALTH_CLIENT_ID', clientSecret: 'GOOGLE_HEALTH_CLIENT_SECRET' },
     // users.getIdentity: `healthUserId` is the id notifications name (the `{user}` of resource names).
-    userId: { from: 'api', path: '/v4/users/me/identity', field: 'healthUserId' },
+    // Identity.legacyUserId: the person's Fitbit user id, which the migration checks (core/connections/providerMigration.ts).
+    userId: {
+      from: 'api',
+      path: '/v4/users/me/identity',
+      field: 'healthUserId',
+      legacy: { field: 'legacyUserId', provider: 'fitbit' },
+    },
     // Google's token revocation: no client authentication; revoking the refresh token ends its
     // access tokens too (400 `invalid_token` for one already expired or revoked).
     // https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
