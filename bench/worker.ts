@@ -112,6 +112,11 @@ interface Phase {
   /** Job log lines written and discarded by tail sampling (at the run's --log-level). */
   logLinesWrittenPerJob: number;
   logLinesDiscardedPerJob: number;
+  /**
+   * Secret-store reads (credential-cache misses) per job: the worker's per-secret STS sessions
+   * (SECRET_ACCESS_ROLE_ARN) cost at most this many AssumeRole calls per job.
+   */
+  credentialStoreReadsPerJob: number;
   failed: number;
 }
 
@@ -206,6 +211,7 @@ async function main(): Promise<void> {
       itemsWritten: number;
       written: number;
       discarded: number;
+      storeReads: number;
     };
     const workerStats = () =>
       new Promise<Counts>((resolve) => {
@@ -214,7 +220,8 @@ async function main(): Promise<void> {
           (m: {
             stats: { providerCalls: number; jobWrites: number; itemsWritten: number };
             logLines: { written: number; discarded: number };
-          }) => resolve({ ...m.stats, ...m.logLines }),
+            credentials: { storeReads: number };
+          }) => resolve({ ...m.stats, ...m.logLines, storeReads: m.credentials.storeReads }),
         );
         worker.process.send({ type: 'stats' });
       });
@@ -306,6 +313,7 @@ async function main(): Promise<void> {
         recordsWrittenPerJob: posted ? round(records / jobs, 2) : null,
         logLinesWrittenPerJob: round((stats1.written - stats0.written) / jobs, 3),
         logLinesDiscardedPerJob: round((stats1.discarded - stats0.discarded) / jobs, 3),
+        credentialStoreReadsPerJob: round((stats1.storeReads - stats0.storeReads) / jobs, 3),
         failed,
       };
       console.log(
@@ -313,7 +321,8 @@ async function main(): Promise<void> {
           `p50 ${String(phase.latencyP50Ms ?? '-').padStart(5)} ms  p95 ${String(phase.latencyP95Ms ?? '-').padStart(5)} ms  ` +
           `worker CPU ${String(phase.workerCpuMicrosPerJob).padStart(6)} µs/job  provider calls ${phase.providerCallsPerJob}/job  ` +
           `worker DynamoDB writes ${phase.workerDynamoWritesPerJob}/job  ` +
-          `job log lines ${phase.logLinesWrittenPerJob} written, ${phase.logLinesDiscardedPerJob} discarded/job  failed ${failed}`,
+          `job log lines ${phase.logLinesWrittenPerJob} written, ${phase.logLinesDiscardedPerJob} discarded/job  ` +
+          `secret reads ${phase.credentialStoreReadsPerJob}/job  failed ${failed}`,
       );
       return phase;
     }

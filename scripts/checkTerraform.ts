@@ -692,15 +692,16 @@ const CALL_ACTIONS: Record<string, string[]> = {
   PutEventsCommand: ['events:PutEvents'],
   StartConfigurationSessionCommand: ['appconfig:StartConfigurationSession'],
   GetLatestConfigurationCommand: ['appconfig:GetLatestConfiguration'],
+  // The worker's one-secret sessions (core/secrets/sessionScopedSecretStore.ts).
+  AssumeRoleCommand: ['sts:AssumeRole'],
 };
-// Granted without a call in the code: the ADOT sidecar's X-Ray export, and the per-job token
-// sessions (iam.tf worker_token_access) the worker is meant to assume.
+// Granted without a call in the code: the ADOT sidecar's X-Ray export, and session tags the
+// token-access role's trust policy allows (the sessions themselves are AssumeRoleCommand).
 const GRANTED_WITHOUT_CALL = new Set([
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
-  'sts:AssumeRole',
   'sts:TagSession',
 ]);
 

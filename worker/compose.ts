@@ -6,7 +6,7 @@ import { createEventBus } from '../core/events/createEventBus.js';
 import { JobStatusFanOut } from '../core/realtime/jobStatusFanOut.js';
 import type { EventBus } from '../core/events/eventBus.js';
 import type { Logger } from '../core/logging/logger.js';
-import { createSecretStore } from '../core/secrets/createSecretStore.js';
+import { createWorkerSecretStore } from '../core/secrets/createSecretStore.js';
 import { BatchWriter } from '../core/store/batchWriter.js';
 import { ConnectionRepository } from '../core/store/connectionRepository.js';
 import { createDocumentStore } from '../core/store/dynamoClient.js';
@@ -125,7 +125,7 @@ export async function createWorker(
     syncConfigs,
     name: 'worker',
   });
-  const secrets = createSecretStore(config, logger);
+  const secrets = createWorkerSecretStore(config, logger);
   const tunables = createTunables(config, hooks.dynamicConfig);
   const { syncManager, providers, contexts, credentials, ledger, cursors } = createSyncEngine({
     tunables,

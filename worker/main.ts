@@ -75,6 +75,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           },
           type: 'stats',
           stats: running.worker.stats,
+          credentials: running.worker.credentials.stats,
           coalescer: running.worker.coalescer?.stats,
           preflight: running.worker.preflight?.stats,
           historical: running.worker.historical,

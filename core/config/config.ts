@@ -267,6 +267,21 @@ const schema = z.object({
   SECRET_STORE_DIR: z.string().min(1).default('.state/secrets'),
   SECRETS_MANAGER_ENDPOINT: optionalUrl,
   SECRET_NAME_PREFIX: z.string().min(1).default('syncwell/provider-tokens/'),
+  /**
+   * The worker reads and writes each token secret through a session of this role whose policy names
+   * that secret alone (core/secrets/sessionScopedSecretStore.ts; Terraform's per_job_session). Unset
+   * or empty: the task role's own access. Only with SECRET_STORE=aws.
+   */
+  SECRET_ACCESS_ROLE_ARN: z
+    .string()
+    .optional()
+    .transform((arn) => (arn ? arn : undefined))
+    .refine(
+      (arn) => arn === undefined || /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(arn),
+      'must be an IAM role ARN',
+    ),
+  /** How long such a session is reused for its secret (STS sessions last 900 s). */
+  SECRET_ACCESS_SESSION_REUSE_SECONDS: z.coerce.number().int().min(1).max(780).default(600),
 
   // --- Events (SyncSucceeded / SyncFailed) ---
   EVENT_BUS: z.enum(['local', 'eventbridge']).default('local'),

@@ -72,7 +72,7 @@ function isTransient(error: SdkErrorShape): boolean {
 }
 
 /** Maps an SDK failure to the port's errors; anything else (permissions, bad input) is rethrown as is. */
-function mapError(error: unknown, operation: string, ref: string): unknown {
+export function mapSecretsManagerError(error: unknown, operation: string, ref: string): unknown {
   if (typeof error !== 'object' || error === null) return error;
   const e = error as SdkErrorShape;
   if (e.name === 'ResourceNotFoundException') return new SecretNotFoundError(ref);
@@ -129,7 +129,7 @@ export class AwsSecretStore implements SecretStore {
         }),
       );
     } catch (error) {
-      throw mapError(error, 'CreateSecret', ref);
+      throw mapSecretsManagerError(error, 'CreateSecret', ref);
     }
     return ref;
   }
@@ -141,7 +141,7 @@ export class AwsSecretStore implements SecretStore {
       const out = await this.#client.send(new GetSecretValueCommand({ SecretId: name }));
       secretString = out.SecretString;
     } catch (error) {
-      throw mapError(error, 'GetSecretValue', ref);
+      throw mapSecretsManagerError(error, 'GetSecretValue', ref);
     }
     if (secretString === undefined) throw new SecretCorruptedError(ref, 'the secret has no string value');
     try {
@@ -162,7 +162,7 @@ export class AwsSecretStore implements SecretStore {
         }),
       );
     } catch (error) {
-      throw mapError(error, 'PutSecretValue', ref);
+      throw mapSecretsManagerError(error, 'PutSecretValue', ref);
     }
   }
 
@@ -176,7 +176,7 @@ export class AwsSecretStore implements SecretStore {
         new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }),
       );
     } catch (error) {
-      const mapped = mapError(error, 'DeleteSecret', ref);
+      const mapped = mapSecretsManagerError(error, 'DeleteSecret', ref);
       if (mapped instanceof SecretNotFoundError) return;
       throw mapped;
     }

@@ -214,8 +214,9 @@ variable "cost_anomaly_threshold_usd" {
 variable "worker_secret_access" {
   description = <<-EOT
     How the worker reaches users' token secrets: "task_role" (the task role may read and write every
-    secret under the prefix; what the code does today) or "per_job_session" (the task role may only
-    assume the token-access role, once per job, with a session policy naming that job's secret).
+    secret under the prefix) or "per_job_session" (the task role may only assume the token-access
+    role, with a session policy naming one secret; the worker does so when SECRET_ACCESS_ROLE_ARN is
+    set, which this variable sets).
   EOT
   type        = string
   default     = "task_role"
