@@ -7,7 +7,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { ProviderTokens } from './providerTokens.js';
@@ -24,8 +24,18 @@ const tokens = new ProviderTokens({
 });
 
 describe('SessionScopedSecretStore (one secret per STS session)', () => {
-  const sts = mockClient(STSClient);
-  const sm = mockClient(SecretsManagerClient);
+  // Mocked for this suite only (mockClient patches every client of the class): other suites mock
+  // Secrets Manager too.
+  let sts: AwsClientStub<STSClient>;
+  let sm: AwsClientStub<SecretsManagerClient>;
+  before(() => {
+    sts = mockClient(STSClient);
+    sm = mockClient(SecretsManagerClient);
+  });
+  after(() => {
+    sts.restore();
+    sm.restore();
+  });
   let now: number;
   let signedWith: SessionCredentials[];
   let keyCounter: number;
