@@ -159,6 +159,14 @@ describe('scripts/checkTerraform: infra/terraform against the AWS provider schem
       );
     });
 
+    it("the canary's task definitions (canary.tf) are held to the config like the main ones", async () => {
+      await edit('ecs.tf', 'METRICS_NAMESPACE = "SyncWellCanary"', 'METRICS_NAMESPAC = "SyncWellCanary"');
+      await expectProblem(
+        /canary\.tf aws_ecs_task_definition\.api_canary: sets METRICS_NAMESPAC, which core\/config\/config\.ts does not read/,
+      );
+      await expectProblem(/canary\.tf aws_ecs_task_definition\.worker_canary: sets METRICS_NAMESPAC/);
+    });
+
     it('a literal value the config refuses', async () => {
       await edit('ecs.tf', 'EVENT_BUS                    = "eventbridge"', 'EVENT_BUS = "sns"');
       await expectProblem(/EVENT_BUS="sns" is refused by core\/config\/config\.ts/);

@@ -115,6 +115,9 @@ const AWS_ONLY_TYPES = new Set([
   'aws_lb',
   'aws_lb_target_group',
   'aws_lb_listener',
+  // Image repositories: locally the processes run from the checkout.
+  'aws_ecr_repository',
+  'aws_ecr_lifecycle_policy',
   'aws_wafv2_web_acl',
   'aws_wafv2_web_acl_association',
   'aws_wafv2_web_acl_logging_configuration',

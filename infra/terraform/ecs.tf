@@ -32,9 +32,9 @@ locals {
     APPCONFIG_ENVIRONMENT        = aws_appconfig_environment.main.name
     APPCONFIG_PROFILE            = aws_appconfig_configuration_profile.runtime.name
     FIREBASE_PROJECT_ID          = var.firebase_project_id
-    # EMF lines on stdout become the metrics the alarms read (monitoring.tf).
+    # EMF lines on stdout become the metrics the alarms read (monitoring.tf); the namespace is
+    # set per deployment group below.
     METRICS_EMF_INTERVAL_SECONDS = "60"
-    METRICS_NAMESPACE            = "SyncWell"
     # GET /metrics on loopback: the container health check reads it, nothing outside the task can.
     METRICS_PORT    = tostring(local.metrics_port)
     METRICS_HOST    = "127.0.0.1"
@@ -90,6 +90,65 @@ locals {
   }
 
   worker_secrets = {}
+
+  # The EMF namespace tells the canary's metrics (sync outcomes among them) from the baseline's:
+  # the alarms in monitoring.tf read SyncWell, the canary analysis compares both (canary.tf).
+  baseline_metrics_environment = {
+    METRICS_NAMESPACE = "SyncWell"
+  }
+  canary_metrics_environment = {
+    METRICS_NAMESPACE = "SyncWellCanary"
+  }
+
+  # The containers without their image, environment and secrets, shared by the main and the canary
+  # task definitions (canary.tf) so the two cannot differ in anything but the version and the
+  # namespace. Environment and secrets stay in each task definition: scripts/checkTerraform.ts
+  # reads the maps named there.
+  api_container = {
+    name         = "api"
+    essential    = true
+    portMappings = [{ containerPort = local.api_port, protocol = "tcp" }]
+    # Liveness only (GET /healthz); the ALB asks /readyz, which also checks the dependencies.
+    healthCheck = {
+      command     = ["CMD-SHELL", "node -e \"fetch('http://127.0.0.1:${local.api_port}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))\""]
+      interval    = 15
+      timeout     = 5
+      retries     = 3
+      startPeriod = 30
+    }
+    stopTimeout = 30
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.api.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "api"
+      }
+    }
+  }
+
+  worker_container = {
+    name      = "worker"
+    essential = true
+    # The worker serves nothing but its metrics on loopback: answering means its event loop runs.
+    healthCheck = {
+      command     = ["CMD-SHELL", "node -e \"fetch('http://127.0.0.1:${local.metrics_port}/metrics').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))\""]
+      interval    = 30
+      timeout     = 5
+      retries     = 3
+      startPeriod = 30
+    }
+    # Fargate Spot sends SIGTERM two minutes ahead; the worker stops receiving and drains.
+    stopTimeout = 30
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.worker.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "worker"
+      }
+    }
+  }
 
   # The ADOT collector: OTLP on loopback in, X-Ray out (its default ECS configuration).
   otel_sidecar = {
@@ -151,31 +210,11 @@ resource "aws_ecs_task_definition" "api" {
   }
 
   container_definitions = jsonencode([
-    {
-      name         = "api"
-      image        = var.api_image
-      essential    = true
-      portMappings = [{ containerPort = local.api_port, protocol = "tcp" }]
-      environment  = [for k, v in merge(local.shared_environment, local.api_environment) : { name = k, value = v }]
-      secrets      = [for k, v in merge(local.shared_secrets, local.api_secrets) : { name = k, valueFrom = v }]
-      # Liveness only (GET /healthz); the ALB asks /readyz, which also checks the dependencies.
-      healthCheck = {
-        command     = ["CMD-SHELL", "node -e \"fetch('http://127.0.0.1:${local.api_port}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))\""]
-        interval    = 15
-        timeout     = 5
-        retries     = 3
-        startPeriod = 30
-      }
-      stopTimeout = 30
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.api.name
-          awslogs-region        = var.region
-          awslogs-stream-prefix = "api"
-        }
-      }
-    },
+    merge(local.api_container, {
+      image       = var.api_image
+      environment = [for k, v in merge(local.shared_environment, local.api_environment, local.baseline_metrics_environment) : { name = k, value = v }]
+      secrets     = [for k, v in merge(local.shared_secrets, local.api_secrets) : { name = k, valueFrom = v }]
+    }),
     local.otel_sidecar,
   ])
 }
@@ -195,31 +234,11 @@ resource "aws_ecs_task_definition" "worker" {
   }
 
   container_definitions = jsonencode([
-    {
-      name        = "worker"
+    merge(local.worker_container, {
       image       = var.worker_image
-      essential   = true
-      environment = [for k, v in merge(local.shared_environment, local.worker_environment) : { name = k, value = v }]
+      environment = [for k, v in merge(local.shared_environment, local.worker_environment, local.baseline_metrics_environment) : { name = k, value = v }]
       secrets     = [for k, v in merge(local.shared_secrets, local.worker_secrets) : { name = k, valueFrom = v }]
-      # The worker serves nothing but its metrics on loopback: answering means its event loop runs.
-      healthCheck = {
-        command     = ["CMD-SHELL", "node -e \"fetch('http://127.0.0.1:${local.metrics_port}/metrics').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))\""]
-        interval    = 30
-        timeout     = 5
-        retries     = 3
-        startPeriod = 30
-      }
-      # Fargate Spot sends SIGTERM two minutes ahead; the worker stops receiving and drains.
-      stopTimeout = 30
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.worker.name
-          awslogs-region        = var.region
-          awslogs-stream-prefix = "worker"
-        }
-      }
-    },
+    }),
     local.otel_sidecar,
   ])
 }

@@ -46,9 +46,28 @@ resource "aws_lb_listener" "https" {
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06" # seed §6: TLS 1.2+
   certificate_arn   = var.api_certificate_arn
 
+  # Weighted between the baseline and the canary (canary.tf): 100/0 unless a canary is watched.
+  # Without stickiness, each request is drawn anew; a WebSocket stays on the task it opened on.
   default_action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.api.arn
+    type = "forward"
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.api.arn
+        weight = 100 - var.canary_traffic_percent
+      }
+      target_group {
+        arn    = aws_lb_target_group.api_canary.arn
+        weight = var.canary_traffic_percent
+      }
+    }
+  }
+
+  lifecycle {
+    # A weight on a target group without tasks would answer that share of the requests with 503.
+    precondition {
+      condition     = var.canary_traffic_percent == 0 || var.canary_api_tasks > 0
+      error_message = "canary_traffic_percent > 0 needs canary_api_tasks > 0."
+    }
   }
 }
 

@@ -84,7 +84,26 @@ output "ecs_cluster_name" {
 }
 
 output "ecs_service_names" {
-  value = { api = aws_ecs_service.api.name, worker = aws_ecs_service.worker.name }
+  value = {
+    api           = aws_ecs_service.api.name
+    worker        = aws_ecs_service.worker.name
+    api_canary    = aws_ecs_service.api_canary.name
+    worker_canary = aws_ecs_service.worker_canary.name
+  }
+}
+
+output "canary_dimensions" {
+  description = "The AWS/ApplicationELB dimensions npm run canary:windows reads (--load-balancer, --baseline-target-group, --canary-target-group)."
+  value = {
+    load_balancer         = aws_lb.api.arn_suffix
+    baseline_target_group = aws_lb_target_group.api.arn_suffix
+    canary_target_group   = aws_lb_target_group.api_canary.arn_suffix
+  }
+}
+
+output "ecr_repository_urls" {
+  description = "Where section 4 of docs/deploy.md pushes the images."
+  value       = { api = aws_ecr_repository.api.repository_url, worker = aws_ecr_repository.worker.repository_url }
 }
 
 output "redis_primary_endpoint" {

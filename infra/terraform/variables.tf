@@ -65,6 +65,63 @@ variable "worker_image" {
   type        = string
 }
 
+variable "canary_api_image" {
+  description = "The API canary's image (canary.tf), the new version under analysis; empty: api_image (nothing to compare)."
+  type        = string
+  default     = ""
+}
+
+variable "canary_worker_image" {
+  description = "The worker canary's image; empty: worker_image."
+  type        = string
+  default     = ""
+}
+
+variable "canary_api_tasks" {
+  description = "Tasks of syncwell-api-canary (0: no API canary runs)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.canary_api_tasks >= 0 && floor(var.canary_api_tasks) == var.canary_api_tasks
+    error_message = "canary_api_tasks must be a whole number >= 0."
+  }
+}
+
+variable "canary_worker_tasks" {
+  description = "Tasks of syncwell-worker-canary (0: none); about one per nine baseline workers gives it ~10 % of the jobs."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.canary_worker_tasks >= 0 && floor(var.canary_worker_tasks) == var.canary_worker_tasks
+    error_message = "canary_worker_tasks must be a whole number >= 0."
+  }
+}
+
+variable "canary_traffic_percent" {
+  description = "Share of the API's requests the HTTPS listener forwards to the canary target group (seed C-005: 10 while a canary is watched, 0 otherwise)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.canary_traffic_percent >= 0 && var.canary_traffic_percent <= 100 && floor(var.canary_traffic_percent) == var.canary_traffic_percent
+    error_message = "canary_traffic_percent must be a whole number from 0 to 100."
+  }
+}
+
+variable "ecr_keep_images" {
+  description = "Images each ECR repository keeps (older ones expire): the rollback targets."
+  type        = number
+  default     = 50
+}
+
+variable "ecr_untagged_expiry_days" {
+  description = "Days after which untagged images in the ECR repositories expire."
+  type        = number
+  default     = 3
+}
+
 variable "otel_collector_image" {
   description = "The ADOT collector sidecar that forwards the processes' OTLP traces to X-Ray."
   type        = string
