@@ -43,10 +43,11 @@ export const WINDOW_SUITES: readonly string[] = [
 // 8–10 before "now" in Berlin, and a run 30 minutes before the last New York DST change when it
 // falls within 35 days. These dates put each of those edges inside a sync's window: New York's
 // changes on their day (the run in the skipped or repeated hour is then in every window), Berlin's
-// nine days later (the trip is when the persona lives in Berlin's time). Eight runs, two at a time;
+// nine days later (the trip is when the persona lives in Berlin's time). Seven runs, two at a time;
 // the whole suite runs today and on New York's spring-forward day, the other dates run the window
-// suites, which keeps `npm test` under its budget; the day before a change, or Berlin's change seen from New York,
-// added nothing these do not cover.
+// suites, which keeps `npm test` under its budget; the day before a change, Berlin's change seen from
+// New York, or New Year in UTC−12 (a machine date behind UTC's, as New York's is every evening) added
+// nothing these do not cover.
 export const DATE_CASES: readonly DateCase[] = [
   { name: 'today', start: undefined, tz: 'UTC', suites: 'all', why: 'the day the suite runs' },
   {
@@ -91,13 +92,6 @@ export const DATE_CASES: readonly DateCase[] = [
     tz: 'Pacific/Kiritimati',
     why: 'half past midnight on New Year’s Day in UTC+14 (still 30 December in New York)',
   },
-  {
-    name: 'new-year-utc-12',
-    suites: 'windows',
-    start: '2027-01-01T12:30:00Z',
-    tz: 'Etc/GMT+12',
-    why: 'half past midnight on New Year’s Day in UTC−12 (the last place to reach it)',
-  },
 ];
 
 interface Outcome {
@@ -134,16 +128,18 @@ function runCase(c: DateCase, logDir: string, extraArgs: string[]): Promise<Outc
     const chunks: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => chunks.push(d));
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       const text = Buffer.concat(chunks).toString('utf8');
       writeFileSync(log, text);
       const passing = /(\d+) passing/.exec(text)?.[1] ?? '0';
       const failing = /(\d+) failing/.exec(text)?.[1] ?? '0';
+      // A run that ends without mocha's summary was killed or crashed: say how.
+      const ended = signal ? `, killed by ${signal}` : /passing/.test(text) ? '' : `, exited ${String(code)}`;
       resolve({
         c,
         ok: code === 0,
         seconds: (performance.now() - started) / 1000,
-        summary: `${passing} passing, ${failing} failing`,
+        summary: `${passing} passing, ${failing} failing${ended}`,
         log,
       });
     });
