@@ -40,7 +40,9 @@ export interface AuditResult {
     stuck: Record<string, number>;
     byTrigger: Record<string, number>;
   };
+  /** Records written as the JOB items report them, and as the destination holds them (API-created). */
   recordsWritten: number;
+  destinationRecords: number;
   duplicates: number;
   /** Manual jobs accepted with no JOB item, or unfinished with no message waiting nor dead-lettered. */
   lostMessages: number;
@@ -185,6 +187,7 @@ export async function audit(
   }
 
   let duplicates = 0;
+  let destinationRecords = 0;
   for (const user of users) {
     const records = await json<SandboxRecordView[]>(
       await fetch(
@@ -192,6 +195,7 @@ export async function audit(
       ),
     );
     const byStart = new Map<string, number>();
+    for (const r of records) if (r.createdBy === 'api') destinationRecords += 1;
     for (const r of records)
       if (r.createdBy === 'api') byStart.set(r.startTime, (byStart.get(r.startTime) ?? 0) + 1);
     for (const [start, n] of byStart)
@@ -208,6 +212,7 @@ export async function audit(
   return {
     jobs,
     recordsWritten,
+    destinationRecords,
     duplicates,
     lostMessages,
     waitingMessages: queues.waiting,

@@ -9,9 +9,9 @@ import { queueUrlsFrom } from '../../core/messaging/queueUrls.js';
 import { createSqsJsonClient } from '../../core/queue/sqs.js';
 import { round } from '../lib/stats.js';
 import { audit, type AuditResult } from './audit.js';
-import type { Fleet } from './fleet.js';
+import type { ChaosUser, Fleet } from './fleet.js';
 import { watchJobs } from './jobWatch.js';
-import { startLoad, type LoadResult } from './load.js';
+import { startLoad, type LoadResult, type ManualJob } from './load.js';
 import type { Random } from './random.js';
 
 export interface Scale {
@@ -37,12 +37,16 @@ export interface Fault {
   end(): Promise<void>;
   /** What the fault did (kills, faults applied), for the report. */
   details(): Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Manual jobs the experiment submitted itself, audited with the load's. */
+  jobs?(): readonly ManualJob[];
+  /** What the experiment itself found wrong (added to the audit's violations). */
+  violations?(): readonly string[];
 }
 
 export interface Experiment {
   name: string;
   title: string;
-  inject(ctx: ExperimentContext): Promise<Fault>;
+  inject(ctx: ExperimentContext & { users: readonly ChaosUser[] }): Promise<Fault>;
 }
 
 export interface ExperimentResult {
@@ -112,7 +116,7 @@ export async function runExperiment(
   await sleep(scale.steadySeconds * 1000);
   const faultStart = Date.now();
   try {
-    fault = await experiment.inject(ctx);
+    fault = await experiment.inject({ ...ctx, users });
     await sleep(scale.faultSeconds * 1000);
     await fault.end();
     faultEnd = Date.now();
@@ -122,6 +126,7 @@ export async function runExperiment(
     if (fault && faultEnd === Infinity) await fault.end();
   }
   const loadEnd = Date.now();
+  loadResult.manualJobs.push(...(fault?.jobs?.() ?? []));
   // Drain: every manual job final and nothing left in the pipeline's queues.
   const deadline = loadEnd + scale.drainSeconds * 1000;
   let drainedAt: number | null = null;
@@ -145,6 +150,7 @@ export async function runExperiment(
           2,
         )
       : 0;
+  const found = await audit(fleet, users, loadResult, seenDeadLetters);
   const accepted = Object.values(loadResult.accepted).reduce((a, b) => a + b, 0);
   return {
     name: experiment.name,
@@ -169,6 +175,6 @@ export async function runExperiment(
       unexpected: fleet.exits.unexpected.slice(exits0.unexpected),
     },
     fault: fault ? await fault.details() : {},
-    audit: await audit(fleet, users, loadResult, seenDeadLetters),
+    audit: { ...found, violations: [...(fault?.violations?.() ?? []), ...found.violations] },
   };
 }

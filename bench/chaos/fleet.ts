@@ -1,9 +1,11 @@
 // The system under chaos: the local stack with the sandbox (bench/lib/stackProcess.ts), one API
 // process and a fleet of worker processes, each worker supervised as ECS would: whatever ends it
 // (a SIGKILL from an experiment, a critical exit), a new one starts after a short pause. The
-// workers reach DynamoDB and SQS through fault proxies (./faultProxy.ts), idle unless an
-// experiment turns faults on; the API talks to the emulators directly.
-import { mkdirSync } from 'node:fs';
+// workers reach DynamoDB and SQS through fault proxies (./faultProxy.ts) and Redis through a TCP
+// proxy (./tcpProxy.ts), idle unless an experiment turns faults on; the API talks to the stores
+// directly. Secrets live in a directory of the run's own.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { CloudProvider } from '../../core/domain/types.js';
@@ -25,6 +27,7 @@ import {
   widenSandboxLimits,
 } from '../lib/system.js';
 import { startFaultProxy, type FaultProxy } from './faultProxy.js';
+import { startTcpProxy, type TcpProxy } from './tcpProxy.js';
 import type { Random } from './random.js';
 
 export const LOG_DIR = path.join(REPO_ROOT, '.state', 'bench', 'chaos');
@@ -74,10 +77,14 @@ export interface Fleet {
   sandboxUrl: string;
   /** The API's configuration (direct endpoints): what the bench reads the stores with. */
   config: Config;
-  /** The workers' environment. */
+  /** The API's environment (direct endpoints) and the workers'. */
+  apiEnv: Record<string, string>;
   workerEnv: Record<string, string>;
   dynamoProxy: FaultProxy;
   sqsProxy: FaultProxy;
+  redisProxy: TcpProxy;
+  /** The local secret store's directory (SECRET_STORE_DIR), shared by the API and the workers. */
+  secretDir: string;
   workers: WorkerSlot[];
   /** Worker exits: killed by an experiment, or on their own (exit code / signal). */
   readonly exits: { killed: number; unexpected: string[] };
@@ -92,18 +99,20 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
   mkdirSync(LOG_DIR, { recursive: true });
   const stack = await startStack(path.join(LOG_DIR, 'stack.log'));
   const children: NodeChild[] = [stack.child];
-  const proxies: FaultProxy[] = [];
+  const proxies: { stop(): Promise<void> }[] = [];
+  const secretDir = mkdtempSync(path.join(tmpdir(), 'syncwell-chaos-secrets-'));
   let stopping = false;
   const stopAll = async () => {
     stopping = true;
     for (const slot of workers) await slot.child.stop(10_000);
     for (const child of children.reverse()) await child.stop(30_000);
     for (const proxy of proxies) await proxy.stop();
+    for (const dir of [secretDir, `${secretDir}.away`]) rmSync(dir, { recursive: true, force: true });
   };
   const workers: WorkerSlot[] = [];
   try {
     const port = String(await freePort());
-    const apiEnv = systemEnv(stack.env, port, WORKER_SETTINGS);
+    const apiEnv = systemEnv(stack.env, port, { ...WORKER_SETTINGS, SECRET_STORE_DIR: secretDir });
     const config = loadConfig(apiEnv);
     const sandboxUrl = apiEnv.PROVIDER_SANDBOX_URL!;
     await widenSandboxLimits(sandboxUrl);
@@ -125,8 +134,16 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
     sqs.destroy();
     const dynamoProxy = await startFaultProxy(apiEnv.DYNAMODB_ENDPOINT!, 'dynamodb', o.random.fork('dynamo'));
     const sqsProxy = await startFaultProxy(apiEnv.SQS_ENDPOINT!, 'sqs', o.random.fork('sqs'));
-    proxies.push(dynamoProxy, sqsProxy);
-    const workerEnv = { ...apiEnv, DYNAMODB_ENDPOINT: dynamoProxy.url, SQS_ENDPOINT: sqsProxy.url };
+    const redis = new URL(apiEnv.REDIS_URL!);
+    const redisProxy = await startTcpProxy(redis.hostname, Number(redis.port));
+    proxies.push(dynamoProxy, sqsProxy, redisProxy);
+    redis.port = String(redisProxy.port);
+    const workerEnv = {
+      ...apiEnv,
+      DYNAMODB_ENDPOINT: dynamoProxy.url,
+      SQS_ENDPOINT: sqsProxy.url,
+      REDIS_URL: redis.toString(),
+    };
     const apiUrl = `http://127.0.0.1:${port}`;
     await startApiProcess(apiEnv, path.join(LOG_DIR, 'api.log'), children);
 
@@ -136,9 +153,12 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
       apiUrl,
       sandboxUrl,
       config,
+      apiEnv,
       workerEnv,
       dynamoProxy,
       sqsProxy,
+      redisProxy,
+      secretDir,
       workers,
       exits,
       restartDelayMs: 1000,
