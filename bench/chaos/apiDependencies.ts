@@ -27,6 +27,8 @@ interface DependencyReport {
   /** Seconds from its return to the first 200 from /readyz; null if it never came. */
   recoverySeconds: number | null;
   answers: Record<string, number>;
+  /** /readyz `checks` bodies seen while it failed, with counts. */
+  checksSeen: Record<string, number>;
 }
 
 export const apiDependencies: Experiment = {
@@ -71,7 +73,9 @@ export const apiDependencies: Experiment = {
       const key = `${what} ${res.status}`;
       report.answers[key] = (report.answers[key] ?? 0) + 1;
       if (res.status === 500) violations.push(`${what} answered 500: ${body.slice(0, 200)}`);
-      if (res.status >= 500 && !String(res.headers.get('content-type')).includes('application/problem+json'))
+      // /readyz answers 503 with its own JSON (the contract's ReadinessStatus), not a problem.
+      const problem = String(res.headers.get('content-type')).includes('application/problem+json');
+      if (res.status >= 500 && !problem && what !== 'GET /readyz')
         violations.push(`${what} answered ${res.status} without a problem+json body`);
       if (res.status >= 500 && INTERNALS.test(body))
         violations.push(`${what} answered ${res.status} showing internals: ${body.slice(0, 200)}`);
@@ -138,7 +142,9 @@ export const apiDependencies: Experiment = {
       const text = await answer(report, 'GET /readyz', ready);
       await Promise.allSettled(requests);
       try {
-        return { status: ready.status, ...(JSON.parse(text) as { checks?: Record<string, string> }) };
+        // The body's own `status` is a word (ready, not_ready): the HTTP status is the one kept.
+        const { checks } = JSON.parse(text) as { checks?: Record<string, string> };
+        return { status: ready.status, ...(checks ? { checks } : {}) };
       } catch {
         return { status: ready.status };
       }
@@ -158,12 +164,24 @@ export const apiDependencies: Experiment = {
     const windowMs = (scale.faultSeconds * 1000) / DEPENDENCIES.length;
     const cycle = (async () => {
       for (const dependency of DEPENDENCIES) {
-        const report: DependencyReport = { noticedAfterSeconds: null, recoverySeconds: null, answers: {} };
+        const report: DependencyReport = {
+          noticedAfterSeconds: null,
+          recoverySeconds: null,
+          answers: {},
+          checksSeen: {},
+        };
         reports[dependency] = report;
         const start = Date.now();
         fail(dependency, true);
         while (!stopped && Date.now() - start < windowMs) {
-          const ready = await round(report).catch(() => ({ status: 0, checks: undefined }));
+          const ready = await round(report).catch((error: unknown) => {
+            report.answers[`error ${error instanceof Error ? error.name : 'unknown'}`] =
+              (report.answers[`error ${error instanceof Error ? error.name : 'unknown'}`] ?? 0) + 1;
+            return { status: 0, checks: undefined };
+          });
+          if (ready.checks)
+            report.checksSeen[JSON.stringify(ready.checks)] =
+              (report.checksSeen[JSON.stringify(ready.checks)] ?? 0) + 1;
           if (
             report.noticedAfterSeconds === null &&
             ready.status === 503 &&
@@ -174,7 +192,7 @@ export const apiDependencies: Experiment = {
         }
         fail(dependency, false);
         const back = Date.now();
-        for (let i = 0; i < 240 && report.recoverySeconds === null; i += 1) {
+        while (report.recoverySeconds === null && Date.now() - back < scale.drainSeconds * 1000) {
           const ready = await round(report).catch(() => ({ status: 0 }));
           if (ready.status === 200) report.recoverySeconds = (Date.now() - back) / 1000;
           else await new Promise((res) => setTimeout(res, 250));
