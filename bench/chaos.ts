@@ -50,7 +50,7 @@ if (args.help) {
   --seed N      the load mix, the victims and the fault schedule                 [1]
   --workers N   worker processes (at least 3)                                     [3]
   --out FILE    JSON results                                   [bench/results/chaos-latest.json]
-  --smoke       every experiment briefly (4 users, 4 jobs/s, a 4 s fault): exit 1 on any audit
+  --smoke       every experiment briefly (4 users, 4 jobs/s, a 3 s fault): exit 1 on any audit
                 violation; no timing is checked; writes bench/results/chaos-smoke.json.tmp`);
   process.exit(0);
 }
@@ -63,7 +63,7 @@ const selected = args.only ? EXPERIMENTS.filter((e) => e.name === args.only) : E
 if (selected.length === 0) throw new Error(`--only: no experiment named ${args.only}`);
 const OUT = resultsFile('chaos', SMOKE, args.out, 'bench/results/chaos-latest.json');
 const SCALE: Scale = SMOKE
-  ? { users: 4, rate: 4, steadySeconds: 1, faultSeconds: 4, afterSeconds: 1, drainSeconds: 90 }
+  ? { users: 4, rate: 4, steadySeconds: 1, faultSeconds: 3, afterSeconds: 1, drainSeconds: 90 }
   : { users: 16, rate: 8, steadySeconds: 10, faultSeconds: 30, afterSeconds: 10, drainSeconds: 240 };
 
 async function main(): Promise<ExperimentResult[]> {

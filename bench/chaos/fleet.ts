@@ -198,10 +198,28 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
       workers.push(slot);
       slot.child = spawnWorker(slot);
     }
+    // Experiments start on a fleet that consumes, not one still compiling its TypeScript.
+    await Promise.all(workers.map((slot) => consuming(slot.child)));
     return fleet;
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Resolves once the worker answers a stats request over IPC, which it does only after its consumer
+ * started (worker/main.ts); asks again until then, since a message sent earlier finds no listener.
+ */
+async function consuming(child: NodeChild, timeoutMs = 60_000): Promise<void> {
+  let answered = false;
+  child.process.once('message', () => (answered = true));
+  const deadline = Date.now() + timeoutMs;
+  while (!answered) {
+    if (child.process.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${child.name} did not start; see ${child.logFile}`);
+    child.process.send({ type: 'stats' });
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
