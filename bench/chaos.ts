@@ -64,7 +64,7 @@ if (selected.length === 0) throw new Error(`--only: no experiment named ${args.o
 const OUT = resultsFile('chaos', SMOKE, args.out, 'bench/results/chaos-latest.json');
 const SCALE: Scale = SMOKE
   ? { users: 4, rate: 4, steadySeconds: 1, faultSeconds: 3, afterSeconds: 1, drainSeconds: 90 }
-  : { users: 16, rate: 8, steadySeconds: 10, faultSeconds: 30, afterSeconds: 10, drainSeconds: 240 };
+  : { users: 16, rate: 8, steadySeconds: 8, faultSeconds: 30, afterSeconds: 8, drainSeconds: 120 };
 
 async function main(): Promise<ExperimentResult[]> {
   const random = seededRandom(SEED);

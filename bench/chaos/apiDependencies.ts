@@ -21,6 +21,8 @@ const DEPENDENCIES: readonly Dependency[] = ['dynamodb', 'sqs', 'redis'];
 /** What a 5xx body must never show: stack frames, error codes of the runtime, addresses. */
 const INTERNALS = /\bat \S+ \(|ECONNREFUSED|ECONNRESET|ETIMEDOUT|127\.0\.0\.1|Exception|stack/i;
 
+const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+
 interface DependencyReport {
   /** Seconds from the failure to the first 503 naming it; null if readiness never said so. */
   noticedAfterSeconds: number | null;
@@ -70,8 +72,7 @@ export const apiDependencies: Experiment = {
 
     const answer = async (report: DependencyReport, what: string, res: Response) => {
       const body = await res.text();
-      const key = `${what} ${res.status}`;
-      report.answers[key] = (report.answers[key] ?? 0) + 1;
+      bump(report.answers, `${what} ${res.status}`);
       if (res.status === 500) violations.push(`${what} answered 500: ${body.slice(0, 200)}`);
       // /readyz answers 503 with its own JSON (the contract's ReadinessStatus), not a problem.
       const problem = String(res.headers.get('content-type')).includes('application/problem+json');
@@ -160,8 +161,10 @@ export const apiDependencies: Experiment = {
       else redis.up();
     };
 
-    let stopped = false;
+    // Each dependency fails for its share of the fault, longer if readiness has not named it yet
+    // (up to the drain deadline: no timing is asserted); the fault ends when all three are back.
     const windowMs = (scale.faultSeconds * 1000) / DEPENDENCIES.length;
+    const patienceMs = scale.drainSeconds * 1000;
     const cycle = (async () => {
       for (const dependency of DEPENDENCIES) {
         const report: DependencyReport = {
@@ -173,15 +176,15 @@ export const apiDependencies: Experiment = {
         reports[dependency] = report;
         const start = Date.now();
         fail(dependency, true);
-        while (!stopped && Date.now() - start < windowMs) {
+        const failing = () =>
+          Date.now() - start < windowMs ||
+          (report.noticedAfterSeconds === null && Date.now() - start < patienceMs);
+        while (failing()) {
           const ready = await round(report).catch((error: unknown) => {
-            report.answers[`error ${error instanceof Error ? error.name : 'unknown'}`] =
-              (report.answers[`error ${error instanceof Error ? error.name : 'unknown'}`] ?? 0) + 1;
+            bump(report.answers, `error ${error instanceof Error ? error.name : 'unknown'}`);
             return { status: 0, checks: undefined };
           });
-          if (ready.checks)
-            report.checksSeen[JSON.stringify(ready.checks)] =
-              (report.checksSeen[JSON.stringify(ready.checks)] ?? 0) + 1;
+          if (ready.checks) bump(report.checksSeen, JSON.stringify(ready.checks));
           if (
             report.noticedAfterSeconds === null &&
             ready.status === 503 &&
@@ -192,7 +195,7 @@ export const apiDependencies: Experiment = {
         }
         fail(dependency, false);
         const back = Date.now();
-        while (report.recoverySeconds === null && Date.now() - back < scale.drainSeconds * 1000) {
+        while (report.recoverySeconds === null && Date.now() - back < patienceMs) {
           const ready = await round(report).catch(() => ({ status: 0 }));
           if (ready.status === 200) report.recoverySeconds = (Date.now() - back) / 1000;
           else await new Promise((res) => setTimeout(res, 250));
@@ -204,7 +207,6 @@ export const apiDependencies: Experiment = {
     })();
     return {
       async end() {
-        stopped = true;
         await cycle;
         for (const child of children) await child.stop();
         await stopProxies();

@@ -48,8 +48,13 @@ export interface AuditResult {
   lostMessages: number;
   /** Messages still in the main queues after the drain (waiting, not lost). */
   waitingMessages: Record<string, number>;
-  /** Dead letters that arrived during this experiment, with the reason each carries. */
+  /** Dead letters that arrived during this experiment and could be read, with the reason each carries. */
   deadLetters: DeadLetterReport[];
+  /**
+   * Messages in all DLQs at the audit (the run's total so far). A FIFO DLQ shows only the first
+   * message of each group to a reader, so this can exceed the dead letters read.
+   */
+  deadLetterDepth: number;
   healthDataLeaks: string[];
   violations: string[];
 }
@@ -104,7 +109,12 @@ async function scanTable(fleet: Fleet): Promise<Record<string, unknown>[]> {
 export async function readQueues(
   fleet: Fleet,
   seen: Set<string>,
-): Promise<{ waiting: Record<string, number>; fresh: DeadLetterView[]; freshChannels: QueueChannel[] }> {
+): Promise<{
+  waiting: Record<string, number>;
+  deadLetterDepth: number;
+  fresh: DeadLetterView[];
+  freshChannels: QueueChannel[];
+}> {
   const sqs = createSqsJsonClient(fleet.config);
   try {
     const letters = new DeadLetters(sqs, queueUrlsFrom(fleet.config));
@@ -112,7 +122,9 @@ export async function readQueues(
     const waiting: Record<string, number> = {};
     const fresh: DeadLetterView[] = [];
     const freshChannels: QueueChannel[] = [];
+    let deadLetterDepth = 0;
     for (const d of depths) {
+      deadLetterDepth += d.deadLetters;
       const left = d.visible + d.inFlight + d.delayed;
       if (left > 0) waiting[d.channel] = left;
       if (d.deadLetters === 0) continue;
@@ -123,7 +135,7 @@ export async function readQueues(
           freshChannels.push(d.channel);
         }
     }
-    return { waiting, fresh, freshChannels };
+    return { waiting, deadLetterDepth, fresh, freshChannels };
   } finally {
     sqs.destroy();
   }
@@ -217,6 +229,7 @@ export async function audit(
     lostMessages,
     waitingMessages: queues.waiting,
     deadLetters,
+    deadLetterDepth: queues.deadLetterDepth,
     healthDataLeaks,
     violations,
   };
