@@ -87,7 +87,7 @@ async function main(): Promise<ExperimentResult[]> {
       for (const v of result.audit.violations.slice(0, 20)) console.log(`  VIOLATION ${v}`);
       for (const d of result.audit.deadLetters.slice(0, 10))
         console.log(
-          `  dead letter (${d.channel}): ${d.failureCode} ${d.failureReason} job ${d.jobId ?? '?'}`,
+          `  dead letter (${d.channel}): ${d.failureCode} ${d.failureReason} job ${d.jobId ?? '?'} (${d.jobStatus ?? '?'})`,
         );
     }
   } finally {

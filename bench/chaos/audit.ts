@@ -27,6 +27,8 @@ export interface DeadLetterReport {
   failureReason: string;
   jobId?: string;
   userId?: string;
+  /** The job's JOB item status at the audit ('none': a system job that wrote nothing, or lost). */
+  jobStatus?: string;
 }
 
 export interface AuditResult {
@@ -180,6 +182,7 @@ export async function audit(
     failureReason: v.failureReason,
     ...(v.ids.jobId ? { jobId: v.ids.jobId } : {}),
     ...(v.ids.userId ? { userId: v.ids.userId } : {}),
+    ...(v.ids.jobId ? { jobStatus: jobStatus.get(v.ids.jobId) ?? 'none' } : {}),
   }));
   const deadJobIds = new Set(deadLetters.flatMap((d) => (d.jobId ? [d.jobId] : [])));
   for (const d of deadLetters)
