@@ -121,6 +121,11 @@ export async function runExperiment(
     await fault.end();
     faultEnd = Date.now();
     await sleep(scale.afterSeconds * 1000);
+  } catch (error) {
+    polling = false;
+    await poller;
+    watch.stop();
+    throw error;
   } finally {
     loadResult = await load.stop();
     if (fault && faultEnd === Infinity) await fault.end();
