@@ -63,7 +63,7 @@ const selected = args.only ? EXPERIMENTS.filter((e) => e.name === args.only) : E
 if (selected.length === 0) throw new Error(`--only: no experiment named ${args.only}`);
 const OUT = resultsFile('chaos', SMOKE, args.out, 'bench/results/chaos-latest.json');
 const SCALE: Scale = SMOKE
-  ? { users: 4, rate: 4, steadySeconds: 1, faultSeconds: 3, afterSeconds: 1, drainSeconds: 90 }
+  ? { users: 4, rate: 4, steadySeconds: 0.5, faultSeconds: 3, afterSeconds: 0.5, drainSeconds: 90 }
   : { users: 16, rate: 8, steadySeconds: 8, faultSeconds: 30, afterSeconds: 8, drainSeconds: 120 };
 
 async function main(): Promise<ExperimentResult[]> {
@@ -78,12 +78,14 @@ async function main(): Promise<ExperimentResult[]> {
   try {
     for (const experiment of selected) {
       console.log(`\n${experiment.name}: ${experiment.title}...`);
+      const t0 = Date.now();
       const result = await runExperiment(
         experiment,
         { fleet, random: random.fork(experiment.name), smoke: SMOKE, scale: SCALE },
         seenDeadLetters,
       );
       results.push(result);
+      console.log(`  ${Math.round((Date.now() - t0) / 1000)} s (users, load, drain, audit)`);
       for (const v of result.audit.violations.slice(0, 20)) console.log(`  VIOLATION ${v}`);
       for (const d of result.audit.deadLetters.slice(0, 10))
         console.log(

@@ -142,7 +142,7 @@ export async function runExperiment(
       break;
     }
     if (Date.now() > deadline) break;
-    await sleep(500);
+    await sleep(250);
   }
   if (recoveredAt === null && drainedAt !== null) recoveredAt = drainedAt;
   polling = false;
