@@ -66,7 +66,7 @@ const RETRYABLE_NETWORK = new Set([
 ]);
 
 /** Throttling, server errors and connection failures; never a client error such as a failed condition. */
-function isRetryable(error: unknown): boolean {
+export function isRetryable(error: unknown): boolean {
   return error instanceof AwsServiceError
     ? error.retryable
     : RETRYABLE_NETWORK.has((error as NodeJS.ErrnoException).code ?? '');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { AppError } from '../../core/errors/AppError.js';
+import { AwsServiceError } from '../../core/aws/awsJsonClient.js';
 import { toAppError, toProblem } from './problem.js';
 
 const req = { method: 'POST', path: '/v1/sync-jobs' };
@@ -49,6 +50,27 @@ describe('problem mapping', () => {
     expect(e).to.include({ status: 500, code: 'internal_error' });
     const p = toProblem(e, '/v1/sync-jobs', 'corr-1');
     expect(JSON.stringify(p.body)).not.to.contain('secret internals');
+  });
+
+  it('answers a dependency that fails for the moment (AWS 5xx, throttling, refused connection) with 503 and Retry-After', () => {
+    // Found by the chaos suite (npm run chaos -- --only api-dependencies): SQS answering 500 made
+    // POST /v1/sync-jobs and the webhook endpoints answer 500 internal_error.
+    const transient = [
+      new AwsServiceError('InternalError', 'injected', 500),
+      new AwsServiceError('ProvisionedThroughputExceededException', 'injected', 400),
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ];
+    for (const error of transient) {
+      const e = toAppError(error, req, '1mb');
+      expect(e, error.message).to.include({ status: 503, code: 'service_unavailable' });
+      expect(e.headers['Retry-After']).to.match(/^\d+$/);
+      expect(JSON.stringify(toProblem(e, '/v1/sync-jobs', 'c').body)).not.to.contain('injected');
+    }
+    // A request the service refused for good is no outage.
+    expect(toAppError(new AwsServiceError('ValidationException', 'bad', 400), req, '1mb')).to.include({
+      status: 500,
+      code: 'internal_error',
+    });
   });
 
   it('renders RFC 9457 members, the stable code and the message resource text', () => {

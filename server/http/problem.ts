@@ -1,6 +1,7 @@
 // Maps any error to an RFC 9457 problem: AppErrors as they are, validator and body-parser errors to
 // stable codes (listing every field error), anything else to a 500 without internals.
-import { AppError, type FieldError } from '../../core/errors/AppError.js';
+import { isRetryable } from '../../core/aws/awsJsonClient.js';
+import { AppError, serviceUnavailable, type FieldError } from '../../core/errors/AppError.js';
 
 export interface ProblemResponse {
   status: number;
@@ -124,6 +125,9 @@ export function toAppError(
   if (error instanceof AppError) return error;
   if (isBodyParserError(error)) return fromBodyParser(error, bodyLimit);
   if (isValidatorError(error)) return fromValidator(error, request.method, request.path);
+  // A store or queue failing for the moment (its retries spent) is an outage the client may retry
+  // after, not a bug: 503 with Retry-After, as when the account gate cannot read DynamoDB.
+  if (isRetryable(error)) return serviceUnavailable(1, error);
   return new AppError(500, 'internal_error', { cause: error });
 }
 
