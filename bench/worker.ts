@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { clock } from '../core/clock/clock.js';
 import type { CloudProvider, Provider } from '../core/domain/types.js';
-import { isCloudProvider, PROVIDER_PROFILES } from '../core/providers/profiles.js';
+import { cloudProfile, isCloudProvider, PROVIDER_PROFILES } from '../core/providers/profiles.js';
 import { loadConfig } from '../core/config/config.js';
 import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
@@ -160,9 +160,23 @@ async function main(): Promise<void> {
   try {
     const port = String(await freePort());
     const apiUrl = `http://127.0.0.1:${port}`;
+    // A provider still in its rollout (Google Health) is opened to everyone for the run, and nothing
+    // else of the dynamic document changes (log sampling stays the default).
+    const rollout = [SOURCE, DESTINATION].flatMap((p) => cloudProfile(p).rolloutFlag ?? []);
+    const dynamicConfigFile = path.join(LOG_DIR, 'worker-bench-dynamic-config.json');
+    if (rollout.length > 0)
+      writeFileSync(
+        dynamicConfigFile,
+        JSON.stringify({
+          flags: Object.fromEntries(rollout.map((f) => [f, { enabled: true, percentage: 100 }])),
+        }),
+      );
     const env = systemEnv(stack.env, port, {
       LOG_LEVEL: args['log-level'] ?? 'warn',
       SYNC_INITIAL_LOOKBACK_DAYS: '30',
+      ...(rollout.length > 0
+        ? { DYNAMIC_CONFIG_SOURCE: 'file', DYNAMIC_CONFIG_FILE: dynamicConfigFile }
+        : {}),
     });
     const sandboxUrl = env.PROVIDER_SANDBOX_URL!;
     await widenSandboxLimits(sandboxUrl);
