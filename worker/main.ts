@@ -2,8 +2,9 @@
 // wiring, the hot-path consumer, graceful shutdown on SIGTERM/SIGINT (in-flight jobs finish or go
 // back to the queue), and a critical exit when the queue cannot take a message back.
 import { ConfigError, loadConfig } from '../core/config/config.js';
-import { createLogger } from '../core/logging/logger.js';
+import { createLogger, type Logger } from '../core/logging/logger.js';
 import { createWorker, type Worker } from './compose.js';
+import { scheduleRetirement } from './lifetime.js';
 import type { JobOutcome } from '../core/sync/hotPathJob.js';
 import { startObservability } from '../core/observability/observability.js';
 import { valueOf } from '../core/observability/metrics.js';
@@ -19,6 +20,7 @@ export interface RunningWorker {
   metricsUrl: string | undefined;
   /** What operators tune without a deploy (AppConfig or a local file). */
   dynamicConfig: DynamicConfig;
+  logger: Logger;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startWorker(
     worker,
     metricsUrl: observability.metricsUrl,
     dynamicConfig,
+    logger,
     stop: async () => {
       await worker.stop();
       await observability.stop();
@@ -83,8 +86,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           memory: process.memoryUsage(),
         });
     });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      void running.stop().then(() => process.exit(0));
-    });
+  let stopping = false;
+  const stopAndExit = () => {
+    if (stopping) return;
+    stopping = true;
+    void running.stop().then(() => process.exit(0));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stopAndExit);
+  const config = loadConfig();
+  const retirement = scheduleRetirement({
+    seconds: config.WORKER_MAX_LIFETIME_SECONDS,
+    onRetire: () => {
+      running.logger.info('maximum lifetime reached: retiring (the orchestrator starts a fresh task)');
+      stopAndExit();
+    },
+  });
+  process.once('exit', () => retirement.cancel());
 }

@@ -375,6 +375,11 @@ const schema = z.object({
    */
   WORKER_DELETE_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(100),
   WORKER_SHUTDOWN_GRACE_MS: intFromEnv(25_000),
+  /**
+   * A worker retires itself (the graceful SIGTERM path, exit 0) after about this long, ±10 % so a
+   * fleet does not retire at once; the orchestrator starts a fresh task. 0: never.
+   */
+  WORKER_MAX_LIFETIME_SECONDS: intFromEnv(0),
   /** The queue's redrive maxReceiveCount (infra/terraform/sqs.tf). */
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(5),
   /** First sync of a pair looks back this far. */

@@ -5,9 +5,12 @@ resource "aws_dynamodb_table" "metadata" {
   hash_key  = "PK"
   range_key = "SK"
 
-  # The spec's hybrid provisioned/on-demand split is a deployment setting, not code: switch
-  # billing_mode (and add capacity + autoscaling) per environment when traffic is predictable.
-  billing_mode = "PAY_PER_REQUEST"
+  # The spec's hybrid capacity (§3b) is a deployment setting: on demand by default; PROVISIONED
+  # with a baseline near 70 % of peak and autoscaling above it (dynamodb_capacity.tf) once traffic
+  # is predictable. The indexes follow the table's units.
+  billing_mode   = var.dynamodb_billing_mode
+  read_capacity  = local.dynamodb_provisioned ? var.dynamodb_read_baseline : null
+  write_capacity = local.dynamodb_provisioned ? var.dynamodb_write_baseline : null
 
   deletion_protection_enabled = local.is_production
 
@@ -52,6 +55,8 @@ resource "aws_dynamodb_table" "metadata" {
     hash_key        = "ReAuthStatus"
     range_key       = "PK"
     projection_type = "ALL"
+    read_capacity   = local.dynamodb_provisioned ? var.dynamodb_read_baseline : null
+    write_capacity  = local.dynamodb_provisioned ? var.dynamodb_write_baseline : null
   }
 
   # Scheduler: SyncTierShardId = "<tier>#<murmur3(userId) % shards>" (e.g. "PRO#5"),
@@ -62,6 +67,8 @@ resource "aws_dynamodb_table" "metadata" {
     hash_key        = "SyncTierShardId"
     range_key       = "NextSyncTimestamp"
     projection_type = "KEYS_ONLY"
+    read_capacity   = local.dynamodb_provisioned ? var.dynamodb_read_baseline : null
+    write_capacity  = local.dynamodb_provisioned ? var.dynamodb_write_baseline : null
   }
 
   # Account deletion: every item carrying the owner's UserId (PROFILE, and the items outside the
@@ -71,6 +78,8 @@ resource "aws_dynamodb_table" "metadata" {
     name            = "UserIdIndex"
     hash_key        = "UserId"
     projection_type = "KEYS_ONLY"
+    read_capacity   = local.dynamodb_provisioned ? var.dynamodb_read_baseline : null
+    write_capacity  = local.dynamodb_provisioned ? var.dynamodb_write_baseline : null
   }
 
   # A user's jobs newest first (job ids are UUIDv4, so SK has no order). Sparse: only JOB items

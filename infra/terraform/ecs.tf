@@ -54,6 +54,8 @@ locals {
   worker_environment = {
     # Shorter than ECS's stopTimeout below: in-flight jobs finish or go back to their queue.
     WORKER_SHUTDOWN_GRACE_MS = "25000"
+    # Tasks retire themselves after about a day (worker/lifetime.ts): ECS starts fresh ones.
+    WORKER_MAX_LIFETIME_SECONDS = tostring(var.worker_max_lifetime_seconds)
     # per_job_session: each token secret through a session of this role naming it alone
     # (core/secrets/sessionScopedSecretStore.ts); empty: the task role's own access.
     SECRET_ACCESS_ROLE_ARN = var.worker_secret_access == "per_job_session" ? aws_iam_role.worker_token_access.arn : ""

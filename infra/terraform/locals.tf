@@ -30,3 +30,8 @@ data "aws_caller_identity" "current" {}
 data "aws_availability_zones" "available" {
   state = "available"
 }
+
+locals {
+  # The table's capacity mode (dynamodb.tf, dynamodb_capacity.tf).
+  dynamodb_provisioned = var.dynamodb_billing_mode == "PROVISIONED"
+}

@@ -283,3 +283,38 @@ variable "worker_secret_access" {
     error_message = "worker_secret_access must be task_role or per_job_session."
   }
 }
+
+variable "dynamodb_billing_mode" {
+  description = "PAY_PER_REQUEST (on demand) or PROVISIONED with autoscaling from the baseline up (seed §3b hybrid capacity)."
+  type        = string
+  default     = "PAY_PER_REQUEST"
+
+  validation {
+    condition     = contains(["PAY_PER_REQUEST", "PROVISIONED"], var.dynamodb_billing_mode)
+    error_message = "dynamodb_billing_mode must be PAY_PER_REQUEST or PROVISIONED."
+  }
+}
+
+variable "dynamodb_read_baseline" {
+  description = "PROVISIONED: read units the table and each index keep at least (the seed: ~70 % of peak; npm run capacity prints it)."
+  type        = number
+  default     = 1850
+}
+
+variable "dynamodb_write_baseline" {
+  description = "PROVISIONED: write units the table and each index keep at least (npm run capacity prints ~70 % of peak)."
+  type        = number
+  default     = 2300
+}
+
+variable "dynamodb_peak_multiple" {
+  description = "PROVISIONED: autoscaling may raise units to this multiple of the baseline."
+  type        = number
+  default     = 4
+}
+
+variable "worker_max_lifetime_seconds" {
+  description = "A worker task retires itself after about this long (±10 %) and ECS starts a fresh one (WORKER_MAX_LIFETIME_SECONDS); 0: never."
+  type        = number
+  default     = 86400
+}
