@@ -54,6 +54,8 @@ import { followRedis, readQueueDepthsWith } from '../core/observability/processG
 import { readQueueDepths } from '../core/messaging/queueDepths.js';
 import type { DynamicConfig } from '../core/config/dynamicConfig.js';
 import { createTunables } from '../core/config/tunables.js';
+import { DeadLetters } from '../core/messaging/deadLetters.js';
+import { ExhaustedLetterSweeper } from './exhaustedLetterSweeper.js';
 
 export interface WorkerStats {
   jobs: number;
@@ -90,6 +92,8 @@ export interface Worker {
   connectionRemoval: ConnectionRemoval;
   /** Retries revocations providers could not take when a connection was deleted. */
   revocations: RevocationSweeper;
+  /** Settles the DLQ letters whose receives ran out (./exhaustedLetterSweeper.ts). */
+  exhaustedLetters: ExhaustedLetterSweeper;
   events: EventBus;
   stats: WorkerStats;
   redis: Redis;
@@ -265,6 +269,7 @@ export async function createWorker(
         hooks.onJob?.(job);
         return job.outcome;
       },
+      onExhausted: async (message) => void (await hotPath.settleExhausted(message)),
     },
     coalescingBuffer: coalescer && { handler: (event, delivery) => coalescer.handle(event, delivery) },
     pollSchedule: preflight && { handler: (poll, delivery) => preflight.handle(poll, delivery) },
@@ -318,6 +323,14 @@ export async function createWorker(
     // nothing is received and no provider is called.
     isHealthy: () => redis.status === 'ready',
     onCritical: hooks.onCritical,
+  });
+
+  // Letters SQS dead-lettered after their last receive: their jobs end instead of staying open.
+  const exhaustedLetters = new ExhaustedLetterSweeper({
+    deadLetters: new DeadLetters(sqsSender, queueUrls),
+    table,
+    logger,
+    intervalSeconds: config.DEAD_LETTER_SWEEP_SECONDS,
   });
 
   // Metrics: degraded-mode time and the depth of every queue this worker consumes.
@@ -396,6 +409,7 @@ export async function createWorker(
     credentials,
     connectionRemoval: removal,
     revocations,
+    exhaustedLetters,
     events,
     stats,
     redis,
@@ -404,6 +418,7 @@ export async function createWorker(
       scheduler?.start();
       exportWorker?.sweeper.start();
       revocations.start();
+      exhaustedLetters.start();
       reAuth?.start();
       notices?.start();
     },
@@ -412,6 +427,7 @@ export async function createWorker(
         await scheduler?.stop();
         await exportWorker?.sweeper.stop();
         await revocations.stop();
+        await exhaustedLetters.stop();
         await reAuth?.stop();
         await notices?.stop();
         await Promise.all(consumers.map((c) => c.stop(config.WORKER_SHUTDOWN_GRACE_MS)));

@@ -2,7 +2,7 @@
 // channel and its message in contracts/asyncapi.yaml, `make generate`, write the handler (it gets
 // the channel's typed message and returns an Outcome), and add one line to the table in
 // compose.ts. A handler whose message type is not the channel's does not compile.
-import type { QueueChannel } from '../generated/channels.gen.js';
+import type { ChannelMessage, QueueChannel } from '../generated/channels.gen.js';
 import {
   QueueConsumer,
   type ConsumerOptions,
@@ -14,6 +14,11 @@ export interface ConsumerRegistration<C extends QueueChannel> {
   handler: MessageHandler<C>;
   /** Per-channel settings over the worker's defaults (e.g. fewer historical chunks at once). */
   settings?: Partial<ConsumerSettings>;
+  /**
+   * A message SQS moved to the DLQ after its receives ran out with no outcome recorded (its workers
+   * died on it): end whatever it left open (./exhaustedLetterSweeper.ts). Must be idempotent.
+   */
+  onExhausted?: (message: ChannelMessage<C>) => Promise<void>;
 }
 
 export type ConsumerTable = { [C in QueueChannel]?: ConsumerRegistration<C> | undefined };

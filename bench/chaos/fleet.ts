@@ -52,7 +52,8 @@ export interface ChaosUser {
 /**
  * Settings that let a fleet of workers recover within seconds rather than minutes: short polls,
  * a short visibility timeout (a killed worker's messages come back after it), small backoffs,
- * a 1 s coalescing window.
+ * a 1 s coalescing window, and a dead-letter sweep every 5 s (a job whose every worker was killed
+ * ends FAILED within the drain).
  */
 const WORKER_SETTINGS: Record<string, string> = {
   WORKER_WAIT_TIME_SECONDS: '1',
@@ -63,6 +64,7 @@ const WORKER_SETTINGS: Record<string, string> = {
   REQUEUE_BACKOFF_MAX_SECONDS: '4',
   SYNC_INITIAL_LOOKBACK_DAYS: '30',
   COALESCING_WINDOW_SECONDS: '1',
+  DEAD_LETTER_SWEEP_SECONDS: '5',
 };
 
 export interface WorkerSlot {

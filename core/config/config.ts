@@ -162,6 +162,12 @@ const schema = z.object({
    * deletion) the tokens are deleted anyway and the abandoned revocation is logged.
    */
   REVOCATION_SWEEP_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /**
+   * Every DEAD_LETTER_SWEEP_SECONDS (0: never in this process) the worker settles the letters SQS
+   * moved to its channels' DLQs after their receives ran out (worker/exhaustedLetterSweeper.ts): a
+   * hot-path job whose workers all died on it ends FAILED instead of RUNNING for good.
+   */
+  DEAD_LETTER_SWEEP_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   REVOCATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   REVOCATION_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).default(60),
   REVOCATION_RETRY_MAX_SECONDS: z.coerce

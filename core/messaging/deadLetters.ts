@@ -6,13 +6,14 @@
 // Looking receives the messages with a short visibility and hands them back at once; each look
 // therefore counts as a receive of the DLQ message (DLQs have no redrive policy of their own).
 import { createHash } from 'node:crypto';
-import type { QueueChannel } from '../../generated/channels.gen.js';
+import type { ChannelMessage, QueueChannel } from '../../generated/channels.gen.js';
 import type { AwsJsonClient } from '../aws/awsJsonClient.js';
 import { clock } from '../clock/clock.js';
 import { deadLetterQueueUrlOf } from './channelRules.js';
 import { MessageNotJsonError, parseMessage } from './messageCodec.js';
 import { MessageValidationError } from './messageSchemas.js';
 import { readQueueDepths } from './queueDepths.js';
+import { dlqArrivals } from '../observability/metrics.js';
 
 interface SqsMessage {
   MessageId?: string;
@@ -49,6 +50,17 @@ export interface RedriveResult {
 
 /** The code SQS's redrive policy leaves: no failure attributes, it ran out of receives. */
 export const MAX_RECEIVES_EXCEEDED = 'max_receives_exceeded';
+const MAX_RECEIVES_REASON = 'SQS moved it here after its receives ran out (retries exhausted)';
+
+/** What one pass over a channel's DLQ did with the letters SQS's redrive left there. */
+export interface ExhaustedReport {
+  /** Settled and marked `max_receives_exceeded`. */
+  settled: number;
+  /** Bodies the contract no longer accepts: marked, not settled. */
+  unreadable: number;
+  /** `settle` threw: left unmarked for the next pass. */
+  failed: number;
+}
 
 /** Attributes the runtime adds to a dead letter (core/messaging/queueConsumer.ts); a redriven copy drops them. */
 const FAILURE_ATTRIBUTES = new Set(['FailureCode', 'FailureReason', 'SourceChannel', 'Deferrals']);
@@ -129,7 +141,7 @@ export class DeadLetters {
         result.skipped.push({ messageId: message.MessageId!, reason: 'still_invalid' });
         others.push(message);
       } else {
-        await this.sqs.call('SendMessage', { QueueUrl: queues.queueUrl, ...this.copyOf(message) });
+        await this.sqs.call('SendMessage', { QueueUrl: queues.queueUrl, ...this.copyOf(message, 'redrive') });
         await this.sqs.call('DeleteMessage', {
           QueueUrl: queues.dlqUrl,
           ReceiptHandle: message.ReceiptHandle,
@@ -141,6 +153,58 @@ export class DeadLetters {
     for (const id of messageIds)
       if (!seen.has(id)) result.skipped.push({ messageId: id, reason: 'not_found' });
     return result;
+  }
+
+  /**
+   * The letters SQS's redrive moved here after their receives ran out: no attempt recorded an
+   * outcome (the workers died on it, or the runtime could not run it to the end), so whatever the
+   * message stood for (a job RUNNING under a dead claim) is left open. Each is handed to `settle`,
+   * then replaced by a copy carrying `max_receives_exceeded` (send before delete, like a redrive),
+   * so a later pass, in this worker or another, does not settle it again, and operators see the
+   * reason. Letters the runtime put here already carry their failure and are left alone.
+   */
+  async settleExhausted<C extends QueueChannel>(
+    channel: C,
+    settle: (message: ChannelMessage<C>) => Promise<void>,
+  ): Promise<ExhaustedReport> {
+    const report: ExhaustedReport = { settled: 0, unreadable: 0, failed: 0 };
+    const queues = this.queuesOf(channel);
+    if (!queues) return report;
+    const seen = await this.receive(queues.dlqUrl, () => false);
+    const untouched: SqsMessage[] = [];
+    for (const message of seen.values()) {
+      if (message.MessageAttributes?.FailureCode) {
+        untouched.push(message);
+        continue;
+      }
+      let parsed: ChannelMessage<C> | undefined;
+      try {
+        parsed = parseMessage(channel, message.Body ?? '');
+      } catch (error) {
+        if (!(error instanceof MessageValidationError || error instanceof MessageNotJsonError)) throw error;
+      }
+      try {
+        if (parsed) await settle(parsed);
+      } catch {
+        report.failed += 1;
+        untouched.push(message);
+        continue;
+      }
+      await this.sqs.call('SendMessage', {
+        QueueUrl: queues.dlqUrl,
+        ...this.copyOf(message, 'exhausted', {
+          FailureCode: { DataType: 'String', StringValue: MAX_RECEIVES_EXCEEDED },
+          FailureReason: { DataType: 'String', StringValue: MAX_RECEIVES_REASON },
+          SourceChannel: { DataType: 'String', StringValue: channel },
+        }),
+      });
+      await this.sqs.call('DeleteMessage', { QueueUrl: queues.dlqUrl, ReceiptHandle: message.ReceiptHandle });
+      dlqArrivals.inc({ channel, code: MAX_RECEIVES_EXCEEDED });
+      if (parsed) report.settled += 1;
+      else report.unreadable += 1;
+    }
+    await this.handBack(queues.dlqUrl, untouched);
+    return report;
   }
 
   /** Receives until `enough`, the queue shows nothing new, or MAX_RECEIVES calls. */
@@ -191,13 +255,22 @@ export class DeadLetters {
     }
   }
 
-  /** The message as first sent: body, group and origin id (and trace), without the failure attributes. */
-  private copyOf(message: SqsMessage): Record<string, unknown> {
+  /**
+   * The message as first sent: body, group and origin id (and trace), without the failure
+   * attributes, plus `failure` when given. `purpose` keeps a redrive's and a marking's FIFO
+   * deduplication ids apart.
+   */
+  private copyOf(
+    message: SqsMessage,
+    purpose: 'redrive' | 'exhausted',
+    failure: Record<string, { DataType: string; StringValue: string }> = {},
+  ): Record<string, unknown> {
     const attributes: Record<string, { DataType: string; StringValue?: string }> = {};
     for (const [name, value] of Object.entries(message.MessageAttributes ?? {}))
       if (!FAILURE_ATTRIBUTES.has(name))
         attributes[name] = { DataType: value.DataType, StringValue: value.StringValue };
     attributes.OriginMessageId ??= { DataType: 'String', StringValue: message.MessageId };
+    Object.assign(attributes, failure);
     const groupId = message.Attributes?.MessageGroupId;
     return {
       MessageBody: message.Body ?? '',
@@ -205,9 +278,9 @@ export class DeadLetters {
       ...(groupId
         ? {
             MessageGroupId: groupId,
-            // A second redrive of the same dead letter within SQS's 5 minutes is dropped by the queue.
+            // A second redrive (or marking) of the same dead letter within SQS's 5 minutes is dropped by the queue.
             MessageDeduplicationId: createHash('sha256')
-              .update(`redrive#${message.MessageId}`)
+              .update(`${purpose}#${message.MessageId}`)
               .digest('base64url'),
           }
         : {}),
@@ -221,9 +294,7 @@ export class DeadLetters {
       messageId: m.MessageId!,
       originMessageId: m.MessageAttributes?.OriginMessageId?.StringValue ?? m.MessageId!,
       failureCode: code ?? MAX_RECEIVES_EXCEEDED,
-      failureReason:
-        m.MessageAttributes?.FailureReason?.StringValue ??
-        'SQS moved it here after its receives ran out (retries exhausted)',
+      failureReason: m.MessageAttributes?.FailureReason?.StringValue ?? MAX_RECEIVES_REASON,
       sentAt: new Date(Number.isFinite(sent) && sent > 0 ? sent : clock.now()).toISOString(),
       receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
       ids: idsOf(m.Body),

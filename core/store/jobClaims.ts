@@ -271,6 +271,39 @@ export class JobClaims {
     }
   }
 
+  /**
+   * QUEUED or RUNNING → FAILED for a job no delivery will finish: its message ran out of receives
+   * (the DLQ's exhausted letters, core/messaging/deadLetters.ts), so whichever claim it holds is a
+   * dead worker's. Returns false when the job is gone or already ended.
+   */
+  async failAbandoned(
+    userId: string,
+    jobId: string,
+    outcome: { now: Date; error: NonNullable<SyncJob['error']> },
+  ): Promise<boolean> {
+    try {
+      await this.db.update({
+        TableName: this.tableName,
+        Key: jobKey(userId, jobId),
+        UpdateExpression: `SET #s = :failed, UpdatedAt = :now, #e = :error, ${APPEND_HISTORY} REMOVE ClaimedUntil`,
+        ConditionExpression: '#s IN (:queued, :running)',
+        ExpressionAttributeNames: { '#s': 'Status', '#e': 'Error' },
+        ExpressionAttributeValues: {
+          ':failed': 'FAILED',
+          ':queued': 'QUEUED',
+          ':running': 'RUNNING',
+          ':now': outcome.now.toISOString(),
+          ':error': outcome.error,
+          ...historyValues({ status: 'FAILED', at: outcome.now.toISOString(), code: outcome.error.code }),
+        },
+      });
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   /** Drops the oldest history entries once there are too many (./jobHistory.ts); best effort. */
   private async trimHistory(userId: string, jobId: string, length: number): Promise<void> {
     const remove = trimExpression(length);

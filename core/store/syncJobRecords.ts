@@ -158,15 +158,18 @@ export class SyncJobRecords {
   }
 
   /** Recovery path: writes the job only if it does not exist, so a job already running is left alone. */
-  async putIfAbsent(record: SyncJobRecord): Promise<void> {
+  /** True when written; false when the job already had an item. */
+  async putIfAbsent(record: SyncJobRecord): Promise<boolean> {
     try {
       await this.db.put({
         TableName: this.tableName,
         Item: toItem(record),
         ConditionExpression: 'attribute_not_exists(PK)',
       });
+      return true;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      return false;
     }
   }
 

@@ -57,6 +57,10 @@ export class SyncJobRepository {
     return this.claims.settleWaiting(...args);
   }
 
+  failAbandoned(...args: Parameters<JobClaims['failAbandoned']>) {
+    return this.claims.failAbandoned(...args);
+  }
+
   markRunning(...args: Parameters<HistoricalProgress['markRunning']>) {
     return this.historical.markRunning(...args);
   }

@@ -86,6 +86,9 @@ const JOB_ITEM_WAIT = { attempts: 4, baseMs: 100, maxMs: 400 } as const;
  */
 export const JOB_ITEM_SETTLE_MS = 30;
 
+/** A job whose message SQS dead-lettered after its last receive, with no outcome recorded. */
+export const RETRIES_EXHAUSTED = 'retries_exhausted';
+
 type Claim = { ok: true; writes: number } | { ok: false; writes: number; outcome: Outcome };
 
 /** Thrown through the SyncManager by a lazy claim that was refused: the run stops before writing. */
@@ -336,6 +339,43 @@ export class HotPathJob {
     }
     const success = await this.recordSuccess(message, delivery, result, startedAt, log, hold.claimed);
     return { outcome: success.outcome, result, jobWrites: hold.writes + success.jobWrites };
+  }
+
+  /**
+   * The job's message ran out of receives without any attempt recording an outcome (each worker
+   * running it died, core/messaging/deadLetters.ts `settleExhausted`): no delivery will finish it,
+   * so it ends here, FAILED `retries_exhausted` with one final SyncFailed. A manual job fails from
+   * QUEUED or RUNNING (whatever claim it holds is a dead worker's); a system job, which has no JOB
+   * item until it writes, gets a FAILED one unless an attempt wrote one. A job that ended already
+   * is left as it is, with no event, so settling twice changes nothing.
+   */
+  async settleExhausted(message: HotPathSyncRequested): Promise<boolean> {
+    const now = this.now();
+    const error = {
+      code: RETRIES_EXHAUSTED,
+      message: `every attempt (${this.d.config.MAX_RECEIVE_COUNT}) stopped before recording an outcome; sync again to retry`,
+    };
+    const ended =
+      message.trigger === 'manual'
+        ? await this.d.syncJobs.failAbandoned(message.userId, message.jobId, { now, error })
+        : await this.d.syncJobs.putIfAbsent({ ...this.jobRecordFrom(message, 'FAILED', now), error });
+    if (!ended) return false;
+    this.observeLatency(message, { status: 'FAILED', now });
+    this.d.logger.warn(
+      { jobId: message.jobId, userId: message.userId, code: error.code },
+      'sync job abandoned',
+    );
+    await this.publish({
+      type: 'SyncFailed',
+      detail: {
+        ...eventBase(message),
+        errorCode: error.code,
+        retryable: false,
+        attempt: this.d.config.MAX_RECEIVE_COUNT,
+        failedAt: now.toISOString(),
+      },
+    });
+    return true;
   }
 
   /**
