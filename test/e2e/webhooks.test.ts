@@ -3,7 +3,14 @@
 // The buffer queue's 60 s delivery delay is shortened to 1 s here; the window stays 30 s.
 import { expect } from 'chai';
 import { readLocalEvents } from '../../core/events/localEventBus.js';
-import { sendFitbitNotifications, sendStravaEvent, stravaEvent } from '../../infra/local/sandbox/webhooks.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  sendFitbitNotifications,
+  sendGarminPing,
+  sendStravaEvent,
+  stravaEvent,
+} from '../../infra/local/sandbox/webhooks.js';
 import type { SyncJob } from '../../core/domain/types.js';
 import {
   connectedUser,
@@ -110,5 +117,39 @@ describe('webhooks → coalescer → one sync job', function () {
     await until(() => coalescer.stats.events > before, 20_000, 'the signed notification to arrive');
     await sleep(1500);
     expect(coalescer.stats.events).to.equal(before + 1);
+  });
+
+  it("syncs a Garmin ping from Garmin's API, never from the host its callbackURL names", async () => {
+    // Garmin signs nothing and its OAuth 2 pings carry no user token: a ping that passes the
+    // client id check must not be able to send the user's bearer, or the job, anywhere else.
+    const elsewhere: string[] = [];
+    const trap = createServer((req, res) => {
+      elsewhere.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+    });
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    try {
+      const { userId, token, person, connections } = await connectedUser(e, ['garmin', 'strava']);
+      await createSyncConfig(e.h, token, connections.garmin, connections.strava, 'workout');
+      const { port } = trap.address() as AddressInfo;
+      const garminCalls = e.h.stack.sandbox.requestCounts().garmin;
+      const ping = await sendGarminPing(
+        e.h.api.url,
+        `http://127.0.0.1:${port}`,
+        'activities',
+        person.providerUserIds.garmin,
+      );
+      expect(ping.status).to.equal(200);
+      const succeeded = async () =>
+        (await readLocalEvents(e.h.config.EVENT_LOG_FILE)).find(
+          (ev) =>
+            ev.type === 'SyncSucceeded' && ev.detail.userId === userId && ev.detail.trigger === 'webhook',
+        );
+      await until(async () => (await succeeded()) !== undefined, 30_000, 'the ping-triggered job to succeed');
+      expect(e.h.stack.sandbox.requestCounts().garmin, 'pulled from Garmin').to.be.greaterThan(garminCalls);
+      expect(elsewhere).to.deep.equal([]);
+    } finally {
+      await new Promise<void>((resolve) => trap.close(() => resolve()));
+    }
   });
 });
