@@ -373,7 +373,7 @@ export interface paths {
         put?: never;
         /**
          * Answer a device read request (cloud → device)
-         * @description Cloud-to-device sync (PRD §3 Model 3), step 2: after a `DeviceReadRequest` silent push, the app reads the requested range from the device store and sends the records here so the waiting job can resolve conflicts. `requestId` must match the push. Up to 500 records; an empty list means the device has none. 404 `not_found` when the job or request is unknown, another user's, already answered or expired. The backend reads the source again for the window, resolves conflicts against these records (the sync configuration's strategy, duplicate detection, the ledger) within the request, and stages what the device must write (encrypted, deleted on confirmation or after 24 hours); the records sent here are not stored. 429/503 with `Retry-After` when the source must wait: answer again later.
+         * @description Cloud-to-device sync (PRD §3 Model 3), step 2: after a `DeviceReadRequest` silent push, the app reads the requested range from the device store and sends the records here so the waiting job can resolve conflicts. `requestId` must match the push. Up to 500 records; an empty list means the device has none; a store holding more sends the earliest 500 with `coveredUntil`, and the job syncs the part of the range they decide. 404 `not_found` when the job or request is unknown, another user's, already answered or expired. The backend reads the source again for the window, resolves conflicts against these records (the sync configuration's strategy, duplicate detection, the ledger) within the request, and stages what the device must write (encrypted, deleted on confirmation or after 24 hours); the records sent here are not stored. 429/503 with `Retry-After` when the source must wait: answer again later.
          */
         post: operations["submitDeviceReadResponse"];
         delete?: never;
@@ -1820,6 +1820,11 @@ export interface components {
             requestId: string;
             /** @description Records in the requested range (possibly none). */
             records: components["schemas"]["CanonicalRecord"][];
+            /**
+             * Format: date-time
+             * @description Set when the store holds more records in the range than one answer carries: `records` are then the earliest ones, every record that starts before this instant (the start of the first one left out). It must lie inside the requested range. The backend syncs only the part of the range it can decide from them, up to 48 hours (the furthest apart two records of one session can be) before this instant, and the next sync goes on from there. An answer whose 500 records all fall within those 48 hours cannot be decided: the job fails `device_window_too_dense`.
+             */
+            coveredUntil?: string;
         };
         /**
          * DeviceReadResponseResult
@@ -1827,7 +1832,7 @@ export interface components {
          */
         DeviceReadResponseResult: {
             jobId: components["schemas"]["SyncJobId"];
-            /** @description `WAITING_FOR_DEVICE` when records are staged for the device to write (a `DeviceWriteRequest` push follows), `SUCCEEDED` when nothing needs writing. */
+            /** @description `WAITING_FOR_DEVICE` when records are staged for the device to write (a `DeviceWriteRequest` push follows), `SUCCEEDED` when nothing needs writing, `FAILED` when the answer could not be decided (`coveredUntil`). */
             status: components["schemas"]["SyncJobStatus"];
             /** @description Records staged for the device. */
             recordCount?: number;

@@ -36,9 +36,9 @@ export interface DeviceSyncOptions {
   state?: KeyValueStore;
   appVersion?: string;
   deviceName?: string;
-  /** Records per upload request, at most 500 (the contract's bound). Default 500. */
+  /** Records per upload request or read answer, at most 500 (the contract's bound). Default 500. */
   maxBatchRecords?: number;
-  /** JSON bytes of records per upload request (a 413 halves a batch anyway). Default 200,000. */
+  /** JSON bytes of records per upload request or read answer (a 413 halves one anyway). Default 200,000. */
   maxBatchBytes?: number;
   /** How far back the first upload of a pair looks, in days. Default 30. */
   initialLookbackDays?: number;
@@ -84,7 +84,14 @@ export function createDeviceSync(options: DeviceSyncOptions): DeviceSync {
     initialLookbackDays: options.initialLookbackDays ?? 30,
     now: options.now ?? (() => Date.now()),
   });
-  const work = createDeviceWork({ client, healthStore, state, serial });
+  const work = createDeviceWork({
+    client,
+    healthStore,
+    state,
+    serial,
+    maxBatchRecords,
+    maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+  });
 
   return {
     source,

@@ -6,7 +6,7 @@
 // 404, which is "gone", not an error. A journal of what was written (ids only) is kept until the
 // confirmation is answered, so a failed or crashed confirmation never writes the records twice.
 import type { SyncWellClient } from './client.js';
-import type { DeviceWorkOutcome, HealthStore, TimeWindow } from './deviceTypes.js';
+import type { CanonicalRecord, DeviceWorkOutcome, HealthStore, TimeWindow } from './deviceTypes.js';
 import { ApiError, NetworkError } from './errors.js';
 import type { KeyValueStore } from './keyValueStore.js';
 import type { Serial } from './serial.js';
@@ -14,6 +14,49 @@ import type { DataType } from './types.js';
 
 /** The contract's limit of records in one read response. */
 export const MAX_READ_RESPONSE_RECORDS = 500;
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * When a record starts, for ordering a read answer. A day of steps starts at local midnight, which is
+ * at most 14 hours before UTC midnight (UTC+14): taking that earliest instant keeps this time at or
+ * before the backend's, so "every record starting before `coveredUntil`" holds by the backend's clock too.
+ */
+function startOf(record: CanonicalRecord): number {
+  if ('startTime' in record) return Date.parse(record.startTime);
+  if ('measuredAt' in record) return Date.parse(record.measuredAt);
+  return Date.parse(`${record.date}T00:00:00Z`) - 14 * HOUR_MS;
+}
+
+const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+/**
+ * The read answer's records: all of them, or, when the store holds more than one answer carries
+ * (`maxRecords`, at most the contract's 500, and `maxBytes` of JSON), the earliest ones with
+ * `coveredUntil`, the start of the first one left out; the backend syncs the part of the window they
+ * decide and the next sync asks for the rest (DeviceReadResponseRequest).
+ */
+export function readAnswer(
+  records: CanonicalRecord[],
+  maxRecords: number,
+  maxBytes: number,
+): { records: CanonicalRecord[]; coveredUntil?: string } {
+  const ordered = [...records].sort((a, b) => startOf(a) - startOf(b));
+  let size = 0;
+  let fits = 0;
+  while (fits < ordered.length && fits < maxRecords) {
+    size += bytes(ordered[fits]) + 1;
+    if (size > maxBytes) break;
+    fits += 1;
+  }
+  if (fits === ordered.length) return { records };
+  const cut = startOf(ordered[fits]!);
+  // Records starting at the cut itself go with the first one left out: every record sent starts before it.
+  return {
+    records: ordered.slice(0, fits).filter((r) => startOf(r) < cut),
+    coveredUntil: new Date(cut).toISOString(),
+  };
+}
 
 type ReadWork = { kind: 'read'; jobId: string; requestId: string; dataType: DataType; window: TimeWindow };
 type WriteWork = { kind: 'write'; jobId: string };
@@ -32,6 +75,9 @@ export interface DeviceWorkDeps {
   healthStore: HealthStore;
   state: KeyValueStore;
   serial: Serial;
+  /** Records and JSON bytes of records in one read answer (DeviceSyncOptions.maxBatchRecords / maxBatchBytes). */
+  maxBatchRecords: number;
+  maxBatchBytes: number;
 }
 
 const gone = (error: unknown) => error instanceof ApiError && error.status === 404;
@@ -53,14 +99,21 @@ export function createDeviceWork(d: DeviceWorkDeps) {
   async function read(work: ReadWork): Promise<DeviceWorkOutcome[]> {
     const { jobId, requestId } = work;
     let answer;
-    let records;
+    let sent;
     try {
-      records = await healthStore.read(work.dataType, work.window);
-      if (records.length > MAX_READ_RESPONSE_RECORDS)
-        throw new Error(
-          `the health store holds ${records.length} ${work.dataType} records in the window; a read response carries at most ${MAX_READ_RESPONSE_RECORDS}`,
-        );
-      answer = await client.submitDeviceReadResponse({ jobId, requestId, records });
+      const held = await healthStore.read(work.dataType, work.window);
+      let maxBytes = d.maxBatchBytes;
+      for (;;) {
+        sent = readAnswer(held, Math.min(d.maxBatchRecords, MAX_READ_RESPONSE_RECORDS), maxBytes);
+        try {
+          answer = await client.submitDeviceReadResponse({ jobId, requestId, ...sent });
+          break;
+        } catch (error) {
+          // The API's body limit is lower than assumed: a smaller answer (the backend decides less).
+          if (!(error instanceof ApiError && error.status === 413 && sent.records.length > 1)) throw error;
+          maxBytes = Math.floor(bytes(sent.records) / 2);
+        }
+      }
     } catch (error) {
       if (gone(error)) return [{ kind: 'read', jobId, status: 'gone' }];
       return [{ kind: 'read', jobId, status: 'failed', error }];
@@ -69,7 +122,7 @@ export function createDeviceWork(d: DeviceWorkDeps) {
       kind: 'read',
       jobId,
       status: 'answered',
-      records: records.length,
+      records: sent.records.length,
       jobStatus: answer.status,
       staged: answer.recordCount ?? 0,
     };

@@ -136,13 +136,14 @@ export class DeviceRequestRepository {
     userId: string,
     jobId: string,
     requestId: string,
-    staged: { recordCount: number; dataKey: string },
+    /** `windowEnd`: the part of the window the answer decided (the whole one unless it was narrowed). */
+    staged: { recordCount: number; dataKey: string; windowEnd: string },
   ): Promise<boolean> {
     try {
       await this.db.update({
         TableName: this.tableName,
         Key: { PK: userPk(userId), SK: deviceRequestSk(jobId) },
-        UpdateExpression: 'SET Kind = :write, RecordCount = :n, DataKey = :k',
+        UpdateExpression: 'SET Kind = :write, RecordCount = :n, DataKey = :k, WindowEnd = :end',
         ConditionExpression: 'Kind = :read AND RequestId = :r',
         ExpressionAttributeValues: {
           ':write': 'write',
@@ -150,6 +151,7 @@ export class DeviceRequestRepository {
           ':r': requestId,
           ':n': staged.recordCount,
           ':k': staged.dataKey,
+          ':end': staged.windowEnd,
         },
       });
       return true;

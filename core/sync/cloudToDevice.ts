@@ -26,6 +26,7 @@ import type { SyncCursorRepository } from '../store/syncCursorRepository.js';
 import type { SyncJobRepository } from '../store/syncJobRepository.js';
 import { clock } from '../clock/clock.js';
 import { resolveConflicts, summarizeDecisions, type Decision } from './conflictResolution.js';
+import { MAX_CANDIDATE_WINDOW_MS } from './duplicateDetection.js';
 import type { ProviderContexts } from './providerContexts.js';
 import { pairOf, type SyncManager, type SyncRequest } from './syncManager.js';
 
@@ -67,6 +68,9 @@ interface StagedWrite {
 
 /** A confirmation lists at most this many records (ConfirmWriteRequest), so no more are staged at once. */
 export const MAX_STAGED_RECORDS = 500;
+
+/** A narrowed read answer that decides no record: the phone's records around the first one are too dense. */
+export const DEVICE_WINDOW_TOO_DENSE = 'device_window_too_dense';
 
 export class DeviceRequestGoneError extends Error {
   override readonly name = 'DeviceRequestGoneError';
@@ -161,13 +165,22 @@ export class CloudToDevice {
     return request;
   }
 
-  /** API: the phone's answer to a read request. Resolves, stages, asks the phone to write. */
+  /**
+   * API: the phone's answer to a read request. Resolves, stages, asks the phone to write.
+   * `coveredUntil`: the store held more records than one answer carries and sent every one starting
+   * before this instant. Only source records no record left out can match are decided: those starting
+   * MAX_CANDIDATE_WINDOW_MS before it. The job covers that part of the window and its cursor moves to
+   * the part's end; the next job asks from its first undecided record on (SyncManager narrows a
+   * device read to the records it is about), so every answer decides at least one record, or the job
+   * fails `device_window_too_dense`.
+   */
   async answer(
     userId: string,
     jobId: string,
     requestId: string,
     deviceRecords: readonly CanonicalRecord[],
-  ): Promise<{ status: 'SUCCEEDED' | 'WAITING_FOR_DEVICE'; recordCount: number }> {
+    coveredUntil?: Date,
+  ): Promise<{ status: 'SUCCEEDED' | 'WAITING_FOR_DEVICE' | 'FAILED'; recordCount: number }> {
     const request = await this.live(userId, jobId, 'read');
     if (request.requestId !== requestId)
       throw new DeviceRequestGoneError(`request ${requestId} is not pending`);
@@ -179,18 +192,32 @@ export class CloudToDevice {
       priority: request.priority,
       trigger: request.trigger,
     };
-    const window = { since: new Date(request.windowStart), until: new Date(request.windowEnd) };
+    const requested = { since: new Date(request.windowStart), until: new Date(request.windowEnd) };
+    const decidedUntil = coveredUntil
+      ? Math.min(coveredUntil.getTime() - MAX_CANDIDATE_WINDOW_MS, requested.until.getTime())
+      : requested.until.getTime();
+    const narrowed = decidedUntil < requested.until.getTime();
+    const window = { since: requested.since, until: new Date(decidedUntil) };
     const { source, destination, strategy } = await this.d.sync.connectionsFor(job);
     const sourceProvider = this.d.sync.providerFor(source, job.dataType, 'read');
     const ctx = this.d.contexts.forConnection(source, job.priority, { calls: 0 });
-    const summaries = await sourceProvider.fetchMetadata(ctx, job.dataType, window);
     const pair = pairOf(job, source, destination);
+    const read = await sourceProvider.fetchMetadata(ctx, job.dataType, requested);
+    const summaries = narrowed ? read.filter((s) => Date.parse(s.startTime) < decidedUntil) : read;
+    const ledger = await this.d.sync.ledgerFor(pair, read);
+    if (narrowed && !summaries.some((s) => ledger.get(s.recordId)?.sourceLastModified !== s.lastModified)) {
+      await this.settle(request, 'FAILED', undefined, {
+        code: DEVICE_WINDOW_TOO_DENSE,
+        message: `the phone holds more ${request.dataType} records around the first one to sync than one answer carries (${deviceRecords.length} sent); none could be decided`,
+      });
+      return { status: 'FAILED', recordCount: 0 };
+    }
     const decisions = resolveConflicts({
       dataType: job.dataType,
       strategy,
       source: summaries,
       destination: deviceRecords.map((r) => canonicalSummary(job.dataType, r as never)),
-      ledger: await this.d.sync.ledgerFor(pair, summaries),
+      ledger,
       // HealthKit cannot update a sample in place; the app would have to delete it first.
       destinationCanUpdate: false,
     });
@@ -205,6 +232,9 @@ export class CloudToDevice {
     const toWrite = due.slice(0, MAX_STAGED_RECORDS);
     const skipped = summarizeDecisions(decisions).skip;
     if (toWrite.length === 0) {
+      // A narrowed answer decided its part for good: without the cursor there, the next sync would
+      // ask for the whole window again and get the same earliest records, forever.
+      if (narrowed) await this.d.cursors.setWatermark(pair, window.until);
       await this.settle(request, 'SUCCEEDED', { recordsWritten: 0, recordsSkipped: skipped, window });
       return { status: 'SUCCEEDED', recordCount: 0 };
     }
@@ -224,7 +254,11 @@ export class CloudToDevice {
     };
     const dataKey = await this.d.staging.put(userId, jobId, staged);
     if (
-      !(await this.d.requests.toWrite(userId, jobId, requestId, { recordCount: records.length, dataKey }))
+      !(await this.d.requests.toWrite(userId, jobId, requestId, {
+        recordCount: records.length,
+        dataKey,
+        windowEnd: window.until.toISOString(),
+      }))
     ) {
       // Another answer to the same request won the race: its staging stands, this one goes.
       throw new DeviceRequestGoneError(`request ${requestId} was answered already`);

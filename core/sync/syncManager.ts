@@ -14,6 +14,7 @@ import type { ConfigMigration } from '../store/syncConfigRepository.js';
 import type { SyncCursorRepository } from '../store/syncCursorRepository.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
 import type { DataProvider, PushWrite, RecordSummary, TimeWindow } from '../providers/dataProvider.js';
+import { MAX_CANDIDATE_WINDOW_MS } from './duplicateDetection.js';
 import type { ProviderManager } from '../providers/providerManager.js';
 import {
   resolveConflicts,
@@ -193,7 +194,7 @@ export class SyncManager {
         result.recordsSkipped = summaries.length - fresh.length;
         if (fresh.length > 0)
           result.awaitingDevice = {
-            window,
+            window: deviceReadWindow(window, fresh),
             candidates: fresh.length,
             destinationProvider: destination.provider,
           };
@@ -489,6 +490,19 @@ export const pairOf = (
   destinationConnectionId: destination.connectionId,
   dataType: message.dataType,
 });
+
+/**
+ * What a cloud → device job asks the phone to read: from the earliest record to sync less the
+ * furthest two records of one session can be apart, so the phone's answer is about those records
+ * (and one it must cut short decides at least the earliest, core/sync/cloudToDevice.ts).
+ */
+function deviceReadWindow(window: TimeWindow, fresh: readonly RecordSummary[]): TimeWindow {
+  const earliest = Math.min(...fresh.map((s) => Date.parse(s.startTime)));
+  return {
+    since: new Date(Math.max(window.since.getTime(), earliest - MAX_CANDIDATE_WINDOW_MS)),
+    until: window.until,
+  };
+}
 
 /** The half-open span the summaries cover. */
 function spanOf(summaries: readonly RecordSummary[]): TimeWindow {

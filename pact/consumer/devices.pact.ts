@@ -250,6 +250,32 @@ describe('syncwell-mobile-sdk → syncwell-api: devices', () => {
       });
   });
 
+  it('submitDeviceReadResponse takes a narrowed answer (coveredUntil): 404 when no read request is pending', async () => {
+    // The shape a phone sends when its store holds more than one answer carries.
+    const answer = {
+      jobId: UNKNOWN_JOB_ID,
+      requestId: 'req_2c5ea4c0-4067-41d1-9e2b-7a3c6f1d8e90',
+      records: [],
+      coveredUntil: '2024-03-02T07:00:00Z',
+    };
+    await pact
+      .addInteraction()
+      .given(SIGNED_IN.state, SIGNED_IN.params)
+      .uponReceiving('a device’s narrowed answer to a read request nobody made')
+      .withRequest('POST', '/v1/device-read-response', (b) =>
+        b.headers(jsonMutationHeaders('0b8e1c52-7a4d-4f1e-9c3b-2d6a5e8f7c10')).jsonBody(answer),
+      )
+      .willRespondWith(404, (b) => b.headers({ 'Content-Type': PROBLEM_TYPE }).jsonBody(notPending()))
+      .executeTest(async (mockServer) => {
+        const failure = await apiErrorOf(
+          sdkFor(mockServer.url).submitDeviceReadResponse(answer, {
+            idempotencyKey: '0b8e1c52-7a4d-4f1e-9c3b-2d6a5e8f7c10',
+          }),
+        );
+        expect(failure).to.include({ status: 404, code: 'not_found' });
+      });
+  });
+
   it('getStagedData answers 404 when nothing is staged', async () => {
     await pact
       .addInteraction()

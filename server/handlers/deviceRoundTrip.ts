@@ -75,11 +75,30 @@ export function deviceRoundTripHandlers(d: HandlerDependencies): Pick<HandlerMap
           params: { dataType: request.dataType, source: 'the device' },
           errors: mismatched,
         });
+      const coveredUntil = body.coveredUntil === undefined ? undefined : new Date(body.coveredUntil);
+      if (
+        coveredUntil &&
+        !(coveredUntil > new Date(request.windowStart) && coveredUntil <= new Date(request.windowEnd))
+      )
+        throw new AppError(400, 'validation_failed', {
+          errors: [
+            {
+              location: 'body',
+              path: '/coveredUntil',
+              message: `must lie inside the requested range (after ${request.windowStart}, not after ${request.windowEnd})`,
+            },
+          ],
+        });
       const answered = await guarded(d, userId, request, () =>
-        d.cloudToDevice.answer(userId, body.jobId, body.requestId, body.records),
+        d.cloudToDevice.answer(userId, body.jobId, body.requestId, body.records, coveredUntil),
       );
       ctx.logger.info(
-        { jobId: body.jobId, deviceRecords: body.records.length, ...answered },
+        {
+          jobId: body.jobId,
+          deviceRecords: body.records.length,
+          narrowed: coveredUntil !== undefined,
+          ...answered,
+        },
         'device read answered',
       );
       return { status: 200, body: { jobId: body.jobId, ...answered } };

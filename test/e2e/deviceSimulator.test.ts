@@ -81,9 +81,9 @@ async function waitForStatus(h: Harness, userId: string, jobId: string, statuses
 }
 
 /** A user with Garmin (a persona's month of workouts) and a phone syncing Garmin → Apple Health. */
-async function garminToPhone(e: E2E) {
+async function garminToPhone(e: E2E, phoneOptions: { maxBatchRecords?: number } = {}) {
   const user = await connectedUser(e, ['garmin']);
-  const phone = await DeviceSimulator.start({ baseUrl: e.h.api.url, userId: user.userId });
+  const phone = await DeviceSimulator.start({ baseUrl: e.h.api.url, userId: user.userId, ...phoneOptions });
   await createSyncConfig(e.h, user.token, user.connections.garmin, phone.healthConnectionId, 'workout');
   const garminViews = () => e.h.stack.sandbox.records('garmin', user.person.sandboxUserId, 'workout');
   const sync = () =>
@@ -271,6 +271,106 @@ describe('device simulator end to end', function () {
         .map((v) => v.id),
     );
     expect(new Set(written).size).to.equal(written.length);
+    expect(await u.phone.device.pullPendingWork()).to.deep.equal([]);
+  });
+
+  it('Garmin → Apple Health, a phone holding more than one answer carries: each job syncs the part it can decide, every workout once', async () => {
+    // A phone whose answers carry at most 100 records (the contract's bound is 500; fewer keeps it short).
+    const u = await garminToPhone(e, { maxBatchRecords: 100 });
+    const jobId = await u.sync();
+    await waitForStatus(e.h, u.userId, jobId, ['WAITING_FOR_DEVICE']);
+    const { requests } = await u.phone.client.listDeviceRequests();
+    const { window } = requests.find((r) => r.jobId === jobId)!;
+    const windowStart = Date.parse(window.start);
+    const every = Math.floor((Date.parse(window.end) - windowStart) / 110);
+    // 110 yoga sessions of the phone's own (no Garmin run or ride matches one) across the read window.
+    const yoga = Array.from({ length: 110 }, (_, i) =>
+      Date.parse(
+        (
+          u.phone.store.seed(
+            workout(windowStart + HOUR + i * every, 10 * 60, {
+              sourceId: 'com.apple.health',
+              title: 'Yoga',
+              workoutType: 'yoga',
+              distanceMeters: null,
+            }),
+          ) as CanonicalWorkout
+        ).startTime,
+      ),
+    );
+    const first = await u.phone.device.pullPendingWork();
+    const job = await jobOf(e.h, u.userId, jobId);
+    expect(job.status, JSON.stringify(job.error)).to.equal('SUCCEEDED');
+    // The answer carried the earliest 100 and said where the 101st starts; decided: up to 48 hours
+    // before it, where no session left out can match.
+    expect(first[0]).to.include({ kind: 'read', jobId, status: 'answered', records: 100 });
+    expect(job.result?.window?.until).to.equal(new Date(yoga[100]! - 48 * HOUR).toISOString());
+    const firstPart = u
+      .garminViews()
+      .filter((v) => inJobWindow(job)(v.startTime))
+      .map((v) => v.id);
+    expect(firstPart.length, 'the persona has Garmin workouts in the decided part').to.be.greaterThan(0);
+    expect(u.phone.store.writes.map((w) => w.recordId)).to.have.members(firstPart);
+
+    // The next job asks from its first undecided workout on; the rest fits one answer.
+    const again = await u.sync();
+    await waitForStatus(e.h, u.userId, again, ['WAITING_FOR_DEVICE']);
+    const second = await u.phone.device.pullPendingWork();
+    expect(steps(second)).to.deep.equal([
+      ['read', again, 'answered'],
+      ['write', again, 'confirmed'],
+    ]);
+    const next = await jobOf(e.h, u.userId, again);
+    expect(next.status).to.equal('SUCCEEDED');
+    const written = u.phone.store.writes.map((w) => w.recordId);
+    expect(new Set(written).size, 'no Garmin workout written twice').to.equal(written.length);
+    const inRequestedWindow = (t: string) =>
+      Date.parse(t) >= windowStart && Date.parse(t) < Date.parse(window.end);
+    expect(written, 'every Garmin workout of the window, once').to.have.members(
+      u
+        .garminViews()
+        .filter((v) => inRequestedWindow(v.startTime))
+        .map((v) => v.id),
+    );
+    expect(await u.phone.device.pullPendingWork()).to.deep.equal([]);
+  });
+
+  it('a phone answer whose records cannot be decided (all within 48 hours) fails the job with its reason; a covered instant outside the window is refused', async () => {
+    const u = await garminToPhone(e);
+    const jobId = await u.sync();
+    await waitForStatus(e.h, u.userId, jobId, ['WAITING_FOR_DEVICE']);
+    const { requests } = await u.phone.client.listDeviceRequests();
+    const read = requests.find((r) => r.jobId === jobId && r.kind === 'read')!;
+    const start = Date.parse(read.window.start);
+    const outside = await u.phone.client
+      .submitDeviceReadResponse({
+        jobId,
+        requestId: read.requestId!,
+        records: [],
+        coveredUntil: new Date(start - HOUR).toISOString(),
+      })
+      .catch((error: unknown) => error);
+    expect(outside).to.be.instanceOf(ApiError);
+    expect((outside as ApiError).status).to.equal(400);
+    expect((outside as ApiError).problem?.code).to.equal('validation_failed');
+    expect((await jobOf(e.h, u.userId, jobId)).status, 'nothing changed').to.equal('WAITING_FOR_DEVICE');
+
+    const dense = Array.from({ length: 100 }, (_, i) =>
+      workout(start + HOUR + i * 60_000, 30, {
+        sourceId: 'com.apple.health',
+        title: 'Breath',
+        workoutType: 'yoga',
+      }),
+    );
+    const answer = await u.phone.client.submitDeviceReadResponse({
+      jobId,
+      requestId: read.requestId!,
+      records: dense,
+      coveredUntil: new Date(start + 10 * HOUR).toISOString(),
+    });
+    expect(answer).to.include({ status: 'FAILED', recordCount: 0 });
+    const job = await jobOf(e.h, u.userId, jobId);
+    expect([job.status, job.error?.code]).to.deep.equal(['FAILED', 'device_window_too_dense']);
     expect(await u.phone.device.pullPendingWork()).to.deep.equal([]);
   });
 
