@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './lib/proc.js';
 import { nonFiniteFigures, resultsFile, smokeVerdict, smokeWatchdog } from './lib/smoke.js';
 import { apiDependencies } from './chaos/apiDependencies.js';
+import { batchPartial } from './chaos/batchPartial.js';
 import { dynamoFaults } from './chaos/dynamoFaults.js';
 import { runExperiment, type Experiment, type ExperimentResult, type Scale } from './chaos/experiment.js';
 import { LOG_DIR, startFleet } from './chaos/fleet.js';
@@ -22,7 +23,7 @@ import { workerKill } from './chaos/workerKill.js';
 
 process.removeAllListeners('warning');
 
-/** In the order the issue ranks them. */
+/** In the order the issue ranks them; partial batch failures came later. */
 const EXPERIMENTS: readonly Experiment[] = [
   workerKill,
   providerLatency,
@@ -32,6 +33,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   redisOutage,
   secretStoreOutage,
   apiDependencies,
+  batchPartial,
 ];
 
 const { values: args } = parseArgs({

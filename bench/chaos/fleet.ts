@@ -2,8 +2,10 @@
 // process and a fleet of worker processes, each worker supervised as ECS would: whatever ends it
 // (a SIGKILL from an experiment, a critical exit), a new one starts after a short pause. The
 // workers reach DynamoDB and SQS through fault proxies (./faultProxy.ts) and Redis through a TCP
-// proxy (./tcpProxy.ts), idle unless an experiment turns faults on; the API talks to the stores
-// directly. Secrets live in a directory of the run's own.
+// proxy (./tcpProxy.ts), idle unless an experiment turns faults on; the API reaches DynamoDB and
+// SQS through fault proxies of its own (idle too), so an experiment can fault the API's calls
+// under the main load apart from the workers'; its Redis is direct. Secrets live in a directory
+// of the run's own.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -82,9 +84,13 @@ export interface Fleet {
   /** The API's environment (direct endpoints) and the workers'. */
   apiEnv: Record<string, string>;
   workerEnv: Record<string, string>;
+  /** The workers' proxies. */
   dynamoProxy: FaultProxy;
   sqsProxy: FaultProxy;
   redisProxy: TcpProxy;
+  /** The API process's proxies to DynamoDB and SQS (`apiEnv` keeps the direct endpoints). */
+  apiDynamoProxy: FaultProxy;
+  apiSqsProxy: FaultProxy;
   /** The local secret store's directory (SECRET_STORE_DIR), shared by the API and the workers. */
   secretDir: string;
   workers: WorkerSlot[];
@@ -138,7 +144,13 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
     const sqsProxy = await startFaultProxy(apiEnv.SQS_ENDPOINT!, 'sqs', o.random.fork('sqs'));
     const redis = new URL(apiEnv.REDIS_URL!);
     const redisProxy = await startTcpProxy(redis.hostname, Number(redis.port));
-    proxies.push(dynamoProxy, sqsProxy, redisProxy);
+    const apiDynamoProxy = await startFaultProxy(
+      apiEnv.DYNAMODB_ENDPOINT!,
+      'dynamodb',
+      o.random.fork('api-dynamo'),
+    );
+    const apiSqsProxy = await startFaultProxy(apiEnv.SQS_ENDPOINT!, 'sqs', o.random.fork('api-sqs'));
+    proxies.push(dynamoProxy, sqsProxy, redisProxy, apiDynamoProxy, apiSqsProxy);
     redis.port = String(redisProxy.port);
     const workerEnv = {
       ...apiEnv,
@@ -147,7 +159,11 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
       REDIS_URL: redis.toString(),
     };
     const apiUrl = `http://127.0.0.1:${port}`;
-    await startApiProcess(apiEnv, path.join(LOG_DIR, 'api.log'), children);
+    await startApiProcess(
+      { ...apiEnv, DYNAMODB_ENDPOINT: apiDynamoProxy.url, SQS_ENDPOINT: apiSqsProxy.url },
+      path.join(LOG_DIR, 'api.log'),
+      children,
+    );
 
     const exits = { killed: 0, unexpected: [] as string[] };
     const killed = new Set<NodeChild>();
@@ -160,6 +176,8 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
       dynamoProxy,
       sqsProxy,
       redisProxy,
+      apiDynamoProxy,
+      apiSqsProxy,
       secretDir,
       workers,
       exits,
