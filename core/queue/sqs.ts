@@ -4,7 +4,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { AwsJsonClient, credentialsFor } from '../aws/awsJsonClient.js';
 import { MicroBatcher } from '../batching/microBatcher.js';
 import { awsClientOptions, type Config } from '../config/config.js';
+import { retryingWhile } from '../retry/backoff.js';
 import type { OutgoingMessage, QueueSender } from './QueueSender.js';
+
+/** Four calls in all for the entries SQS failed on its side, the resends waiting up to 50, 100 and 200 ms. */
+const PARTIAL_FAILURE_RETRY = { attempts: 4, baseMs: 50, maxMs: 200 } as const;
 
 export function createSqsClient(
   config: Pick<Config, 'AWS_REGION' | 'SQS_ENDPOINT' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY'>,
@@ -65,34 +69,57 @@ export class SqsQueueSender implements QueueSender {
     return this.batcher.drain();
   }
 
+  /**
+   * One SendMessageBatch, then again with the entries SQS failed on its side (not the sender's
+   * fault), as BatchWriter does with UnprocessedItems: a partial failure is a moment's trouble, and
+   * handing it to the caller would fail an API request, or drop a webhook's event, for one entry.
+   */
   private async flush(messages: OutgoingMessage[]) {
-    const entries = messages.map((m, i) => ({
-      Id: String(i),
-      MessageBody: m.body,
-      MessageGroupId: m.groupId,
-      MessageDeduplicationId: m.deduplicationId,
-      DelaySeconds: m.delaySeconds,
-      MessageAttributes: m.attributes,
-    }));
-    const out = await this.sqs.call<SendMessageBatchOutput>('SendMessageBatch', {
-      QueueUrl: this.queueUrl,
-      Entries: entries,
-    });
-    const ok = new Map((out.Successful ?? []).map((s) => [s.Id, s.MessageId ?? '']));
-    const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
-    return messages.map((_, i) => {
-      const id = String(i);
-      const messageId = ok.get(id);
-      if (messageId !== undefined) return { ok: true as const, value: { messageId } };
-      const f = failed.get(id);
-      return {
-        ok: false as const,
-        error: new QueueSendError(
-          f?.Code ?? 'Unknown',
-          f?.Message ?? 'SQS did not report this entry',
-          !!f?.SenderFault,
-        ),
-      };
-    });
+    const results = new Map<
+      number,
+      { ok: true; value: { messageId: string } } | { ok: false; error: QueueSendError }
+    >();
+    let pending = messages.map((_, i) => i);
+    await retryingWhile(
+      async () => {
+        const out = await this.sqs.call<SendMessageBatchOutput>('SendMessageBatch', {
+          QueueUrl: this.queueUrl,
+          Entries: pending.map((i) => {
+            const m = messages[i]!;
+            return {
+              Id: String(i),
+              MessageBody: m.body,
+              MessageGroupId: m.groupId,
+              MessageDeduplicationId: m.deduplicationId,
+              DelaySeconds: m.delaySeconds,
+              MessageAttributes: m.attributes,
+            };
+          }),
+        });
+        const ok = new Map((out.Successful ?? []).map((s) => [s.Id, s.MessageId ?? '']));
+        const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
+        const again: number[] = [];
+        for (const i of pending) {
+          const messageId = ok.get(String(i));
+          if (messageId !== undefined) {
+            results.set(i, { ok: true, value: { messageId } });
+            continue;
+          }
+          const f = failed.get(String(i));
+          const error = new QueueSendError(
+            f?.Code ?? 'Unknown',
+            f?.Message ?? 'SQS did not report this entry',
+            !!f?.SenderFault,
+          );
+          results.set(i, { ok: false, error });
+          if (!error.senderFault) again.push(i);
+        }
+        pending = again;
+        return again;
+      },
+      (again) => again.length > 0,
+      PARTIAL_FAILURE_RETRY,
+    );
+    return messages.map((_, i) => results.get(i)!);
   }
 }

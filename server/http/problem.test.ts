@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { AppError } from '../../core/errors/AppError.js';
 import { AwsServiceError } from '../../core/aws/awsJsonClient.js';
+import { QueueSendError } from '../../core/queue/sqs.js';
 import { toAppError, toProblem } from './problem.js';
 
 const req = { method: 'POST', path: '/v1/sync-jobs' };
@@ -59,6 +60,8 @@ describe('problem mapping', () => {
       new AwsServiceError('InternalError', 'injected', 500),
       new AwsServiceError('ProvisionedThroughputExceededException', 'injected', 400),
       Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      // chaos batch-partial: an entry SQS failed in a SendMessageBatch, past the sender's resends.
+      new QueueSendError('InternalError', 'injected', false),
     ];
     for (const error of transient) {
       const e = toAppError(error, req, '1mb');
@@ -68,6 +71,10 @@ describe('problem mapping', () => {
     }
     // A request the service refused for good is no outage.
     expect(toAppError(new AwsServiceError('ValidationException', 'bad', 400), req, '1mb')).to.include({
+      status: 500,
+      code: 'internal_error',
+    });
+    expect(toAppError(new QueueSendError('InvalidParameterValue', 'bad', true), req, '1mb')).to.include({
       status: 500,
       code: 'internal_error',
     });

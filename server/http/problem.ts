@@ -1,6 +1,7 @@
 // Maps any error to an RFC 9457 problem: AppErrors as they are, validator and body-parser errors to
 // stable codes (listing every field error), anything else to a 500 without internals.
 import { isRetryable } from '../../core/aws/awsJsonClient.js';
+import { QueueSendError } from '../../core/queue/sqs.js';
 import { AppError, serviceUnavailable, type FieldError } from '../../core/errors/AppError.js';
 
 export interface ProblemResponse {
@@ -127,7 +128,8 @@ export function toAppError(
   if (isValidatorError(error)) return fromValidator(error, request.method, request.path);
   // A store or queue failing for the moment (its retries spent) is an outage the client may retry
   // after, not a bug: 503 with Retry-After, as when the account gate cannot read DynamoDB.
-  if (isRetryable(error)) return serviceUnavailable(1, error);
+  if (isRetryable(error) || (error instanceof QueueSendError && !error.senderFault))
+    return serviceUnavailable(1, error);
   return new AppError(500, 'internal_error', { cause: error });
 }
 

@@ -84,6 +84,11 @@ export class Coalescer {
     }
   }
 
+  /** Gives a claimed window back; best effort (without it the window's TTL frees it). */
+  private async releaseWindow(configId: string): Promise<void> {
+    await this.d.redis.del(coalesceWindowKey(configId)).catch(() => undefined);
+  }
+
   async handle(event: WebhookEventReceived, delivery: Delivery): Promise<Outcome> {
     this.stats.events += 1;
     const result = await this.route(event, delivery);
@@ -175,7 +180,15 @@ export class Coalescer {
         requestedAt: now,
         correlationId: delivery.originMessageId,
       });
-      await this.d.producer.send('hotPathSync', job.message, { deduplicationId: job.deduplicationId });
+      try {
+        await this.d.producer.send('hotPathSync', job.message, { deduplicationId: job.deduplicationId });
+      } catch (error) {
+        // The event comes back (retry): the window must be free for it, or it would count as
+        // coalesced into a job that was never sent. A job that did go out is deduplicated by the
+        // queue (its id is the configuration's and the window's).
+        await this.releaseWindow(config.configId);
+        throw error;
+      }
       this.stats.jobs += 1;
       coalescerJobs.inc({});
       enqueued += 1;
