@@ -63,7 +63,7 @@ if (args.help) {
   --seconds S          how long the steady load runs                              [600]
   --sample-seconds S   time between samples of the worker                         [10]
   --rate R             jobs submitted per second (manual, scheduled, webhook)     [20]
-  --users N            users the load is spread over (each with a month of data)  [200]
+  --users N            users the load is spread over (each with workouts)         [200]
   --seed N             the load mix                                               [1]
   --log-level L        the worker's and the API's LOG_LEVEL                       [warn]
   --out FILE           JSON results                                [bench/results/soak-latest.json]
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     let workerExited = false;
     void worker.exited.then(() => (workerExited = true));
 
-    console.log(`fixtures: ${USERS} users, each with a month of workouts and a sync configuration...`);
+    console.log(`fixtures: ${USERS} users, each with workouts at the source and a sync configuration...`);
     const users = await createConfiguredUsers(apiUrl, sandboxUrl, USERS, 'soak');
 
     const sampler = startSampler({ metricsUrl, redisUrl: env.REDIS_URL!, workerPid: worker.pid });

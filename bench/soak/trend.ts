@@ -1,6 +1,6 @@
 // Is the soaked worker flat? Each watched figure's least-squares slope over the second half of the
 // load (the first half is warm-up: JIT, caches and connection pools filling, every user's first
-// sync writing its month of workouts), against a written limit per minute.
+// sync writing its workouts), against a written limit per minute.
 import { round, slope } from '../lib/stats.js';
 import type { SoakSample } from './sampler.js';
 
