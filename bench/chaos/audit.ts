@@ -109,7 +109,7 @@ async function scanTable(fleet: Fleet): Promise<Record<string, unknown>[]> {
 
 /** Queue depths of every channel and the dead letters not reported before (`seen`: message ids). */
 export async function readQueues(
-  fleet: Fleet,
+  fleet: Pick<Fleet, 'config'>,
   seen: Set<string>,
 ): Promise<{
   waiting: Record<string, number>;

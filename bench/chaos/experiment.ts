@@ -72,7 +72,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The queues a job passes through: drained means nothing of this experiment is left in flight. */
 const PIPELINE: QueueChannel[] = ['hotPathSync', 'coalescingBuffer'];
 
-async function pipelineBacklog(fleet: Fleet): Promise<number> {
+/** Messages still in the pipeline's queues (visible, in flight, delayed); the soak's drain too. */
+export async function pipelineBacklog(fleet: Pick<Fleet, 'config'>): Promise<number> {
   const sqs = createSqsJsonClient(fleet.config);
   try {
     const depths = await new DeadLetters(sqs, queueUrlsFrom(fleet.config)).depthsOf(PIPELINE);

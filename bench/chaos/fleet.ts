@@ -25,7 +25,7 @@ import {
   startApiProcess,
   startStack,
   systemEnv,
-  WIDE,
+  widenFitbitLimit,
   widenSandboxLimits,
 } from '../lib/system.js';
 import { startFaultProxy, type FaultProxy } from './faultProxy.js';
@@ -124,13 +124,7 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
     const config = loadConfig(apiEnv);
     const sandboxUrl = apiEnv.PROVIDER_SANDBOX_URL!;
     await widenSandboxLimits(sandboxUrl);
-    await json(
-      await fetch(`${sandboxUrl}/_sandbox/configure`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ provider: 'fitbit', settings: { hourlyLimit: WIDE } }),
-      }),
-    );
+    await widenFitbitLimit(sandboxUrl);
     // Webhook events wait 60 s in the buffer in AWS; 1 s here, so a run does not wait minutes.
     const sqs = createSqsClient(config);
     await sqs.send(
@@ -187,7 +181,7 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
         killed.add(slot.child);
         slot.child.process.kill('SIGKILL');
       },
-      createUsers: (count, tag) => createUsers(apiUrl, sandboxUrl, count, tag),
+      createUsers: (count, tag) => createConfiguredUsers(apiUrl, sandboxUrl, count, tag),
       stop: stopAll,
     };
     const spawnWorker = (slot: Pick<WorkerSlot, 'index' | 'generation'>): NodeChild => {
@@ -246,9 +240,10 @@ async function consuming(child: NodeChild, timeoutMs = 60_000): Promise<void> {
 /**
  * Users connected through the API's real OAuth flow, alternately to Strava and Fitbit as the source,
  * all to Google Fit as the destination, each with a workout configuration (webhooks need one).
- * Their sandbox people have a month of workouts, so first syncs write real records.
+ * Their sandbox people have a month of workouts, so first syncs write real records. The soak
+ * (bench/soak.ts) loads the same users; Fitbit sources need widenFitbitLimit.
  */
-async function createUsers(
+export async function createConfiguredUsers(
   apiUrl: string,
   sandboxUrl: string,
   count: number,

@@ -3,6 +3,7 @@
 // the hot-path queue (built by the scheduler's own builder, sent by the message runtime's producer),
 // and a provider webhook delivery (Strava event or signed Fitbit notification) that the coalescer
 // turns into a job. The generator never waits for jobs to finish; it only caps requests in flight.
+// The soak (bench/soak.ts) runs the same load against its single worker.
 import { randomUUID } from 'node:crypto';
 import { clock } from '../../core/clock/clock.js';
 import { SqsMessageProducer } from '../../core/messaging/producer.js';
@@ -42,7 +43,7 @@ export interface Load {
 }
 
 export function startLoad(
-  fleet: Fleet,
+  fleet: Pick<Fleet, 'apiUrl' | 'config'>,
   users: readonly ChaosUser[],
   o: { rate: number; random: Random },
 ): Load {

@@ -167,6 +167,26 @@ export function logTail(child: NodeChild, lines = 30): string {
 }
 
 /**
+ * Lines of a child's log (core/logging/logger.ts: JSON with a `level` label, one per line) at
+ * warn, and at error or fatal; other lines (a stack trace, EMF) are not counted.
+ */
+export function logLevelCounts(logFile: string): { warnings: number; errors: number } {
+  const counts = { warnings: 0, errors: 0 };
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return counts;
+  }
+  for (const line of text.split('\n')) {
+    const level = /^\{"level":"(\w+)"/.exec(line)?.[1];
+    if (level === 'error' || level === 'fatal') counts.errors += 1;
+    else if (level === 'warn') counts.warnings += 1;
+  }
+  return counts;
+}
+
+/**
  * The environment a child starts from: only what Node needs and this process's clock (so a run
  * under SYNCWELL_CLOCK_START has every process at the same date), never the caller's configuration.
  */

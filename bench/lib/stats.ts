@@ -21,3 +21,27 @@ export const round = (value: number, digits = 0): number => {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 };
+
+/**
+ * Least-squares slope of y over x (units of y per unit of x); NaN with fewer than two points or
+ * when every x is the same. A trend through noisy samples, where first-vs-last would follow noise.
+ */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return Number.NaN;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i += 1) {
+    mx += xs[i]!;
+    my += ys[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i += 1) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  return sxx === 0 ? Number.NaN : sxy / sxx;
+}

@@ -214,6 +214,17 @@ export async function widenSandboxLimits(sandboxUrl: string): Promise<void> {
     );
 }
 
+/** Lifts the sandbox Fitbit's 150 requests per user and hour, for runs with Fitbit sources. */
+export async function widenFitbitLimit(sandboxUrl: string): Promise<void> {
+  await json(
+    await fetch(`${sandboxUrl}/_sandbox/configure`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'fitbit', settings: { hourlyLimit: WIDE } }),
+    }),
+  );
+}
+
 /** Starts an API process on `env`'s PORT and waits until it answers /healthz. */
 export async function startApiProcess(
   env: Record<string, string>,
