@@ -1,13 +1,18 @@
 // The phone end to end: a device simulator (the SDK's device module over an in-memory HealthKit)
 // against the real API, worker and provider sandbox. Apple Health → Strava exactly once; Garmin →
-// Apple Health with the phone online, offline then back, and offline past the 24-hour deadline; and
-// a second user's phone that can see or touch none of it.
+// Apple Health with the phone online, offline then back, and offline past the 24-hour deadline;
+// Google Health → Apple Health with more records than one answer or one staging carries; and a
+// second user's phone that can see or touch none of it.
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { ApiError, NetworkError, type DeviceWorkOutcome } from '../../client-sdk/dist/index.js';
 import { clock, startProcessClockAt } from '../../core/clock/clock.js';
 import type { CanonicalWorkout, SyncJob, WorkoutType } from '../../core/domain/types.js';
 import type { Persona } from '../../infra/local/sandbox/persona.js';
+import { googleHealthProfile } from '../../core/providers/googleHealth/profile.js';
 import type { Harness } from '../support/harness.js';
 import { DeviceSimulator } from '../support/deviceSimulator.js';
 import {
@@ -75,15 +80,17 @@ async function waitForStatus(h: Harness, userId: string, jobId: string, statuses
   await until(
     async () => statuses.includes((last = await jobOf(h, userId, jobId)).status),
     30_000,
-    `job ${jobId} to be ${statuses.join(' or ')} (last ${last?.status})`,
-  );
+    `job ${jobId} to be ${statuses.join(' or ')}`,
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message} (last ${JSON.stringify(last)})`);
+  });
   return last!;
 }
 
 /** A user with Garmin (a persona's month of workouts) and a phone syncing Garmin → Apple Health. */
-async function garminToPhone(e: E2E, phoneOptions: { maxBatchRecords?: number } = {}) {
+async function garminToPhone(e: E2E) {
   const user = await connectedUser(e, ['garmin']);
-  const phone = await DeviceSimulator.start({ baseUrl: e.h.api.url, userId: user.userId, ...phoneOptions });
+  const phone = await DeviceSimulator.start({ baseUrl: e.h.api.url, userId: user.userId });
   await createSyncConfig(e.h, user.token, user.connections.garmin, phone.healthConnectionId, 'workout');
   const garminViews = () => e.h.stack.sandbox.records('garmin', user.person.sandboxUserId, 'workout');
   const sync = () =>
@@ -117,13 +124,29 @@ describe('device simulator end to end', function () {
   this.timeout(120_000);
   let e: E2E;
 
+  let dir: string;
+
   before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'syncwell-device-'));
+    const file = path.join(dir, 'dynamic-config.json');
+    // Google Health (one suite's source) is rolled out behind its profile's flag: open to everyone here.
+    await writeFile(
+      file,
+      JSON.stringify({ flags: { [googleHealthProfile.rolloutFlag]: { enabled: true, percentage: 100 } } }),
+    );
     // A week, not a month: each round trip reads Garmin twice, and the sandbox enforces Garmin's
     // real per-user budget.
-    e = await startE2E({ SYNC_INITIAL_LOOKBACK_DAYS: '7' });
+    e = await startE2E({
+      SYNC_INITIAL_LOOKBACK_DAYS: '7',
+      // A phone's answer of up to 500 records fits, as with the API's default body limit.
+      BODY_LIMIT: '1mb',
+      DYNAMIC_CONFIG_SOURCE: 'file',
+      DYNAMIC_CONFIG_FILE: file,
+    });
   });
   after(async () => {
     await e?.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('Apple Health → Strava: each run once; a run Strava already has is not written again', async () => {
@@ -274,65 +297,140 @@ describe('device simulator end to end', function () {
     expect(await u.phone.device.pullPendingWork()).to.deep.equal([]);
   });
 
-  it('Garmin → Apple Health, a phone holding more than one answer carries: each job syncs the part it can decide, every workout once', async () => {
+  it('a phone holding more records than one answer carries: each job syncs the part it can decide, every run once', async () => {
+    const { userId, token, person, connections } = await connectedUser(e, ['google_health'], undefined, {
+      empty: true,
+    });
     // A phone whose answers carry at most 100 records (the contract's bound is 500; fewer keeps it short).
-    const u = await garminToPhone(e, { maxBatchRecords: 100 });
-    const jobId = await u.sync();
-    await waitForStatus(e.h, u.userId, jobId, ['WAITING_FOR_DEVICE']);
-    const { requests } = await u.phone.client.listDeviceRequests();
-    const { window } = requests.find((r) => r.jobId === jobId)!;
-    const windowStart = Date.parse(window.start);
-    const every = Math.floor((Date.parse(window.end) - windowStart) / 110);
-    // 110 yoga sessions of the phone's own (no Garmin run or ride matches one) across the read window.
-    const yoga = Array.from({ length: 110 }, (_, i) =>
-      Date.parse(
-        (
-          u.phone.store.seed(
-            workout(windowStart + HOUR + i * every, 10 * 60, {
-              sourceId: 'com.apple.health',
-              title: 'Yoga',
-              workoutType: 'yoga',
-              distanceMeters: null,
-            }),
-          ) as CanonicalWorkout
-        ).startTime,
-      ),
-    );
-    const first = await u.phone.device.pullPendingWork();
-    const job = await jobOf(e.h, u.userId, jobId);
-    expect(job.status, JSON.stringify(job.error)).to.equal('SUCCEEDED');
-    // The answer carried the earliest 100 and said where the 101st starts; decided: up to 48 hours
-    // before it, where no session left out can match.
-    expect(first[0]).to.include({ kind: 'read', jobId, status: 'answered', records: 100 });
-    expect(job.result?.window?.until).to.equal(new Date(yoga[100]! - 48 * HOUR).toISOString());
-    const firstPart = u
-      .garminViews()
-      .filter((v) => inJobWindow(job)(v.startTime))
-      .map((v) => v.id);
-    expect(firstPart.length, 'the persona has Garmin workouts in the decided part').to.be.greaterThan(0);
-    expect(u.phone.store.writes.map((w) => w.recordId)).to.have.members(firstPart);
+    const phone = await DeviceSimulator.start({ baseUrl: e.h.api.url, userId, maxBatchRecords: 100 });
+    await createSyncConfig(e.h, token, connections.google_health, phone.healthConnectionId, 'workout');
+    const now = clock.now();
+    // Two runs the tracker recorded, six days and one day ago.
+    const runs = [now - 6 * DAY, now - DAY].map((at) => Math.floor(at / HOUR) * HOUR + 20 * 60_000);
+    for (const [i, start] of runs.entries())
+      e.h.stack.sandbox.fakes.google_health.recordDataPoint(person.sandboxUserId, {
+        exercise: {
+          interval: {
+            startTime: new Date(start).toISOString(),
+            startUtcOffset: '0s',
+            endTime: new Date(start + 40 * 60_000).toISOString(),
+            endUtcOffset: '0s',
+          },
+          exerciseType: 'RUNNING',
+          displayName: `Run ${i}`,
+          activeDuration: '2400s',
+          metricsSummary: { distanceMillimeters: 8_000_000, caloriesKcal: 500 },
+        },
+      });
+    // 110 yoga sessions of the phone's own (no run matches one): the earliest 100 from seven days
+    // back, the rest from three days back, where the 101st starts. The answer carries 100 and says
+    // so; the first job decides up to 48 hours before that: the older run, not the newer.
+    const cut = now - 3 * DAY;
+    const every = Math.floor((cut - (now - 7 * DAY) - HOUR) / 100);
+    const yoga = Array.from({ length: 110 }, (_, i) => now - 7 * DAY + HOUR + i * every);
+    for (const start of yoga)
+      phone.store.seed(
+        workout(start, 10 * 60, {
+          sourceId: 'com.apple.health',
+          title: 'Yoga',
+          workoutType: 'yoga',
+          distanceMeters: null,
+        }),
+      );
+    const sync = () =>
+      requestSync(e.h, token, connections.google_health, phone.healthConnectionId, 'workout');
 
-    // The next job asks from its first undecided workout on; the rest fits one answer.
-    const again = await u.sync();
-    await waitForStatus(e.h, u.userId, again, ['WAITING_FOR_DEVICE']);
-    const second = await u.phone.device.pullPendingWork();
+    const jobId = await sync();
+    await waitForStatus(e.h, userId, jobId, ['WAITING_FOR_DEVICE']);
+    const first = await phone.device.pullPendingWork();
+    expect(steps(first)).to.deep.equal([
+      ['read', jobId, 'answered'],
+      ['write', jobId, 'confirmed'],
+    ]);
+    expect(first[0]).to.include({ records: 100, staged: 1 });
+    const job = await jobOf(e.h, userId, jobId);
+    expect(job.status, JSON.stringify(job.error)).to.equal('SUCCEEDED');
+    expect(job.result?.window?.until).to.equal(new Date(yoga[100]! - 48 * HOUR).toISOString());
+    // The runs on the phone: every workout that is not yoga.
+    const writtenAt = () =>
+      phone.store
+        .all('workout')
+        .filter((r) => (r as CanonicalWorkout).workoutType !== 'yoga')
+        .map((r) => (r as CanonicalWorkout).startTime);
+    expect(writtenAt()).to.deep.equal([new Date(runs[0]!).toISOString()]);
+
+    // The next job asks from 48 hours before the newer run; the rest fits one answer.
+    const again = await sync();
+    await waitForStatus(e.h, userId, again, ['WAITING_FOR_DEVICE']);
+    const second = await phone.device.pullPendingWork();
     expect(steps(second)).to.deep.equal([
       ['read', again, 'answered'],
       ['write', again, 'confirmed'],
     ]);
-    const next = await jobOf(e.h, u.userId, again);
-    expect(next.status).to.equal('SUCCEEDED');
-    const written = u.phone.store.writes.map((w) => w.recordId);
-    expect(new Set(written).size, 'no Garmin workout written twice').to.equal(written.length);
-    const inRequestedWindow = (t: string) =>
-      Date.parse(t) >= windowStart && Date.parse(t) < Date.parse(window.end);
-    expect(written, 'every Garmin workout of the window, once').to.have.members(
-      u
-        .garminViews()
-        .filter((v) => inRequestedWindow(v.startTime))
-        .map((v) => v.id),
+    expect((await jobOf(e.h, userId, again)).status).to.equal('SUCCEEDED');
+    expect(writtenAt(), 'each run once').to.deep.equal(runs.map((t) => new Date(t).toISOString()));
+    expect(await phone.device.pullPendingWork()).to.deep.equal([]);
+  });
+
+  it('Google Health → Apple Health, more due than one staging holds: 500 staged, the next job the rest, each once', async () => {
+    const { userId, token, person, connections } = await connectedUser(e, ['google_health'], undefined, {
+      empty: true,
+    });
+    const phone = await DeviceSimulator.start({ baseUrl: e.h.api.url, userId });
+    await createSyncConfig(e.h, token, connections.google_health, phone.healthConnectionId, 'workout');
+    // 520 short runs the tracker recorded: 500 every 10 minutes from six days back, then 20 more,
+    // all over 48 hours ago. Distances fall in 17 classes 25 % apart, so no run is an hour-shifted
+    // copy of another (runs 6k apart are k hours apart; 17 divides no 6k up to 14 hours).
+    const first = Math.floor((clock.now() - 6 * DAY) / HOUR) * HOUR;
+    const fake = e.h.stack.sandbox.fakes.google_health;
+    for (let i = 0; i < 520; i++) {
+      const start = first + i * 10 * 60_000 + (i >= 500 ? 3 * HOUR : 0);
+      fake.recordDataPoint(person.sandboxUserId, {
+        exercise: {
+          interval: {
+            startTime: new Date(start).toISOString(),
+            startUtcOffset: '0s',
+            endTime: new Date(start + 10 * 60_000).toISOString(),
+            endUtcOffset: '0s',
+          },
+          exerciseType: 'RUNNING',
+          displayName: `Run ${i}`,
+          activeDuration: '600s',
+          metricsSummary: {
+            distanceMillimeters: Math.round(1_000_000 * 1.25 ** (i % 17)),
+            caloriesKcal: 100,
+          },
+        },
+      });
+    }
+    const sync = () =>
+      requestSync(e.h, token, connections.google_health, phone.healthConnectionId, 'workout');
+
+    const jobId = await sync();
+    await waitForStatus(e.h, userId, jobId, ['WAITING_FOR_DEVICE']);
+    const firstRound = await phone.device.pullPendingWork();
+    expect(firstRound[0]).to.include({ kind: 'read', jobId, status: 'answered', staged: 500 });
+    expect(firstRound[1]).to.include({ kind: 'write', jobId, status: 'confirmed', written: 500 });
+    expect((await jobOf(e.h, userId, jobId)).status).to.equal('SUCCEEDED');
+
+    // The next job finds the 20 left (the first one's cursor stayed; the ledger knows the 500) and
+    // stages them alone.
+    const again = await sync();
+    expect((await waitForStatus(e.h, userId, again, ['WAITING_FOR_DEVICE', 'SUCCEEDED'])).status).to.equal(
+      'WAITING_FOR_DEVICE',
     );
-    expect(await u.phone.device.pullPendingWork()).to.deep.equal([]);
+    const secondRound = await phone.device.pullPendingWork();
+    expect(secondRound[0]).to.include({ kind: 'read', jobId: again, status: 'answered', staged: 20 });
+    expect((await jobOf(e.h, userId, again)).status).to.equal('SUCCEEDED');
+    const written = phone.store.all('workout').map((w) => (w as CanonicalWorkout).startTime);
+    expect(written).to.have.length(520);
+    expect(new Set(written).size, 'no run written twice').to.equal(520);
+
+    // Everything is on the phone: a third job asks it nothing.
+    const third = await sync();
+    expect((await waitForStatus(e.h, userId, third, ['SUCCEEDED', 'WAITING_FOR_DEVICE'])).status).to.equal(
+      'SUCCEEDED',
+    );
   });
 
   it('a phone answer whose records cannot be decided (all within 48 hours) fails the job with its reason; a covered instant outside the window is refused', async () => {
