@@ -4,9 +4,6 @@
 // Google Health → Apple Health with more records than one answer or one staging carries; and a
 // second user's phone that can see or touch none of it.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import { ApiError, NetworkError, type DeviceWorkOutcome } from '../../client-sdk/dist/index.js';
 import { clock, startProcessClockAt } from '../../core/clock/clock.js';
@@ -18,7 +15,9 @@ import { DeviceSimulator } from '../support/deviceSimulator.js';
 import {
   connectedUser,
   createSyncConfig,
+  dynamicConfigFile,
   inJobWindow,
+  recordGoogleHealthRun,
   requestSync,
   startE2E,
   until,
@@ -124,29 +123,25 @@ describe('device simulator end to end', function () {
   this.timeout(120_000);
   let e: E2E;
 
-  let dir: string;
+  let dynamicConfig: Awaited<ReturnType<typeof dynamicConfigFile>>;
 
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'syncwell-device-'));
-    const file = path.join(dir, 'dynamic-config.json');
     // Google Health (one suite's source) is rolled out behind its profile's flag: open to everyone here.
-    await writeFile(
-      file,
-      JSON.stringify({ flags: { [googleHealthProfile.rolloutFlag]: { enabled: true, percentage: 100 } } }),
-    );
+    dynamicConfig = await dynamicConfigFile({
+      flags: { [googleHealthProfile.rolloutFlag]: { enabled: true, percentage: 100 } },
+    });
     // A week, not a month: each round trip reads Garmin twice, and the sandbox enforces Garmin's
     // real per-user budget.
     e = await startE2E({
       SYNC_INITIAL_LOOKBACK_DAYS: '7',
       // A phone's answer of up to 500 records fits, as with the API's default body limit.
       BODY_LIMIT: '1mb',
-      DYNAMIC_CONFIG_SOURCE: 'file',
-      DYNAMIC_CONFIG_FILE: file,
+      ...dynamicConfig.env,
     });
   });
   after(async () => {
     await e?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await dynamicConfig?.remove();
   });
 
   it('Apple Health → Strava: each run once; a run Strava already has is not written again', async () => {
@@ -308,20 +303,7 @@ describe('device simulator end to end', function () {
     // Two runs the tracker recorded, six days and one day ago.
     const runs = [now - 6 * DAY, now - DAY].map((at) => Math.floor(at / HOUR) * HOUR + 20 * 60_000);
     for (const [i, start] of runs.entries())
-      e.h.stack.sandbox.fakes.google_health.recordDataPoint(person.sandboxUserId, {
-        exercise: {
-          interval: {
-            startTime: new Date(start).toISOString(),
-            startUtcOffset: '0s',
-            endTime: new Date(start + 40 * 60_000).toISOString(),
-            endUtcOffset: '0s',
-          },
-          exerciseType: 'RUNNING',
-          displayName: `Run ${i}`,
-          activeDuration: '2400s',
-          metricsSummary: { distanceMillimeters: 8_000_000, caloriesKcal: 500 },
-        },
-      });
+      recordGoogleHealthRun(e, person.sandboxUserId, { start, minutes: 40, meters: 8000, name: `Run ${i}` });
     // 110 yoga sessions of the phone's own (no run matches one): the earliest 100 from seven days
     // back, the rest from three days back, where the 101st starts. The answer carries 100 and says
     // so; the first job decides up to 48 hours before that: the older run, not the newer.
@@ -382,27 +364,13 @@ describe('device simulator end to end', function () {
     // all over 48 hours ago. Distances fall in 17 classes 25 % apart, so no run is an hour-shifted
     // copy of another (runs 6k apart are k hours apart; 17 divides no 6k up to 14 hours).
     const first = Math.floor((clock.now() - 6 * DAY) / HOUR) * HOUR;
-    const fake = e.h.stack.sandbox.fakes.google_health;
-    for (let i = 0; i < 520; i++) {
-      const start = first + i * 10 * 60_000 + (i >= 500 ? 3 * HOUR : 0);
-      fake.recordDataPoint(person.sandboxUserId, {
-        exercise: {
-          interval: {
-            startTime: new Date(start).toISOString(),
-            startUtcOffset: '0s',
-            endTime: new Date(start + 10 * 60_000).toISOString(),
-            endUtcOffset: '0s',
-          },
-          exerciseType: 'RUNNING',
-          displayName: `Run ${i}`,
-          activeDuration: '600s',
-          metricsSummary: {
-            distanceMillimeters: Math.round(1_000_000 * 1.25 ** (i % 17)),
-            caloriesKcal: 100,
-          },
-        },
+    for (let i = 0; i < 520; i++)
+      recordGoogleHealthRun(e, person.sandboxUserId, {
+        start: first + i * 10 * 60_000 + (i >= 500 ? 3 * HOUR : 0),
+        minutes: 10,
+        meters: 1000 * 1.25 ** (i % 17),
+        name: `Run ${i}`,
       });
-    }
     const sync = () =>
       requestSync(e.h, token, connections.google_health, phone.healthConnectionId, 'workout');
 

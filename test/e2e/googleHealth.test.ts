@@ -1,42 +1,41 @@
 // The Google Health API provider end to end (issue 15): connected through Google OAuth against the
 // sandbox's fake of the API (built from Google's discovery document), only for users the rollout
 // flag lets in; workouts synced out of it to Strava and into it from Garmin, each exactly once.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import type { SandboxRecordView } from '../../infra/local/sandbox/types.js';
 import { ApiError, createSyncWellClient } from '../../client-sdk/dist/index.js';
 import { clock } from '../../core/clock/clock.js';
 import type { Connection } from '../../core/domain/types.js';
-import { connectProvider, requestSync, startE2E, waitForJob, type E2E } from './support.js';
+import {
+  connectProvider,
+  dynamicConfigFile,
+  requestSync,
+  startE2E,
+  waitForJob,
+  type E2E,
+} from './support.js';
 
 const apiCreated = (views: SandboxRecordView[]) => views.filter((v) => v.createdBy === 'api');
 
 describe('Google Health API provider end to end', function () {
   this.timeout(120_000);
   let e: E2E;
-  let dir: string;
+  let dynamicConfig: Awaited<ReturnType<typeof dynamicConfigFile>>;
   const allowed = 'e2e-google-health-tester';
   const retiresOn = new Date(clock.now() + 30 * 86_400_000).toISOString().slice(0, 10);
 
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'syncwell-gh-'));
-    const file = path.join(dir, 'dynamic-config.json');
     // The rollout flag: nobody by percentage, one tester by name. Fitbit retires in 30 days, so its
     // connections carry the notice (from 60 days ahead).
-    await writeFile(
-      file,
-      JSON.stringify({
-        flags: { google_health: { enabled: true, percentage: 0, users: [allowed] } },
-        providerNotices: { fitbit: { retiresOn, replacement: 'google_health' } },
-      }),
-    );
-    e = await startE2E({ DYNAMIC_CONFIG_SOURCE: 'file', DYNAMIC_CONFIG_FILE: file });
+    dynamicConfig = await dynamicConfigFile({
+      flags: { google_health: { enabled: true, percentage: 0, users: [allowed] } },
+      providerNotices: { fitbit: { retiresOn, replacement: 'google_health' } },
+    });
+    e = await startE2E(dynamicConfig.env);
   });
   after(async () => {
     await e?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await dynamicConfig?.remove();
   });
 
   it('is not offered to users outside the rollout: 409 provider_not_available, nothing created', async () => {

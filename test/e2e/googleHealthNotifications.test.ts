@@ -2,9 +2,6 @@
 // (verified by the sandbox's fake against the real API), a person connected through Google OAuth,
 // a workout their tracker records, Google's notification to the API, the coalescer's ONE job, and
 // the workout at Strava. The buffer queue's 60 s delivery delay is shortened to 1 s here.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import { clock } from '../../core/clock/clock.js';
 import { readLocalEvents } from '../../core/events/localEventBus.js';
@@ -18,6 +15,8 @@ import { GOOGLE_HEALTH_WEBHOOK_AUTHORIZATION } from '../support/harness.js';
 import {
   connectedUser,
   createSyncConfig,
+  dynamicConfigFile,
+  recordGoogleHealthRun,
   shortenWebhookBuffer,
   sleep,
   startE2E,
@@ -28,26 +27,19 @@ import {
 describe('Google Health notification → coalescer → one sync job → Strava', function () {
   this.timeout(120_000);
   let e: E2E;
-  let dir: string;
+  let dynamicConfig: Awaited<ReturnType<typeof dynamicConfigFile>>;
 
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'syncwell-ghn-'));
-    const file = path.join(dir, 'dynamic-config.json');
     // Google Health is rolled out behind its profile's flag: open to everyone in this suite.
-    await writeFile(
-      file,
-      JSON.stringify({ flags: { [googleHealthProfile.rolloutFlag]: { enabled: true, percentage: 100 } } }),
-    );
-    e = await startE2E({
-      COALESCING_WINDOW_SECONDS: '30',
-      DYNAMIC_CONFIG_SOURCE: 'file',
-      DYNAMIC_CONFIG_FILE: file,
+    dynamicConfig = await dynamicConfigFile({
+      flags: { [googleHealthProfile.rolloutFlag]: { enabled: true, percentage: 100 } },
     });
+    e = await startE2E({ COALESCING_WINDOW_SECONDS: '30', ...dynamicConfig.env });
     await shortenWebhookBuffer(e);
   });
   after(async () => {
     await e?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await dynamicConfig?.remove();
   });
 
   it('syncs a workout the tracker records to Strava, started by Google’s notification', async () => {
@@ -80,20 +72,7 @@ describe('Google Health notification → coalescer → one sync job → Strava',
     const coalescer = e.worker!.worker.coalescer!;
     const before = { ...coalescer.stats };
     const start = Math.floor((clock.now() - 3 * 3_600_000) / 60_000) * 60_000;
-    fake.recordDataPoint(person.sandboxUserId, {
-      exercise: {
-        interval: {
-          startTime: new Date(start).toISOString(),
-          startUtcOffset: '0s',
-          endTime: new Date(start + 40 * 60_000).toISOString(),
-          endUtcOffset: '0s',
-        },
-        exerciseType: 'RUNNING',
-        displayName: 'Running',
-        activeDuration: '2400s',
-        metricsSummary: { distanceMillimeters: 8_000_000, caloriesKcal: 520 },
-      },
-    });
+    recordGoogleHealthRun(e, person.sandboxUserId, { start, minutes: 40, meters: 8000 });
     await fake.webhooksSettled();
     const delivered = fake.webhookCalls().filter((c) => c.kind === 'notification');
     expect(delivered.map((c) => c.status)).to.deep.equal([204]);

@@ -2,9 +2,6 @@
 // cohort who syncs Fitbit → Strava and Google Fit → Strava reconnects through Google Health; the
 // configurations move onto the new connection, the old ones are revoked and removed, and syncing goes
 // on with nothing written twice and nothing missed. A user outside the cohort is untouched.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import type { SandboxRecordView } from '../../infra/local/sandbox/types.js';
 import { syncConfidenceKey } from '../../core/cache/redisKeys.js';
@@ -13,41 +10,45 @@ import { BatchWriter } from '../../core/store/batchWriter.js';
 import { createDocumentStore } from '../../core/store/dynamoClient.js';
 import { SyncCursorRepository } from '../../core/store/syncCursorRepository.js';
 import type { Connection, SyncConfig } from '../../core/domain/types.js';
-import { connectProvider, createSyncConfig, requestSync, startE2E, waitForJob, type E2E } from './support.js';
+import {
+  connectProvider,
+  dynamicConfigFile,
+  recordGoogleHealthRun,
+  createSyncConfig,
+  requestSync,
+  startE2E,
+  waitForJob,
+  type E2E,
+} from './support.js';
 
 const apiCreated = (views: SandboxRecordView[]) => views.filter((v) => v.createdBy === 'api');
 
 describe('migration from Fitbit and Google Fit to Google Health end to end', function () {
   this.timeout(180_000);
   let e: E2E;
-  let dir: string;
+  let dynamicConfig: Awaited<ReturnType<typeof dynamicConfigFile>>;
   const migrant = 'e2e-migrant';
   const bystander = 'e2e-bystander';
   const retiresOn = new Date(clock.now() + 30 * 86_400_000).toISOString().slice(0, 10);
 
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'syncwell-migration-'));
-    const file = path.join(dir, 'dynamic-config.json');
     // Both may connect Google Health (its rollout); only the migrant is in the migration cohort,
     // whose flag the retiring providers' notices name.
-    await writeFile(
-      file,
-      JSON.stringify({
-        flags: {
-          google_health: { enabled: true, percentage: 0, users: [migrant, `${migrant}-family`, bystander] },
-          google_health_migration: { enabled: true, percentage: 0, users: [migrant, `${migrant}-family`] },
-        },
-        providerNotices: {
-          fitbit: { retiresOn, replacement: 'google_health', flag: 'google_health_migration' },
-          google_fit: { retiresOn, replacement: 'google_health', flag: 'google_health_migration' },
-        },
-      }),
-    );
-    e = await startE2E({ DYNAMIC_CONFIG_SOURCE: 'file', DYNAMIC_CONFIG_FILE: file });
+    dynamicConfig = await dynamicConfigFile({
+      flags: {
+        google_health: { enabled: true, percentage: 0, users: [migrant, `${migrant}-family`, bystander] },
+        google_health_migration: { enabled: true, percentage: 0, users: [migrant, `${migrant}-family`] },
+      },
+      providerNotices: {
+        fitbit: { retiresOn, replacement: 'google_health', flag: 'google_health_migration' },
+        google_fit: { retiresOn, replacement: 'google_health', flag: 'google_health_migration' },
+      },
+    });
+    e = await startE2E(dynamicConfig.env);
   });
   after(async () => {
     await e?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await dynamicConfig?.remove();
   });
 
   const connections = async (token: string) =>
@@ -137,20 +138,7 @@ describe('migration from Fitbit and Google Fit to Google Health end to end', fun
 
     // No gap: a run recorded now on the tracker reaches Strava, once.
     const start = Math.floor((clock.now() - 2 * 3_600_000) / 60_000) * 60_000;
-    e.h.stack.sandbox.fakes.google_health.recordDataPoint(person.sandboxUserId, {
-      exercise: {
-        interval: {
-          startTime: new Date(start).toISOString(),
-          startUtcOffset: '0s',
-          endTime: new Date(start + 35 * 60_000).toISOString(),
-          endUtcOffset: '0s',
-        },
-        exerciseType: 'RUNNING',
-        displayName: 'Running',
-        activeDuration: '2100s',
-        metricsSummary: { distanceMillimeters: 7_000_000, caloriesKcal: 450 },
-      },
-    });
+    recordGoogleHealthRun(e, person.sandboxUserId, { start, minutes: 35, meters: 7000 });
     const next = await sync(token, health, strava);
     expect(next.recordsWritten + atStrava().length - synced - 1).to.be.oneOf([0, 1]);
     const again = await sync(token, health, strava);

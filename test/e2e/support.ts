@@ -3,6 +3,9 @@
 // the third parties see SyncWell.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { SqsMessageProducer } from '../../core/messaging/producer.js';
 import { createSqsJsonClient } from '../../core/queue/sqs.js';
@@ -260,4 +263,45 @@ export async function sendScheduledJob(
     sqs.destroy();
   }
   return message.jobId;
+}
+
+/**
+ * A dynamic configuration document (flags, provider notices) in a file of its own, and the settings
+ * that point the API and the worker at it; `remove` deletes the file once the suite has stopped.
+ */
+export async function dynamicConfigFile(
+  document: Record<string, unknown>,
+): Promise<{ env: Record<string, string>; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'syncwell-dynamic-config-'));
+  const file = path.join(dir, 'dynamic-config.json');
+  await writeFile(file, JSON.stringify(document));
+  return {
+    env: { DYNAMIC_CONFIG_SOURCE: 'file', DYNAMIC_CONFIG_FILE: file },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A run the person's tracker records at Google Health (subscribers are notified), in whole UTC. */
+export function recordGoogleHealthRun(
+  e: E2E,
+  sandboxUserId: string,
+  run: { start: number; minutes: number; meters: number; name?: string },
+): void {
+  e.h.stack.sandbox.fakes.google_health.recordDataPoint(sandboxUserId, {
+    exercise: {
+      interval: {
+        startTime: new Date(run.start).toISOString(),
+        startUtcOffset: '0s',
+        endTime: new Date(run.start + run.minutes * 60_000).toISOString(),
+        endUtcOffset: '0s',
+      },
+      exerciseType: 'RUNNING',
+      displayName: run.name ?? 'Running',
+      activeDuration: `${run.minutes * 60}s`,
+      metricsSummary: {
+        distanceMillimeters: Math.round(run.meters * 1000),
+        caloriesKcal: Math.round(run.minutes * 13),
+      },
+    },
+  });
 }
