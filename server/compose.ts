@@ -254,6 +254,7 @@ export async function createApi(
       syncManager,
       syncJobs,
       events,
+      statuses: events,
       cloudToDevice,
       accountStatus,
     }),

@@ -185,6 +185,7 @@ export async function createWorker(
     syncManager,
     syncJobs,
     events,
+    statuses: events,
     cloudToDevice,
     accountStatus,
     ...(poller ? { afterSync: (m, r, at) => poller.afterSync(m, r, at) } : {}),

@@ -7,6 +7,7 @@ import type { Redis } from '../cache/redis.js';
 import type { EventBus, SyncEvent } from '../events/eventBus.js';
 import type { Logger } from '../logging/logger.js';
 import { assertMessage } from '../messaging/messageSchemas.js';
+import type { JobStatusChanged } from '../../generated/messages.gen.js';
 import { jobStatusChannel, jobStatusFromEvent } from './jobStatusChannel.js';
 
 export class JobStatusFanOut implements EventBus {
@@ -19,17 +20,25 @@ export class JobStatusFanOut implements EventBus {
   async publish(events: SyncEvent[]): Promise<void> {
     // The event first: if the bus refuses it, nothing is announced that did not happen.
     await this.bus.publish(events);
-    await Promise.all(
-      events.map(async (event) => {
-        const update = assertMessage('JobStatusChanged', jobStatusFromEvent(event));
-        try {
-          await this.redis.publish(jobStatusChannel(update.userId), JSON.stringify(update));
-        } catch (error) {
-          // Best effort: the JOB item holds the status, and a socket re-reads it when it (re)subscribes.
-          this.logger.warn({ err: error, jobId: update.jobId }, 'job status not published to sockets');
-        }
-      }),
-    );
+    await Promise.all(events.map((event) => this.relay(jobStatusFromEvent(event))));
+  }
+
+  /**
+   * A status no sync event stands for (the worker claimed the job: RUNNING; it waits for the phone:
+   * WAITING_FOR_DEVICE), announced to the user's sockets only.
+   */
+  announce(update: Omit<JobStatusChanged, 'schemaVersion'>): Promise<void> {
+    return this.relay({ schemaVersion: 1, ...update });
+  }
+
+  private async relay(change: JobStatusChanged): Promise<void> {
+    const update = assertMessage('JobStatusChanged', change);
+    try {
+      await this.redis.publish(jobStatusChannel(update.userId), JSON.stringify(update));
+    } catch (error) {
+      // Best effort: the JOB item holds the status, and a socket re-reads it when it (re)subscribes.
+      this.logger.warn({ err: error, jobId: update.jobId }, 'job status not published to sockets');
+    }
   }
 
   close(): Promise<void> {

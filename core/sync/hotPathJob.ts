@@ -25,6 +25,7 @@ import type { AccountStatus } from '../account/accountStatus.js';
 import { manualSyncLatency } from '../observability/metrics.js';
 import { jobLog } from '../logging/jobLogs.js';
 import { createTunables, type Tunables } from '../config/tunables.js';
+import type { JobStatusFanOut } from '../realtime/jobStatusFanOut.js';
 
 export interface JobOutcome {
   outcome: Outcome;
@@ -42,6 +43,11 @@ export interface HotPathJobDeps {
   syncManager: SyncManager;
   syncJobs: SyncJobRepository;
   events: EventBus;
+  /**
+   * Tells the user's sockets a manual job's status that no sync event carries: RUNNING once claimed
+   * (it is about to write), WAITING_FOR_DEVICE once parked. Best effort, like the events' fan-out.
+   */
+  statuses?: Pick<JobStatusFanOut, 'announce'>;
   /** Cloud → device jobs ask the phone through it (seed §3 Model 3). */
   cloudToDevice: Pick<CloudToDevice, 'ask' | 'hasPending'>;
   /**
@@ -172,6 +178,20 @@ export class HotPathJob {
     return { ok, writes: 3 };
   }
 
+  private async announce(
+    message: HotPathSyncRequested,
+    status: 'RUNNING' | 'WAITING_FOR_DEVICE',
+    at = this.now(),
+  ): Promise<void> {
+    if (message.trigger !== 'manual' || !this.d.statuses) return;
+    await this.d.statuses.announce({
+      userId: message.userId,
+      jobId: message.jobId,
+      status,
+      changedAt: at.toISOString(),
+    });
+  }
+
   /** P95_ManualSyncLatency (seed §6): the user's request to the job's final status. */
   private observeLatency(message: HotPathSyncRequested, outcome: { status: string; now: Date }): void {
     if (message.trigger !== 'manual' || outcome.status === 'WAITING_FOR_DEVICE') return;
@@ -291,6 +311,7 @@ export class HotPathJob {
       hold.writes += c.writes;
       if (!c.ok) return c.outcome;
       hold.claimed = true;
+      await this.announce(message, 'RUNNING');
       return undefined;
     };
     if (!lazy) {
@@ -397,7 +418,11 @@ export class HotPathJob {
     await this.d.cloudToDevice.ask(message, awaiting.destinationProvider, awaiting.window);
     const now = this.now();
     log.info({ candidates: awaiting.candidates }, 'waiting for the device');
-    if (tracked) return (await this.finish(message, delivery, { status: 'WAITING_FOR_DEVICE', now })).writes;
+    if (tracked) {
+      const parked = await this.finish(message, delivery, { status: 'WAITING_FOR_DEVICE', now });
+      if (parked.ok) await this.announce(message, 'WAITING_FOR_DEVICE', now);
+      return parked.writes;
+    }
     await this.d.syncJobs.put(this.jobRecordFrom(message, 'WAITING_FOR_DEVICE', now));
     return 1;
   }

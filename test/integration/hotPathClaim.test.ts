@@ -30,6 +30,7 @@ describe('hot path: claiming a job the API is still writing', () => {
     const h = getHarness();
     const events: SyncEvent[] = [];
     const runs: SyncRunContext[] = [];
+    const announced: string[] = [];
     const job = new HotPathJob({
       config: h.config,
       logger: createLogger({ level: 'silent', service: 'test' }),
@@ -42,11 +43,13 @@ describe('hot path: claiming a job the API is still writing', () => {
       } as never,
       syncJobs: h.syncJobs,
       events: { publish: (e) => Promise.resolve(void events.push(...e)) },
+      // A device job's ask is taken (the round trip has its own suites); any other never asks.
       cloudToDevice: {
-        ask: () => Promise.reject(new Error('not a device job')),
+        ask: () => Promise.resolve({} as never),
         hasPending: () => Promise.resolve(false),
       },
       accountStatus: { isDeleted: () => Promise.resolve(false) },
+      statuses: { announce: (u) => Promise.resolve(void announced.push(u.status)) },
     });
     const userId = h.newUserId();
     const requestedAt = clock.date();
@@ -78,7 +81,7 @@ describe('hot path: claiming a job the API is still writing', () => {
       updatedAt: message.requestedAt,
       expiresAt: Math.floor(requestedAt.getTime() / 1000) + 86_400,
     };
-    return { h, job, message, record, events, runs };
+    return { h, job, message, record, events, runs, announced };
   }
 
   it('a message received before its JOB item lands is finished with one write, none failed', async () => {
@@ -100,7 +103,7 @@ describe('hot path: claiming a job the API is still writing', () => {
   });
 
   it('a job that finds nothing new costs one conditional write, its history still RUNNING then SUCCEEDED', async () => {
-    const { h, job, message, record } = setup();
+    const { h, job, message, record, announced } = setup();
     await h.syncJobs.put(record);
     const delivery = { originMessageId: randomUUID(), receiveCount: 1, isLastAttempt: false };
     const outcome = await job.handle(message, delivery);
@@ -112,11 +115,12 @@ describe('hot path: claiming a job the API is still writing', () => {
       stored?.history?.map((e) => e.status),
       ['QUEUED', 'RUNNING', 'SUCCEEDED'],
     );
+    assert.deepEqual(announced, [], 'no claim, no Redis publish: the outcome comes with its event');
   });
 
-  it('a job that writes claims before its first write (RUNNING under its claim), then finishes: two writes', async () => {
+  it('a job that writes claims before its first write (RUNNING under its claim, told to sockets), then finishes: two writes', async () => {
     const seen: Array<string | undefined> = [];
-    const { h, job, message, record } = setup(async (ctx) => {
+    const { h, job, message, record, announced } = setup(async (ctx) => {
       seen.push((await h.syncJobs.get(message.userId, message.jobId))?.status);
       await ctx.beforeWrite?.();
       seen.push((await h.syncJobs.get(message.userId, message.jobId))?.status);
@@ -126,6 +130,11 @@ describe('hot path: claiming a job the API is still writing', () => {
     const delivery = { originMessageId: randomUUID(), receiveCount: 1, isLastAttempt: false };
     const outcome = await job.handle(message, delivery);
     assert.deepEqual(seen, ['QUEUED', 'RUNNING']);
+    assert.deepEqual(
+      announced,
+      ['RUNNING'],
+      'the sockets hear of the claim; the outcome comes with its event',
+    );
     assert.equal(outcome.jobWrites, 2);
     const stored = await h.syncJobs.get(message.userId, message.jobId);
     assert.equal(stored?.status, 'SUCCEEDED');
@@ -200,5 +209,31 @@ describe('hot path: claiming a job the API is still writing', () => {
     assert.deepEqual((await job.handle(message, { ...delivery, receiveCount: 2 })).outcome, { kind: 'done' });
     assert.deepEqual(events, []);
     assert.equal(runs.length, 0, 'the provider was never read by the waiting message');
+  });
+
+  it('a job that must ask the phone parks WAITING_FOR_DEVICE and tells the sockets so', async () => {
+    const { h, job, message, record, events, announced } = setup(() =>
+      Promise.resolve({
+        ...nothingNew,
+        awaitingDevice: {
+          window: {
+            since: new Date(Date.parse(message.requestedAt) - 86_400_000),
+            until: new Date(message.requestedAt),
+          },
+          candidates: 2,
+          destinationProvider: 'apple_health',
+        },
+      }),
+    );
+    await h.syncJobs.put(record);
+    const outcome = await job.handle(message, {
+      originMessageId: randomUUID(),
+      receiveCount: 1,
+      isLastAttempt: false,
+    });
+    assert.deepEqual(outcome.outcome, { kind: 'done' });
+    assert.equal((await h.syncJobs.get(message.userId, message.jobId))?.status, 'WAITING_FOR_DEVICE');
+    assert.deepEqual(announced, ['RUNNING', 'WAITING_FOR_DEVICE']);
+    assert.deepEqual(events, [], 'no sync event until the phone answers');
   });
 });

@@ -305,6 +305,26 @@ describe('WebSocket lane (GET /v1/ws)', function () {
       expect(socket.unread).to.deep.equal([]);
     });
 
+    it('pushes the statuses no sync event carries (RUNNING once claimed, WAITING_FOR_DEVICE), and keeps following', async () => {
+      const { token, job } = await userWithJob();
+      const socket = await open(h().api.url, { token });
+      socket.send(subscribe(job.jobId));
+      expect(await socket.next()).to.include({ type: 'job_status', status: 'QUEUED' });
+      const changedAt = clock.date().toISOString();
+      for (const status of ['RUNNING', 'WAITING_FOR_DEVICE'] as const) {
+        await worker.announce({ userId: job.userId, jobId: job.jobId, status, changedAt });
+        expect(await socket.next()).to.deep.equal({
+          schemaVersion: 1,
+          type: 'job_status',
+          jobId: job.jobId,
+          status,
+        });
+      }
+      await worker.publish([succeeded(job, 2)]);
+      expect(await socket.next()).to.include({ type: 'job_status', status: 'SUCCEEDED', recordsWritten: 2 });
+      expect(socket.unread).to.deep.equal([]);
+    });
+
     it("answers not_found for another user's job and never shows it that job's updates", async () => {
       const a = await userWithJob();
       const b = await userWithJob();
