@@ -7,11 +7,24 @@ import { median, round } from './stats.js';
 export type TargetName = 'api' | 'baseline';
 export type PhaseKind = 'fixed' | 'saturation';
 
+/** One process of the target (the API may run as several, `--api-processes`). */
+export interface ProcessMeasurement {
+  pid: number;
+  /** 2xx responses this process gave. */
+  ok: number;
+  /** Its CPU use during the phase, % of one core. */
+  cpuPercent: number;
+  /** Its CPU per 2xx response it gave, µs. */
+  cpuMicrosPerRequest: number;
+}
+
 export interface PhaseMeasurement {
   run: number;
   kind: PhaseKind;
   endpoint: EndpointName;
   target: TargetName;
+  /** Processes of the target serving the load side by side. */
+  processes: number;
   /** Requested rate (fixed phases only), req/s. */
   rate: number | null;
   connections: number;
@@ -23,10 +36,12 @@ export interface PhaseMeasurement {
   timeouts: number;
   /** 2xx per second over the phase. */
   achievedRps: number;
-  /** The target process's CPU (user + system, all threads) per 2xx response, µs. */
+  /** The target processes' CPU (user + system, all threads, summed) per 2xx response, µs. */
   cpuMicrosPerRequest: number;
-  /** The target process's CPU use during the phase, % of one core. */
+  /** The target processes' CPU use during the phase, summed, % of one core (200 = two cores). */
   cpuPercent: number;
+  /** The same, process by process. */
+  perProcess: ProcessMeasurement[];
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   /** autocannon's own (whole-ms) percentiles, saturation phases only. */
   autocannonLatencyMs?: { p50: number; p99: number };
@@ -43,13 +58,19 @@ export interface PhaseMeasurement {
 export interface Summary {
   endpoint: EndpointName;
   target: TargetName;
+  processes: number;
   rate: number;
   runs: number;
   cpuMicrosPerRequest: number;
+  /** Of which the main (JavaScript) threads: what bounds one process's throughput. */
+  mainThreadMicrosPerRequest: number;
+  /** Cores the target processes used together at the fixed rate (CPU seconds / wall seconds). */
+  cores: number;
   p50Ms: number;
   p99Ms: number;
   saturationRps: number;
   saturationCpuMicrosPerRequest: number;
+  saturationMainThreadMicrosPerRequest: number;
   saturationCpuPercent: number;
 }
 
@@ -71,16 +92,21 @@ export function summarize(
   const sat = phases.filter((p) => p.endpoint === endpoint && p.target === target && p.kind === 'saturation');
   if (fixed.length === 0 && sat.length === 0) return undefined;
   const m = (list: PhaseMeasurement[], f: (p: PhaseMeasurement) => number) => median(list.map(f));
+  const mainThread = (p: PhaseMeasurement) => p.targetThreadsMicrosPerRequest['main thread'] ?? Number.NaN;
   return {
     endpoint,
     target,
+    processes: fixed[0]?.processes ?? sat[0]?.processes ?? 1,
     rate,
     runs: Math.max(fixed.length, sat.length),
     cpuMicrosPerRequest: m(fixed, (p) => p.cpuMicrosPerRequest),
+    mainThreadMicrosPerRequest: m(fixed, mainThread),
+    cores: round(m(fixed, (p) => p.cpuPercent) / 100, 2),
     p50Ms: m(fixed, (p) => p.latencyMs.p50),
     p99Ms: m(fixed, (p) => p.latencyMs.p99),
     saturationRps: m(sat, (p) => p.achievedRps),
     saturationCpuMicrosPerRequest: m(sat, (p) => p.cpuMicrosPerRequest),
+    saturationMainThreadMicrosPerRequest: m(sat, mainThread),
     saturationCpuPercent: m(sat, (p) => p.cpuPercent),
   };
 }
@@ -167,6 +193,14 @@ export function phaseLine(p: PhaseMeasurement): string {
     `\n      CPU µs/req by thread: ${Object.entries(p.targetThreadsMicrosPerRequest)
       .map(([name, us]) => `${name} ${us}`)
       .join(', ')}` +
+    (p.perProcess.length > 1
+      ? `\n      ${p.processes} processes, ${fmt(p.cpuPercent / 100, 2)} cores: ${p.perProcess
+          .map(
+            (x) =>
+              `pid ${x.pid} ${fmt(x.ok / p.durationSeconds)} req/s ${fmt(x.cpuPercent)}% core ${fmt(x.cpuMicrosPerRequest)} µs/req`,
+          )
+          .join('; ')}`
+      : '') +
     (Object.keys(p.backendCallsPerRequest).length
       ? `\n      AWS calls per request: ${Object.entries(p.backendCallsPerRequest)
           .map(([op, n]) => `${op} ${n}`)
