@@ -47,6 +47,7 @@ import {
   type TargetName,
 } from './lib/report.js';
 import type { ProbeMessage } from './lib/apiProbe.js';
+import { extrapolate, extrapolationLines } from './lib/extrapolate.js';
 import type { CountersMessage, StackReadyMessage } from './lib/stackProcess.js';
 import { nonFiniteFigures, positive, resultsFile, smokeVerdict, smokeWatchdog } from './lib/smoke.js';
 import { percentile, round } from './lib/stats.js';
@@ -660,11 +661,32 @@ async function main(): Promise<number> {
       .filter((s): s is string => s !== undefined);
     const noisy = phases.map(noise).filter((s): s is string => s !== undefined);
 
+    const extrapolations = summaries.filter((s) => s.target === 'api').flatMap(extrapolate);
+    const failed = {
+      requests: sum(phases.map((p) => p.ok + p.non2xx + p.errors)),
+      non2xx: sum(phases.map((p) => p.non2xx)),
+      connectionErrors: sum(phases.map((p) => p.errors)),
+    };
+
     log(
       `\nMedians of ${RUNS} run(s) (CPU = the target processes' user+system time per 2xx response` +
         `${API_PROCESSES > 1 ? `, summed over ${API_PROCESSES} API processes` : ''}):\n`,
     );
     log(table(summaries, checks));
+    const coresLines = summaries
+      .filter((s) => s.target === 'api')
+      .flatMap((s) => [
+        ...(Number.isFinite(s.cores) ? [`${s.endpoint} ${s.cores} at ${s.rate} req/s`] : []),
+        ...(Number.isFinite(s.saturationCpuPercent)
+          ? [`${s.endpoint} ${round(s.saturationCpuPercent / 100, 2)} at saturation`]
+          : []),
+      ]);
+    if (coresLines.length) log(`\nAPI cores used (CPU s / wall s): ${coresLines.join('; ')}`);
+    log(
+      `failed requests: ${failed.non2xx} non-2xx and ${failed.connectionErrors} connection errors ` +
+        `of ${failed.requests} in the measured phases`,
+    );
+    if (extrapolations.length) log(`\n${extrapolationLines(extrapolations)}`);
     if (noisy.length) {
       log('\nNOISY PHASES (the machine was busy with other work; consider running again):');
       for (const line of noisy) log(`  ${line}`);
@@ -710,6 +732,8 @@ async function main(): Promise<number> {
           : s;
       }),
       targets: checks,
+      failed,
+      extrapolations,
       invalid,
       noisy,
       phases,
