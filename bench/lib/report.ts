@@ -111,7 +111,12 @@ export function summarize(
   };
 }
 
+/** The targets the run's phases measured (a saturation-only run has no fixed-rate figure to check). */
 export function checkTargets(summaries: Summary[]): TargetCheck[] {
+  return allTargetChecks(summaries).filter((c) => Number.isFinite(c.value));
+}
+
+function allTargetChecks(summaries: Summary[]): TargetCheck[] {
   const find = (endpoint: EndpointName, target: TargetName) =>
     summaries.find((s) => s.endpoint === endpoint && s.target === target);
   const checks: TargetCheck[] = [];
