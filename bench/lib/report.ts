@@ -52,7 +52,15 @@ export interface PhaseMeasurement {
   /** With --probe: the API process's own view (ms): request time, AWS call latency, event-loop delay. */
   apiProbe?: Omit<ProbeMessage, 'type'>;
   /** CPU use of the other processes on the machine's cores during the phase, % of one core. */
-  otherCpuPercent: { loadGenerator: number; stack: number; redis: number; foreign: number; steal: number };
+  otherCpuPercent: {
+    loadGenerator: number;
+    /** The local stack's process (dynalite, fauxqs, the dev issuer), and its main thread alone. */
+    stack: number;
+    stackMainThread: number;
+    redis: number;
+    foreign: number;
+    steal: number;
+  };
 }
 
 export interface Summary {
@@ -193,7 +201,7 @@ export function phaseLine(p: PhaseMeasurement): string {
     `${lpad(fmt(p.achievedRps), 6)} req/s  CPU ${lpad(fmt(p.cpuMicrosPerRequest), 5)} µs/req ` +
     `(${lpad(fmt(p.cpuPercent), 3)}% core)  p50 ${lpad(fmt(p.latencyMs.p50, 2), 6)} ` +
     `p99 ${lpad(fmt(p.latencyMs.p99, 2), 6)} max ${lpad(fmt(p.latencyMs.max, 1), 6)} ms  ` +
-    `non-2xx ${p.non2xx} err ${p.errors}  | loadgen ${fmt(other.loadGenerator)}% stack ${fmt(other.stack)}% ` +
+    `non-2xx ${p.non2xx} err ${p.errors}  | loadgen ${fmt(other.loadGenerator)}% stack ${fmt(other.stack)}% (main ${fmt(other.stackMainThread)}%) ` +
     `redis ${fmt(other.redis)}% others ${fmt(other.foreign)}% steal ${fmt(other.steal)}%` +
     `\n      CPU µs/req by thread: ${Object.entries(p.targetThreadsMicrosPerRequest)
       .map(([name, us]) => `${name} ${us}`)
