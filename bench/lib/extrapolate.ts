@@ -65,15 +65,16 @@ export function extrapolate(s: Summary): Extrapolation[] {
 
 export function extrapolationLines(list: Extrapolation[]): string {
   const n = (v: number) => v.toLocaleString('en-US');
+  const processes = (count: number) => `${count} process${count === 1 ? '' : 'es'}`;
   return [
     `EXTRAPOLATION to the seed's ${n(SEED_PEAK_RPS)} req/s from the measured API CPU per request ` +
       `(an extrapolation, not a measurement at that rate):`,
     ...list.map(
       (e) =>
         `  ${e.endpoint.padEnd(20)} ${e.from === 'fixed' ? `at ${n(e.measuredRps)} req/s` : `saturation (${n(e.measuredRps)} req/s)`}` +
-        ` on ${e.processesMeasured} process(es): ${n(round(e.cpuMicrosPerRequest))} µs/req → ` +
+        ` on ${processes(e.processesMeasured)}: ${n(round(e.cpuMicrosPerRequest))} µs/req → ` +
         `${n(e.requestsPerCoreSecond)} req/s per API core → ${e.coresAtPeak} cores; ` +
-        `≥ ${e.fewestProcessesAtPeak} processes (main thread ${n(round(e.mainThreadMicrosPerRequest))} µs/req, ` +
+        `≥ ${processes(e.fewestProcessesAtPeak)} (main thread ${n(round(e.mainThreadMicrosPerRequest))} µs/req, ` +
         `100 % busy), ${e.tasksAtTargetUtilisation} one-vCPU tasks at ${e.targetUtilisation * 100} %`,
     ),
   ].join('\n');
