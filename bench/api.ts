@@ -2,8 +2,9 @@
 // baseline serving the same JSON, in the same run. See bench/results/README.md for the method.
 //
 // Processes: this one (autocannon), the local stack (bench/lib/stackProcess.ts), the API
-// (`node --import tsx server/main.ts`, NODE_ENV=production) and the baseline (bench/baseline.ts),
-// each a separate process so /proc/<pid>/stat gives each one's CPU time alone.
+// (`node --import tsx server/main.ts`, NODE_ENV=production; `--api-processes N` runs N of them side
+// by side on the same stack, each on its own port) and the baseline (bench/baseline.ts), each a
+// separate process so /proc/<pid>/stat gives each one's CPU time alone.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,7 @@ import {
   type TargetName,
 } from './lib/report.js';
 import type { ProbeMessage } from './lib/apiProbe.js';
+import { extrapolate, extrapolationLines } from './lib/extrapolate.js';
 import type { CountersMessage, StackReadyMessage } from './lib/stackProcess.js';
 import { nonFiniteFigures, positive, resultsFile, smokeVerdict, smokeWatchdog } from './lib/smoke.js';
 import { percentile, round } from './lib/stats.js';
@@ -69,6 +71,7 @@ const { values: given } = parseArgs({
     connections: { type: 'string' },
     'saturation-connections': { type: 'string' },
     users: { type: 'string' },
+    'api-processes': { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     endpoints: { type: 'string', default: 'get,post' },
     targets: { type: 'string', default: 'api,baseline' },
@@ -95,6 +98,8 @@ const defaults = SMOKE
       connections: '4',
       'saturation-connections': '4',
       users: '10',
+      // Two API processes, so the multi-process path (load spread, summed CPU) cannot rot.
+      'api-processes': '2',
     }
   : {
       runs: '3',
@@ -106,6 +111,7 @@ const defaults = SMOKE
       connections: '20',
       'saturation-connections': '50',
       users: '500',
+      'api-processes': '1',
     };
 // parseArgs leaves options that were not given out of `given`: those take the defaults.
 const args = { ...defaults, ...given };
@@ -121,6 +127,9 @@ if (args.help) {
   --connections N           connections of a fixed-rate phase                        [20]
   --saturation-connections N                                                         [50]
   --users N                 users (2 active connections and a token each)            [500]
+  --api-processes N         API processes side by side on the same stack, each on its own
+                            port; a fixed-rate phase gives each rate / N, a saturation phase
+                            each connections / N (both must divide by N); CPU is summed      [1]
   --log-level L             the API's LOG_LEVEL                                      [info]
   --endpoints get,post  --targets api,baseline  --phases fixed,saturation  (subsets)
   --cpu-prof DIR            run the API and the baseline with --cpu-prof; profiles (named by pid)
@@ -133,8 +142,10 @@ if (args.help) {
   --check                   exit 1 when a target fails (invalid measurements always exit 1)
   --smoke                   a few seconds of tiny load through the same phases and processes
                             (1 run, 1 s fixed at 40 / 100 req/s on 4 connections, 1 s saturation,
-                            10 users; options above override): exit 1 unless every figure is a
-                            valid measurement; targets not checked; writes api-smoke.json.tmp`);
+                            10 users, 2 API processes; options above override): exit 1 unless
+                            every figure is a valid measurement; targets not checked; writes
+                            api-smoke.json.tmp
+Any run exits 1 when a request fails (non-2xx or connection error) or a fixed rate is not sustained.`);
   process.exit(0);
 }
 
@@ -156,6 +167,14 @@ const WARMUP_SECONDS = int('warmup-seconds', args['warmup-seconds']);
 const CONNECTIONS = int('connections', args.connections);
 const SATURATION_CONNECTIONS = int('saturation-connections', args['saturation-connections']);
 const USERS = int('users', args.users);
+const API_PROCESSES = int('api-processes', args['api-processes']);
+for (const [name, n] of [
+  ['connections', CONNECTIONS],
+  ['saturation-connections', SATURATION_CONNECTIONS],
+] as const)
+  if (n % API_PROCESSES !== 0) throw new Error(`--${name} must be a multiple of --api-processes`);
+// The probe answers for the one process it is loaded in.
+if (args.probe && API_PROCESSES > 1) throw new Error('--probe measures one API process: --api-processes 1');
 const RATES: Record<EndpointName, number> = {
   'GET /v1/connections': int('get-rate', args['get-rate']),
   'POST /v1/sync-jobs': int('post-rate', args['post-rate']),
@@ -173,7 +192,8 @@ const API_ENV: Record<string, string> = Object.fromEntries(
     return [kv.slice(0, at), kv.slice(at + 1)];
   }),
 );
-const FULL_RUN = ENDPOINTS.length === 2 && TARGETS.length === 2 && PHASES.length === 2;
+// api-latest.json (read by the capacity model) holds one API process's figures.
+const FULL_RUN = ENDPOINTS.length === 2 && TARGETS.length === 2 && PHASES.length === 2 && API_PROCESSES === 1;
 const OUT = resultsFile(
   'api',
   SMOKE,
@@ -205,7 +225,7 @@ const log = (line = '') => console.log(line);
 // Processes
 
 let stack: NodeChild | undefined;
-let api: NodeChild | undefined;
+const apis: NodeChild[] = [];
 let baseline: NodeChild | undefined;
 
 async function startStack(): Promise<StackReadyMessage> {
@@ -233,10 +253,11 @@ async function startStack(): Promise<StackReadyMessage> {
   });
 }
 
-async function startApiChild(stackEnv: Record<string, string>): Promise<string> {
+/** API process number `index` (from 1) of API_PROCESSES; its URL once it answers. */
+async function startApiChild(stackEnv: Record<string, string>, index: number): Promise<string> {
   const port = await freePort();
-  api = spawnNode({
-    name: 'API',
+  const api = spawnNode({
+    name: API_PROCESSES > 1 ? `API ${index}` : 'API',
     script: 'server/main.ts',
     env: {
       ...baseEnv(),
@@ -248,16 +269,20 @@ async function startApiChild(stackEnv: Record<string, string>): Promise<string> 
       LOG_LEVEL,
       HOST: '127.0.0.1',
       PORT: String(port),
-      // The per-user limiter stays on (its bookkeeping is part of the cost) but never rejects.
+      // The per-user limiter stays on (its bookkeeping, a Redis script per request, is part of the
+      // cost) but never rejects; the fixtures' users are PRO, whose 1,200 a minute each would
+      // otherwise cap a run at 500 users × 20 req/s.
       API_RATE_LIMIT_PER_MINUTE: '1000000000',
+      API_RATE_LIMIT_PER_MINUTE_PRO: '1000000000',
       ...API_ENV,
     },
-    logFile: path.join(LOG_DIR, 'api.log.tmp'),
+    logFile: path.join(LOG_DIR, API_PROCESSES > 1 ? `api-${index}.log.tmp` : 'api.log.tmp'),
     nodeArgs: [
       ...(args.probe ? ['--import', path.join(REPO_ROOT, 'bench/lib/apiProbe.ts')] : []),
       ...(PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []),
     ],
   });
+  apis.push(api);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, api);
   return url;
@@ -316,7 +341,7 @@ let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     stopAllLoad();
-    await Promise.allSettled([api?.stop(10_000), baseline?.stop()]);
+    await Promise.allSettled([...apis.map((a) => a.stop(10_000)), baseline?.stop()]);
     await stack?.stop(10_000);
   })();
   return cleaning;
@@ -334,24 +359,39 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 // Measurement
 
 interface Context {
-  urls: Record<TargetName, string>;
-  pids: Record<TargetName, number>;
+  /** Each target's processes (the API's are API_PROCESSES; the baseline is one), in the same order. */
+  urls: Record<TargetName, string[]>;
+  pids: Record<TargetName, number[]>;
   users: BenchUser[];
   purge: () => Promise<void>;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Thread CPU of several processes, added up by thread kind. */
+function summedThreadCpuMicros(pids: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of pids)
+    for (const [name, us] of Object.entries(threadCpuMicros(pid))) out[name] = (out[name] ?? 0) + us;
+  return out;
 }
 
 function cpuSnapshot(ctx: Context, target: TargetName) {
   const redisPid = stack ? childPids(stack.pid)[0] : undefined;
   const self = process.cpuUsage();
   const other: TargetName = target === 'api' ? 'baseline' : 'api';
+  const perProcess = ctx.pids[target].map(processCpuMicros);
   return {
     at: performance.now(),
     machine: machineCpuMicros(),
-    idleTarget: processCpuMicros(ctx.pids[other]),
-    target: processCpuMicros(ctx.pids[target]),
-    threads: threadCpuMicros(ctx.pids[target]),
+    idleTarget: sum(ctx.pids[other].map(processCpuMicros)),
+    target: sum(perProcess),
+    perProcess,
+    threads: summedThreadCpuMicros(ctx.pids[target]),
     loadGenerator: self.user + self.system,
     stack: stack ? processCpuMicros(stack.pid) : 0,
+    // The emulators share one event loop: its thread at 100 % of a core is their limit.
+    stackMainThread: stack ? (threadCpuMicros(stack.pid)['main thread'] ?? 0) : 0,
     redis: redisPid ? processCpuMicros(redisPid) : 0,
   };
 }
@@ -366,12 +406,12 @@ async function measurePhase(
   const requests = requestsFor(endpoint, ctx.users);
   const callsBefore = await backendCalls();
   const probing = args.probe && target === 'api';
-  if (probing) await ask<ProbeMessage>(api, 'probe'); // resets the probe
+  if (probing) await ask<ProbeMessage>(apis[0], 'probe'); // resets the probe
   const before = cpuSnapshot(ctx, target);
   let result: LoadResult;
   if (kind === 'fixed')
     result = await fixedRate({
-      url: ctx.urls[target],
+      urls: ctx.urls[target],
       rate: RATES[endpoint],
       connections: CONNECTIONS,
       durationSeconds: FIXED_SECONDS,
@@ -379,7 +419,7 @@ async function measurePhase(
     });
   else
     result = await saturate({
-      url: ctx.urls[target],
+      urls: ctx.urls[target],
       connections: SATURATION_CONNECTIONS,
       durationSeconds: SATURATION_SECONDS,
       requests,
@@ -388,7 +428,7 @@ async function measurePhase(
   await sleep(300);
   const after = cpuSnapshot(ctx, target);
   const callsAfter = await backendCalls();
-  const probe = probing ? await ask<ProbeMessage>(api, 'probe') : undefined;
+  const probe = probing ? await ask<ProbeMessage>(apis[0], 'probe') : undefined;
   const calls = Object.fromEntries(
     Object.entries(callsAfter)
       .map(([op, n]) => [op, round((n - (callsBefore[op] ?? 0)) / Math.max(result.ok, 1), 3)] as const)
@@ -402,6 +442,7 @@ async function measurePhase(
     kind,
     endpoint,
     target,
+    processes: ctx.pids[target].length,
     rate: kind === 'fixed' ? RATES[endpoint] : null,
     connections: kind === 'fixed' ? CONNECTIONS : SATURATION_CONNECTIONS,
     durationSeconds,
@@ -413,6 +454,16 @@ async function measurePhase(
     achievedRps: round(result.ok / durationSeconds, 1),
     cpuMicrosPerRequest: round((after.target - before.target) / Math.max(result.ok, 1), 1),
     cpuPercent: pct(before.target, after.target),
+    perProcess: ctx.pids[target].map((pid, i) => {
+      const ok = result.perUrl[i]?.ok ?? 0;
+      const cpu = (after.perProcess[i] ?? 0) - (before.perProcess[i] ?? 0);
+      return {
+        pid,
+        ok,
+        cpuPercent: round((cpu / wallUs) * 100, 1),
+        cpuMicrosPerRequest: round(cpu / Math.max(ok, 1), 1),
+      };
+    }),
     latencyMs: {
       p50: round(percentile(result.latenciesMs, 50), 3),
       p90: round(percentile(result.latenciesMs, 90), 3),
@@ -436,6 +487,7 @@ async function measurePhase(
     otherCpuPercent: {
       loadGenerator: pct(before.loadGenerator, after.loadGenerator),
       stack: pct(before.stack, after.stack),
+      stackMainThread: pct(before.stackMainThread, after.stackMainThread),
       redis: pct(before.redis, after.redis),
       // Everything else on the machine (other users' processes): noise, not part of the bench.
       foreign: round(
@@ -481,25 +533,30 @@ function invalidity(p: PhaseMeasurement, o: { rateSustained: boolean }): string 
 }
 
 async function warmUp(ctx: Context): Promise<void> {
-  // Every user once, so each token is verified and each user's config is cached ("from cache").
+  // Every user once on every API process (each has its own caches), so each token is verified
+  // and each user's config is cached ("from cache").
   let bad = 0;
-  for (let i = 0; i < ctx.users.length; i += 20) {
-    await Promise.all(
-      ctx.users.slice(i, i + 20).map(async (u) => {
-        const res = await fetch(`${ctx.urls.api}/v1/connections`, {
-          headers: { authorization: u.authorization },
-        });
-        await res.arrayBuffer();
-        if (res.status !== 200) bad++;
-      }),
+  for (const url of ctx.urls.api)
+    for (let i = 0; i < ctx.users.length; i += 20) {
+      await Promise.all(
+        ctx.users.slice(i, i + 20).map(async (u) => {
+          const res = await fetch(`${url}/v1/connections`, {
+            headers: { authorization: u.authorization },
+          });
+          await res.arrayBuffer();
+          if (res.status !== 200) bad++;
+        }),
+      );
+    }
+  if (bad)
+    throw new Error(
+      `warm-up: ${bad} of ${ctx.users.length * ctx.urls.api.length} GET /v1/connections were not 200`,
     );
-  }
-  if (bad) throw new Error(`warm-up: ${bad} of ${ctx.users.length} GET /v1/connections were not 200`);
   // JIT: a short full-speed run of each measured endpoint on each target.
   for (const endpoint of ENDPOINTS)
     for (const target of TARGETS) {
       const r = await saturate({
-        url: ctx.urls[target],
+        urls: ctx.urls[target],
         connections: CONNECTIONS,
         durationSeconds: WARMUP_SECONDS,
         requests: requestsFor(endpoint, ctx.users),
@@ -526,7 +583,7 @@ async function main(): Promise<number> {
   log(
     `SyncWell API benchmark: ${RUNS} run(s); fixed ${FIXED_SECONDS} s at POST ${RATES['POST /v1/sync-jobs']} / ` +
       `GET ${RATES['GET /v1/connections']} req/s on ${CONNECTIONS} connections; saturation ${SATURATION_SECONDS} s ` +
-      `on ${SATURATION_CONNECTIONS}; ${USERS} users; API LOG_LEVEL=${LOG_LEVEL}` +
+      `on ${SATURATION_CONNECTIONS}; ${USERS} users; ${API_PROCESSES} API process(es), LOG_LEVEL=${LOG_LEVEL}` +
       Object.entries(API_ENV)
         .map(([k, v]) => ` ${k}=${v}`)
         .join(''),
@@ -545,8 +602,13 @@ async function main(): Promise<number> {
   const config = loadConfig(ready.env);
   const sqs = createSqsClient(config);
   try {
-    const apiUrl = await startApiChild(ready.env);
-    log(`API up at ${apiUrl} (pid ${api?.pid}, NODE_ENV=production, LOG_LEVEL=${LOG_LEVEL})`);
+    // One after the other: their start-up (module loading, JIT) would compete for the cores.
+    const apiUrls: string[] = [];
+    for (let i = 1; i <= API_PROCESSES; i++) apiUrls.push(await startApiChild(ready.env, i));
+    log(
+      `API up at ${apiUrls.join(', ')} (pid ${apis.map((a) => a.pid).join(', ')}, NODE_ENV=production, LOG_LEVEL=${LOG_LEVEL})`,
+    );
+    const apiUrl = apiUrls[0] ?? '';
     const users = await createUsers(ready.env, USERS);
     log(`fixtures: ${users.length} users with 2 active connections each`);
 
@@ -560,18 +622,18 @@ async function main(): Promise<number> {
     log(
       `baseline up at ${baselineUrl} (pid ${baseline?.pid}); serving ${connectionsBody.length} bytes of JSON`,
     );
-    if (!api || !baseline) throw new Error('processes not started');
+    if (apis.length !== API_PROCESSES || !baseline) throw new Error('processes not started');
 
     const ctx: Context = {
-      urls: { api: apiUrl, baseline: baselineUrl },
-      pids: { api: api.pid, baseline: baseline.pid },
+      urls: { api: apiUrls, baseline: [baselineUrl] },
+      pids: { api: apis.map((a) => a.pid), baseline: [baseline.pid] },
       users,
       purge: () => purgeQueues(sqs, { queues: ready.queues }),
     };
     await warmUp(ctx);
     const idleMs = SMOKE ? 500 : 2000;
     const idle = {
-      api: await idleCpuPercent(api.pid, idleMs),
+      api: round(sum(await Promise.all(apis.map((a) => idleCpuPercent(a.pid, idleMs)))), 2),
       baseline: await idleCpuPercent(baseline.pid, idleMs),
     };
     log(`idle CPU: API ${idle.api}% of a core, baseline ${idle.baseline}%\n`);
@@ -605,8 +667,32 @@ async function main(): Promise<number> {
       .filter((s): s is string => s !== undefined);
     const noisy = phases.map(noise).filter((s): s is string => s !== undefined);
 
-    log(`\nMedians of ${RUNS} run(s) (CPU = the target process's user+system time per 2xx response):\n`);
+    const extrapolations = summaries.filter((s) => s.target === 'api').flatMap(extrapolate);
+    const failed = {
+      requests: sum(phases.map((p) => p.ok + p.non2xx + p.errors)),
+      non2xx: sum(phases.map((p) => p.non2xx)),
+      connectionErrors: sum(phases.map((p) => p.errors)),
+    };
+
+    log(
+      `\nMedians of ${RUNS} run(s) (CPU = the target processes' user+system time per 2xx response` +
+        `${API_PROCESSES > 1 ? `, summed over ${API_PROCESSES} API processes` : ''}):\n`,
+    );
     log(table(summaries, checks));
+    const coresLines = summaries
+      .filter((s) => s.target === 'api')
+      .flatMap((s) => [
+        ...(Number.isFinite(s.cores) ? [`${s.endpoint} ${s.cores} at ${s.rate} req/s`] : []),
+        ...(Number.isFinite(s.saturationCpuPercent)
+          ? [`${s.endpoint} ${round(s.saturationCpuPercent / 100, 2)} at saturation`]
+          : []),
+      ]);
+    if (coresLines.length) log(`\nAPI cores used (CPU s / wall s): ${coresLines.join('; ')}`);
+    log(
+      `failed requests: ${failed.non2xx} non-2xx and ${failed.connectionErrors} connection errors ` +
+        `of ${failed.requests} in the measured phases`,
+    );
+    if (extrapolations.length) log(`\n${extrapolationLines(extrapolations)}`);
     if (noisy.length) {
       log('\nNOISY PHASES (the machine was busy with other work; consider running again):');
       for (const line of noisy) log(`  ${line}`);
@@ -636,6 +722,7 @@ async function main(): Promise<number> {
         connections: CONNECTIONS,
         saturationConnections: SATURATION_CONNECTIONS,
         users: USERS,
+        apiProcesses: API_PROCESSES,
         apiEnv: { NODE_ENV: 'production', LOG_LEVEL, ...API_ENV },
         cpuProfile: Boolean(args['cpu-prof']),
       },
@@ -651,6 +738,8 @@ async function main(): Promise<number> {
           : s;
       }),
       targets: checks,
+      failed,
+      extrapolations,
       invalid,
       noisy,
       phases,
@@ -692,7 +781,7 @@ try {
   exitCode = await main();
 } catch (error) {
   console.error(interrupted ? 'interrupted' : error);
-  for (const child of [api, baseline, stack])
+  for (const child of [...apis, baseline, stack])
     if (child && !interrupted)
       console.error(`--- last lines of ${child.name} log (${child.logFile}):\n${logTail(child, 15)}`);
 } finally {

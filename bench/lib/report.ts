@@ -7,11 +7,24 @@ import { median, round } from './stats.js';
 export type TargetName = 'api' | 'baseline';
 export type PhaseKind = 'fixed' | 'saturation';
 
+/** One process of the target (the API may run as several, `--api-processes`). */
+export interface ProcessMeasurement {
+  pid: number;
+  /** 2xx responses this process gave. */
+  ok: number;
+  /** Its CPU use during the phase, % of one core. */
+  cpuPercent: number;
+  /** Its CPU per 2xx response it gave, µs. */
+  cpuMicrosPerRequest: number;
+}
+
 export interface PhaseMeasurement {
   run: number;
   kind: PhaseKind;
   endpoint: EndpointName;
   target: TargetName;
+  /** Processes of the target serving the load side by side. */
+  processes: number;
   /** Requested rate (fixed phases only), req/s. */
   rate: number | null;
   connections: number;
@@ -23,10 +36,12 @@ export interface PhaseMeasurement {
   timeouts: number;
   /** 2xx per second over the phase. */
   achievedRps: number;
-  /** The target process's CPU (user + system, all threads) per 2xx response, µs. */
+  /** The target processes' CPU (user + system, all threads, summed) per 2xx response, µs. */
   cpuMicrosPerRequest: number;
-  /** The target process's CPU use during the phase, % of one core. */
+  /** The target processes' CPU use during the phase, summed, % of one core (200 = two cores). */
   cpuPercent: number;
+  /** The same, process by process. */
+  perProcess: ProcessMeasurement[];
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   /** autocannon's own (whole-ms) percentiles, saturation phases only. */
   autocannonLatencyMs?: { p50: number; p99: number };
@@ -37,19 +52,33 @@ export interface PhaseMeasurement {
   /** With --probe: the API process's own view (ms): request time, AWS call latency, event-loop delay. */
   apiProbe?: Omit<ProbeMessage, 'type'>;
   /** CPU use of the other processes on the machine's cores during the phase, % of one core. */
-  otherCpuPercent: { loadGenerator: number; stack: number; redis: number; foreign: number; steal: number };
+  otherCpuPercent: {
+    loadGenerator: number;
+    /** The local stack's process (dynalite, fauxqs, the dev issuer), and its main thread alone. */
+    stack: number;
+    stackMainThread: number;
+    redis: number;
+    foreign: number;
+    steal: number;
+  };
 }
 
 export interface Summary {
   endpoint: EndpointName;
   target: TargetName;
+  processes: number;
   rate: number;
   runs: number;
   cpuMicrosPerRequest: number;
+  /** Of which the main (JavaScript) threads: what bounds one process's throughput. */
+  mainThreadMicrosPerRequest: number;
+  /** Cores the target processes used together at the fixed rate (CPU seconds / wall seconds). */
+  cores: number;
   p50Ms: number;
   p99Ms: number;
   saturationRps: number;
   saturationCpuMicrosPerRequest: number;
+  saturationMainThreadMicrosPerRequest: number;
   saturationCpuPercent: number;
 }
 
@@ -71,21 +100,31 @@ export function summarize(
   const sat = phases.filter((p) => p.endpoint === endpoint && p.target === target && p.kind === 'saturation');
   if (fixed.length === 0 && sat.length === 0) return undefined;
   const m = (list: PhaseMeasurement[], f: (p: PhaseMeasurement) => number) => median(list.map(f));
+  const mainThread = (p: PhaseMeasurement) => p.targetThreadsMicrosPerRequest['main thread'] ?? Number.NaN;
   return {
     endpoint,
     target,
+    processes: fixed[0]?.processes ?? sat[0]?.processes ?? 1,
     rate,
     runs: Math.max(fixed.length, sat.length),
     cpuMicrosPerRequest: m(fixed, (p) => p.cpuMicrosPerRequest),
+    mainThreadMicrosPerRequest: m(fixed, mainThread),
+    cores: round(m(fixed, (p) => p.cpuPercent) / 100, 2),
     p50Ms: m(fixed, (p) => p.latencyMs.p50),
     p99Ms: m(fixed, (p) => p.latencyMs.p99),
     saturationRps: m(sat, (p) => p.achievedRps),
     saturationCpuMicrosPerRequest: m(sat, (p) => p.cpuMicrosPerRequest),
+    saturationMainThreadMicrosPerRequest: m(sat, mainThread),
     saturationCpuPercent: m(sat, (p) => p.cpuPercent),
   };
 }
 
+/** The targets the run's phases measured (a saturation-only run has no fixed-rate figure to check). */
 export function checkTargets(summaries: Summary[]): TargetCheck[] {
+  return allTargetChecks(summaries).filter((c) => Number.isFinite(c.value));
+}
+
+function allTargetChecks(summaries: Summary[]): TargetCheck[] {
   const find = (endpoint: EndpointName, target: TargetName) =>
     summaries.find((s) => s.endpoint === endpoint && s.target === target);
   const checks: TargetCheck[] = [];
@@ -162,11 +201,19 @@ export function phaseLine(p: PhaseMeasurement): string {
     `${lpad(fmt(p.achievedRps), 6)} req/s  CPU ${lpad(fmt(p.cpuMicrosPerRequest), 5)} µs/req ` +
     `(${lpad(fmt(p.cpuPercent), 3)}% core)  p50 ${lpad(fmt(p.latencyMs.p50, 2), 6)} ` +
     `p99 ${lpad(fmt(p.latencyMs.p99, 2), 6)} max ${lpad(fmt(p.latencyMs.max, 1), 6)} ms  ` +
-    `non-2xx ${p.non2xx} err ${p.errors}  | loadgen ${fmt(other.loadGenerator)}% stack ${fmt(other.stack)}% ` +
+    `non-2xx ${p.non2xx} err ${p.errors}  | loadgen ${fmt(other.loadGenerator)}% stack ${fmt(other.stack)}% (main ${fmt(other.stackMainThread)}%) ` +
     `redis ${fmt(other.redis)}% others ${fmt(other.foreign)}% steal ${fmt(other.steal)}%` +
     `\n      CPU µs/req by thread: ${Object.entries(p.targetThreadsMicrosPerRequest)
       .map(([name, us]) => `${name} ${us}`)
       .join(', ')}` +
+    (p.perProcess.length > 1
+      ? `\n      ${p.processes} processes, ${fmt(p.cpuPercent / 100, 2)} cores: ${p.perProcess
+          .map(
+            (x) =>
+              `pid ${x.pid} ${fmt(x.ok / p.durationSeconds)} req/s ${fmt(x.cpuPercent)}% core ${fmt(x.cpuMicrosPerRequest)} µs/req`,
+          )
+          .join('; ')}`
+      : '') +
     (Object.keys(p.backendCallsPerRequest).length
       ? `\n      AWS calls per request: ${Object.entries(p.backendCallsPerRequest)
           .map(([op, n]) => `${op} ${n}`)
