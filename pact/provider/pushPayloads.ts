@@ -22,6 +22,8 @@ import {
   SyncOutcomeNotifications,
   type SyncOutcomeEvent,
 } from '../../worker/notifications/syncOutcomeNotifications.js';
+import { exportReadyNotification } from '../../worker/export/exportJob.js';
+import { reconnectNotification } from '../../worker/reauth/reAuthSurfacer.js';
 import { asyncApi } from '../messageMetadata.js';
 
 const USER_ID = 'pact-user-1';
@@ -145,11 +147,12 @@ const payloads: Record<string, { names: Record<string, string>; build: () => Pro
   'a notification asking the user to reconnect a provider': {
     names: asyncApi('ReconnectNotification', 'userNotifications'),
     build: async () =>
-      visible({
-        kind: 'reconnect_provider',
-        params: { provider: 'garmin' },
-        data: { connectionId: 'conn_a8098c1a-f86e-41d0-a9b6-0f3c2d5e7b91', provider: 'garmin' },
-      }),
+      visible(
+        reconnectNotification(
+          { connectionId: 'conn_a8098c1a-f86e-41d0-a9b6-0f3c2d5e7b91', provider: 'garmin' },
+          '2024-03-02T10:00:00.000Z',
+        ),
+      ),
   },
   // worker/notices/providerNoticeSweeper.ts: a connection's provider is being retired.
   'a notification that a provider is being retired': {
@@ -170,13 +173,12 @@ const payloads: Record<string, { names: Record<string, string>; build: () => Pro
   'a notification that a data export is ready': {
     names: asyncApi('ExportReady', 'userNotifications'),
     build: async () =>
-      visible({
-        kind: 'export_ready',
-        data: {
+      visible(
+        exportReadyNotification({
           jobId: 'export-job-5d3c2b1a-8e7f-4a6b-9c0d-1e2f3a4b5c6d',
-          expiresAt: '2024-03-09T11:05:00.000Z',
-        },
-      }),
+          availableUntil: '2024-03-09T11:05:00.000Z',
+        }),
+      ),
   },
 };
 

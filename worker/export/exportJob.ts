@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../core/config/config.js';
 import type { Logger } from '../../core/logging/logger.js';
 import type { Delivery, Outcome } from '../../core/messaging/outcome.js';
-import type { UserNotifier } from '../../core/push/userNotifier.js';
+import type { UserNotification, UserNotifier } from '../../core/push/userNotifier.js';
 import type { AccountSources } from '../../core/export/accountRecords.js';
 import type { ExportArchiveStore } from '../../core/export/exportArchiveStore.js';
 import { planExport } from '../../core/export/exportPlan.js';
@@ -22,6 +22,17 @@ import type { ExportRequested } from '../../generated/messages.gen.js';
 import { assembleArchive } from './archiveAssembler.js';
 import type { PartCollector } from './partCollector.js';
 import { clock } from '../../core/clock/clock.js';
+
+/** What the user's phones are told when an export is ready (the push pact is built from it). */
+export function exportReadyNotification(
+  record: Pick<ExportJobRecord, 'jobId' | 'availableUntil'>,
+): UserNotification {
+  return {
+    kind: 'export_ready',
+    notificationId: record.jobId,
+    data: { jobId: record.jobId, ...(record.availableUntil ? { expiresAt: record.availableUntil } : {}) },
+  };
+}
 
 export interface ExportJobDeps {
   config: Config;
@@ -240,11 +251,7 @@ export class ExportJob {
 
   /** "Your export is ready", once per export (the notifier deduplicates by notification id). */
   private async notify(record: ExportJobRecord, log: Logger): Promise<void> {
-    const result = await this.d.notifier.notify(record.userId, {
-      kind: 'export_ready',
-      notificationId: record.jobId,
-      data: { jobId: record.jobId, ...(record.availableUntil ? { expiresAt: record.availableUntil } : {}) },
-    });
+    const result = await this.d.notifier.notify(record.userId, exportReadyNotification(record));
     log.info(
       { notification: result.outcome, ...('reason' in result ? { reason: result.reason } : {}) },
       'export ready notification',

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { clock as processClock, type Clock } from '../../core/clock/clock.js';
 import type { Config } from '../../core/config/config.js';
 import type { Logger } from '../../core/logging/logger.js';
-import type { UserNotifier } from '../../core/push/userNotifier.js';
+import type { UserNotification, UserNotifier } from '../../core/push/userNotifier.js';
 import type { DocumentStore, Item } from '../../core/store/documentStore.js';
 import {
   ReAuthRepository,
@@ -61,6 +61,22 @@ export interface ReAuthRunReport {
 }
 
 /** The lock ids of the two runs (SCHEDLOCK#REAUTH#…). */
+/**
+ * What the user's phones are told about a connection to sign in to again, once per episode (`since`:
+ * when it began). The push pact is built from it.
+ */
+export function reconnectNotification(
+  c: Pick<ReAuthCandidate, 'connectionId' | 'provider'>,
+  since: string,
+): UserNotification {
+  return {
+    kind: 'reconnect_provider',
+    notificationId: `reconnect:${c.connectionId}:${since}`,
+    params: { provider: c.provider },
+    data: { connectionId: c.connectionId, provider: c.provider },
+  };
+}
+
 export const REAUTH_LOCKS = { index: 'REAUTH#index', scan: 'REAUTH#scan' } as const;
 
 export class ReAuthSurfacer {
@@ -197,12 +213,7 @@ export class ReAuthSurfacer {
     }
     if (c.reAuthNotifiedAt) return;
     try {
-      await this.d.notifier.notify(c.userId, {
-        kind: 'reconnect_provider',
-        notificationId: `reconnect:${c.connectionId}:${since}`,
-        params: { provider: c.provider },
-        data: { connectionId: c.connectionId, provider: c.provider },
-      });
+      await this.d.notifier.notify(c.userId, reconnectNotification(c, since));
       // Whatever the notifier did (sent, already sent, switched off, no device), this episode is dealt with.
       if (await this.repo.markNotified(c, now)) report.notified += 1;
     } catch (error) {
