@@ -231,8 +231,10 @@ describe('client SDK sync socket', function () {
     }
     const job = await getJob(u.token, jobId);
     expect(job.status, JSON.stringify(job.error)).to.equal('SUCCEEDED');
-    expect(frames.map((f) => f.status)).to.deep.equal(['QUEUED', 'SUCCEEDED']);
-    expect(frames[1]).to.deep.equal({
+    // RUNNING when the worker claimed it to write, live like the outcome.
+    expect(frames.map((f) => f.status)).to.deep.equal(['QUEUED', 'RUNNING', 'SUCCEEDED']);
+    expect(frames[1]).to.deep.equal({ schemaVersion: 1, type: 'job_status', jobId, status: 'RUNNING' });
+    expect(frames[2]).to.deep.equal({
       schemaVersion: 1,
       type: 'job_status',
       jobId,
@@ -298,10 +300,11 @@ describe('client SDK sync socket', function () {
         jobId,
         status: 'SUCCEEDED',
       });
-      await until(() => frames.length === 2, 10_000, 'the subscription’s SUCCEEDED');
-      // A relayed update (no requestId): the new process follows the job for this socket.
-      expect(frames[1]).to.deep.include({ jobId, status: 'SUCCEEDED', recordsWritten: final.recordsWritten });
-      expect(frames[1]).to.not.have.property('requestId');
+      await until(() => frames.length === 3, 10_000, 'the subscription’s RUNNING and SUCCEEDED');
+      // Relayed updates (no requestId): the new process follows the job for this socket.
+      expect(frames.map((f) => f.status)).to.deep.equal(['QUEUED', 'RUNNING', 'SUCCEEDED']);
+      expect(frames[2]).to.deep.include({ jobId, status: 'SUCCEEDED', recordsWritten: final.recordsWritten });
+      expect(frames[2]).to.not.have.property('requestId');
       const listed = await e.h.request<{ syncJobs: SyncJob[] }>('GET', '/v1/sync-jobs', { token: u.token });
       expect(listed.body.syncJobs.map((j) => j.jobId)).to.deep.equal([jobId]);
     } finally {
