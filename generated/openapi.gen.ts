@@ -313,9 +313,29 @@ export interface paths {
         put?: never;
         /**
          * Connect the phone's health store
-         * @description Connects Apple Health (`apple_health`, from an iOS device) or Health Connect (`health_connect`, from an Android device) as a device provider: there is no OAuth, the app has already asked the user for the platform's health permissions. The connection is `active` at once and can be the source of device uploads (`POST /v1/device-upload`) or the destination of cloud-to-device syncs. The user needs a registered device of the matching platform (409 `device_not_registered`). One connection per user and health store: asking again returns the existing one with 200.
+         * @description Connects Apple Health (`apple_health`, from an iOS device) or Health Connect (`health_connect`, from an Android device) as a device provider: there is no OAuth, the app has already asked the user for the platform's health permissions. The connection is `active` at once and can be the source of device uploads (`POST /v1/device-upload`) or the destination of cloud-to-device syncs. The user needs a registered device of the matching platform (409 `device_not_registered`). One connection per user and health store: asking again returns the existing one with 200, made `active` again when it was `needs_reauth` (the store had been reported unavailable, `POST /v1/device-connections/{provider}/unavailable`).
          */
         post: operations["createDeviceConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/device-connections/{provider}/unavailable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tell the backend the phone's health store cannot be used
+         * @description The app found the health store it connected unusable: Health Connect uninstalled or needing an update, HealthKit not available on this device, or the user took SyncWell's health permissions away. The connection becomes `needs_reauth` (the user gets one "reconnect" notification), no sync reads or writes it, and the Google Fit cloud API takes over the Google Fit syncs that Health Connect carried (PRD §3, Google Fit is device first; the cloud API is the fallback when the on-device provider is unavailable). The SDK calls this when the store reports itself unavailable; answering a read request with `storeUnavailable` has the same effect. Once the store works again, `POST /v1/device-connections` makes the connection `active` again. Repeating the report changes nothing. 404 `connection_not_found` when the user has not connected this store.
+         */
+        post: operations["reportHealthStoreUnavailable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -981,7 +1001,7 @@ export interface components {
         WorkoutType: "running" | "cycling" | "swimming" | "walking" | "hiking" | "strength_training" | "yoga" | "rowing" | "elliptical" | "other";
         /**
          * ConnectionStatus
-         * @description `pending` until OAuth completes, `active` when usable, `needs_reauth` when the provider rejected the stored credentials (the user must reconnect), `revoked` when the user or provider revoked access.
+         * @description `pending` until OAuth completes, `active` when usable, `needs_reauth` when the provider rejected the stored credentials or a phone reported its health store unavailable (the user must reconnect), `revoked` when the user or provider revoked access.
          * @enum {string}
          */
         ConnectionStatus: "pending" | "active" | "needs_reauth" | "revoked";
@@ -1516,6 +1536,19 @@ export interface components {
          */
         DeviceProvider: "apple_health" | "health_connect";
         /**
+         * HealthStoreUnavailableReason
+         * @description Why the phone's health store cannot be used: `not_installed` (Health Connect is not on the phone), `update_required` (Health Connect must be updated first), `not_supported` (the device has no health store, e.g. HealthKit on some iPads), `permission_denied` (the user took SyncWell's health permissions away).
+         * @enum {string}
+         */
+        HealthStoreUnavailableReason: "not_installed" | "update_required" | "not_supported" | "permission_denied";
+        /**
+         * ReportHealthStoreUnavailableRequest
+         * @description Why the health store cannot be used.
+         */
+        ReportHealthStoreUnavailableRequest: {
+            reason: components["schemas"]["HealthStoreUnavailableReason"];
+        };
+        /**
          * CreateDeviceConnectionRequest
          * @description Which of the phone's health stores to connect.
          */
@@ -1825,6 +1858,8 @@ export interface components {
              * @description Set when the store holds more records in the range than one answer carries: `records` are then the earliest ones, every record that starts before this instant (the start of the first one left out). It must lie inside the requested range. The backend syncs only the part of the range it can decide from them, up to 48 hours (the furthest apart two records of one session can be) before this instant, and the next sync goes on from there. An answer whose 500 records all fall within those 48 hours cannot be decided: the job fails `device_window_too_dense`.
              */
             coveredUntil?: string;
+            /** @description Set, with no records, when the health store could not be read at all (Health Connect not installed, HealthKit not available, permissions taken away). The job fails `device_store_unavailable` and the connection becomes `needs_reauth`, as `POST /v1/device-connections/{provider}/unavailable` does. */
+            storeUnavailable?: components["schemas"]["HealthStoreUnavailableReason"];
         };
         /**
          * DeviceReadResponseResult
@@ -1832,7 +1867,7 @@ export interface components {
          */
         DeviceReadResponseResult: {
             jobId: components["schemas"]["SyncJobId"];
-            /** @description `WAITING_FOR_DEVICE` when records are staged for the device to write (a `DeviceWriteRequest` push follows), `SUCCEEDED` when nothing needs writing, `FAILED` when the answer could not be decided (`coveredUntil`). */
+            /** @description `WAITING_FOR_DEVICE` when records are staged for the device to write (a `DeviceWriteRequest` push follows), `SUCCEEDED` when nothing needs writing, `FAILED` when the answer could not be decided (`coveredUntil`) or the store was unavailable (`storeUnavailable`). */
             status: components["schemas"]["SyncJobStatus"];
             /** @description Records staged for the device. */
             recordCount?: number;
@@ -2882,6 +2917,11 @@ export interface components {
          */
         ConfigIdPath: components["schemas"]["SyncConfigId"];
         /**
+         * @description One of the phone's health stores.
+         * @example health_connect
+         */
+        DeviceProviderPath: components["schemas"]["DeviceProvider"];
+        /**
          * @description Id of one of the user's devices.
          * @example dev_6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b
          */
@@ -3763,6 +3803,53 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["AccountDeleted"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    reportHealthStoreUnavailable: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Client-generated UUID identifying this state-changing action, reused on every retry of it. A replay returns the first response (with `Idempotent-Replayed: true`); the same key with a different body is rejected with 422 `idempotency_key_reused`; a retry while the first is still being processed gets 409 `idempotency_key_in_use`. Keys are scoped to the user and kept for at least 24 hours.
+                 * @example 6f9619ff-8b86-4011-b42d-00c04fc964ff
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description One of the phone's health stores.
+                 * @example health_connect
+                 */
+                provider: components["parameters"]["DeviceProviderPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportHealthStoreUnavailableRequest"];
+            };
+        };
+        responses: {
+            /** @description The connection, now `needs_reauth`. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             410: components["responses"]["AccountDeleted"];
             413: components["responses"]["PayloadTooLarge"];

@@ -284,6 +284,22 @@ export function createSyncWellClient(options: SyncWellClientOptions) {
           body: request,
         }),
       ).then(body),
+    /**
+     * POST /v1/device-connections/{provider}/unavailable: the health store cannot be used (Health
+     * Connect missing, permissions gone); its connection needs reconnecting (`createDeviceConnection`).
+     */
+    reportHealthStoreUnavailable: (
+      provider: RequestBodyOf<'createDeviceConnection'>['provider'],
+      request: RequestBodyOf<'reportHealthStoreUnavailable'>,
+      o?: MutationOptions,
+    ): Promise<ResultOf<'reportHealthStoreUnavailable'>> =>
+      call('reportHealthStoreUnavailable', o, (r) =>
+        api.POST('/v1/device-connections/{provider}/unavailable', {
+          ...r,
+          params: { header: { 'Idempotency-Key': key(o) }, path: { provider } },
+          body: request,
+        }),
+      ).then(body),
     /** POST /v1/device-upload: device → cloud records (up to 500). */
     uploadDeviceData: (
       request: RequestBodyOf<'uploadDeviceData'>,

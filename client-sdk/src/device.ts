@@ -10,7 +10,9 @@ import type {
   DeviceProvider,
   DeviceWorkOutcome,
   HealthStore,
+  HealthStoreUnavailableReason,
 } from './deviceTypes.js';
+import { HealthStoreUnavailableError } from './deviceTypes.js';
 import {
   DEFAULT_MAX_UPLOAD_BYTES,
   MAX_UPLOAD_RECORDS,
@@ -53,7 +55,17 @@ export interface DeviceSync {
   register(pushToken: string, apnsEnvironment?: 'production' | 'sandbox'): Promise<Device>;
   /** POST /v1/device-connections: connects the health store (after `register`); returns the existing one if any. */
   connectHealthStore(): Promise<Connection>;
-  /** Uploads the store's changes of `dataType` since the pair's lastSyncTime to the destination. */
+  /**
+   * POST /v1/device-connections/{provider}/unavailable: tell the backend the store cannot be used (the
+   * app found Health Connect missing at launch, say). Syncs of the store stop and Google Fit goes
+   * through its cloud API until `connectHealthStore` is called again. The module reports on its own
+   * when the HealthStore throws HealthStoreUnavailableError.
+   */
+  reportStoreUnavailable(reason: HealthStoreUnavailableReason): Promise<Connection>;
+  /**
+   * Uploads the store's changes of `dataType` since the pair's lastSyncTime to the destination. A
+   * HealthStoreUnavailableError from the store is reported to the backend, then thrown.
+   */
   upload(dataType: DataType, destinationConnectionId: string, options?: CallOptions): Promise<UploadSummary>;
   /** The pair's lastSyncTime (the last answered upload's watermark), if any. */
   lastSyncTime(dataType: DataType, destinationConnectionId: string): Promise<string | undefined>;
@@ -87,11 +99,15 @@ export function createDeviceSync(options: DeviceSyncOptions): DeviceSync {
   const work = createDeviceWork({
     client,
     healthStore,
+    source,
     state,
     serial,
     maxBatchRecords,
     maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
   });
+
+  const reportStoreUnavailable = (reason: HealthStoreUnavailableReason) =>
+    client.reportHealthStoreUnavailable(source, { reason });
 
   return {
     source,
@@ -105,7 +121,15 @@ export function createDeviceSync(options: DeviceSyncOptions): DeviceSync {
         ...(options.deviceName ? { deviceName: options.deviceName } : {}),
       }),
     connectHealthStore: () => client.createDeviceConnection({ provider: source }),
-    upload: uploader.upload,
+    reportStoreUnavailable,
+    async upload(dataType, destinationConnectionId, callOptions) {
+      try {
+        return await uploader.upload(dataType, destinationConnectionId, callOptions);
+      } catch (error) {
+        if (error instanceof HealthStoreUnavailableError) await reportStoreUnavailable(error.reason);
+        throw error;
+      }
+    },
     lastSyncTime: uploader.lastSyncTime,
     handlePush: work.handlePush,
     pullPendingWork: work.pullPendingWork,

@@ -9,6 +9,22 @@ export type DevicePlatform = Schemas['DevicePlatform'];
 export type DeviceProvider = Schemas['DeviceProvider'];
 export type DeviceRecordResult = Schemas['DeviceRecordResult'];
 export type SyncJobStatus = Schemas['SyncJobStatus'];
+export type HealthStoreUnavailableReason = Schemas['HealthStoreUnavailableReason'];
+
+/**
+ * What a HealthStore throws when the store itself cannot be used: Health Connect not installed
+ * (`HealthConnectClient.getSdkStatus` SDK_UNAVAILABLE) or needing an update
+ * (SDK_UNAVAILABLE_PROVIDER_UPDATE_REQUIRED), HealthKit not available on the device
+ * (`HKHealthStore.isHealthDataAvailable()` false), or SyncWell's permissions taken away. The module
+ * tells the backend, which stops syncing the store until `connectHealthStore` is called again (and
+ * syncs Google Fit through its cloud API meanwhile).
+ */
+export class HealthStoreUnavailableError extends Error {
+  override readonly name = 'HealthStoreUnavailableError';
+  constructor(readonly reason: HealthStoreUnavailableReason) {
+    super(`the health store cannot be used: ${reason}`);
+  }
+}
 
 /** The silent pushes the backend sends (AsyncAPI `silentPush`): ids and times, never health data. */
 export type DevicePush = DeviceReadRequest | DeviceWriteRequest;
@@ -76,6 +92,16 @@ export type DeviceWorkOutcome =
       failed: number;
       /** Staged records the store already held (HealthStoreWriteResult.alreadyPresent). */
       alreadyPresent: number;
+    }
+  /**
+   * The health store threw HealthStoreUnavailableError: the backend was told, failed the job (and every
+   * other one waiting on the store) and needs the store connected again (`connectHealthStore`).
+   */
+  | {
+      kind: 'read' | 'write';
+      jobId: string;
+      status: 'store_unavailable';
+      reason: HealthStoreUnavailableReason;
     }
   /** The backend no longer waits for it: already handled, expired (24 h), or not this user's job. */
   | { kind: 'read' | 'write'; jobId: string; status: 'gone' }

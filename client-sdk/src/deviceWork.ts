@@ -6,7 +6,14 @@
 // 404, which is "gone", not an error. A journal of what was written (ids only) is kept until the
 // confirmation is answered, so a failed or crashed confirmation never writes the records twice.
 import type { SyncWellClient } from './client.js';
-import type { CanonicalRecord, DeviceWorkOutcome, HealthStore, TimeWindow } from './deviceTypes.js';
+import {
+  HealthStoreUnavailableError,
+  type CanonicalRecord,
+  type DeviceProvider,
+  type DeviceWorkOutcome,
+  type HealthStore,
+  type TimeWindow,
+} from './deviceTypes.js';
 import { ApiError, NetworkError } from './errors.js';
 import type { KeyValueStore } from './keyValueStore.js';
 import type { Serial } from './serial.js';
@@ -73,6 +80,8 @@ const JOURNAL_KEY = 'syncwell.device.writeJournal';
 export interface DeviceWorkDeps {
   client: SyncWellClient;
   healthStore: HealthStore;
+  /** The store's provider (`apple_health`, `health_connect`), for reporting it unavailable. */
+  source: DeviceProvider;
   state: KeyValueStore;
   serial: Serial;
   /** Records and JSON bytes of records in one read answer (DeviceSyncOptions.maxBatchRecords / maxBatchBytes). */
@@ -101,7 +110,19 @@ export function createDeviceWork(d: DeviceWorkDeps) {
     let answer;
     let sent;
     try {
-      const held = await healthStore.read(work.dataType, work.window);
+      let held;
+      try {
+        held = await healthStore.read(work.dataType, work.window);
+      } catch (error) {
+        if (!(error instanceof HealthStoreUnavailableError)) throw error;
+        await client.submitDeviceReadResponse({
+          jobId,
+          requestId,
+          records: [],
+          storeUnavailable: error.reason,
+        });
+        return [{ kind: 'read', jobId, status: 'store_unavailable', reason: error.reason }];
+      }
       let maxBytes = d.maxBatchBytes;
       for (;;) {
         sent = readAnswer(held, Math.min(d.maxBatchRecords, MAX_READ_RESPONSE_RECORDS), maxBytes);
@@ -152,7 +173,15 @@ export function createDeviceWork(d: DeviceWorkDeps) {
       try {
         result = await healthStore.write(toWrite);
       } catch (error) {
-        return failed(error);
+        if (!(error instanceof HealthStoreUnavailableError)) return failed(error);
+        // Nothing can be written there: the backend fails this job and every other one for the store.
+        try {
+          await client.reportHealthStoreUnavailable(d.source, { reason: error.reason });
+        } catch (reportError) {
+          return failed(reportError);
+        }
+        await forget();
+        return [{ kind: 'write', jobId, status: 'store_unavailable', reason: error.reason }];
       }
       const asked = new Set(toWrite.map((r) => r.recordId));
       const keep = (ids: readonly string[], into: Set<string>) => {

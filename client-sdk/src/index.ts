@@ -11,9 +11,11 @@ export type {
   DeviceRecordResult,
   DeviceWorkOutcome,
   HealthStore,
+  HealthStoreUnavailableReason,
   HealthStoreWriteResult,
   TimeWindow,
 } from './deviceTypes.js';
+export { HealthStoreUnavailableError } from './deviceTypes.js';
 export { MAX_UPLOAD_RECORDS, type UploadSummary } from './deviceUpload.js';
 export { parseNotification, type UserNotificationData } from './notifications.js';
 export { createSyncSocket } from './socket.js';

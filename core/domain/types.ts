@@ -8,6 +8,7 @@ export type Provider = Schemas['Provider'];
 export type CloudProvider = Schemas['CloudProvider'];
 export type DeviceProvider = Schemas['DeviceProvider'];
 export type DevicePlatform = Schemas['DevicePlatform'];
+export type HealthStoreUnavailableReason = Schemas['HealthStoreUnavailableReason'];
 export type DataType = Schemas['DataType'];
 export type SyncMode = Schemas['SyncMode'];
 export type SyncPriority = Schemas['SyncPriority'];

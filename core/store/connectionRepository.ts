@@ -161,6 +161,16 @@ export class ConnectionRepository {
     return this.setStatus(userId, connectionId, 'needs_reauth', { now }, condition, values);
   }
 
+  /**
+   * needs_reauth → active for a connection without credentials (a phone's health store the app
+   * connected again). Conditional, so a deleted or revoked connection is not brought back.
+   */
+  restore(userId: string, connectionId: string, now: string): Promise<ConnectionRecord | undefined> {
+    return this.setStatus(userId, connectionId, 'active', { now }, 'attribute_exists(PK) AND #s = :nr', {
+      ':nr': 'needs_reauth',
+    });
+  }
+
   /** The user revoked SyncWell at the provider (a deauthorization webhook): nothing to retry. */
   markRevoked(userId: string, connectionId: string, now: string): Promise<ConnectionRecord | undefined> {
     return this.setStatus(userId, connectionId, 'revoked', { now }, 'attribute_exists(PK)');

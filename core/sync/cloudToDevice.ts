@@ -337,6 +337,25 @@ export class CloudToDevice {
     return { written: written.length };
   }
 
+  /**
+   * API: the phone's health store behind `destinationConnectionId` cannot be used (core/sync/
+   * healthStoreOutage.ts). Every live request to it ends FAILED with `error` (reads and staged writes:
+   * nothing can be written there); returns the jobs it ended.
+   */
+  async failPendingFor(
+    userId: string,
+    destinationConnectionId: string,
+    error: { code: string; message: string },
+  ): Promise<string[]> {
+    const failed: string[] = [];
+    for (const request of await this.d.requests.listByUser(userId)) {
+      if (request.destinationConnectionId !== destinationConnectionId) continue;
+      if (await this.expireIfDue(request)) continue;
+      if (await this.settle(request, 'FAILED', undefined, error)) failed.push(request.jobId);
+    }
+    return failed;
+  }
+
   /** Fails the job of a request older than its deadline; true when it was (or had been) expired. */
   private async expireIfDue(request: DeviceRequestRecord): Promise<boolean> {
     if (Date.parse(request.expiresAt) > clock.now()) return false;
@@ -347,16 +366,19 @@ export class CloudToDevice {
     return true;
   }
 
-  /** Ends the wait once: the request and its staging go, the JOB item and the event follow. */
+  /**
+   * Ends the wait once: the request and its staging go, the JOB item and the event follow. False
+   * when another call ended it first.
+   */
   private async settle(
     request: DeviceRequestRecord,
     status: 'SUCCEEDED' | 'FAILED',
     result?: { recordsWritten: number; recordsSkipped: number; window: TimeWindow },
     error?: { code: string; message: string },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { userId, jobId } = request;
     await this.d.staging?.delete(userId, jobId);
-    if (!(await this.d.requests.delete(userId, jobId))) return;
+    if (!(await this.d.requests.delete(userId, jobId))) return false;
     const now = clock.date();
     const jobResult = result && {
       recordsWritten: result.recordsWritten,
@@ -403,6 +425,7 @@ export class CloudToDevice {
           },
     ]);
     this.d.logger.info({ jobId, userId, status, code: error?.code }, 'device round trip settled');
+    return true;
   }
 }
 

@@ -1,6 +1,6 @@
 // Devices through the SDK: registerDevice (201), listDevices, deleteDevice (404 for an id that is
 // not the user's), createDeviceConnection (201 with an iPhone, 409 device_not_registered without
-// one), uploadDeviceData refused with 404 when Apple Health is not connected, and the cloud →
+// one), reportHealthStoreUnavailable (200 needs_reauth, 404 for a store never connected), uploadDeviceData refused with 404 when Apple Health is not connected, and the cloud →
 // device calls when nothing is pending. The success paths need live providers and a parked job:
 // test/integration/devices.test.ts and test/e2e/cloudToDevice.test.ts drive them end to end.
 import { MatchersV3 } from '@pact-foundation/pact';
@@ -31,6 +31,15 @@ const DEVICE_USER_ID = 'Dv3cE6rT9yU2iO5pA8sD1fG4hJ7k';
 const IPHONE = {
   state: 'a user with a registered iPhone',
   params: { userId: DEVICE_USER_ID, installationId: INSTALLATION_ID, pushToken: PUSH_TOKEN },
+};
+// Another user and iPhone: the IPHONE state's user must not have Apple Health connected (201 above).
+const APPLE_HEALTH = {
+  state: 'a user with Apple Health connected from a registered iPhone',
+  params: {
+    userId: 'Ah5tH8cK2nL6pQ9rS3uV7wX1yZ4b',
+    installationId: '7d2e9f4a-1b3c-4d5e-8f6a-9b0c1d2e3f4a',
+    pushToken: '5a3c9e1f7b2d4068a1c3e5f7092b4d6f8a0c2e4f6b8d0a2c4e6f8091b3d5f7a9',
+  },
 };
 const registerRequest = {
   installationId: '6c2d9f3b-7e5a-4b1c-9d8e-2f3a4b5c6d7e',
@@ -143,6 +152,63 @@ describe('syncwell-mobile-sdk → syncwell-api: devices', () => {
           { idempotencyKey: '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e' },
         );
         expect(connection).to.include({ provider: 'apple_health', status: 'active' });
+      });
+  });
+
+  it('reportHealthStoreUnavailable hands a connected store back for reconnecting', async () => {
+    await pact
+      .addInteraction()
+      .given(APPLE_HEALTH.state, APPLE_HEALTH.params)
+      .uponReceiving('a report that Apple Health can no longer be read')
+      .withRequest('POST', '/v1/device-connections/apple_health/unavailable', (b) =>
+        b
+          .headers(jsonMutationHeaders('4e5f6a7b-8c9d-4e0f-9a1b-2c3d4e5f6a7b'))
+          .jsonBody({ reason: 'permission_denied' }),
+      )
+      .willRespondWith(200, (b) =>
+        b.headers({ 'Content-Type': JSON_TYPE }).jsonBody({
+          connectionId: regex(`^${CONNECTION_ID}$`, 'conn_0b6a4f0e-3c1d-4e2f-9a8b-7c6d5e4f3a2b'),
+          provider: 'apple_health',
+          displayName: 'Apple Health',
+          providerIconUrl: like('https://cdn.syncwell.example/providers/apple_health.png'),
+          status: 'needs_reauth',
+          createdAt: datetime(ISO_TIMESTAMP, '2024-03-02T10:00:00.000Z'),
+        }),
+      )
+      .executeTest(async (mockServer) => {
+        const connection = await sdkFor(mockServer.url).reportHealthStoreUnavailable(
+          'apple_health',
+          { reason: 'permission_denied' },
+          { idempotencyKey: '4e5f6a7b-8c9d-4e0f-9a1b-2c3d4e5f6a7b' },
+        );
+        expect(connection).to.include({ provider: 'apple_health', status: 'needs_reauth' });
+      });
+  });
+
+  it('reportHealthStoreUnavailable answers 404 for a store the user never connected', async () => {
+    await pact
+      .addInteraction()
+      .given(SIGNED_IN.state, SIGNED_IN.params)
+      .uponReceiving('a report that Health Connect is missing from a user who never connected it')
+      .withRequest('POST', '/v1/device-connections/health_connect/unavailable', (b) =>
+        b
+          .headers(jsonMutationHeaders('5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c'))
+          .jsonBody({ reason: 'not_installed' }),
+      )
+      .willRespondWith(404, (b) =>
+        b
+          .headers({ 'Content-Type': PROBLEM_TYPE })
+          .jsonBody(problem(404, 'connection_not_found', 'Connection not found')),
+      )
+      .executeTest(async (mockServer) => {
+        const failure = await apiErrorOf(
+          sdkFor(mockServer.url).reportHealthStoreUnavailable(
+            'health_connect',
+            { reason: 'not_installed' },
+            { idempotencyKey: '5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c' },
+          ),
+        );
+        expect(failure).to.include({ status: 404, code: 'connection_not_found' });
       });
   });
 
@@ -270,6 +336,32 @@ describe('syncwell-mobile-sdk → syncwell-api: devices', () => {
         const failure = await apiErrorOf(
           sdkFor(mockServer.url).submitDeviceReadResponse(answer, {
             idempotencyKey: '0b8e1c52-7a4d-4f1e-9c3b-2d6a5e8f7c10',
+          }),
+        );
+        expect(failure).to.include({ status: 404, code: 'not_found' });
+      });
+  });
+
+  it('submitDeviceReadResponse takes a store-unavailable answer: 404 when no read request is pending', async () => {
+    // The shape a phone sends when its health store could not be read at all.
+    const answer = {
+      jobId: UNKNOWN_JOB_ID,
+      requestId: 'req_2c5ea4c0-4067-41d1-9e2b-7a3c6f1d8e90',
+      records: [],
+      storeUnavailable: 'not_installed' as const,
+    };
+    await pact
+      .addInteraction()
+      .given(SIGNED_IN.state, SIGNED_IN.params)
+      .uponReceiving('a device’s store-unavailable answer to a read request nobody made')
+      .withRequest('POST', '/v1/device-read-response', (b) =>
+        b.headers(jsonMutationHeaders('6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d')).jsonBody(answer),
+      )
+      .willRespondWith(404, (b) => b.headers({ 'Content-Type': PROBLEM_TYPE }).jsonBody(notPending()))
+      .executeTest(async (mockServer) => {
+        const failure = await apiErrorOf(
+          sdkFor(mockServer.url).submitDeviceReadResponse(answer, {
+            idempotencyKey: '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d',
           }),
         );
         expect(failure).to.include({ status: 404, code: 'not_found' });

@@ -16,7 +16,7 @@ import type {
 import type { OAuthStateRepository } from '../../core/oauth/oauthStateRepository.js';
 import type { ConnectionRepository } from '../../core/store/connectionRepository.js';
 import type { DeviceRepository } from '../../core/store/deviceRepository.js';
-import { deviceIdOf } from '../../core/domain/ids.js';
+import { deviceConnectionIdOf, deviceIdOf } from '../../core/domain/ids.js';
 import type { ProviderSandbox } from '../../infra/local/sandbox/sandboxServer.js';
 import { AlreadyExistsError } from '../../core/store/errors.js';
 import type { ProfileRepository } from '../../core/store/profileRepository.js';
@@ -176,6 +176,24 @@ async function finishedExport(
 }
 
 export function providerStates(f: StateFixtures): StateHandlers {
+  /** The user's iPhone (params userId, installationId, pushToken), registered now; returns now. */
+  async function registerIphone(params: Params): Promise<string> {
+    const userId = text(params, 'userId');
+    const installationId = text(params, 'installationId');
+    const now = clock.date().toISOString();
+    await f.devices.register(
+      {
+        userId,
+        deviceId: deviceIdOf(userId, installationId),
+        installationId,
+        platform: 'ios',
+        pushToken: text(params, 'pushToken'),
+        apnsEnvironment: 'production',
+      },
+      now,
+    );
+    return now;
+  }
   const states: Record<string, (params: Params) => Promise<void>> = {
     async 'a user with two active connections'(params) {
       const userId = text(params, 'userId');
@@ -233,19 +251,27 @@ export function providerStates(f: StateFixtures): StateHandlers {
     // An iPhone registered with the installation id and token the pact carries (re-runnable:
     // registering again refreshes the same device).
     async 'a user with a registered iPhone'(params) {
+      await registerIphone(params);
+      await f.signIn(text(params, 'userId'));
+    },
+
+    // As the previous state, and Apple Health connected from that iPhone (createDeviceConnection).
+    async 'a user with Apple Health connected from a registered iPhone'(params) {
       const userId = text(params, 'userId');
-      const installationId = text(params, 'installationId');
-      await f.devices.register(
-        {
+      const now = await registerIphone(params);
+      const connectionId = deviceConnectionIdOf(userId, 'apple_health');
+      if (!(await f.connections.get(userId, connectionId)))
+        await f.connections.create({
           userId,
-          deviceId: deviceIdOf(userId, installationId),
-          installationId,
-          platform: 'ios',
-          pushToken: text(params, 'pushToken'),
-          apnsEnvironment: 'production',
-        },
-        clock.date().toISOString(),
-      );
+          connectionId,
+          provider: 'apple_health',
+          status: 'active',
+          credentialRef: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+      else await f.connections.restore(userId, connectionId, now);
+      await f.invalidateUserConfig(userId);
       await f.signIn(userId);
     },
 

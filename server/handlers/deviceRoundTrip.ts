@@ -7,9 +7,12 @@ import { dataTypeOfRecord } from '../../core/domain/recordDataType.js';
 import { DeviceRequestGoneError } from '../../core/sync/cloudToDevice.js';
 import type { DeviceRequestRecord } from '../../core/store/deviceRequestRepository.js';
 import type { components } from '../../generated/openapi.gen.js';
-import type { HandlerMap } from '../http/operationTypes.js';
+import type { HealthStoreUnavailableReason } from '../../core/domain/types.js';
+import { reportHealthStoreUnavailable } from '../../core/sync/healthStoreOutage.js';
+import type { HandlerMap, RequestContext } from '../http/operationTypes.js';
 import { ownedConnection } from './connections.js';
 import { callerOf, type HandlerDependencies } from './dependencies.js';
+import { healthStoreOutageDeps } from './devices.js';
 import { uploadError } from './deviceUpload.js';
 
 type RoundTripOps =
@@ -48,6 +51,30 @@ async function guarded<T>(
   }
 }
 
+/**
+ * A read answer saying the store could not be read: as reportHealthStoreUnavailable (the connection
+ * needs reconnecting, every request to the store fails), and this job's answer is FAILED. An answer
+ * that also carries records is contradictory and refused before anything changes.
+ */
+async function storeUnavailable(
+  d: HandlerDependencies,
+  ctx: RequestContext,
+  request: DeviceRequestRecord,
+  reason: HealthStoreUnavailableReason,
+): Promise<{ status: 200; body: components['schemas']['DeviceReadResponseResult'] }> {
+  const { jobId, userId } = request;
+  const destination = await d.connections.get(userId, request.destinationConnectionId);
+  if (!destination) throw gone();
+  const { failedJobIds } = await reportHealthStoreUnavailable(healthStoreOutageDeps(d), destination, reason);
+  // Expired or answered meanwhile: this answer no longer counts.
+  if (!failedJobIds.includes(jobId)) throw gone();
+  ctx.logger.info(
+    { jobId, reason, connectionId: destination.connectionId, failedJobs: failedJobIds.length },
+    'device read answered: store unavailable',
+  );
+  return { status: 200, body: { jobId, status: 'FAILED', recordCount: 0 } };
+}
+
 export function deviceRoundTripHandlers(d: HandlerDependencies): Pick<HandlerMap, RoundTripOps> {
   return {
     async listDeviceRequests(_req, ctx) {
@@ -59,6 +86,20 @@ export function deviceRoundTripHandlers(d: HandlerDependencies): Pick<HandlerMap
       const { userId } = callerOf(ctx);
       const request = await d.deviceRequests.get(userId, body.jobId);
       if (!request || request.kind !== 'read' || request.requestId !== body.requestId) throw gone();
+      if (body.storeUnavailable) {
+        if (body.records.length > 0 || body.coveredUntil !== undefined)
+          throw new AppError(400, 'validation_failed', {
+            errors: [
+              {
+                location: 'body',
+                path: '/storeUnavailable',
+                message:
+                  'an answer from a store that could not be read carries no records and no coveredUntil',
+              },
+            ],
+          });
+        return storeUnavailable(d, ctx, request, body.storeUnavailable);
+      }
       const mismatched: FieldError[] = body.records.flatMap((r, i) =>
         dataTypeOfRecord(r) !== request.dataType
           ? [

@@ -8,11 +8,17 @@ import { deviceProfile } from '../../core/providers/profiles.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { DeviceRecord } from '../../core/store/deviceRepository.js';
 import { AlreadyExistsError } from '../../core/store/errors.js';
+import { reportHealthStoreUnavailable } from '../../core/sync/healthStoreOutage.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { toConnectionView } from './connectionView.js';
 import { callerOf, type HandlerDependencies } from './dependencies.js';
 
-type DeviceOps = 'registerDevice' | 'listDevices' | 'deleteDevice' | 'createDeviceConnection';
+type DeviceOps =
+  | 'registerDevice'
+  | 'listDevices'
+  | 'deleteDevice'
+  | 'createDeviceConnection'
+  | 'reportHealthStoreUnavailable';
 
 /** APNs device tokens are hex (32 bytes today; Apple says not to assume the length). */
 const APNS_TOKEN = /^[0-9a-fA-F]{64,200}$/;
@@ -75,6 +81,17 @@ export function deviceHandlers(d: HandlerDependencies): Pick<HandlerMap, DeviceO
         });
       const connectionId = deviceConnectionIdOf(userId, body.provider);
       const existing = await d.connections.get(userId, connectionId);
+      if (existing?.status === 'needs_reauth') {
+        // The store had been reported unavailable; the app connecting it again says it works now.
+        const restored = await d.connections.restore(userId, connectionId, clock.date().toISOString());
+        await d.userConfig.invalidate(userId);
+        ctx.logger.info(
+          { connectionId, provider: body.provider, restored: Boolean(restored) },
+          'device connection restored',
+        );
+        const now = restored ?? (await d.connections.get(userId, connectionId)) ?? existing;
+        return { status: 200, body: toConnectionView(now, d.config.ASSET_BASE_URL) };
+      }
       if (existing) return { status: 200, body: toConnectionView(existing, d.config.ASSET_BASE_URL) };
       const now = clock.date().toISOString();
       const record: ConnectionRecord = {
@@ -98,5 +115,29 @@ export function deviceHandlers(d: HandlerDependencies): Pick<HandlerMap, DeviceO
       ctx.logger.info({ connectionId, provider: body.provider }, 'device connection created');
       return { status: 201, body: toConnectionView(record, d.config.ASSET_BASE_URL) };
     },
+
+    async reportHealthStoreUnavailable({ params, body }, ctx) {
+      const { userId } = callerOf(ctx);
+      const connectionId = deviceConnectionIdOf(userId, params.provider);
+      const connection = await d.connections.get(userId, connectionId);
+      if (!connection) throw new AppError(404, 'connection_not_found', { params: { connectionId } });
+      const reported = await reportHealthStoreUnavailable(healthStoreOutageDeps(d), connection, body.reason);
+      ctx.logger.info(
+        {
+          connectionId,
+          provider: params.provider,
+          reason: body.reason,
+          failedJobs: reported.failedJobIds.length,
+        },
+        'health store reported unavailable',
+      );
+      return { status: 200, body: toConnectionView(reported.connection, d.config.ASSET_BASE_URL) };
+    },
   };
 }
+
+export const healthStoreOutageDeps = (d: HandlerDependencies) => ({
+  connections: d.connections,
+  cloudToDevice: d.cloudToDevice,
+  invalidate: (userId: string) => d.userConfig.invalidate(userId),
+});

@@ -467,6 +467,78 @@ describe('device simulator end to end', function () {
     }
   });
 
+  it('Garmin → Health Connect, Health Connect gone: one answer fails every job waiting on it, the store needs reconnecting, connecting it again resumes', async () => {
+    const user = await connectedUser(e, ['garmin']);
+    const phone = await DeviceSimulator.start({
+      baseUrl: e.h.api.url,
+      userId: user.userId,
+      platform: 'android',
+    });
+    const healthConnect = phone.healthConnectionId;
+    for (const dataType of ['workout', 'sleep_session'] as const)
+      await createSyncConfig(e.h, user.token, user.connections.garmin, healthConnect, dataType);
+    const sync = (dataType: 'workout' | 'sleep_session') =>
+      requestSync(e.h, user.token, user.connections.garmin, healthConnect, dataType);
+    const connectionStatus = async () =>
+      (
+        await e.h.request<{ connections: { connectionId: string; status: string }[] }>(
+          'GET',
+          '/v1/connections',
+          {
+            token: user.token,
+          },
+        )
+      ).body.connections.find((c) => c.connectionId === healthConnect)?.status;
+
+    phone.setOffline(true);
+    const workouts = await sync('workout');
+    const sleeps = await sync('sleep_session');
+    for (const jobId of [workouts, sleeps])
+      await waitForStatus(e.h, user.userId, jobId, ['WAITING_FOR_DEVICE']);
+
+    // The user uninstalled Health Connect; the app comes back online and pulls its work.
+    phone.setOffline(false);
+    phone.store.unavailable = 'not_installed';
+    const outcomes = await phone.device.pullPendingWork();
+    expect(outcomes[0]).to.deep.equal({
+      kind: 'read',
+      jobId: workouts,
+      status: 'store_unavailable',
+      reason: 'not_installed',
+    });
+    expect(outcomes.slice(1), 'the backend failed the other job with the first answer').to.deep.equal([
+      { kind: 'read', jobId: sleeps, status: 'gone' },
+    ]);
+    for (const jobId of [workouts, sleeps]) {
+      const job = await jobOf(e.h, user.userId, jobId);
+      expect([job.status, job.error?.code]).to.deep.equal(['FAILED', 'device_store_unavailable']);
+    }
+    expect(await connectionStatus()).to.equal('needs_reauth');
+    expect(await phone.device.pullPendingWork(), 'no work is left').to.deep.equal([]);
+    const refused = await e.h.request<{ code: string }>('POST', '/v1/sync-jobs', {
+      token: user.token,
+      body: {
+        sourceConnectionId: user.connections.garmin,
+        destinationConnectionId: healthConnect,
+        dataType: 'workout',
+        mode: 'manual',
+      },
+    });
+    expect([refused.status, refused.body.code], refused.text).to.deep.equal([409, 'connection_not_active']);
+
+    // Health Connect is back: the app connects it again, and the next sync reaches the phone.
+    phone.store.unavailable = undefined;
+    expect((await phone.device.connectHealthStore()).status).to.equal('active');
+    const resumed = await sync('workout');
+    await waitForStatus(e.h, user.userId, resumed, ['WAITING_FOR_DEVICE']);
+    expect(steps(await phone.device.pullPendingWork())).to.deep.equal([
+      ['read', resumed, 'answered'],
+      ['write', resumed, 'confirmed'],
+    ]);
+    expect((await jobOf(e.h, user.userId, resumed)).status).to.equal('SUCCEEDED');
+    expect(phone.store.writes.length).to.be.greaterThan(0);
+  });
+
   it("a second user's phone sees none of the first user's work and can neither fetch nor confirm it", async () => {
     const a = await garminToPhone(e);
     const jobId = await a.sync();

@@ -145,7 +145,8 @@ describe('security generated from the contract', function () {
 
   describe("object-level authorization: another user's ids", () => {
     it("answers 404 to every operation naming another user's object, in its path or its body, and changes nothing", async () => {
-      // The owner: two connections, a configuration, a sync job, an export and a device.
+      // The owner: two connections, a configuration, a sync job, an export, a device and its
+      // Apple Health connection.
       const ownerId = h().newUserId('owner');
       const owner = await h().token(ownerId, { tier: 'PRO' });
       const strava = await h().connection(ownerId, 'strava');
@@ -171,8 +172,15 @@ describe('security generated from the contract', function () {
         body: exampleBody(routes.find((r) => r.operationId === 'registerDevice')!),
       });
       expect(device.status, device.text).to.equal(201);
+      const store = await h().request<{ provider: string }>('POST', '/v1/device-connections', {
+        token: owner,
+        body: { provider: 'apple_health' },
+      });
+      expect(store.status, store.text).to.equal(201);
 
       const ids: Record<string, (route: Route) => string> = {
+        // A health store is named by its provider: the caller's own connection to it, never another's.
+        provider: () => store.body.provider,
         connectionId: () => strava.connectionId,
         configId: () => config.configId,
         jobId: (route) => (route.operationId === 'getExportJob' ? exported.body.jobId : job.body.jobId),

@@ -192,13 +192,84 @@ describe('device connections', () => {
   });
 });
 
-describe('device upload (Apple Health → Strava)', () => {
-  const day = (daysAgo: number, hour: number) => {
-    const d = new Date(clock.now() - daysAgo * 86_400_000);
-    d.setUTCHours(hour, 0, 0, 0);
-    return d.toISOString();
-  };
+const day = (daysAgo: number, hour: number) => {
+  const d = new Date(clock.now() - daysAgo * 86_400_000);
+  d.setUTCHours(hour, 0, 0, 0);
+  return d.toISOString();
+};
 
+describe('a health store reported unavailable', () => {
+  it('needs reconnecting (200, repeatable) and takes no uploads until the app connects it again; bad reports are clear problems', async () => {
+    const h = getHarness();
+    const u = await appleHealthUser(h);
+    const report = (provider: string, body: unknown, token = u.token) =>
+      h.request<{ code: string; connectionId: string; status: string; errors?: { path: string }[] }>(
+        'POST',
+        `/v1/device-connections/${provider}/unavailable`,
+        { token, body },
+      );
+    const status = async () =>
+      (
+        await h.request<{ connections: { connectionId: string; status: string }[] }>(
+          'GET',
+          '/v1/connections',
+          {
+            token: u.token,
+          },
+        )
+      ).body.connections.find((c) => c.connectionId === u.appleHealth)?.status;
+
+    const badReason = await report('apple_health', { reason: 'uninstalled' });
+    expect(badReason.status, badReason.text).to.equal(400);
+    expect(badReason.body.code).to.equal('validation_failed');
+    const cloud = await report('strava', { reason: 'not_installed' });
+    expect(cloud.status, 'a cloud provider is not a health store').to.equal(400);
+    const none = await report('health_connect', { reason: 'not_installed' });
+    expect(none.status, 'no Health Connect connection').to.equal(404);
+    expect(none.body.code).to.equal('connection_not_found');
+    const stranger = await report(
+      'apple_health',
+      { reason: 'not_installed' },
+      await h.token(h.newUserId('x')),
+    );
+    expect(stranger.status, "another user's report finds no connection").to.equal(404);
+    expect(await status(), 'refused reports change nothing').to.equal('active');
+
+    const reported = await report('apple_health', { reason: 'permission_denied' });
+    expect(reported.status, reported.text).to.equal(200);
+    expect(reported.body).to.include({ connectionId: u.appleHealth, status: 'needs_reauth' });
+    expect((await report('apple_health', { reason: 'permission_denied' })).body.status).to.equal(
+      'needs_reauth',
+    );
+    expect(await status()).to.equal('needs_reauth');
+
+    const body = {
+      source: 'apple_health',
+      destinationConnectionId: u.strava,
+      dataType: 'workout',
+      records: [run(day(1, 6), 30, 'While disconnected')],
+    };
+    const refused = await h.request<{ code: string }>('POST', '/v1/device-upload', { token: u.token, body });
+    expect([refused.status, refused.body.code], refused.text).to.deep.equal([409, 'connection_needs_reauth']);
+    expect(h.stack.sandbox.records('strava', u.person.sandboxUserId, 'workout')).to.have.length(0);
+
+    const again = await h.request<{ connectionId: string; status: string }>(
+      'POST',
+      '/v1/device-connections',
+      {
+        token: u.token,
+        body: { provider: 'apple_health' },
+      },
+    );
+    expect(again.status, again.text).to.equal(200);
+    expect(again.body).to.include({ connectionId: u.appleHealth, status: 'active' });
+    const uploaded = await h.request<UploadResult>('POST', '/v1/device-upload', { token: u.token, body });
+    expect(uploaded.status, uploaded.text).to.equal(200);
+    expect(uploaded.body.written).to.equal(1);
+  });
+});
+
+describe('device upload (Apple Health → Strava)', () => {
   it('writes each record exactly once: a repeated upload and a replayed request write nothing twice', async () => {
     const h = getHarness();
     const u = await appleHealthUser(h);

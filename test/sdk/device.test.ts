@@ -4,7 +4,12 @@
 // work side by side, and push payloads as FCM delivers them.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { ApiError, NetworkError, type CanonicalRecord } from '../../client-sdk/dist/index.js';
+import {
+  ApiError,
+  HealthStoreUnavailableError,
+  NetworkError,
+  type CanonicalRecord,
+} from '../../client-sdk/dist/index.js';
 import { clock } from '../../core/clock/clock.js';
 import type { CanonicalWorkout, SyncJob } from '../../core/domain/types.js';
 import { DeviceSimulator } from '../support/deviceSimulator.js';
@@ -101,6 +106,33 @@ describe('client SDK device module', function () {
     expect(resumed.lastSyncTime).to.equal(byChange[4]!.lastModified);
     expect(uploads(u.observed.seen)).to.deep.equal([2, 2, 2, 1]);
     expect(u.atStrava()).to.have.length(5);
+  });
+
+  it('reports a store that cannot be read before throwing, and uploads again once it is connected again', async () => {
+    const u = await stravaPhone();
+    const records = [u.phone.store.seed(run(30)), u.phone.store.seed(run(20))];
+    u.phone.store.unavailable = 'not_supported';
+    const error = await u.phone.device.upload('workout', u.connections.strava).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(HealthStoreUnavailableError);
+    expect((error as HealthStoreUnavailableError).reason).to.equal('not_supported');
+    const unavailable = u.observed.seen.filter((r) =>
+      r.url.endsWith('/v1/device-connections/apple_health/unavailable'),
+    );
+    expect(unavailable.map((r) => JSON.parse(r.body!) as unknown)).to.deep.equal([
+      { reason: 'not_supported' },
+    ]);
+    const listed = await u.phone.client.listConnections();
+    expect(listed.connections.find((c) => c.provider === 'apple_health')?.status).to.equal('needs_reauth');
+    expect(u.atStrava()).to.have.length(0);
+
+    u.phone.store.unavailable = undefined;
+    expect((await u.phone.device.connectHealthStore()).status).to.equal('active');
+    const summary = await u.phone.device.upload('workout', u.connections.strava);
+    expect(summary).to.include({ changed: 2, written: 2 });
+    expect(u.atStrava()).to.have.length(records.length);
   });
 
   it('puts an upload made offline in the offline log, and does not move lastSyncTime until an answer', async () => {
@@ -233,6 +265,32 @@ describe('client SDK device module', function () {
       const job = await jobStatus(u.userId, u.jobId);
       expect(job.status).to.equal('SUCCEEDED');
       expect(job.result).to.include({ recordsWritten: staged.records.length - 1 });
+    });
+
+    it('gives a staged write up when the store became unusable: the backend fails the job and the store needs connecting again', async () => {
+      const u = await parkedJob('android');
+      const { requests } = await u.phone.client.listDeviceRequests();
+      expect(
+        (
+          await u.phone.client.submitDeviceReadResponse({
+            jobId: u.jobId,
+            requestId: requests[0]!.requestId!,
+            records: [],
+          })
+        ).status,
+      ).to.equal('WAITING_FOR_DEVICE');
+      // The user took SyncWell's Health Connect permissions away after the read.
+      u.phone.store.unavailable = 'permission_denied';
+      expect(await u.phone.device.pullPendingWork()).to.deep.equal([
+        { kind: 'write', jobId: u.jobId, status: 'store_unavailable', reason: 'permission_denied' },
+      ]);
+      expect(u.phone.store.writes).to.deep.equal([]);
+      const job = await jobStatus(u.userId, u.jobId);
+      expect([job.status, job.error?.code]).to.deep.equal(['FAILED', 'device_store_unavailable']);
+      expect(await u.phone.state.get('syncwell.device.writeJournal')).to.equal(undefined);
+      expect(await u.phone.device.pullPendingWork()).to.deep.equal([]);
+      u.phone.store.unavailable = undefined;
+      expect((await u.phone.device.connectHealthStore()).status).to.equal('active');
     });
 
     it('handles a read push as FCM delivers it (strings only) on Android, and ignores other payloads', async () => {

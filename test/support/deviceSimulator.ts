@@ -8,9 +8,11 @@ import {
   MemoryOfflineActionStore,
   createDeviceSync,
   createSyncWellClient,
+  HealthStoreUnavailableError,
   type CanonicalRecord,
   type DeviceSync,
   type HealthStore,
+  type HealthStoreUnavailableReason,
   type HealthStoreWriteResult,
   type KeyValueStore,
   type RetryOptions,
@@ -43,6 +45,8 @@ export class InMemoryHealthStore implements HealthStore {
    * another app saved), each with that sample's id: `write` reports them already present.
    */
   readonly alreadyThere = new Map<string, string>();
+  /** Set: the store cannot be used at all (Health Connect uninstalled, permissions gone); every call throws. */
+  unavailable: HealthStoreUnavailableReason | undefined;
 
   constructor(readonly provider: StoreProvider = 'apple_health') {}
 
@@ -60,12 +64,18 @@ export class InMemoryHealthStore implements HealthStore {
       .sort((a, b) => startOf(a) - startOf(b));
   }
 
+  private usable(): void {
+    if (this.unavailable) throw new HealthStoreUnavailableError(this.unavailable);
+  }
+
   async read(dataType: DataType, window: TimeWindow): Promise<CanonicalRecord[]> {
+    this.usable();
     const [start, end] = [Date.parse(window.start), Date.parse(window.end)];
     return this.all(dataType).filter((r) => startOf(r) >= start && startOf(r) < end);
   }
 
   async write(records: CanonicalRecord[]): Promise<HealthStoreWriteResult> {
+    this.usable();
     const result: Required<HealthStoreWriteResult> = {
       written: [],
       failed: [],
@@ -99,6 +109,7 @@ export class InMemoryHealthStore implements HealthStore {
   }
 
   async changedSince(dataType: DataType, since: string): Promise<CanonicalRecord[]> {
+    this.usable();
     const from = Date.parse(since);
     // What SyncWell wrote came from the cloud: uploading it back would only echo it.
     return this.all(dataType).filter(
