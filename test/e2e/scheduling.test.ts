@@ -12,6 +12,7 @@ import { newConnectionId } from '../../core/domain/ids.js';
 import { shardOf } from '../../core/domain/shard.js';
 import { readLocalEvents, type LocalEventRecord } from '../../core/events/localEventBus.js';
 import { createDocumentClient } from '../../core/store/dynamoClient.js';
+import { DeviceSimulator } from '../support/deviceSimulator.js';
 import { connectedUser, createSyncConfig, startE2E, type E2E, sleep, until } from './support.js';
 
 describe('scheduler end to end', function () {
@@ -24,6 +25,10 @@ describe('scheduler end to end', function () {
       SCHEDULER_TICK_SECONDS: '1',
       SCHEDULER_PRO_INTERVAL_SECONDS: '1',
       SCHEDULER_SHARDS: '2',
+      // Poll checks (Google Fit) seconds apart, as in the polling suite.
+      POLL_MIN_INTERVAL_SECONDS: '1',
+      POLL_MAX_INTERVAL_SECONDS: '6',
+      POLL_MAX_HOP_SECONDS: '2',
     });
   });
   after(async () => {
@@ -138,5 +143,36 @@ describe('scheduler end to end', function () {
       10_000,
       'the credential-less source to need re-authorization',
     );
+  });
+
+  it('asks Google Fit’s cloud API only while the phone has no usable Health Connect (device first, seed §3)', async () => {
+    const { userId, token, connections } = await connectedUser(e, ['google_fit', 'garmin', 'strava']);
+    const phone = await DeviceSimulator.start({ baseUrl: e.h.api.url, userId, platform: 'android' });
+    await createSyncConfig(e.h, token, connections.google_fit, connections.strava, 'workout');
+    await createSyncConfig(e.h, token, connections.garmin, connections.strava, 'workout');
+    // Google Fit has no webhooks: the scheduler keeps a poll chain alive for it, each check a call.
+    const fitCalls = () => e.h.stack.sandbox.requestCounts().google_fit;
+    const garminJobs = async () =>
+      (await eventsOf(userId)).filter(
+        (ev) => ev.detail.trigger === 'schedule' && ev.detail.sourceConnectionId === connections.garmin,
+      ).length;
+
+    // Health Connect carries the phone's Android data: the scheduler runs the user (Garmin → Strava)
+    // and leaves Google Fit alone, tick after tick.
+    const connected = fitCalls();
+    await until(async () => (await garminJobs()) > 0, 30_000, 'a scheduled Garmin job');
+    await sleep(4000);
+    expect(fitCalls(), 'calls to Google Fit while Health Connect is connected').to.equal(connected);
+
+    // The app finds Health Connect uninstalled: the cloud API takes over.
+    expect((await phone.device.reportStoreUnavailable('not_installed')).status).to.equal('needs_reauth');
+    await until(async () => fitCalls() > connected, 30_000, 'a poll check at Google Fit');
+
+    // Health Connect is back and connected again: the poll chain ends at its next check.
+    expect((await phone.device.connectHealthStore()).status).to.equal('active');
+    await sleep(8000);
+    const settled = fitCalls();
+    await sleep(8000);
+    expect(fitCalls(), 'calls to Google Fit after Health Connect came back').to.equal(settled);
   });
 });

@@ -13,6 +13,7 @@ import type { SyncConfigRecord } from '../../core/store/syncConfigRepository.js'
 import type { HotPathSyncRequested, PollScheduled } from '../../generated/messages.gen.js';
 import type { ProviderManager } from '../../core/providers/providerManager.js';
 import type { SyncRunResult } from '../../core/sync/syncManager.js';
+import { automaticPairs } from '../../core/sync/automaticPairs.js';
 import { sendPollHop } from './pollHops.js';
 import { nextPollDelaySeconds } from './pollPlanner.js';
 import type { PollState } from './pollState.js';
@@ -58,15 +59,11 @@ export class AdaptivePoller {
     const snapshot = await this.d.userConfig.get(userId);
     const connection = snapshot.connections.find((c) => c.connectionId === connectionId);
     if (connection?.status !== 'active' || !this.isPolled(connection.provider)) return undefined;
-    const active = new Map(
-      snapshot.connections.filter((c) => c.status === 'active').map((c) => [c.connectionId, c]),
-    );
-    const configs = snapshot.syncConfigs.flatMap((config) => {
-      const destination = active.get(config.destinationConnectionId);
-      return config.sourceConnectionId === connectionId && config.isEnabled && destination
-        ? [{ config, destination }]
-        : [];
-    });
+    // The scheduler's own rule: a chain that outlives it (Health Connect connected again, so Google
+    // Fit is device first once more) ends at its next check.
+    const configs = automaticPairs(snapshot)
+      .filter((pair) => pair.source.connectionId === connectionId)
+      .map(({ config, destination }) => ({ config, destination }));
     if (configs.length === 0) return undefined;
     return { connection, configs, dataTypes: [...new Set(configs.map((c) => c.config.dataType))] };
   }
