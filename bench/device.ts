@@ -8,7 +8,7 @@
 // job to park and the phone's work, with the API's and the worker's CPU per round trip. For a
 // foreground app's sync (Garmin → Strava, cloud to cloud): POST /v1/sync-jobs then polling
 // GET /v1/sync-jobs/{id}, next to a `sync` frame on an open socket (the SDK's requestSync) in the
-// same run, alternating, each with its p50/p99 and the API's CPU per job. See
+// same run, alternating, each with its p50/p99 and the API's and the worker's CPU per job. See
 // bench/results/README.md.
 //
 // Processes: this one (fixtures, simulators, measurement), the local stack with the sandbox, the API
@@ -31,6 +31,7 @@ import { mintDevToken } from '../infra/local/devIssuer.js';
 import { DeviceSimulator } from '../test/support/deviceSimulator.js';
 import { processCpuMicros, REPO_ROOT, spawnNode, type NodeChild } from './lib/proc.js';
 import { nonFiniteFigures, positive, resultsFile, smokeVerdict, smokeWatchdog } from './lib/smoke.js';
+import { metricTotal, scrapeMetrics } from './lib/prometheus.js';
 import { percentile, round } from './lib/stats.js';
 import {
   WIDE,
@@ -166,10 +167,14 @@ interface ForegroundPhase {
   succeeded: number;
   p50Ms: number;
   p99Ms: number;
-  /** The API's CPU per job (the worker's is the same either way: the job runs on the hot path). */
+  /** The API's CPU per job: a socket sync runs in the API process when it has room. */
   apiCpuMicrosPerJob: number;
+  /** The worker's CPU per job: the whole sync for POST, the standing-by message for the socket. */
+  workerCpuMicrosPerJob: number;
   /** HTTP requests (POST and every GET) or frames sent, per job. */
   callsPerJob: number;
+  /** Jobs the API process ran itself (its metrics), the rest a worker ran. */
+  ranInApi: number;
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
@@ -230,7 +235,21 @@ async function main(): Promise<void> {
         body: JSON.stringify({ provider: 'garmin', settings: { rateLimitPerMinute: WIDE } }),
       }),
     );
-    const api = await startApiProcess(env, path.join(LOG_DIR, 'device-bench-api.log'), children);
+    // The API's own metrics: jobs it finished itself (socket syncs its runner took) are counted there.
+    const apiMetricsPort = String(await freePort());
+    const api = await startApiProcess(
+      { ...env, METRICS_PORT: apiMetricsPort, METRICS_HOST: '127.0.0.1' },
+      path.join(LOG_DIR, 'device-bench-api.log'),
+      children,
+    );
+    const jobsFinishedInApi = async () =>
+      metricTotal(
+        await scrapeMetrics(`http://127.0.0.1:${apiMetricsPort}/metrics`),
+        'syncwell_sync_jobs_total',
+        {
+          outcome: 'succeeded',
+        },
+      );
     const worker = spawnNode({
       name: 'worker',
       script: 'worker/main.ts',
@@ -522,20 +541,28 @@ async function main(): Promise<void> {
     // Alternating, one job at a time, so both methods see the same machine.
     const latencies = { post: [] as number[], socket: [] as number[] };
     const cpu = { post: 0, socket: 0 };
+    const foregroundWorkerCpu = { post: 0, socket: 0 };
+    const ranInApi = { post: 0, socket: 0 };
     const calls = { post: { n: 0 }, socket: 0 };
     const foregroundFailures: string[] = [];
     for (let i = 0; i < SOCKET_JOBS; i += 1) {
       const byPost = foreground[2 * i]!;
       const bySocket = foreground[2 * i + 1]!;
+      let inApi = await jobsFinishedInApi();
       let c0 = processCpuMicros(api.pid);
+      let w0 = processCpuMicros(worker.pid);
       try {
         latencies.post.push(await postAndPoll(byPost, calls.post));
       } catch (error) {
         foregroundFailures.push(`POST + polling: ${(error as Error).message}`);
       }
       cpu.post += processCpuMicros(api.pid) - c0;
+      foregroundWorkerCpu.post += processCpuMicros(worker.pid) - w0;
+      ranInApi.post += (await jobsFinishedInApi()) - inApi;
       const socket = await openSocket(bySocket);
+      inApi = await jobsFinishedInApi();
       c0 = processCpuMicros(api.pid);
+      w0 = processCpuMicros(worker.pid);
       try {
         latencies.socket.push(await socketSync(bySocket, socket));
         calls.socket += 1;
@@ -543,9 +570,18 @@ async function main(): Promise<void> {
         foregroundFailures.push(`socket: ${(error as Error).message}`);
       }
       cpu.socket += processCpuMicros(api.pid) - c0;
+      foregroundWorkerCpu.socket += processCpuMicros(worker.pid) - w0;
+      ranInApi.socket += (await jobsFinishedInApi()) - inApi;
       await socket.close();
     }
-    const foregroundPhase = (method: ForegroundPhase['method'], ms: number[], cpuMicros: number, n: number) =>
+    const foregroundPhase = (
+      method: ForegroundPhase['method'],
+      ms: number[],
+      cpuMicros: number,
+      workerCpuMicros: number,
+      n: number,
+      inApi: number,
+    ) =>
       ({
         method,
         jobs: SOCKET_JOBS,
@@ -553,17 +589,34 @@ async function main(): Promise<void> {
         p50Ms: round(percentile(ms, 50), 1),
         p99Ms: round(percentile(ms, 99), 1),
         apiCpuMicrosPerJob: round(cpuMicros / SOCKET_JOBS),
+        workerCpuMicrosPerJob: round(workerCpuMicros / SOCKET_JOBS),
         callsPerJob: round(n / SOCKET_JOBS, 2),
+        ranInApi: inApi,
       }) satisfies ForegroundPhase;
     const foregroundSyncs = [
-      foregroundPhase('POST + polling', latencies.post, cpu.post, calls.post.n),
-      foregroundPhase('socket', latencies.socket, cpu.socket, calls.socket),
+      foregroundPhase(
+        'POST + polling',
+        latencies.post,
+        cpu.post,
+        foregroundWorkerCpu.post,
+        calls.post.n,
+        ranInApi.post,
+      ),
+      foregroundPhase(
+        'socket',
+        latencies.socket,
+        cpu.socket,
+        foregroundWorkerCpu.socket,
+        calls.socket,
+        ranInApi.socket,
+      ),
     ];
     for (const f of foregroundSyncs)
       console.log(
         `${`foreground sync: ${f.method}`.padEnd(36)} ${String(f.succeeded).padStart(6)} jobs    ` +
-          `p50 ${f.p50Ms} ms p99 ${f.p99Ms} ms  API CPU ${f.apiCpuMicrosPerJob} µs per job  ` +
-          `${f.callsPerJob} ${f.method === 'socket' ? 'frames' : 'HTTP requests'} per job`,
+          `p50 ${f.p50Ms} ms p99 ${f.p99Ms} ms  API CPU ${f.apiCpuMicrosPerJob} µs, ` +
+          `worker CPU ${f.workerCpuMicrosPerJob} µs per job  ` +
+          `${f.callsPerJob} ${f.method === 'socket' ? 'frames' : 'HTTP requests'} per job  ${f.ranInApi} run in the API`,
       );
 
     writeFileSync(

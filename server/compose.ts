@@ -261,6 +261,7 @@ export async function createApi(
     syncJobs,
     logger,
     concurrency: config.WS_FOREGROUND_CONCURRENCY,
+    leaseMs: config.WORKER_VISIBILITY_TIMEOUT_SECONDS * 1000,
   });
 
   // Per-user request budgets across the fleet: the provider limiter's token buckets in Redis, with

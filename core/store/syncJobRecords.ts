@@ -63,8 +63,17 @@ export type SyncJobItem = {
   Error?: SyncJob['error'];
   History?: JobHistoryEntry[];
   TraceId?: string;
+  /** The claim's holder and lease (./jobClaims.ts); kept out of the record. */
+  ClaimMessageId?: string;
+  ClaimedUntil?: number;
   ttl: number;
 };
+
+/** Who holds a RUNNING job and until when (epoch ms): ./jobClaims.ts. */
+export interface JobClaim {
+  originMessageId: string;
+  leaseUntilMs: number;
+}
 
 export const toRecord = (i: SyncJobItem): SyncJobRecord => ({
   userId: userIdOfPk(i.PK),
@@ -152,9 +161,23 @@ export class SyncJobRecords {
     private readonly writer: BatchWriter,
   ) {}
 
-  /** Unconditional put through the batch writer (job ids are fresh UUIDs, nobody else writes them yet). */
-  put(record: SyncJobRecord): Promise<void> {
-    return this.writer.put({ ...toItem(record) });
+  /**
+   * Unconditional put through the batch writer (job ids are fresh UUIDs, nobody else writes them yet).
+   * `heldBy`: written RUNNING under that claim (its history still starts QUEUED; the holder's own
+   * claim adds RUNNING), so that no one else claims it before the holder does.
+   */
+  put(record: SyncJobRecord, heldBy?: JobClaim): Promise<void> {
+    const item = toItem(record);
+    return this.writer.put(
+      heldBy
+        ? {
+            ...item,
+            Status: 'RUNNING',
+            ClaimMessageId: heldBy.originMessageId,
+            ClaimedUntil: heldBy.leaseUntilMs,
+          }
+        : { ...item },
+    );
   }
 
   /** Recovery path: writes the job only if it does not exist, so a job already running is left alone. */

@@ -8,7 +8,7 @@ import { JobClaims } from './jobClaims.js';
 import { SyncJobRecords } from './syncJobRecords.js';
 
 export type { ClaimOutcome } from './jobClaims.js';
-export { InvalidCursorError, type SyncJobRecord } from './syncJobRecords.js';
+export { InvalidCursorError, type JobClaim, type SyncJobRecord } from './syncJobRecords.js';
 
 export class SyncJobRepository {
   readonly records: SyncJobRecords;

@@ -5,7 +5,7 @@
 import { AppError } from '../../core/errors/AppError.js';
 import type { DataType, SyncPriority } from '../../core/domain/types.js';
 import { activeTraceId } from '../../core/observability/tracing.js';
-import type { SyncJobRecord } from '../../core/store/syncJobRepository.js';
+import type { JobClaim, SyncJobRecord } from '../../core/store/syncJobRepository.js';
 import type { ConnectionRecord } from '../../core/store/connectionRepository.js';
 import type { MessageInput } from '../../core/messaging/messageCodec.js';
 import type { HotPathSyncRequested } from '../../generated/messages.gen.js';
@@ -136,12 +136,14 @@ export async function prepareManualSyncJob(
 export async function sendToHotPath(
   d: HandlerDependencies,
   prepared: PreparedSyncJob,
+  /** The API's foreground runner will run it: the item is written already held by its claim. */
+  heldBy?: JobClaim,
 ): Promise<{ written: Promise<unknown>; message: HotPathSyncRequested }> {
   const message = await d.producer.send('hotPathSync', prepared.message, {
     deduplicationId: prepared.deduplicationId,
   });
   return {
-    written: prepared.recovered ? d.syncJobs.putIfAbsent(prepared.job) : d.syncJobs.put(prepared.job),
+    written: prepared.recovered ? d.syncJobs.putIfAbsent(prepared.job) : d.syncJobs.put(prepared.job, heldBy),
     message,
   };
 }

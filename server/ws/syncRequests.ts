@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 import { AppError } from '../../core/errors/AppError.js';
 import type { IdempotencyRepository, StoredResponse } from '../../core/store/idempotencyRepository.js';
-import type { HotPathSyncRequested, SyncRequestFrame } from '../../generated/messages.gen.js';
+import type { SyncRequestFrame } from '../../generated/messages.gen.js';
 import type { HandlerDependencies } from '../handlers/dependencies.js';
 import { prepareManualSyncJob, sendToHotPath, type PreparedSyncJob } from '../handlers/syncJobCreation.js';
 import { toProblem } from '../http/problem.js';
@@ -18,14 +18,13 @@ import { updateFromRecord, type JobUpdateDelivery } from './jobUpdateDelivery.js
 import type { SocketSession } from './socketSession.js';
 import { WS_PATH } from './upgrade.js';
 import { accountDeleted } from '../middleware/accountGate.js';
+import type { ForegroundSyncRunner } from './foregroundSyncRunner.js';
 
 /**
- * Runs a job in this process once it has taken the hot path (./foregroundSyncRunner.ts): answers
- * false when busy, and the queued message is then run by a worker.
+ * Runs a job in this process once it has taken the hot path (./foregroundSyncRunner.ts): no slot
+ * when busy, and the queued message is then run by a worker.
  */
-export interface ForegroundRunner {
-  start(message: HotPathSyncRequested): boolean;
-}
+export type ForegroundRunner = Pick<ForegroundSyncRunner, 'reserve'>;
 
 /** Stored as the key's outcome: the job a replay follows. */
 interface AcceptedBody {
@@ -111,18 +110,33 @@ export class SyncRequests {
   }
 
   /**
-   * The hot path always (the queued message is what makes the job durable), then this process runs
-   * it too when its runner has room, as soon as the JOB item is written. Resolves to that write.
+   * The hot path always (the queued message is what makes the job durable); when its runner has
+   * room this process runs the job, its JOB item written already held by the runner's claim.
+   * Resolves to that write.
    */
   private async dispatch(prepared: PreparedSyncJob): Promise<unknown> {
     const runner = this.o.runner;
-    // The runner may hold the job: a worker receiving the message claims before reading the
-    // provider, so it waits for this run instead of making the same calls (claimFirst).
-    const { written, message } = await sendToHotPath(
-      this.o.dependencies,
-      runner ? { ...prepared, message: { ...prepared.message, claimFirst: true } } : prepared,
-    );
-    if (runner) void written.then(() => runner.start(message)).catch(() => undefined);
+    // A replayed request's job may be running elsewhere already: its item is only written if absent.
+    const slot = prepared.recovered ? undefined : runner?.reserve(prepared.job.jobId);
+    let sent;
+    try {
+      // The runner may hold the job: a worker receiving the message claims before reading the
+      // provider, so it waits for this run instead of making the same calls (claimFirst).
+      sent = await sendToHotPath(
+        this.o.dependencies,
+        runner ? { ...prepared, message: { ...prepared.message, claimFirst: true } } : prepared,
+        slot?.claim,
+      );
+    } catch (error) {
+      slot?.cancel();
+      throw error;
+    }
+    const { written, message } = sent;
+    if (slot)
+      void written.then(
+        () => slot.run(message),
+        () => slot.cancel(),
+      );
     return written;
   }
 

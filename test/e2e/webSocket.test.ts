@@ -75,6 +75,23 @@ describe('WebSocket sync end to end', function () {
     });
   });
 
+  describe('with room in the API process and a worker receiving at once', () => {
+    let e: E2E;
+    before(async () => {
+      e = await startE2E();
+    });
+    after(async () => {
+      await e?.stop();
+    });
+
+    it('runs every socket sync in the API process: the worker that receives the queued copy first waits for it and calls no provider', async () => {
+      const jobs = 5;
+      for (let i = 0; i < jobs; i += 1) await syncOverSocket(e);
+      expect(e.h.api.foreground.stats).to.deep.include({ started: jobs, declined: 0, handedBack: 0 });
+      expect(e.worker!.worker.stats).to.deep.include({ succeeded: 0, providerCalls: 0 });
+    });
+  });
+
   describe('with no room in the API process (WS_FOREGROUND_CONCURRENCY=0)', () => {
     let e: E2E;
     before(async () => {
