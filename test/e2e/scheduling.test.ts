@@ -25,9 +25,9 @@ describe('scheduler end to end', function () {
       SCHEDULER_TICK_SECONDS: '1',
       SCHEDULER_PRO_INTERVAL_SECONDS: '1',
       SCHEDULER_SHARDS: '2',
-      // Poll checks (Google Fit) seconds apart, as in the polling suite.
+      // Poll checks (Google Fit) at most 3 seconds apart.
       POLL_MIN_INTERVAL_SECONDS: '1',
-      POLL_MAX_INTERVAL_SECONDS: '6',
+      POLL_MAX_INTERVAL_SECONDS: '3',
       POLL_MAX_HOP_SECONDS: '2',
     });
   });
@@ -168,11 +168,12 @@ describe('scheduler end to end', function () {
     expect((await phone.device.reportStoreUnavailable('not_installed')).status).to.equal('needs_reauth');
     await until(async () => fitCalls() > connected, 30_000, 'a poll check at Google Fit');
 
-    // Health Connect is back and connected again: the poll chain ends at its next check.
+    // Health Connect is back and connected again: the poll chain ends at its next check (at most
+    // 3 seconds on); after that, longer than the longest interval, no call.
     expect((await phone.device.connectHealthStore()).status).to.equal('active');
-    await sleep(8000);
+    await sleep(4000);
     const settled = fitCalls();
-    await sleep(8000);
+    await sleep(4000);
     expect(fitCalls(), 'calls to Google Fit after Health Connect came back').to.equal(settled);
   });
 });
