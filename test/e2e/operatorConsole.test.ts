@@ -102,8 +102,18 @@ describe('operator console (headless Chromium)', function () {
       }),
     );
     await until(async () => (await depth(e, dlqUrl)) === 1, 'the poison message in the DLQ');
-    // The worker stops, so what is redriven can be read back from the queue.
+    // The worker stops, so what is redriven can be read back from the queue. Its long poll was
+    // aborted, but the queue may still hand the next message to it (as SQS does), where it would
+    // stay invisible for a minute: a message of its own takes that place first.
     await e.worker!.stop();
+    await e.h.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({ userId: 'user-flush', not: 'a job' }),
+        MessageGroupId: 'flush',
+        MessageDeduplicationId: randomUUID(),
+      }),
+    );
     // A readable one, as the runtime writes a permanent failure.
     const valid = {
       schemaVersion: 1,
