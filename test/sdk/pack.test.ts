@@ -21,7 +21,7 @@ const device = sdk.createDeviceSync({ client, healthStore, platform: 'android', 
 console.log(JSON.stringify({
   methods,
   queueable,
-  errors: [typeof sdk.ApiError, typeof sdk.NetworkError],
+  errors: [typeof sdk.ApiError, typeof sdk.NetworkError, typeof sdk.HealthStoreUnavailableError],
   stores: [typeof sdk.MemoryOfflineActionStore, typeof FileOfflineActionStore, typeof sdk.MemoryKeyValueStore],
   device: {
     methods: Object.keys(device).filter((k) => typeof device[k] === 'function').sort(),
@@ -90,6 +90,7 @@ describe('client SDK package', () => {
       'listDevices',
       'deleteDevice',
       'createDeviceConnection',
+      'reportHealthStoreUnavailable',
       'uploadDeviceData',
       'listDeviceRequests',
       'submitDeviceReadResponse',
@@ -100,10 +101,18 @@ describe('client SDK package', () => {
       'setOffline',
     ]);
     expect(loaded.queueable).to.have.length(15).and.include('createDeviceConnection');
-    expect(loaded.errors).to.deep.equal(['function', 'function']);
+    expect(loaded.errors).to.deep.equal(['function', 'function', 'function']);
     expect(loaded.stores).to.deep.equal(['function', 'function', 'function']);
     expect(loaded.device).to.deep.equal({
-      methods: ['connectHealthStore', 'handlePush', 'lastSyncTime', 'pullPendingWork', 'register', 'upload'],
+      methods: [
+        'connectHealthStore',
+        'handlePush',
+        'lastSyncTime',
+        'pullPendingWork',
+        'register',
+        'reportStoreUnavailable',
+        'upload',
+      ],
       source: 'health_connect',
       maxUploadRecords: 500,
       ignored: [{ kind: 'ignored', type: 'export_ready' }],
