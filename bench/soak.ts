@@ -12,9 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { loadConfig } from '../core/config/config.js';
-import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
 import { readQueues } from './chaos/audit.js';
 import { pipelineBacklog } from './chaos/experiment.js';
@@ -29,6 +27,7 @@ import {
   startApiProcess,
   startStack,
   systemEnv,
+  shortenWebhookWindow,
   widenFitbitLimit,
   widenSandboxLimits,
 } from './lib/system.js';
@@ -117,14 +116,7 @@ async function main(): Promise<void> {
     const sandboxUrl = env.PROVIDER_SANDBOX_URL!;
     await widenSandboxLimits(sandboxUrl);
     await widenFitbitLimit(sandboxUrl);
-    const sqs = createSqsClient(config);
-    await sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: config.COALESCING_QUEUE_URL,
-        Attributes: { DelaySeconds: WEBHOOK_WINDOW_SECONDS },
-      }),
-    );
-    sqs.destroy();
+    await shortenWebhookWindow(config, WEBHOOK_WINDOW_SECONDS);
     await startApiProcess(env, path.join(LOG_DIR, 'soak-api.log'), children);
     // Only the worker gets the metrics listener: the API would take the same port.
     const metricsPort = String(await freePort());

@@ -9,10 +9,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { CloudProvider } from '../../core/domain/types.js';
 import { loadConfig, type Config } from '../../core/config/config.js';
-import { createSqsClient } from '../../core/queue/sqs.js';
 import { mintDevToken } from '../../infra/local/devIssuer.js';
 import { freePort } from '../../infra/local/freePort.js';
 import type { Persona } from '../../infra/local/sandbox/persona.js';
@@ -25,6 +23,7 @@ import {
   startApiProcess,
   startStack,
   systemEnv,
+  shortenWebhookWindow,
   widenFitbitLimit,
   widenSandboxLimits,
 } from '../lib/system.js';
@@ -125,15 +124,8 @@ export async function startFleet(o: { workers: number; random: Random }): Promis
     const sandboxUrl = apiEnv.PROVIDER_SANDBOX_URL!;
     await widenSandboxLimits(sandboxUrl);
     await widenFitbitLimit(sandboxUrl);
-    // Webhook events wait 60 s in the buffer in AWS; 1 s here, so a run does not wait minutes.
-    const sqs = createSqsClient(config);
-    await sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: config.COALESCING_QUEUE_URL,
-        Attributes: { DelaySeconds: '1' },
-      }),
-    );
-    sqs.destroy();
+    // Webhook events wait 60 s in the buffer in AWS; 1 s here.
+    await shortenWebhookWindow(config, '1');
     const dynamoProxy = await startFaultProxy(apiEnv.DYNAMODB_ENDPOINT!, 'dynamodb', o.random.fork('dynamo'));
     const sqsProxy = await startFaultProxy(apiEnv.SQS_ENDPOINT!, 'sqs', o.random.fork('sqs'));
     const redis = new URL(apiEnv.REDIS_URL!);

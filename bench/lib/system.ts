@@ -2,6 +2,9 @@
 // (which also counts the AWS calls the emulators receive), and users connected through the real
 // OAuth flow of the API. Shared by bench/worker.ts and bench/ingest.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { Config } from '../../core/config/config.js';
+import { createSqsClient } from '../../core/queue/sqs.js';
 import type { CloudProvider } from '../../core/domain/types.js';
 import { mintDevToken } from '../../infra/local/devIssuer.js';
 import { baseEnv, logTail, spawnNode, waitForHttp, type NodeChild } from './proc.js';
@@ -235,4 +238,22 @@ export async function startApiProcess(
   children.push(api);
   await waitForHttp(`http://127.0.0.1:${env.PORT}/healthz`, api);
   return api;
+}
+
+/**
+ * The coalescing queue's delay, the webhook window (60 s in AWS), shortened so a run does not wait
+ * minutes for each webhook's job.
+ */
+export async function shortenWebhookWindow(config: Config, seconds: string): Promise<void> {
+  const sqs = createSqsClient(config);
+  try {
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: config.COALESCING_QUEUE_URL,
+        Attributes: { DelaySeconds: seconds },
+      }),
+    );
+  } finally {
+    sqs.destroy();
+  }
 }

@@ -11,6 +11,7 @@ import { AlreadyExistsError } from '../../core/store/errors.js';
 import { reportHealthStoreUnavailable } from '../../core/sync/healthStoreOutage.js';
 import type { HandlerMap } from '../http/operationTypes.js';
 import { toConnectionView } from './connectionView.js';
+import { connectionNotFound } from './connections.js';
 import { callerOf, type HandlerDependencies } from './dependencies.js';
 
 type DeviceOps =
@@ -89,8 +90,8 @@ export function deviceHandlers(d: HandlerDependencies): Pick<HandlerMap, DeviceO
           { connectionId, provider: body.provider, restored: Boolean(restored) },
           'device connection restored',
         );
-        const now = restored ?? (await d.connections.get(userId, connectionId)) ?? existing;
-        return { status: 200, body: toConnectionView(now, d.config.ASSET_BASE_URL) };
+        const current = restored ?? (await d.connections.get(userId, connectionId)) ?? existing;
+        return { status: 200, body: toConnectionView(current, d.config.ASSET_BASE_URL) };
       }
       if (existing) return { status: 200, body: toConnectionView(existing, d.config.ASSET_BASE_URL) };
       const now = clock.date().toISOString();
@@ -120,7 +121,7 @@ export function deviceHandlers(d: HandlerDependencies): Pick<HandlerMap, DeviceO
       const { userId } = callerOf(ctx);
       const connectionId = deviceConnectionIdOf(userId, params.provider);
       const connection = await d.connections.get(userId, connectionId);
-      if (!connection) throw new AppError(404, 'connection_not_found', { params: { connectionId } });
+      if (!connection) throw connectionNotFound(connectionId);
       const reported = await reportHealthStoreUnavailable(healthStoreOutageDeps(d), connection, body.reason);
       ctx.logger.info(
         {

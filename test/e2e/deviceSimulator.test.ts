@@ -498,6 +498,31 @@ describe('device simulator end to end', function () {
 
     // The user uninstalled Health Connect; the app comes back online and pulls its work.
     phone.setOffline(false);
+    // An answer that says both "unavailable" and "here are records" is refused, and changes nothing.
+    const read = (await phone.client.listDeviceRequests()).requests.find((r) => r.jobId === workouts)!;
+    const contradictory = await phone.client
+      .submitDeviceReadResponse({
+        jobId: workouts,
+        requestId: read.requestId!,
+        records: [
+          workout(freeStart(user.person.persona, 2), 1800, {
+            sourceId: 'com.google.android.apps.fitness',
+            title: 'Run',
+          }),
+        ],
+        storeUnavailable: 'not_installed',
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(contradictory).to.be.instanceOf(ApiError);
+    expect([(contradictory as ApiError).status, (contradictory as ApiError).code]).to.deep.equal([
+      400,
+      'validation_failed',
+    ]);
+    expect(await connectionStatus()).to.equal('active');
+    expect((await jobOf(e.h, user.userId, workouts)).status).to.equal('WAITING_FOR_DEVICE');
     phone.store.unavailable = 'not_installed';
     // Both requests are pending: the first one handled (either, oldest first) reports the store
     // unavailable, and the backend fails the other with it.

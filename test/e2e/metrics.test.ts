@@ -4,23 +4,12 @@
 // share the registry) cannot make it pass or fail.
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import {
+  metricTotal as total,
+  parseMetrics as parse,
+  type MetricSample,
+} from '../../bench/lib/prometheus.js';
 import { connectedUser, createSyncConfig, requestSync, startE2E, waitForJob, type E2E } from './support.js';
-
-type Sample = { name: string; labels: Record<string, string>; value: number };
-
-/** Parses the Prometheus text exposition format (one sample per line; HELP/TYPE lines skipped). */
-function parse(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not a sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return samples;
-}
 
 async function scrapeText(url: string): Promise<string> {
   const res = await fetch(url);
@@ -29,14 +18,8 @@ async function scrapeText(url: string): Promise<string> {
   return res.text();
 }
 
-const scrape = async (url: string): Promise<Sample[]> => parse(await scrapeText(url));
-
-/** The sum of the samples named `name` whose labels include `labels`. */
-function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-    .reduce((sum, s) => sum + s.value, 0);
-}
+// The parser and the sum are the benchmarks' (bench/lib/prometheus.ts): one reading of the format.
+const scrape = async (url: string): Promise<MetricSample[]> => parse(await scrapeText(url));
 
 describe('metrics end to end (GET /metrics on the operations port)', function () {
   this.timeout(120_000);
