@@ -35,6 +35,7 @@ process.removeAllListeners('warning');
 const { values: given } = parseArgs({
   options: {
     'empty-jobs': { type: 'string' },
+    'warm-up-jobs': { type: 'string' },
     'empty-users': { type: 'string' },
     'sync-users': { type: 'string' },
     source: { type: 'string', default: 'strava' },
@@ -42,6 +43,7 @@ const { values: given } = parseArgs({
     rate: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
     'cpu-prof': { type: 'string' },
+    floor: { type: 'boolean', default: false },
     out: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -50,19 +52,25 @@ const { values: given } = parseArgs({
 const SMOKE = given.smoke ?? false;
 // The full run's defaults, or the smoke run's (bench/lib/smoke.ts): the same phases, a few jobs each.
 const defaults = SMOKE
-  ? { 'empty-jobs': '20', 'empty-users': '5', 'sync-users': '2', rate: '20' }
-  : { 'empty-jobs': '1000', 'empty-users': '200', 'sync-users': '40', rate: '100' };
+  ? { 'empty-jobs': '20', 'warm-up-jobs': '10', 'empty-users': '5', 'sync-users': '2', rate: '20' }
+  : { 'empty-jobs': '1000', 'warm-up-jobs': '1000', 'empty-users': '200', 'sync-users': '40', rate: '100' };
 // parseArgs leaves options that were not given out of `given`: those take the defaults.
 const args = { ...defaults, ...given };
 if (args.help) {
   console.log(`npm run bench:worker -- [options]
   --empty-jobs N     jobs in each "nothing new" phase                         [1000]
+  --warm-up-jobs N   requested jobs run first and discarded: the worker's CPU per job falls for
+                     about 15 s at 100/s (JIT, pools) before it settles              [1000]
   --empty-users N    users those jobs are spread over (FIFO group = user)     [200]
   --sync-users N     users with a month of data for the "real sync" phases    [40]
   --rate R           POST /v1/sync-jobs per second                            [100]
   --source P         the jobs' source provider (workouts)                     [strava]
   --destination P    their destination provider                               [google_fit]
   --log-level L      the worker's and the API's LOG_LEVEL                     [warn]
+  --floor            the worker replaced by bench/lib/floorWorker.ts, which makes only the network
+                     round trips of a requested job that finds nothing new (same libraries, same
+                     emulators): the warm-up and the requested phase only; its CPU per job is the
+                     floor under the worker's
   --cpu-prof DIR     run the worker with --cpu-prof (profile written to DIR on exit; bench/profileSummary.ts)
   --out FILE         JSON results                                             [bench/results/worker-latest.json]
   --smoke            20 jobs per empty phase over 5 users, 2 real syncs, 20 POST/s (options above
@@ -87,8 +95,14 @@ const provider = (name: string, v: string | undefined): CloudProvider => {
 const isProvider = (v: string): v is Provider => Object.hasOwn(PROVIDER_PROFILES, v);
 const SOURCE = provider('source', args.source);
 const DESTINATION = provider('destination', args.destination);
-const WARMUP_JOBS = SMOKE ? 10 : 100;
-const OUT = resultsFile('worker', SMOKE, args.out, 'bench/results/worker-latest.json');
+const WARMUP_JOBS = int('warm-up-jobs', args['warm-up-jobs']);
+const FLOOR = args.floor ?? false;
+const OUT = resultsFile(
+  FLOOR ? 'worker-floor' : 'worker',
+  SMOKE,
+  args.out,
+  FLOOR ? 'bench/results/worker-floor-latest.json' : 'bench/results/worker-latest.json',
+);
 const LOG_DIR = path.join(REPO_ROOT, '.state', 'bench');
 mkdirSync(LOG_DIR, { recursive: true });
 
@@ -184,7 +198,7 @@ async function main(): Promise<void> {
     await startApiProcess(env, path.join(LOG_DIR, 'worker-bench-api.log'), children);
     const worker = spawnNode({
       name: 'worker',
-      script: 'worker/main.ts',
+      script: FLOOR ? 'bench/lib/floorWorker.ts' : 'worker/main.ts',
       env,
       logFile: path.join(LOG_DIR, 'worker-bench-worker.log'),
       ...(args['cpu-prof']
@@ -411,22 +425,24 @@ async function main(): Promise<void> {
     phases.push(
       await measure('nothing new, manual (POST)', EMPTY_JOBS, () => postJobs(emptyUsers, EMPTY_JOBS)),
     );
-    phases.push(
-      await measure('nothing new, scheduled (queue)', EMPTY_JOBS, () =>
-        sendScheduled(emptyUsers, EMPTY_JOBS),
-      ),
-    );
-    phases.push(
-      await measure('first sync: a month of workouts', SYNC_USERS, () => postJobs(syncUsers, SYNC_USERS)),
-    );
-    phases.push(
-      await measure('again: everything in the ledger', SYNC_USERS, () => postJobs(syncUsers, SYNC_USERS)),
-    );
+    if (!FLOOR) {
+      phases.push(
+        await measure('nothing new, scheduled (queue)', EMPTY_JOBS, () =>
+          sendScheduled(emptyUsers, EMPTY_JOBS),
+        ),
+      );
+      phases.push(
+        await measure('first sync: a month of workouts', SYNC_USERS, () => postJobs(syncUsers, SYNC_USERS)),
+      );
+      phases.push(
+        await measure('again: everything in the ledger', SYNC_USERS, () => postJobs(syncUsers, SYNC_USERS)),
+      );
+    }
     sqs.destroy();
 
     writeFileSync(
       OUT,
-      `${JSON.stringify({ when: new Date().toISOString(), source: SOURCE, destination: DESTINATION, rate: RATE, emptyUsers: EMPTY_USERS, syncUsers: SYNC_USERS, phases }, null, 2)}\n`,
+      `${JSON.stringify({ when: new Date().toISOString(), floor: FLOOR, source: SOURCE, destination: DESTINATION, rate: RATE, emptyUsers: EMPTY_USERS, syncUsers: SYNC_USERS, phases }, null, 2)}\n`,
     );
     console.log(`\nresults: ${path.relative(REPO_ROOT, OUT)}`);
     const failed = phases.reduce((n, p) => n + p.failed, 0);
@@ -438,10 +454,12 @@ async function main(): Promise<void> {
           // Every job asks its source at least once, even when there is nothing new.
           ...positive(`${p.name}: provider calls per job`, p.providerCallsPerJob),
         ]),
-        ...positive(
-          'first sync: records written per job',
-          phases.find((p) => p.name.startsWith('first sync'))?.recordsWrittenPerJob,
-        ),
+        ...(FLOOR
+          ? []
+          : positive(
+              'first sync: records written per job',
+              phases.find((p) => p.name.startsWith('first sync'))?.recordsWrittenPerJob,
+            )),
         ...nonFiniteFigures(phases, 'phases'),
       ]);
     else if (failed > 0) {
