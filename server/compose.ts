@@ -267,12 +267,24 @@ export async function createApi(
   // Per-user request budgets across the fleet: the provider limiter's token buckets in Redis, with
   // a short timeout, so a slow Redis costs a request its fallback, not seconds.
   const budgetLimiter = new RedisRateLimiter(redis, tunables.rateLimitPolicies, { timeoutMs: 150 });
-  const budgetFor = (lane: 'http' | 'ws') =>
-    new RequestBudget({ lane, limiter: budgetLimiter, perMinute: tunables.apiRateLimitPerMinute, logger });
+  const budgets = {
+    http: new RequestBudget({
+      lane: 'http',
+      limiter: budgetLimiter,
+      perMinute: tunables.apiRateLimitPerMinute,
+      logger,
+    }),
+    ws: new RequestBudget({
+      lane: 'ws',
+      limiter: budgetLimiter,
+      perMinute: tunables.apiRateLimitPerMinute,
+      logger,
+    }),
+  };
 
   await wsRedisReady;
   const webSockets = new WebSocketLane({
-    requestBudget: budgetFor('ws'),
+    requestBudget: budgets.ws,
     runner: foreground,
     config,
     logger,
@@ -290,7 +302,7 @@ export async function createApi(
     idempotency,
     profiles,
     accountStatus,
-    requestBudget: budgetFor('http'),
+    requestBudget: budgets.http,
     handlers: createHandlers(dependencies),
   });
   return {
@@ -303,7 +315,14 @@ export async function createApi(
       await foreground.stop();
       kpis.stop();
       ownDynamicConfig?.stop();
-      await Promise.allSettled([writer.drain(), producer.drain(), events.close?.()]);
+      await Promise.allSettled([
+        writer.drain(),
+        producer.drain(),
+        events.close?.(),
+        // What this process admitted on its own is owed to the fleet's buckets.
+        budgets.http.close(),
+        budgets.ws.close(),
+      ]);
       staging?.close();
       exportArchives?.close();
       await push.close().catch(() => undefined);

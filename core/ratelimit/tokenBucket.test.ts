@@ -305,6 +305,45 @@ describe('core/ratelimit: RedisRateLimiter on a real redis-server', function () 
     });
   });
 
+  describe('named buckets (the request budget)', () => {
+    it('says how many tokens an allowed takeFrom left, and nothing more when refused', async () => {
+      expect(await limiter.takeFrom('budget##a', 3, 1)).to.deep.equal({ allowed: true, tokensLeft: 2 });
+      expect(await limiter.takeFrom('budget##a', 3, 1, 2)).to.deep.equal({ allowed: true, tokensLeft: 0 });
+      expect(await limiter.takeFrom('budget##a', 3, 1)).to.deep.equal({ allowed: false, retryAfterMs: 1000 });
+      clock += 1500;
+      // 1.5 tokens refilled: one taken, the half left is floored.
+      expect(await limiter.takeFrom('budget##a', 3, 1)).to.deep.equal({ allowed: true, tokensLeft: 0 });
+    });
+
+    it('debits several buckets in one call, never below 0, refilled first, and returns what each has left', async () => {
+      await limiter.takeFrom('budget##a', 100, 10); // 99 left
+      clock += 100; // +1 refilled: 100 (the cap)
+      const left = await limiter.debit([
+        { key: 'budget##a', capacity: 100, refillPerSecond: 10, amount: 30 },
+        { key: 'budget##b', capacity: 20, refillPerSecond: 1, amount: 25 },
+        { key: 'budget##c', capacity: 50, refillPerSecond: 1, amount: 0 },
+      ]);
+      expect(left).to.deep.equal([70, 0, 50]);
+      expect(await tokensOf('budget##b')).to.equal(0);
+      // A debited bucket keeps its expiry rule: until it could have refilled fully.
+      expect(await redis.pttl('budget##b')).to.be.within(59_000, 60_000);
+      expect(await redis.pttl('budget##a')).to.be.within(59_000, 60_000);
+      expect(await limiter.takeFrom('budget##b', 20, 1)).to.deep.equal({
+        allowed: false,
+        retryAfterMs: 1000,
+      });
+      expect(await limiter.debit([])).to.deep.equal([]);
+    });
+
+    it('refuses a debit it cannot express', async () => {
+      let error: unknown;
+      await limiter
+        .debit([{ key: 'budget##a', capacity: 10, refillPerSecond: 1, amount: -1 }])
+        .catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(RangeError);
+    });
+  });
+
   describe('expiry', () => {
     it('expires an idle bucket after 60 s at least', async () => {
       await take('u1');

@@ -44,6 +44,18 @@ export interface TakeRequest {
 
 export type TakeResult = { allowed: true } | { allowed: false; retryAfterMs: number };
 
+/** A take from one named bucket also says what it left: the request budget's local headroom reads it. */
+export type NamedTakeResult =
+  { allowed: true; tokensLeft: number } | { allowed: false; retryAfterMs: number };
+
+/** Tokens one process spent on its own and owes a named bucket (server/middleware/rateLimit.ts). */
+export interface Debit {
+  key: string;
+  capacity: number;
+  refillPerSecond: number;
+  amount: number;
+}
+
 export interface RedisRateLimiterOptions {
   /** Clock in epoch ms for tests; by default the scripts use Redis TIME. */
   now?: () => number;
@@ -109,7 +121,8 @@ end
 `;
 
 // KEYS: buckets. ARGV: now ('' = Redis TIME), cost, reserve fraction, then per bucket capacity and
-// refill per second. Returns {1, 0} when taken, {0, retryAfterMs} otherwise.
+// refill per second. Returns {1, 0, tokens the fullest-spent bucket has left (floored)} when taken,
+// {0, retryAfterMs} otherwise.
 const TAKE_SCRIPT = `${LUA_COMMON}
 local now = clock(ARGV[1])
 local cost = tonumber(ARGV[2])
@@ -138,13 +151,35 @@ end
 if wait > 0 then
   return { 0, math.ceil(wait) }
 end
+local least = -1
 for i = 1, #KEYS do
   local s = state[i]
   local left = s[1] - cost
   if left < 0 then left = 0 end
   save(KEYS[i], left, s[2], s[3], s[4], s[5], now)
+  if least < 0 or left < least then least = left end
 end
-return { 1, 0 }
+return { 1, 0, math.floor(least) }
+`;
+
+// KEYS: buckets. ARGV: now ('' = Redis TIME), then per bucket: capacity, refill per second, tokens
+// to debit. Takes them whatever is left (a debit pays for requests already served; a bucket
+// never goes below 0). Returns the tokens each bucket has left after it (floored).
+const DEBIT_SCRIPT = `${LUA_COMMON}
+local now = clock(ARGV[1])
+local left = {}
+for i = 1, #KEYS do
+  local base = 2 + 3 * (i - 1)
+  local cap = tonumber(ARGV[base])
+  local rate = tonumber(ARGV[base + 1]) / 1000
+  local amount = tonumber(ARGV[base + 2])
+  local tokens, ts, blocked = load(KEYS[i], cap, rate, now)
+  tokens = tokens - amount
+  if tokens < 0 then tokens = 0 end
+  save(KEYS[i], tokens, ts, blocked, cap, rate, now)
+  left[i] = math.floor(tokens)
+end
+return left
 `;
 
 // KEYS: buckets. ARGV: now ('' = Redis TIME), then per bucket: capacity, refill per second, the
@@ -186,6 +221,7 @@ function script(source: string): Script {
 
 const TAKE = script(TAKE_SCRIPT);
 const ADJUST = script(ADJUST_SCRIPT);
+const DEBIT = script(DEBIT_SCRIPT);
 
 interface Adjustment {
   bucket: BucketPolicy;
@@ -229,29 +265,56 @@ export class RedisRateLimiter {
     const keys = buckets.map((b) => bucketKey(req.provider, b, this.userIdFor(b, req.providerUserId)));
     const args: (string | number)[] = [this.clockArg(), cost, reserve];
     for (const b of buckets) args.push(b.capacity, b.refillPerSecond);
-    return this.takeKeys(keys, args);
+    const taken = await this.takeKeys(keys, args);
+    return taken.allowed ? { allowed: true } : taken;
   }
 
   /**
    * Takes `cost` tokens from one bucket the caller names itself (the API's per-user request budget,
    * server/middleware/rateLimit.ts): the same atomic script, clock, expiry and failure mode as the
-   * providers' buckets, no priority reserve.
+   * providers' buckets, no priority reserve. A take that is allowed says how many tokens are left.
    */
-  async takeFrom(key: string, capacity: number, refillPerSecond: number, cost = 1): Promise<TakeResult> {
+  async takeFrom(key: string, capacity: number, refillPerSecond: number, cost = 1): Promise<NamedTakeResult> {
     if (!(capacity >= cost) || !(refillPerSecond > 0))
       throw new RangeError(`a bucket of ${capacity} refilled at ${refillPerSecond}/s cannot give ${cost}`);
     return this.takeKeys([key], [this.clockArg(), cost, 0, capacity, refillPerSecond]);
   }
 
-  private async takeKeys(keys: string[], args: (string | number)[]): Promise<TakeResult> {
+  /**
+   * Takes what each named bucket is owed, whatever it has left (never below 0), in one script
+   * call; returns the tokens each has left afterwards, in the order given.
+   */
+  async debit(debits: readonly Debit[]): Promise<number[]> {
+    if (debits.length === 0) return [];
+    const args: (string | number)[] = [this.clockArg()];
+    for (const d of debits) {
+      if (!(d.capacity > 0) || !(d.refillPerSecond > 0) || !(d.amount >= 0))
+        throw new RangeError(
+          `cannot debit ${d.amount} from a bucket of ${d.capacity} at ${d.refillPerSecond}/s`,
+        );
+      args.push(d.capacity, d.refillPerSecond, d.amount);
+    }
+    const reply = await this.run(
+      DEBIT,
+      debits.map((d) => d.key),
+      args,
+    );
+    if (!Array.isArray(reply) || reply.length !== debits.length)
+      throw new RateLimiterUnavailableError(
+        `unexpected reply from the debit script: ${JSON.stringify(reply)}`,
+      );
+    return reply.map(Number);
+  }
+
+  private async takeKeys(keys: string[], args: (string | number)[]): Promise<NamedTakeResult> {
     const reply = await this.run(TAKE, keys, args);
-    if (!Array.isArray(reply) || reply.length !== 2)
+    if (!Array.isArray(reply) || (reply.length !== 2 && reply.length !== 3))
       throw new RateLimiterUnavailableError(
         `unexpected reply from the rate-limit script: ${JSON.stringify(reply)}`,
       );
-    const [allowed, retryAfterMs] = reply as [number, number];
+    const [allowed, retryAfterMs, tokensLeft] = reply as [number, number, number?];
     return allowed === 1
-      ? { allowed: true }
+      ? { allowed: true, tokensLeft: Number(tokensLeft ?? 0) }
       : { allowed: false, retryAfterMs: Math.max(1, Number(retryAfterMs)) };
   }
 
