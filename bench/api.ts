@@ -78,6 +78,7 @@ const { values: given } = parseArgs({
     phases: { type: 'string', default: 'fixed,saturation' },
     'cpu-prof': { type: 'string' },
     'api-env': { type: 'string', multiple: true, default: [] },
+    baseline: { type: 'string', default: 'bare' },
     out: { type: 'string' },
     check: { type: 'boolean', default: false },
     probe: { type: 'boolean', default: false },
@@ -135,6 +136,9 @@ if (args.help) {
   --cpu-prof DIR            run the API and the baseline with --cpu-prof; profiles (named by pid)
                             are written to DIR when they exit; see bench/profileSummary.ts
   --api-env KEY=VALUE       extra API environment, repeatable (experiments, e.g. BATCH_WINDOW_MS=10)
+  --baseline bare|floor     bare: Express serving the same JSON; floor: POST also makes the API's
+                            round trips and nothing else (bench/lib/apiFloor.ts), the floor under
+                            the API's POST figure; GET is bare either way. Full runs are bare [bare]
   --out FILE                JSON results [bench/results/api-latest.json; partial runs: *.json.tmp;
                             a full run with noisy or invalid phases: api-rejected.json.tmp]
   --probe                   instrument the API process (bench/lib/apiProbe.ts): its own view of
@@ -193,7 +197,13 @@ const API_ENV: Record<string, string> = Object.fromEntries(
   }),
 );
 // api-latest.json (read by the capacity model) holds one API process's figures.
-const FULL_RUN = ENDPOINTS.length === 2 && TARGETS.length === 2 && PHASES.length === 2 && API_PROCESSES === 1;
+const BASELINE_KIND = list<'bare' | 'floor'>('baseline', args.baseline, ['bare', 'floor'])[0] ?? 'bare';
+const FULL_RUN =
+  ENDPOINTS.length === 2 &&
+  TARGETS.length === 2 &&
+  PHASES.length === 2 &&
+  API_PROCESSES === 1 &&
+  BASELINE_KIND === 'bare';
 const OUT = resultsFile(
   'api',
   SMOKE,
@@ -269,8 +279,8 @@ async function startApiChild(stackEnv: Record<string, string>, index: number): P
       LOG_LEVEL,
       HOST: '127.0.0.1',
       PORT: String(port),
-      // The per-user limiter stays on (its bookkeeping, a Redis script per request, is part of the
-      // cost) but never rejects; the fixtures' users are PRO, whose 1,200 a minute each would
+      // The per-user limiter stays on (its bookkeeping is part of the cost: with buckets this full,
+      // local admission and one debit script call per 100 ms, as for most users) but never rejects; the fixtures' users are PRO, whose 1,200 a minute each would
       // otherwise cap a run at 500 users × 20 req/s.
       API_RATE_LIMIT_PER_MINUTE: '1000000000',
       API_RATE_LIMIT_PER_MINUTE_PRO: '1000000000',
@@ -288,13 +298,18 @@ async function startApiChild(stackEnv: Record<string, string>, index: number): P
   return url;
 }
 
-async function startBaselineChild(connectionsBody: string): Promise<string> {
+async function startBaselineChild(
+  connectionsBody: string,
+  stackEnv: Record<string, string>,
+): Promise<string> {
   const port = await freePort();
   baseline = spawnNode({
     name: 'baseline',
     script: 'bench/baseline.ts',
     env: {
       ...baseEnv(),
+      // The floor reaches the stack's emulators like the API.
+      ...(BASELINE_KIND === 'floor' ? { ...stackEnv, BASELINE_KIND } : {}),
       NODE_ENV: 'production',
       PORT: String(port),
       BASELINE_CONNECTIONS_BODY: connectionsBody,
@@ -618,9 +633,9 @@ async function main(): Promise<number> {
     const res = await fetch(`${apiUrl}/v1/connections`, { headers: { authorization: first.authorization } });
     const connectionsBody = await res.text();
     if (res.status !== 200) throw new Error(`GET /v1/connections: ${res.status} ${connectionsBody}`);
-    const baselineUrl = await startBaselineChild(connectionsBody);
+    const baselineUrl = await startBaselineChild(connectionsBody, ready.env);
     log(
-      `baseline up at ${baselineUrl} (pid ${baseline?.pid}); serving ${connectionsBody.length} bytes of JSON`,
+      `baseline (${BASELINE_KIND}) up at ${baselineUrl} (pid ${baseline?.pid}); serving ${connectionsBody.length} bytes of JSON`,
     );
     if (apis.length !== API_PROCESSES || !baseline) throw new Error('processes not started');
 
@@ -705,6 +720,7 @@ async function main(): Promise<number> {
     const report = {
       generatedAt: new Date().toISOString(),
       durationSeconds: round((Date.now() - started) / 1000),
+      baseline: BASELINE_KIND,
       code: tree,
       machine: {
         cpus: cpus().length,

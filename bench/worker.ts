@@ -16,7 +16,7 @@ import { cloudProfile, isCloudProvider, PROVIDER_PROFILES } from '../core/provid
 import { loadConfig } from '../core/config/config.js';
 import { createSqsClient } from '../core/queue/sqs.js';
 import { freePort } from '../infra/local/freePort.js';
-import { processCpuMicros, REPO_ROOT, spawnNode, type NodeChild } from './lib/proc.js';
+import { processCpuMicros, REPO_ROOT, spawnNode, threadCpuMicros, type NodeChild } from './lib/proc.js';
 import {
   startApiProcess,
   createUsers,
@@ -43,6 +43,7 @@ const { values: given } = parseArgs({
     rate: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
     'cpu-prof': { type: 'string' },
+    'worker-node-args': { type: 'string' },
     floor: { type: 'boolean', default: false },
     out: { type: 'string' },
     smoke: { type: 'boolean', default: false },
@@ -71,6 +72,7 @@ if (args.help) {
                      round trips of a requested job that finds nothing new (same libraries, same
                      emulators): the warm-up and the requested phase only; its CPU per job is the
                      floor under the worker's
+  --worker-node-args="A B"  extra node flags for the worker (experiments, e.g. --max-semi-space-size=32)
   --cpu-prof DIR     run the worker with --cpu-prof (profile written to DIR on exit; bench/profileSummary.ts)
   --out FILE         JSON results                                             [bench/results/worker-latest.json]
   --smoke            20 jobs per empty phase over 5 users, 2 real syncs, 20 POST/s (options above
@@ -96,6 +98,8 @@ const isProvider = (v: string): v is Provider => Object.hasOwn(PROVIDER_PROFILES
 const SOURCE = provider('source', args.source);
 const DESTINATION = provider('destination', args.destination);
 const WARMUP_JOBS = int('warm-up-jobs', args['warm-up-jobs']);
+/** How long the worker's idle CPU is sampled before the warm-up. */
+const IDLE_MS = SMOKE ? 1000 : 5000;
 const FLOOR = args.floor ?? false;
 const OUT = resultsFile(
   FLOOR ? 'worker-floor' : 'worker',
@@ -114,6 +118,9 @@ interface Phase {
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
   workerCpuMicrosPerJob: number;
+  /** Of that, the main thread's (JavaScript) and the other threads' (GC, compilers, libuv's pool). */
+  workerMainThreadMicrosPerJob: number;
+  workerOtherThreadsMicrosPerJob: number;
   /** Third-party API requests the worker made (its own count; the sandbox's agrees). */
   providerCallsPerJob: number;
   /** DynamoDB items the worker wrote: JOB transitions, ledger entries, cursors. */
@@ -201,9 +208,10 @@ async function main(): Promise<void> {
       script: FLOOR ? 'bench/lib/floorWorker.ts' : 'worker/main.ts',
       env,
       logFile: path.join(LOG_DIR, 'worker-bench-worker.log'),
-      ...(args['cpu-prof']
-        ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] }
-        : {}),
+      nodeArgs: [
+        ...(args['worker-node-args']?.split(/\s+/).filter(Boolean) ?? []),
+        ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : []),
+      ],
     });
     children.push(worker);
 
@@ -260,6 +268,7 @@ async function main(): Promise<void> {
     ): Promise<Phase> {
       const stats0 = await workerStats();
       const cpu0 = processCpuMicros(worker.pid);
+      const threads0 = threadCpuMicros(worker.pid);
       const calls0 = await stack.counters();
       const provider0 = await sandboxRequests();
       const t0 = Date.now();
@@ -317,6 +326,9 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 300));
       const calls = delta(await stack.counters(), calls0);
       const cpu = processCpuMicros(worker.pid) - cpu0;
+      const threads1 = threadCpuMicros(worker.pid);
+      const mainThread = (threads1['main thread'] ?? 0) - (threads0['main thread'] ?? 0);
+      const otherThreads = (threads1['other threads'] ?? 0) - (threads0['other threads'] ?? 0);
       const sandboxCalls = (await sandboxRequests()) - provider0;
       const stats1 = await workerStats();
       const providerCalls = stats1.providerCalls - stats0.providerCalls;
@@ -333,6 +345,8 @@ async function main(): Promise<void> {
         latencyP50Ms: latencies.length ? round(percentile(latencies, 50)) : null,
         latencyP95Ms: latencies.length ? round(percentile(latencies, 95)) : null,
         workerCpuMicrosPerJob: round(cpu / jobs),
+        workerMainThreadMicrosPerJob: round(mainThread / jobs),
+        workerOtherThreadsMicrosPerJob: round(otherThreads / jobs),
         providerCallsPerJob: round(providerCalls / jobs, 2),
         workerDynamoWritesPerJob: round(workerWrites / jobs, 2),
         allDynamoWriteCallsPerJob: round(sum(calls, isWrite) / jobs, 2),
@@ -351,6 +365,9 @@ async function main(): Promise<void> {
           `worker DynamoDB writes ${phase.workerDynamoWritesPerJob}/job  ` +
           `job log lines ${phase.logLinesWrittenPerJob} written, ${phase.logLinesDiscardedPerJob} discarded/job  ` +
           `secret reads ${phase.credentialStoreReadsPerJob}/job  failed ${failed}`,
+      );
+      console.log(
+        `${''.padEnd(34)} worker CPU by thread: main ${phase.workerMainThreadMicrosPerJob} µs/job, other threads ${phase.workerOtherThreadsMicrosPerJob} µs/job`,
       );
       return phase;
     }
@@ -418,6 +435,13 @@ async function main(): Promise<void> {
       return { posted: null };
     }
 
+    // What the worker spends with no job at all (long polls, timers, gauges): part of every phase's
+    // CPU per job (at 100 jobs/s, 1 % of a core idle is 100 µs per job).
+    const idleCpu0 = processCpuMicros(worker.pid);
+    const idleT0 = performance.now();
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const idleShare = (processCpuMicros(worker.pid) - idleCpu0) / ((performance.now() - idleT0) * 1000);
+    console.log(`worker idle: ${round(idleShare * 100, 2)} % of a core over ${IDLE_MS / 1000} s`);
     console.log('warm-up...');
     await measure('warm-up (discarded)', WARMUP_JOBS, () => postJobs(emptyUsers, WARMUP_JOBS));
     console.log('');
@@ -442,7 +466,7 @@ async function main(): Promise<void> {
 
     writeFileSync(
       OUT,
-      `${JSON.stringify({ when: new Date().toISOString(), floor: FLOOR, source: SOURCE, destination: DESTINATION, rate: RATE, emptyUsers: EMPTY_USERS, syncUsers: SYNC_USERS, phases }, null, 2)}\n`,
+      `${JSON.stringify({ when: new Date().toISOString(), floor: FLOOR, workerIdleCoreShare: round(idleShare, 4), source: SOURCE, destination: DESTINATION, rate: RATE, emptyUsers: EMPTY_USERS, syncUsers: SYNC_USERS, phases }, null, 2)}\n`,
     );
     console.log(`\nresults: ${path.relative(REPO_ROOT, OUT)}`);
     const failed = phases.reduce((n, p) => n + p.failed, 0);
