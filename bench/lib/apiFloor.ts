@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { AwsJsonClient } from '../../core/aws/awsJsonClient.js';
 import { MicroBatcher } from '../../core/batching/microBatcher.js';
-import { jobSk, userPk } from '../../core/store/keys.js';
+import { clock } from '../../core/clock/clock.js';
+import { idempotencyKey, jobSk, singletonKey, userPk } from '../../core/store/keys.js';
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -64,16 +65,18 @@ export function createApiFloor() {
 
   return {
     /** The API's POST /v1/sync-jobs round trips for one request; resolves to the new job's id. */
-    async createJob(userId: string, idempotencyKey: string, body: Record<string, unknown>): Promise<string> {
+    async createJob(userId: string, requestKey: string, body: Record<string, unknown>): Promise<string> {
       const jobId = `job_${randomUUID()}`;
-      const now = new Date().toISOString();
+      const now = clock.date().toISOString();
+      // The idempotency record's key as the API's repository writes it (IDEM#{userId}#{key}).
+      const { PK, SK } = singletonKey(idempotencyKey(userId, requestKey));
       await dynamo.call('PutItem', {
         TableName: table,
         Item: {
-          PK: { S: `${userPk(userId)}#IDEMPOTENCY` },
-          SK: { S: idempotencyKey },
-          Status: { S: 'IN_PROGRESS' },
-          LockedAt: { S: now },
+          PK: { S: PK },
+          SK: { S: SK },
+          status: { S: 'INPROGRESS' },
+          LockedAt: { N: String(clock.now()) },
         },
         ConditionExpression: 'attribute_not_exists(PK)',
       });

@@ -121,24 +121,35 @@ describe('request budget headroom on a real redis-server', function () {
     expect(owedLimit(100)).to.equal(2);
   });
 
-  it('drops the debts it cannot pay while Redis is away, and asks again afterwards', async () => {
+  it('drops the debts it cannot pay while Redis is away, logs the loss once, and lets the per-process bucket answer', async () => {
     const own = await startRedis();
     const client = createRedis(own.url, logger, 'headroom-gone');
+    const lines: string[] = [];
+    const watched = createLogger({
+      level: 'info',
+      service: 'test',
+      destination: { write: (line: string) => void lines.push(line) },
+    });
     try {
       expect(await waitForRedis(client, 5000)).to.equal(true);
       const limiter = new RedisRateLimiter(client, DEFAULT_POLICIES, { now: () => T0, timeoutMs: 100 });
       const budget = new RequestBudget({
         lane: 'http',
         limiter,
-        perMinute: () => 600,
-        logger,
+        perMinute: () => 50,
+        logger: watched,
         flushMs: 3_600_000,
       });
-      for (let i = 0; i < 5; i++) await budget.take(USER, 'FREE');
+      // The first reads the bucket (49 left), the second is owed (2 % of 50 is 1).
+      for (let i = 0; i < 2; i++) expect(await admitted(budget)).to.equal(true);
       await own.stop();
       await budget.flush(); // never throws: the debt is dropped with the reading
-      // The next request asks Redis, which is gone: the per-process bucket answers.
-      await budget.take(USER, 'FREE');
+      // With no reading left every request asks Redis, which is gone: the per-process bucket of
+      // 50 answers, so exactly 50 more get through, and the loss is logged once.
+      const outcomes: boolean[] = [];
+      for (let i = 0; i < 51; i++) outcomes.push(await admitted(budget));
+      expect(outcomes).to.deep.equal([...Array<boolean>(50).fill(true), false]);
+      expect(lines.filter((l) => l.includes('per-process budget'))).to.have.length(1);
     } finally {
       client.disconnect();
       await own.stop();
