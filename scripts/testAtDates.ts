@@ -39,6 +39,15 @@ export const WINDOW_SUITES: readonly string[] = [
   'test/e2e/export.test.ts',
 ];
 
+/**
+ * Tests in those files that read the persona's history only on the way to something else (a 429
+ * storm, a worker killed mid-batch, the scheduler giving up on a connection, webhooks for unknown
+ * owners) carry this tag in their title. Their windows are the same as their files' plain syncs,
+ * which run at every date; what they test (retries, leases, scheduler ticks, counted calls) is
+ * relative time, so they run today only. They were 44 s of each 137 s window run (2026-12-07).
+ */
+export const ANY_DATE_TAG = '@any-date';
+
 // The persona (infra/local/sandbox/persona.ts) has 21 days of history at home in New York, days
 // 8–10 before "now" in Berlin, and a run 30 minutes before the last New York DST change when it
 // falls within 35 days. These dates put each of those edges inside a sync's window: New York's
@@ -123,7 +132,7 @@ function runCase(c: DateCase, logDir: string, extraArgs: string[]): Promise<Outc
           ? extraArgs
           : c.suites === 'all'
             ? ['test/e2e/**/*.test.ts']
-            : WINDOW_SUITES),
+            : ['--grep', ANY_DATE_TAG, '--invert', ...WINDOW_SUITES]),
       ],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -96,7 +96,7 @@ describe('scheduler end to end', function () {
     expect(profile?.NextSyncTimestamp as number).to.be.below(clock.now() + 60_000);
   });
 
-  it('stops scheduling jobs for connections that cannot authenticate (the seed’s fixtures): one failure, then needs_reauth', async () => {
+  it('stops scheduling jobs for connections that cannot authenticate (the seed’s fixtures): one failure, then needs_reauth @any-date', async () => {
     const userId = e.h.newUserId('nocreds');
     const token = await e.h.token(userId, { tier: 'PRO' });
     const now = clock.date().toISOString();
@@ -145,7 +145,7 @@ describe('scheduler end to end', function () {
     );
   });
 
-  it('asks Google Fit’s cloud API only while the phone has no usable Health Connect (device first, seed §3)', async () => {
+  it('asks Google Fit’s cloud API only while the phone has no usable Health Connect (device first, seed §3) @any-date', async () => {
     const { userId, token, connections } = await connectedUser(e, ['google_fit', 'garmin', 'strava']);
     const phone = await DeviceSimulator.start({ baseUrl: e.h.api.url, userId, platform: 'android' });
     await createSyncConfig(e.h, token, connections.google_fit, connections.strava, 'workout');

@@ -206,7 +206,7 @@ describe('sync engine end to end', function () {
     expect(events).to.have.length(1);
   });
 
-  it('rides out a 429 storm from the source without failing or dead-lettering the job', async () => {
+  it('rides out a 429 storm from the source without failing or dead-lettering the job @any-date', async () => {
     const { token, person, connections } = await connectedUser(e, ['garmin', 'strava']);
     e.h.stack.sandbox.faults.add({
       provider: 'garmin',
@@ -318,7 +318,7 @@ describe('sync engine end to end', function () {
     expect(itemsAfter.map((i) => i.SK).sort()).to.deep.equal(itemsBefore.map((i) => i.SK).sort());
   });
 
-  it('finishes a job whose worker was killed mid-batch, without writing anything twice', async () => {
+  it('finishes a job whose worker was killed mid-batch, without writing anything twice @any-date', async () => {
     const { token, person, connections } = await connectedUser(e, ['garmin', 'strava']);
     // The in-process worker steps aside; a child worker takes the job and is killed while pushing.
     await e.worker!.stop();

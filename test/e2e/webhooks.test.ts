@@ -75,7 +75,7 @@ describe('webhooks → coalescer → one sync job', function () {
     expect(created).to.have.length(stravaWorkouts.length);
   });
 
-  it('acknowledges and drops events for owners it does not know, and never retries them', async () => {
+  it('acknowledges and drops events for owners it does not know, and never retries them @any-date', async () => {
     const coalescer = e.worker!.worker.coalescer!;
     const before = coalescer.stats.unknownOwners;
     const res = await sendStravaEvent(e.h.api.url, stravaEvent('987654321', { objectId: 5 }));
@@ -84,7 +84,7 @@ describe('webhooks → coalescer → one sync job', function () {
     expect(coalescer.stats.unknownOwners).to.equal(before + 1);
   });
 
-  it('marks a connection revoked when Strava reports that the athlete deauthorized SyncWell', async () => {
+  it('marks a connection revoked when Strava reports that the athlete deauthorized SyncWell @any-date', async () => {
     const { token, person, connections } = await connectedUser(e, ['strava']);
     await sendStravaEvent(e.h.api.url, stravaEvent(person.providerUserIds.strava, { deauthorize: true }));
     await until(
