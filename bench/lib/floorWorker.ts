@@ -29,7 +29,8 @@ const TABLE = env.TABLE_NAME ?? 'SyncWellMetadata';
 const REGION = env.AWS_REGION ?? 'us-east-1';
 const CONCURRENCY = Number(env.WORKER_CONCURRENCY ?? 40);
 const WAIT_TIME_SECONDS = Number(env.WORKER_WAIT_TIME_SECONDS ?? 20);
-const RECEIVE_WINDOW_MS = Number(env.WORKER_RECEIVE_WINDOW_MS ?? 20);
+/** The worker's own default (core/config/config.ts). */
+const RECEIVE_WINDOW_MS = Number(env.WORKER_RECEIVE_WINDOW_MS ?? 100);
 const DELETE_WINDOW_MS = Number(env.WORKER_DELETE_WINDOW_MS ?? 100);
 /** The hot path's wait for the API's JOB write (core/sync/hotPathJob.ts JOB_ITEM_SETTLE_MS). */
 const SETTLE_MS = 30;
