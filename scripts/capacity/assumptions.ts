@@ -197,11 +197,10 @@ export interface Assumptions {
   eventsPerJob: number;
 }
 
-/** The recorded benchmark files read. worker: the newest run of today's code (lazy claim, delete window). */
+/** The recorded benchmark files read. worker: the current code's median run (100 ms receive window). */
 export const defaultBenchFiles: BenchFiles = {
   api: 'api-latest.json',
-  // worker-latest.json is the 2026-12-05 run; the 2026-12-06 "lazy" pair is the current code's.
-  worker: 'worker-2026-12-06-lazy-after.json',
+  worker: 'worker-latest.json',
   ingest: 'ingest-latest.json',
   poll: 'poll-latest.json',
   device: 'device-latest.json',
