@@ -30,13 +30,26 @@ export async function startApi(env?: Record<string, string | undefined>): Promis
   const dynamicConfig = createDynamicConfig(config, logger, 'api');
   await dynamicConfig.start();
   dynamicConfig.onChange((doc) => (logger.level = doc.logLevel ?? config.LOG_LEVEL));
-  const api = await createApi(config, logger, { dynamicConfig });
-  const observability = await startObservability(config, logger, { service: 'api', dynamicConfig });
-  const server = api.app.listen(config.PORT, config.HOST);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  // Whatever started is stopped again when a later step fails (a port in use, say), so a caller
+  // that retries on another port leaves no connections or timers behind.
+  const startedStops: Array<() => unknown> = [() => dynamicConfig.stop()];
+  let api: Awaited<ReturnType<typeof createApi>>;
+  let observability: Awaited<ReturnType<typeof startObservability>>;
+  let server: Server;
+  try {
+    api = await createApi(config, logger, { dynamicConfig });
+    startedStops.push(() => api.close());
+    observability = await startObservability(config, logger, { service: 'api', dynamicConfig });
+    startedStops.push(() => observability.stop());
+    server = api.app.listen(config.PORT, config.HOST);
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (error) {
+    for (const stop of startedStops.reverse()) await stop();
+    throw error;
+  }
   // Idle keep-alive sockets must not outlive a load balancer's timeout, nor block shutdown.
   server.keepAliveTimeout = 65_000;
   answerClientErrors(server, logger);

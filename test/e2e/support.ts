@@ -12,7 +12,6 @@ import { createSqsJsonClient } from '../../core/queue/sqs.js';
 import { systemJob } from '../../worker/sync/systemJob.js';
 import { expect } from 'chai';
 import type { CloudProvider, ConflictStrategy, DataType, SyncJob } from '../../core/domain/types.js';
-import { freePort } from '../../infra/local/freePort.js';
 import type { PersonaOptions } from '../../infra/local/sandbox/persona.js';
 import { startHarness, testEnv, type Harness } from '../support/harness.js';
 import { startWorker, type RunningWorker } from '../../worker/main.js';
@@ -57,13 +56,10 @@ export async function startE2E(
   overrides: Record<string, string> = {},
   options: { worker?: boolean } = {},
 ): Promise<E2E> {
-  const port = String(await freePort());
-  const h = await startHarness({
-    PORT: port,
-    OAUTH_REDIRECT_BASE_URL: `http://127.0.0.1:${port}`,
-    ...FAST_WORKER,
-    ...overrides,
-  });
+  const h = await startHarness(
+    { ...FAST_WORKER, ...overrides },
+    { portEnv: (port) => ({ OAUTH_REDIRECT_BASE_URL: `http://127.0.0.1:${port}` }) },
+  );
   const workerEnv = testEnv(h.stack, { ...FAST_WORKER, ...overrides });
   const workers: RunningWorker[] = [];
   const e2e: E2E = {

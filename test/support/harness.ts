@@ -12,6 +12,7 @@ import { createDocumentStore } from '../../core/store/dynamoClient.js';
 import { SyncConfigRepository, type SyncConfigRecord } from '../../core/store/syncConfigRepository.js';
 import { SyncJobRepository } from '../../core/store/syncJobRepository.js';
 import { mintDevToken, type MintOptions } from '../../infra/local/devIssuer.js';
+import { onFreePort } from '../../infra/local/freePort.js';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { startApi, type RunningApi } from '../../server/main.js';
 import { clock } from '../../core/clock/clock.js';
@@ -179,12 +180,27 @@ export const testEnv = (stack: LocalStack, overrides: Record<string, string> = {
   ...overrides,
 });
 
-export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /**
+   * Settings that name the API's own port (its OAuth redirect URL): the API then listens on a port
+   * chosen just before it binds, and on another one if that port was taken meanwhile.
+   */
+  portEnv?(port: string): Record<string, string>;
+}
+
+export async function startHarness(
+  overrides: Record<string, string> = {},
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const stack = await startLocalStack();
   try {
-    const env = testEnv(stack, overrides);
-    const api = await startApi(env);
-    return new Harness(stack, api, loadConfig(env));
+    const { portEnv } = options;
+    const start = async (env: Record<string, string>) =>
+      new Harness(stack, await startApi(env), loadConfig(env));
+    if (portEnv === undefined) return await start(testEnv(stack, overrides));
+    return await onFreePort((port) =>
+      start(testEnv(stack, { ...overrides, PORT: String(port), ...portEnv(String(port)) })),
+    );
   } catch (error) {
     await stack.stop();
     throw error;
