@@ -1,7 +1,7 @@
 // Preloaded into the API process by `npm run bench:api -- --probe` (never by default: it costs a
 // few µs per request). Without touching server code it records, from inside the API process:
 // - the time from each incoming request to its response (diagnostics channel http.server.*),
-// - the latency of each outgoing call to the emulators, by X-Amz-Target (http.client.*),
+// - the latency of each outgoing call to the emulators, by X-Amz-Target (http.client.* and undici:*),
 // - the event-loop delay (perf_hooks.monitorEventLoopDelay).
 // The bench asks for the figures over IPC (`{ type: 'probe' }`); each answer resets them.
 import dc from 'node:diagnostics_channel';
@@ -58,6 +58,27 @@ dc.subscribe('http.client.response.finish', (m) => {
   const target = request.getHeader('x-amz-target');
   const key =
     typeof target === 'string' ? target.replace(/^[A-Za-z0-9_]+\./, '') : `${request.method} ${request.host}`;
+  record(calls, key, performance.now() - started);
+});
+
+// The lean AWS client (core/aws/awsJsonClient.ts) speaks through undici, which has channels of its
+// own; a request's headers are a flat [name, value, ...] array there.
+interface UndiciRequest {
+  method: string;
+  origin: string;
+  headers: string[];
+}
+const undiciStart = new WeakMap<UndiciRequest, number>();
+dc.subscribe('undici:request:create', (m) => {
+  undiciStart.set((m as { request: UndiciRequest }).request, performance.now());
+});
+dc.subscribe('undici:request:trailers', (m) => {
+  const { request } = m as { request: UndiciRequest };
+  const started = undiciStart.get(request);
+  if (started === undefined) return;
+  const at = request.headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'x-amz-target');
+  const target = at >= 0 ? request.headers[at + 1] : undefined;
+  const key = target ? target.replace(/^[A-Za-z0-9_]+\./, '') : `${request.method} ${request.origin}`;
   record(calls, key, performance.now() - started);
 });
 
