@@ -43,10 +43,21 @@ export interface Fault {
   violations?(): readonly string[];
 }
 
+/**
+ * Users an experiment brings in during its fault, for faults that must meet first syncs (the
+ * month of workouts each user has): `create` makes them (before the fault is set, so their setup
+ * is not part of it), `join` hands them to the load, which draws from them from then on, and to
+ * the audit.
+ */
+export interface LateUsers {
+  create(count: number): Promise<ChaosUser[]>;
+  join(users: readonly ChaosUser[]): void;
+}
+
 export interface Experiment {
   name: string;
   title: string;
-  inject(ctx: ExperimentContext & { users: readonly ChaosUser[] }): Promise<Fault>;
+  inject(ctx: ExperimentContext & { users: readonly ChaosUser[]; lateUsers: LateUsers }): Promise<Fault>;
 }
 
 export interface ExperimentResult {
@@ -89,7 +100,11 @@ export async function runExperiment(
   seenDeadLetters: Set<string>,
 ): Promise<ExperimentResult> {
   const { fleet, scale } = ctx;
-  const users = await fleet.createUsers(scale.users, `chaos-${experiment.name}`);
+  const users: ChaosUser[] = await fleet.createUsers(scale.users, `chaos-${experiment.name}`);
+  const lateUsers: LateUsers = {
+    create: (count) => fleet.createUsers(count, `chaos-${experiment.name}-late`),
+    join: (late) => void users.push(...late),
+  };
   const exits0 = { killed: fleet.exits.killed, unexpected: fleet.exits.unexpected.length };
   const watch = watchJobs(fleet.config);
   const load = startLoad(fleet, users, {
@@ -117,7 +132,7 @@ export async function runExperiment(
   await sleep(scale.steadySeconds * 1000);
   const faultStart = Date.now();
   try {
-    fault = await experiment.inject({ ...ctx, users });
+    fault = await experiment.inject({ ...ctx, users, lateUsers });
     await sleep(scale.faultSeconds * 1000);
     await fault.end();
     faultEnd = Date.now();
