@@ -35,7 +35,6 @@ const distribution = (values: number[]): Distribution => {
 let server: Record<string, number[]> = {};
 let calls: Record<string, number[]> = {};
 const serverStart = new WeakMap<ServerResponse, number>();
-const clientStart = new WeakMap<ClientRequest, number>();
 const record = (into: Record<string, number[]>, key: string, ms: number) => (into[key] ??= []).push(ms);
 
 dc.subscribe('http.server.request.start', (m) => {
@@ -48,18 +47,31 @@ dc.subscribe('http.server.response.finish', (m) => {
   const path = (request.url ?? '').split('?')[0] ?? '';
   record(server, `${request.method ?? '?'} ${path}`, performance.now() - started);
 });
-dc.subscribe('http.client.request.start', (m) => {
-  clientStart.set((m as { request: ClientRequest }).request, performance.now());
-});
-dc.subscribe('http.client.response.finish', (m) => {
-  const { request } = m as { request: ClientRequest };
-  const started = clientStart.get(request);
-  if (started === undefined) return;
-  const target = request.getHeader('x-amz-target');
-  const key =
-    typeof target === 'string' ? target.replace(/^[A-Za-z0-9_]+\./, '') : `${request.method} ${request.host}`;
-  record(calls, key, performance.now() - started);
-});
+/**
+ * Times outgoing calls on a pair of diagnostics channels (request made → response finished), by the
+ * call's X-Amz-Target operation or, without one, by method and host.
+ */
+function timeCalls<R extends object>(
+  startChannel: string,
+  endChannel: string,
+  describe: (request: R) => { target: unknown; otherwise: string },
+): void {
+  const starts = new WeakMap<R, number>();
+  dc.subscribe(startChannel, (m) => starts.set((m as { request: R }).request, performance.now()));
+  dc.subscribe(endChannel, (m) => {
+    const { request } = m as { request: R };
+    const started = starts.get(request);
+    if (started === undefined) return;
+    const { target, otherwise } = describe(request);
+    const key = typeof target === 'string' ? target.replace(/^[A-Za-z0-9_]+\./, '') : otherwise;
+    record(calls, key, performance.now() - started);
+  });
+}
+
+timeCalls<ClientRequest>('http.client.request.start', 'http.client.response.finish', (request) => ({
+  target: request.getHeader('x-amz-target'),
+  otherwise: `${request.method} ${request.host}`,
+}));
 
 // The lean AWS client (core/aws/awsJsonClient.ts) speaks through undici, which has channels of its
 // own; a request's headers are a flat [name, value, ...] array there.
@@ -68,18 +80,12 @@ interface UndiciRequest {
   origin: string;
   headers: string[];
 }
-const undiciStart = new WeakMap<UndiciRequest, number>();
-dc.subscribe('undici:request:create', (m) => {
-  undiciStart.set((m as { request: UndiciRequest }).request, performance.now());
-});
-dc.subscribe('undici:request:trailers', (m) => {
-  const { request } = m as { request: UndiciRequest };
-  const started = undiciStart.get(request);
-  if (started === undefined) return;
+timeCalls<UndiciRequest>('undici:request:create', 'undici:request:trailers', (request) => {
   const at = request.headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'x-amz-target');
-  const target = at >= 0 ? request.headers[at + 1] : undefined;
-  const key = target ? target.replace(/^[A-Za-z0-9_]+\./, '') : `${request.method} ${request.origin}`;
-  record(calls, key, performance.now() - started);
+  return {
+    target: at >= 0 ? request.headers[at + 1] : undefined,
+    otherwise: `${request.method} ${request.origin}`,
+  };
 });
 
 // The histogram holds the timer's whole period (resolution + delay); the delay is reported.

@@ -38,15 +38,19 @@ describe('infra/local/freePort: ports a server binds after choosing them', () =>
 
   it('passes over a drawn port that is taken and returns the next free one', async () => {
     const range = ephemeralPortRange();
-    const draws = [0.37, 0.61];
-    const taken = drawPort(range, () => draws[0]!)!;
-    const release = await hold(taken);
-    if (release === undefined) return; // someone else holds it: nothing to take for the test
+    // The first draw whose port this test can hold (another process may hold one already).
+    let first = 0.37;
+    let release = await hold(drawPort(range, () => first)!);
+    while (release === undefined) {
+      first += 0.001;
+      release = await hold(drawPort(range, () => first)!);
+    }
+    const taken = drawPort(range, () => first)!;
     try {
-      const queue = [...draws];
+      const queue = [first, 0.61];
       const port = await freePort('127.0.0.1', () => queue.shift() ?? Math.random());
       expect(port).to.not.equal(taken);
-      expect(port).to.equal(drawPort(range, () => draws[1]!));
+      expect(port).to.equal(drawPort(range, () => 0.61));
     } finally {
       await release();
     }
